@@ -1,0 +1,28 @@
+package org.dl4jpe.layers;
+
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+
+/** The nonlinearity between the two projections of a {@link TiedFeedForward}. */
+public enum MlpActivation {
+    /** Exact GELU {@code 0.5·x·(1 + erf(x/√2))}, as PyTorch's {@code nn.GELU()}. The default. */
+    GELU,
+    /** Tanh approximation {@code 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))}, as {@code nn.GELU('tanh')}. */
+    GELU_TANH,
+    /** {@code max(0, x)}. */
+    RELU;
+
+    SDVariable apply(SameDiff sd, SDVariable x) {
+        switch (this) {
+            case GELU:
+                return sd.math.erf(x.mul(1.0 / Math.sqrt(2.0))).add(1.0).mul(x).mul(0.5);
+            case GELU_TANH:
+                SDVariable inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(Math.sqrt(2.0 / Math.PI));
+                return sd.math.tanh(inner).add(1.0).mul(x).mul(0.5);
+            case RELU:
+                return sd.nn.relu(x, 0.0);
+            default:
+                throw new AssertionError(this);
+        }
+    }
+}

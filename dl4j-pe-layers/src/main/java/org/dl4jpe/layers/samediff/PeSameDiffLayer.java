@@ -20,6 +20,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.learning.regularization.Regularization;
+import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
 
 /**
  * Base class for SameDiff layers whose gradients are right on DL4J 1.0.0-M2.1, and that know whether they are
@@ -40,9 +41,10 @@ import org.nd4j.linalg.learning.regularization.Regularization;
  *
  * <p><b>Writing a layer.</b> Implement {@link #defineParameters}, {@link #initializeParameters},
  * {@link #getOutputType} and {@link #define}; keep configuration in plain non-final fields (DL4J serializes
- * fields to JSON) and give the class a no-argument constructor. {@link #equals} and {@link #hashCode} compare
+ * every field to JSON, getters are not needed) and give the class a no-argument constructor. {@link #equals} and {@link #hashCode} compare
  * every instance field declared by subclasses, so there is nothing to write by hand.
  */
+@JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY)
 public abstract class PeSameDiffLayer extends SameDiffLayer {
 
     protected PeSameDiffLayer(Builder<?> builder) {

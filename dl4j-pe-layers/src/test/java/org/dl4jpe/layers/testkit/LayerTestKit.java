@@ -164,7 +164,19 @@ public final class LayerTestKit {
     /** Every parameter array of the network gets a gradient that is not all zeros. */
     public static void assertEveryParamGetsGradient(MultiLayerNetwork net, INDArray input, INDArray mask) {
         INDArray labels = labelsFor(net, input);
-        Pair<Gradient, INDArray> g = net.calculateGradients(input, labels, mask, labelMaskFor(mask, labels));
+        INDArray labelMask = labelMaskFor(mask, labels);
+        // DL4J M2.1's MultiLayerNetwork.calculateGradients hands its features-mask argument to the output layer as
+        // the labels mask (and takes the features mask from the network's own mask field): wrong as soon as the
+        // output is not a sequence (e.g. after a pooling layer). So: the features mask through setMask, the labels
+        // mask in both argument slots.
+        net.clearLayerMaskArrays();
+        net.setMask(mask);
+        Pair<Gradient, INDArray> g;
+        try {
+            g = net.calculateGradients(input, labels, labelMask, labelMask);
+        } finally {
+            net.setMask(null);
+        }
         for (Map.Entry<String, INDArray> e : net.paramTable().entrySet()) {
             INDArray grad = g.getFirst().getGradientFor(e.getKey());
             assertTrue(grad != null && grad.amaxNumber().doubleValue() > 0,

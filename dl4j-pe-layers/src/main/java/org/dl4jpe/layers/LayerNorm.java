@@ -92,14 +92,14 @@ public final class LayerNorm extends PeSameDiffLayer {
 
     /** Declares {@code gamma} and {@code beta} (names prefixed with {@code prefix}). Neither is a weight matrix. */
     static void defineParameters(SDLayerParams params, String prefix, long dim) {
-        params.addBiasParam(prefix + GAMMA, dim);
-        params.addBiasParam(prefix + BETA, dim);
+        params.addBiasParam(ParamNames.prefixed(prefix, GAMMA), dim);
+        params.addBiasParam(ParamNames.prefixed(prefix, BETA), dim);
     }
 
     /** {@code gamma = 1}, {@code beta = 0}. */
     static void initializeParameters(Map<String, INDArray> params, String prefix, long dim) {
-        params.get(prefix + GAMMA).assign(1);
-        params.get(prefix + BETA).assign(0);
+        params.get(ParamNames.prefixed(prefix, GAMMA)).assign(1);
+        params.get(ParamNames.prefixed(prefix, BETA)).assign(0);
     }
 
     /**

@@ -103,23 +103,23 @@ public final class TiedFeedForward extends PeSameDiffLayer {
 
     /** Declares {@code W}, {@code b1}, {@code b2} (and {@code W2} when untied), names prefixed with {@code prefix}. */
     static void defineParameters(SDLayerParams params, String prefix, Tie tie, long embedDim, long hiddenDim) {
-        params.addWeightParam(prefix + W, hiddenDim, embedDim);
+        params.addWeightParam(ParamNames.prefixed(prefix, W), hiddenDim, embedDim);
         if (tie == Tie.NONE) {
-            params.addWeightParam(prefix + W2, embedDim, hiddenDim);
+            params.addWeightParam(ParamNames.prefixed(prefix, W2), embedDim, hiddenDim);
         }
-        params.addBiasParam(prefix + B1, hiddenDim);
-        params.addBiasParam(prefix + B2, embedDim);
+        params.addBiasParam(ParamNames.prefixed(prefix, B1), hiddenDim);
+        params.addBiasParam(ParamNames.prefixed(prefix, B2), embedDim);
     }
 
     /** Weights with the layer's weight init, biases 0. */
     static void initializeParameters(WeightInitializer init, Map<String, INDArray> params, String prefix, Tie tie,
                                      long embedDim, long hiddenDim) {
-        init.init(params, prefix + W, embedDim, hiddenDim);
+        init.init(params, ParamNames.prefixed(prefix, W), embedDim, hiddenDim);
         if (tie == Tie.NONE) {
-            init.init(params, prefix + W2, hiddenDim, embedDim);
+            init.init(params, ParamNames.prefixed(prefix, W2), hiddenDim, embedDim);
         }
-        params.get(prefix + B1).assign(0);
-        params.get(prefix + B2).assign(0);
+        params.get(ParamNames.prefixed(prefix, B1)).assign(0);
+        params.get(ParamNames.prefixed(prefix, B2)).assign(0);
     }
 
     /**
@@ -133,13 +133,15 @@ public final class TiedFeedForward extends PeSameDiffLayer {
     static SDVariable mlp(LayerContext ctx, SDVariable x, Map<String, SDVariable> p, String prefix, Tie tie,
                           MlpActivation activation, double dropout, long embedDim, long hiddenDim) {
         SameDiff sd = ctx.sd();
-        SDVariable w = p.get(prefix + W);
-        SDVariable h = activation.apply(sd, sd.mmul(x, w, false, true, false).add(p.get(prefix + B1)));
+        SDVariable w = p.get(ParamNames.prefixed(prefix, W));
+        SDVariable b1 = p.get(ParamNames.prefixed(prefix, B1));
+        SDVariable b2 = p.get(ParamNames.prefixed(prefix, B2));
+        SDVariable h = activation.apply(sd, sd.mmul(x, w, false, true, false).add(b1));
         h = ctx.dropout(h, dropout, in -> new long[] {rowsOf(in), hiddenDim});
         SDVariable y = tie == Tie.TRANSPOSE
                 ? sd.mmul(h, w)
-                : sd.mmul(h, p.get(prefix + W2), false, true, false);
-        return ctx.dropout(y.add(p.get(prefix + B2)), dropout, in -> new long[] {rowsOf(in), embedDim});
+                : sd.mmul(h, p.get(ParamNames.prefixed(prefix, W2)), false, true, false);
+        return ctx.dropout(y.add(b2), dropout, in -> new long[] {rowsOf(in), embedDim});
     }
 
     /** Token rows of a layer input: {@code N·T} for {@code [N, D, T]}, N for {@code [N, D]}. */

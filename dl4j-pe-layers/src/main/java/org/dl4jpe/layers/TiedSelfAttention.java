@@ -21,8 +21,8 @@ import org.nd4j.linalg.factory.Nd4j;
  *   A_h = softmax(Q_h K_hᵀ / √d)        (over the key axis; masked keys get no weight)
  *   y = concat_h(A_h V_h) Wqᵀ + bo
  * </pre>
- * {@link Scheme#QK_VO} uses {@code K = X Wqᵀ + bk}, {@code V = X Wkv + bv}, output {@code Wkvᵀ}; {@link Scheme#NONE}
- * is standard attention with four matrices {@code Wq, Wk, Wv, Wo}.
+ * {@link Scheme#QK_VO} uses {@code K = X Wqᵀ + bk}, {@code V = X Wkv + bv}, output {@code Wkvᵀ};
+ * {@link Scheme#NONE} is standard attention with four matrices {@code Wq, Wk, Wv, Wo}.
  *
  * <p>Shapes (N batch, D {@code embedDim}, T tokens, H {@code numHeads}, d = D/H): input and output {@code [N, D, T]}
  * (DL4J's recurrent format); any N and T. Head h uses the columns {@code h·d … (h+1)·d} of Q, K and V. Parameters:
@@ -38,9 +38,15 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class TiedSelfAttention extends PeSameDiffLayer {
     /** Which projections share a matrix (SPEC §1). */
     public enum Scheme {
-        /** Query and output share {@code Wq} (output {@code Wqᵀ}); key and value share {@code Wkv} (value {@code Wkvᵀ}). Default. */
+        /**
+         * Query and output share {@code Wq} (output {@code Wqᵀ}); key and value share {@code Wkv} (value
+         * {@code Wkvᵀ}). The default.
+         */
         QO_KV,
-        /** Query and key share {@code Wq} (key {@code Wqᵀ}); value and output share {@code Wkv} (output {@code Wkvᵀ}). */
+        /**
+         * Query and key share {@code Wq} (key {@code Wqᵀ}); value and output share {@code Wkv} (output
+         * {@code Wkvᵀ}).
+         */
         QK_VO,
         /** Four independent matrices {@code Wq, Wk, Wv, Wo} (the baseline). */
         NONE
@@ -149,10 +155,10 @@ public final class TiedSelfAttention extends PeSameDiffLayer {
     /** Declares the attention parameters, each name prefixed with {@code prefix}. */
     static void defineParameters(SDLayerParams params, String prefix, Scheme scheme, long embedDim) {
         for (String w : weightNames(scheme)) {
-            params.addWeightParam(prefix + w, embedDim, embedDim);
+            params.addWeightParam(ParamNames.prefixed(prefix, w), embedDim, embedDim);
         }
         for (String b : new String[] {BQ, BK, BV, BO}) {
-            params.addBiasParam(prefix + b, embedDim);
+            params.addBiasParam(ParamNames.prefixed(prefix, b), embedDim);
         }
     }
 
@@ -160,10 +166,10 @@ public final class TiedSelfAttention extends PeSameDiffLayer {
     static void initializeParameters(WeightInitializer init, Map<String, INDArray> params, String prefix,
                                      Scheme scheme, long embedDim) {
         for (String w : weightNames(scheme)) {
-            init.init(params, prefix + w, embedDim, embedDim);
+            init.init(params, ParamNames.prefixed(prefix, w), embedDim, embedDim);
         }
         for (String b : new String[] {BQ, BK, BV, BO}) {
-            params.get(prefix + b).assign(0);
+            params.get(ParamNames.prefixed(prefix, b)).assign(0);
         }
     }
 
@@ -181,23 +187,24 @@ public final class TiedSelfAttention extends PeSameDiffLayer {
 
     /** Maps the scheme's parameters (named with {@code prefix}) onto the four roles of SPEC §1. */
     static Projections projections(Scheme scheme, Map<String, SDVariable> p, String prefix) {
-        SDVariable wq = p.get(prefix + WQ);
-        SDVariable bq = p.get(prefix + BQ);
-        SDVariable bk = p.get(prefix + BK);
-        SDVariable bv = p.get(prefix + BV);
-        SDVariable bo = p.get(prefix + BO);
+        SDVariable wq = p.get(ParamNames.prefixed(prefix, WQ));
+        SDVariable bq = p.get(ParamNames.prefixed(prefix, BQ));
+        SDVariable bk = p.get(ParamNames.prefixed(prefix, BK));
+        SDVariable bv = p.get(ParamNames.prefixed(prefix, BV));
+        SDVariable bo = p.get(ParamNames.prefixed(prefix, BO));
         switch (scheme) {
             case QO_KV: {
-                SDVariable wkv = p.get(prefix + WKV);
+                SDVariable wkv = p.get(ParamNames.prefixed(prefix, WKV));
                 return new Projections(wq, false, wkv, false, wkv, true, wq, true, bq, bk, bv, bo);
             }
             case QK_VO: {
-                SDVariable wkv = p.get(prefix + WKV);
+                SDVariable wkv = p.get(ParamNames.prefixed(prefix, WKV));
                 return new Projections(wq, false, wq, true, wkv, false, wkv, true, bq, bk, bv, bo);
             }
             case NONE:
-                return new Projections(wq, false, p.get(prefix + WK), false, p.get(prefix + WV), false,
-                        p.get(prefix + WO), false, bq, bk, bv, bo);
+                return new Projections(wq, false, p.get(ParamNames.prefixed(prefix, WK)), false,
+                        p.get(ParamNames.prefixed(prefix, WV)), false, p.get(ParamNames.prefixed(prefix, WO)), false,
+                        bq, bk, bv, bo);
             default:
                 throw new AssertionError(scheme);
         }

@@ -23,10 +23,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * residual additions compute, from the same functions, in one SameDiff graph.
  *
  * <p>Shapes (N batch, D {@code embedDim}, T tokens, H {@code numHeads}, R {@code hiddenDim} = {@code mlpRatio}·D):
- * input and output {@code [N, D, T]}; any N and T. Parameters, by sub-part: {@code norm1_gamma, norm1_beta [D]};
- * {@code attn_Wq, attn_Wkv [D, D]} ({@link Scheme#NONE}: {@code attn_Wq, attn_Wk, attn_Wv, attn_Wo}),
- * {@code attn_bq, attn_bk, attn_bv, attn_bo [D]}; {@code norm2_gamma, norm2_beta [D]}; {@code mlp_W [R, D]}
- * ({@link Tie#NONE} adds {@code mlp_W2 [D, R]}), {@code mlp_b1 [R]}, {@code mlp_b2 [D]}. Weights:
+ * input and output {@code [N, D, T]}; any N and T. Parameters, named by sub-part (camelCase: DL4J splits parameter
+ * keys at {@code '_'}, see {@link ParamNames}): {@code norm1Gamma, norm1Beta [D]}; {@code attnWq, attnWkv [D, D]}
+ * ({@link Scheme#NONE}: {@code attnWq, attnWk, attnWv, attnWo}), {@code attnBq, attnBk, attnBv, attnBo [D]};
+ * {@code norm2Gamma, norm2Beta [D]}; {@code mlpW [R, D]} ({@link Tie#NONE} adds {@code mlpW2 [D, R]}),
+ * {@code mlpB1 [R]}, {@code mlpB2 [D]}. Weights:
  * {@code 4D} (norms) + {@code 2D² + 4D} (attention; untied {@code 4D² + 4D}) + {@code R·D + R + D} (MLP; untied
  * {@code 2·R·D + R + D}).
  *
@@ -37,11 +38,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * by {@code 1/(1 − dropPath)}, as timm's {@code DropPath}).
  */
 public final class TransformerBlock extends PeSameDiffLayer {
-    /** Parameter name prefixes of the four sub-parts. */
-    public static final String NORM1 = "norm1_";
-    public static final String ATTN = "attn_";
-    public static final String NORM2 = "norm2_";
-    public static final String MLP = "mlp_";
+    /** Parameter name prefixes of the four sub-parts ({@code attn} + {@code Wq} = {@code attnWq}). */
+    public static final String NORM1 = "norm1";
+    public static final String ATTN = "attn";
+    public static final String NORM2 = "norm2";
+    public static final String MLP = "mlp";
 
     private long embedDim;
     private int numHeads;
@@ -145,14 +146,14 @@ public final class TransformerBlock extends PeSameDiffLayer {
         SDVariable ntd = Rows.tokensLast(sd, input);
         SDVariable x = Rows.rows(sd, ntd, embedDim);
 
-        SDVariable h = LayerNorm.normalize(sd, x, p.get(NORM1 + LayerNorm.GAMMA), p.get(NORM1 + LayerNorm.BETA), eps,
-                1, 2, embedDim);
+        SDVariable h = LayerNorm.normalize(sd, x, p.get(ParamNames.prefixed(NORM1, LayerNorm.GAMMA)),
+                p.get(ParamNames.prefixed(NORM1, LayerNorm.BETA)), eps, 1, 2, embedDim);
         h = TiedSelfAttention.attention(ctx, h, ntd, mask, TiedSelfAttention.projections(scheme, p, ATTN), embedDim,
                 numHeads, attnDropout, projDropout);
         x = x.add(dropPath(ctx, h, ntd));
 
-        h = LayerNorm.normalize(sd, x, p.get(NORM2 + LayerNorm.GAMMA), p.get(NORM2 + LayerNorm.BETA), eps, 1, 2,
-                embedDim);
+        h = LayerNorm.normalize(sd, x, p.get(ParamNames.prefixed(NORM2, LayerNorm.GAMMA)),
+                p.get(ParamNames.prefixed(NORM2, LayerNorm.BETA)), eps, 1, 2, embedDim);
         h = TiedFeedForward.mlp(ctx, h, p, MLP, tie, activation, mlpDropout, embedDim, hiddenDim);
         x = x.add(dropPath(ctx, h, ntd));
         return Rows.toNcw(sd, x, ntd);

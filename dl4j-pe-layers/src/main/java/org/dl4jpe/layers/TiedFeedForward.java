@@ -82,22 +82,12 @@ public final class TiedFeedForward extends PeSameDiffLayer {
 
     @Override
     public void defineParameters(SDLayerParams params) {
-        params.addWeightParam(W, hiddenDim, embedDim);
-        if (tie == Tie.NONE) {
-            params.addWeightParam(W2, embedDim, hiddenDim);
-        }
-        params.addBiasParam(B1, hiddenDim);
-        params.addBiasParam(B2, embedDim);
+        defineParameters(params, "", tie, embedDim, hiddenDim);
     }
 
     @Override
     public void initializeParameters(Map<String, INDArray> params) {
-        initWeight(params, W, embedDim, hiddenDim);
-        if (tie == Tie.NONE) {
-            initWeight(params, W2, hiddenDim, embedDim);
-        }
-        params.get(B1).assign(0);
-        params.get(B2).assign(0);
+        initializeParameters(this::initWeight, params, "", tie, embedDim, hiddenDim);
     }
 
     @Override
@@ -105,17 +95,57 @@ public final class TiedFeedForward extends PeSameDiffLayer {
         SameDiff sd = ctx.sd();
         boolean sequence = input.getShape().length == 3;
         SDVariable ntd = sequence ? Rows.tokensLast(sd, input) : input;
-        SDVariable x = Rows.rows(sd, ntd, embedDim);
-        SDVariable h = activation.apply(sd, sd.mmul(x, p.get(W), false, true, false).add(p.get(B1)));
-        h = ctx.dropout(h, dropout, in -> new long[] {rowsOf(in), hiddenDim});
-        SDVariable y = tie == Tie.TRANSPOSE
-                ? sd.mmul(h, p.get(W))
-                : sd.mmul(h, p.get(W2), false, true, false);
-        y = ctx.dropout(y.add(p.get(B2)), dropout, in -> new long[] {rowsOf(in), embedDim});
+        SDVariable y = mlp(ctx, Rows.rows(sd, ntd, embedDim), p, "", tie, activation, dropout, embedDim, hiddenDim);
         return sequence ? Rows.toNcw(sd, y, ntd) : y;
     }
 
-    private static long rowsOf(long[] inputShape) {
+    // ---- reusable parts (a transformer block uses them with a name prefix) ----
+
+    /** Declares {@code W}, {@code b1}, {@code b2} (and {@code W2} when untied), names prefixed with {@code prefix}. */
+    static void defineParameters(SDLayerParams params, String prefix, Tie tie, long embedDim, long hiddenDim) {
+        params.addWeightParam(ParamNames.prefixed(prefix, W), hiddenDim, embedDim);
+        if (tie == Tie.NONE) {
+            params.addWeightParam(ParamNames.prefixed(prefix, W2), embedDim, hiddenDim);
+        }
+        params.addBiasParam(ParamNames.prefixed(prefix, B1), hiddenDim);
+        params.addBiasParam(ParamNames.prefixed(prefix, B2), embedDim);
+    }
+
+    /** Weights with the layer's weight init, biases 0. */
+    static void initializeParameters(WeightInitializer init, Map<String, INDArray> params, String prefix, Tie tie,
+                                     long embedDim, long hiddenDim) {
+        init.init(params, ParamNames.prefixed(prefix, W), embedDim, hiddenDim);
+        if (tie == Tie.NONE) {
+            init.init(params, ParamNames.prefixed(prefix, W2), hiddenDim, embedDim);
+        }
+        params.get(ParamNames.prefixed(prefix, B1)).assign(0);
+        params.get(ParamNames.prefixed(prefix, B2)).assign(0);
+    }
+
+    /**
+     * The MLP on token rows: {@code y = drop(drop(act(x Wᵀ + b1)) W + b2)} (untied: {@code W2ᵀ} for {@code W}).
+     *
+     * @param x       rows {@code [M, D]} (M = N·T for sequences, N for feed-forward input)
+     * @param p       parameters, named with {@code prefix}
+     * @param dropout drop probability after the activation and after the output projection (training only)
+     * @return rows {@code [M, D]}
+     */
+    static SDVariable mlp(LayerContext ctx, SDVariable x, Map<String, SDVariable> p, String prefix, Tie tie,
+                          MlpActivation activation, double dropout, long embedDim, long hiddenDim) {
+        SameDiff sd = ctx.sd();
+        SDVariable w = p.get(ParamNames.prefixed(prefix, W));
+        SDVariable b1 = p.get(ParamNames.prefixed(prefix, B1));
+        SDVariable b2 = p.get(ParamNames.prefixed(prefix, B2));
+        SDVariable h = activation.apply(sd, sd.mmul(x, w, false, true, false).add(b1));
+        h = ctx.dropout(h, dropout, in -> new long[] {rowsOf(in), hiddenDim});
+        SDVariable y = tie == Tie.TRANSPOSE
+                ? sd.mmul(h, w)
+                : sd.mmul(h, p.get(ParamNames.prefixed(prefix, W2)), false, true, false);
+        return ctx.dropout(y.add(b2), dropout, in -> new long[] {rowsOf(in), embedDim});
+    }
+
+    /** Token rows of a layer input: {@code N·T} for {@code [N, D, T]}, N for {@code [N, D]}. */
+    static long rowsOf(long[] inputShape) {
         return inputShape.length == 3 ? inputShape[0] * inputShape[2] : inputShape[0];
     }
 

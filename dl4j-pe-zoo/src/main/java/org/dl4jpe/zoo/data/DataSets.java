@@ -21,22 +21,9 @@ public final class DataSets {
     }
 
     /** What {@code --data} accepts, for help texts and errors. */
-    public static final String ACCEPTED = FASHION_MNIST + " (Debian's " + FashionMnist.DEFAULT_DIR + "), "
-            + FASHION_MNIST_SUBSET + " (shipped), a directory of IDX files, or an image folder (DIR/train/<class>/ and"
+    public static final String ACCEPTED = "fashion-mnist (Debian's /usr/share/datasets/fashion-mnist),"
+            + " fashion-mnist-subset (shipped), a directory of IDX files, or an image folder (DIR/train/<class>/ and"
             + " DIR/val/<class>/, or DIR/<class>/)";
-
-    /** The image shape a spec fixes (IDX data: 1×rows×cols), or null when it adapts to the model. */
-    public static int[] fixedShape(String spec) {
-        if (FASHION_MNIST.equals(spec) || FASHION_MNIST_SUBSET.equals(spec)) {
-            return new int[] {1, 28, 28};
-        }
-        Path p = Path.of(spec);
-        if (IdxData.isIdxDirectory(p)) {
-            Idx.Images header = Idx.readImages(IdxData.find(p, IdxData.imagesFile(IdxData.TEST)));
-            return new int[] {1, header.rows(), header.cols()};
-        }
-        return null;
-    }
 
     /**
      * Opens {@code spec} for a model taking {@code channels}×{@code height}×{@code width} images; IDX data must

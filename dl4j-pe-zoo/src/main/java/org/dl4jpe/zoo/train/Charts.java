@@ -79,6 +79,7 @@ public final class Charts {
         System.setProperty("java.awt.headless", "true");
         NumberAxis epoch = new NumberAxis("epoch");
         epoch.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+        epoch.setAutoRangeIncludesZero(false);
         CombinedDomainXYPlot combined = new CombinedDomainXYPlot(epoch);
         combined.setGap(12);
         for (XYPlot p : plots) {

@@ -59,13 +59,17 @@ public record EvalResult(long count, double loss, long[][] confusion, List<Strin
                 cw = Math.max(cw, Long.toString(v).length() + 1);
             }
         }
-        sb.append(String.format("%" + w + "s", ""));
+        int lw = 0;
+        for (int a = 0; a < classNames.size(); a++) {
+            lw = Math.max(lw, ("[" + a + "] " + classNames.get(a)).length());
+        }
+        sb.append(String.format("%" + lw + "s", ""));
         for (int c = 0; c < classNames.size(); c++) {
             sb.append(String.format("%" + cw + "s", "[" + c + "]"));
         }
         sb.append('\n');
         for (int a = 0; a < classNames.size(); a++) {
-            sb.append(String.format("%-" + w + "s", "[" + a + "] " + classNames.get(a)));
+            sb.append(String.format("%-" + lw + "s", "[" + a + "] " + classNames.get(a)));
             for (int p = 0; p < classNames.size(); p++) {
                 sb.append(String.format("%" + cw + "d", confusion[a][p]));
             }

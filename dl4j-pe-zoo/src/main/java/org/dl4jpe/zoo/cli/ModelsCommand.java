@@ -1,0 +1,25 @@
+package org.dl4jpe.zoo.cli;
+
+import org.dl4jpe.zoo.RegisteredModel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code pe models}: every registered model with its exact trainable parameter count. */
+@Command(name = "models", mixinStandardHelpOptions = true,
+        description = "List every registered model with its exact trainable parameter count and a description.")
+final class ModelsCommand implements Runnable {
+    @ParentCommand
+    PeCommand pe;
+
+    @Override
+    public void run() {
+        Table t = new Table("model", ">parameters", "input", ">classes", "description");
+        for (RegisteredModel m : pe.registry().models()) {
+            var o = m.defaultOptions();
+            t.row(m.name(), Table.count(m.trainableParameters()),
+                    o.inputHeight() + "x" + o.inputWidth() + "x" + o.inputChannels(), o.numClasses(), m.description());
+        }
+        pe.out.print(t.text());
+        pe.out.flush();
+    }
+}

@@ -97,7 +97,7 @@ final class CompareCommand implements Runnable {
         var first = prepared.values().iterator().next().config();
         String md = "# " + String.join(" vs ", models) + "\n\n" + t.markdown() + "\n"
                 + String.format(Locale.ROOT, "Same budget for every model: data `%s`, %d epochs, batch %d, %s at"
-                        + " learning rate %g, weight decay %g, seed %d, augmentation %s, normalisation %s.%n%n",
+                        + " learning rate %s, weight decay %s, seed %d, augmentation %s, normalisation %s.%n%n",
                         first.data(), epochs, batch, first.options().updater().name().toLowerCase(Locale.ROOT),
                         first.options().learningRate(), first.options().weightDecay(), first.options().seed(),
                         first.augment() ? "on" : "off", first.normalization().describe())

@@ -13,6 +13,10 @@ final class ModelsCommand implements Runnable {
 
     @Override
     public void run() {
+        if (pe.registry().models().isEmpty()) {
+            pe.err.println("pe models: no model family is on the class path (families register through"
+                    + " META-INF/services/org.dl4jpe.zoo.ModelFamily)");
+        }
         Table t = new Table("model", ">parameters", "input", ">classes", "description");
         for (RegisteredModel m : pe.registry().models()) {
             var o = m.defaultOptions();

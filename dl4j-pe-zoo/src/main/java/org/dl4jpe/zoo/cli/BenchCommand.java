@@ -59,12 +59,12 @@ final class BenchCommand implements Runnable {
                 chosen.add(pe.registry().get(name));
             }
         }
-        Table t = new Table("model", ">parameters", ">batch", ">train img/s", ">inference img/s");
+        TextTable t = new TextTable("model", ">parameters", ">batch", ">train img/s", ">inference img/s");
         for (RegisteredModel m : chosen) {
             pe.err.println("measuring " + m.name() + " ...");
             ModelThroughput.Result r = ModelThroughput.measure(m, m.defaultOptions(), batch, warmup, iterations);
-            t.row(r.model(), Table.count(r.trainable()), r.batch(), Table.rate(r.trainPerSecond()),
-                    Table.rate(r.inferPerSecond()));
+            t.row(r.model(), TextTable.count(r.trainable()), r.batch(), TextTable.rate(r.trainPerSecond()),
+                    TextTable.rate(r.inferPerSecond()));
         }
         pe.out.print(t.text());
         pe.out.flush();

@@ -84,12 +84,12 @@ final class CompareCommand implements Runnable {
                 return;
             }
         }
-        Table t = new Table("model", ">parameters", ">test accuracy", ">train time", ">images/s");
+        TextTable t = new TextTable("model", ">parameters", ">test accuracy", ">train time", ">images/s");
         Map<String, List<EpochMetrics>> curves = new LinkedHashMap<>();
         for (Map.Entry<String, TrainResult> e : results.entrySet()) {
             TrainResult r = e.getValue();
-            t.row(e.getKey(), Table.count(r.trainableParameters()), Table.percent(r.testAccuracy()),
-                    Table.seconds(r.trainSeconds()), Table.rate(r.imagesPerSecond()));
+            t.row(e.getKey(), TextTable.count(r.trainableParameters()), TextTable.percent(r.testAccuracy()),
+                    TextTable.seconds(r.trainSeconds()), TextTable.rate(r.imagesPerSecond()));
             curves.put(e.getKey(), r.history());
         }
         pe.out.print(t.text());

@@ -17,10 +17,10 @@ final class ModelsCommand implements Runnable {
             pe.err.println("pe models: no model family is on the class path (families register through"
                     + " META-INF/services/org.dl4jpe.zoo.ModelFamily)");
         }
-        Table t = new Table("model", ">parameters", "input", ">classes", "description");
+        TextTable t = new TextTable("model", ">parameters", "input", ">classes", "description");
         for (RegisteredModel m : pe.registry().models()) {
             var o = m.defaultOptions();
-            t.row(m.name(), Table.count(m.trainableParameters()),
+            t.row(m.name(), TextTable.count(m.trainableParameters()),
                     o.inputHeight() + "x" + o.inputWidth() + "x" + o.inputChannels(), o.numClasses(), m.description());
         }
         pe.out.print(t.text());

@@ -37,13 +37,13 @@ final class SummaryCommand implements Runnable {
         InputType in = InputType.convolutional(o.inputHeight(), o.inputWidth(), o.inputChannels());
         Map<String, InputType> types = conf.getLayerActivationTypes(false, false, in);
         Map<String, Long> params = ParameterCounts.byVertex(conf);
-        Table t = new Table("vertex", "type", "inputs", "output shape", ">parameters");
+        TextTable t = new TextTable("vertex", "type", "inputs", "output shape", ">parameters");
         for (Map.Entry<String, InputType> e : types.entrySet()) {
             String name = e.getKey();
             GraphVertex v = conf.getVertices().get(name);
             List<String> inputs = conf.getVertexInputs().get(name);
             t.row(name, v == null ? "Input" : type(v), inputs == null ? "" : String.join(", ", inputs),
-                    shape(e.getValue()), v == null ? "" : Table.count(params.getOrDefault(name, 0L)));
+                    shape(e.getValue()), v == null ? "" : TextTable.count(params.getOrDefault(name, 0L)));
         }
         long trainable = ParameterCounts.trainable(conf);
         long total = ParameterCounts.total(conf);
@@ -52,10 +52,10 @@ final class SummaryCommand implements Runnable {
         pe.out.println();
         pe.out.print(t.text());
         pe.out.println();
-        pe.out.println("trainable parameters: " + Table.count(trainable));
+        pe.out.println("trainable parameters: " + TextTable.count(trainable));
         if (total != trainable) {
             pe.out.println("all parameters (DL4J numParams, with BatchNorm running statistics and layer state): "
-                    + Table.count(total));
+                    + TextTable.count(total));
         }
         pe.out.flush();
     }

@@ -138,14 +138,14 @@ final class TrainCommand implements Runnable {
 
     private void print(TrainResult r) {
         RunConfig c = r.state().config();
-        Table t = new Table("", "");
+        TextTable t = new TextTable("", "");
         t.row("model", c.model());
-        t.row("parameters", Table.count(r.trainableParameters()));
+        t.row("parameters", TextTable.count(r.trainableParameters()));
         t.row("data", c.data());
         t.row("epochs", r.state().epochsDone() + " of " + c.epochs() + (r.interrupted() ? " (interrupted)" : ""));
-        t.row("test accuracy", Table.percent(r.testAccuracy()));
-        t.row("train time", Table.seconds(r.trainSeconds()));
-        t.row("images/s", Table.rate(r.imagesPerSecond()));
+        t.row("test accuracy", TextTable.percent(r.testAccuracy()));
+        t.row("train time", TextTable.seconds(r.trainSeconds()));
+        t.row("images/s", TextTable.rate(r.imagesPerSecond()));
         t.row("run directory", r.runDir());
         t.row("files", RunDirectory.STATE + ", " + r.state().checkpoint() + ", " + RunDirectory.METRICS + ", "
                 + RunDirectory.CURVES);

@@ -5,13 +5,13 @@ import java.util.List;
 import java.util.Locale;
 
 /** A small text table: left-aligned text columns, right-aligned numeric ones; also as Markdown. */
-final class Table {
+final class TextTable {
     private final List<String> header;
     private final boolean[] right;
     private final List<List<String>> rows = new ArrayList<>();
 
     /** Column names; a name starting with '>' is right-aligned (the '>' is dropped). */
-    Table(String... columns) {
+    TextTable(String... columns) {
         header = new ArrayList<>();
         right = new boolean[columns.length];
         for (int i = 0; i < columns.length; i++) {
@@ -20,7 +20,7 @@ final class Table {
         }
     }
 
-    Table row(Object... cells) {
+    TextTable row(Object... cells) {
         if (cells.length != header.size()) {
             throw new IllegalArgumentException("row has " + cells.length + " cells, table has " + header.size());
         }

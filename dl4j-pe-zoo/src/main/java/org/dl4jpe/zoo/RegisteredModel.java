@@ -1,0 +1,79 @@
+package org.dl4jpe.zoo;
+
+import java.util.Objects;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+
+/**
+ * A model in the registry: its name, a one-line description, the family it comes from, its default options
+ * and how to configure it under given options.
+ */
+public final class RegisteredModel {
+    private final String name;
+    private final String description;
+    private final String family;
+    private final ModelOptions defaults;
+    private final Function<ModelOptions, ComputationGraphConfiguration> configurer;
+    private final Function<ModelOptions, ComputationGraph> builder;
+
+    RegisteredModel(String name, String description, String family, ModelOptions defaults,
+                    Function<ModelOptions, ComputationGraphConfiguration> configurer,
+                    Function<ModelOptions, ComputationGraph> builder) {
+        this.name = name;
+        this.description = description;
+        this.family = family;
+        this.defaults = defaults;
+        this.configurer = configurer;
+        this.builder = builder;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    /** The family name ({@link ModelFamily#name()}). */
+    public String family() {
+        return family;
+    }
+
+    /** The options this model is built with unless changed. */
+    public ModelOptions defaultOptions() {
+        return defaults;
+    }
+
+    /** The default options with {@code change} applied. */
+    public ModelOptions options(UnaryOperator<ModelOptions> change) {
+        return defaults.with(change);
+    }
+
+    /** The graph configuration under {@code options} (nothing allocated). */
+    public ComputationGraphConfiguration configure(ModelOptions options) {
+        return configurer.apply(Objects.requireNonNull(options, "options"));
+    }
+
+    /** The initialised graph under {@code options}. */
+    public ComputationGraph create(ModelOptions options) {
+        return builder.apply(Objects.requireNonNull(options, "options"));
+    }
+
+    /** The initialised graph under the default options. */
+    public ComputationGraph create() {
+        return create(defaults);
+    }
+
+    /** Trainable parameters under the default options, computed from the configuration without building it. */
+    public long trainableParameters() {
+        return ParameterCounts.trainable(configure(defaults));
+    }
+
+    @Override
+    public String toString() {
+        return name + " (" + family + "): " + description;
+    }
+}

@@ -1,0 +1,98 @@
+package org.dl4jpe.zoo.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** A small text table: left-aligned text columns, right-aligned numeric ones; also as Markdown. */
+final class TextTable {
+    private final List<String> header;
+    private final boolean[] right;
+    private final List<List<String>> rows = new ArrayList<>();
+
+    /** Column names; a name starting with '>' is right-aligned (the '>' is dropped). */
+    TextTable(String... columns) {
+        header = new ArrayList<>();
+        right = new boolean[columns.length];
+        for (int i = 0; i < columns.length; i++) {
+            right[i] = columns[i].startsWith(">");
+            header.add(right[i] ? columns[i].substring(1) : columns[i]);
+        }
+    }
+
+    TextTable row(Object... cells) {
+        if (cells.length != header.size()) {
+            throw new IllegalArgumentException("row has " + cells.length + " cells, table has " + header.size());
+        }
+        List<String> r = new ArrayList<>();
+        for (Object c : cells) {
+            r.add(String.valueOf(c));
+        }
+        rows.add(r);
+        return this;
+    }
+
+    String text() {
+        int[] w = widths();
+        StringBuilder sb = new StringBuilder();
+        line(sb, header, w);
+        StringBuilder rule = new StringBuilder();
+        for (int i = 0; i < w.length; i++) {
+            rule.append(i == 0 ? "" : "  ").append("-".repeat(w[i]));
+        }
+        sb.append(rule).append('\n');
+        for (List<String> r : rows) {
+            line(sb, r, w);
+        }
+        return sb.toString();
+    }
+
+    String markdown() {
+        StringBuilder sb = new StringBuilder("| ").append(String.join(" | ", header)).append(" |\n|");
+        for (boolean r : right) {
+            sb.append(r ? "---:|" : "---|");
+        }
+        sb.append('\n');
+        for (List<String> r : rows) {
+            sb.append("| ").append(String.join(" | ", r)).append(" |\n");
+        }
+        return sb.toString();
+    }
+
+    private int[] widths() {
+        int[] w = new int[header.size()];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = header.get(i).length();
+            for (List<String> r : rows) {
+                w[i] = Math.max(w[i], r.get(i).length());
+            }
+        }
+        return w;
+    }
+
+    private void line(StringBuilder sb, List<String> cells, int[] w) {
+        StringBuilder l = new StringBuilder();
+        for (int i = 0; i < w.length; i++) {
+            String c = cells.get(i);
+            String pad = " ".repeat(w[i] - c.length());
+            l.append(i == 0 ? "" : "  ").append(right[i] ? pad + c : c + pad);
+        }
+        sb.append(l.toString().stripTrailing()).append('\n');
+    }
+
+    static String count(long n) {
+        return String.format(Locale.ROOT, "%,d", n);
+    }
+
+    static String percent(double fraction) {
+        return Double.isNaN(fraction) ? "-" : String.format(Locale.ROOT, "%.2f%%", 100 * fraction);
+    }
+
+    static String seconds(double s) {
+        return Double.isNaN(s) ? "-" : String.format(Locale.ROOT, "%.1f s", s);
+    }
+
+    static String rate(double r) {
+        return Double.isNaN(r) ? "-" : String.format(Locale.ROOT, "%.0f", r);
+    }
+}

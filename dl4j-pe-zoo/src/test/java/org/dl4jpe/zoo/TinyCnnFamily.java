@@ -1,0 +1,72 @@
+package org.dl4jpe.zoo;
+
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+/**
+ * A test-only family of tiny CNNs of DL4J's built-in layers, so that the registry, trainer and command line can be
+ * tested before the real families exist: conv 3×3/2 (width) + ReLU, conv 3×3/2 (2·width) + ReLU, global average
+ * pool, softmax head. Registered through {@code src/test/resources/META-INF/services}.
+ */
+public final class TinyCnnFamily implements ModelFamily<TinyCnnFamily.Config> {
+
+    /** A variant: the first conv's width. */
+    public record Config(int width) {
+    }
+
+    public static final Config TINY = new Config(8);
+    public static final Config WIDE = new Config(16);
+
+    /** Exact trainable parameters at 28×28×1 and 10 classes, computed by hand. */
+    public static long expectedParameters(int width) {
+        long conv1 = 9L * width + width;
+        long conv2 = 9L * width * 2 * width + 2 * width;
+        long head = 2L * width * 10 + 10;
+        return conv1 + conv2 + head;
+    }
+
+    @Override
+    public String name() {
+        return "tinycnn";
+    }
+
+    @Override
+    public void registerVariants(ModelRegistry r) {
+        r.register("tiny_cnn_28", "test-only tiny CNN, 28x28x1, width 8", this, TINY);
+        r.register("tiny_cnn_wide_28", "test-only tiny CNN, 28x28x1, width 16", this, WIDE);
+    }
+
+    @Override
+    public ModelOptions defaultOptions(Config c) {
+        return ModelOptions.DEFAULTS.withNumClasses(10).withInputShape(28, 28, 1).withLearningRate(3e-3)
+                .withWeightDecay(0);
+    }
+
+    @Override
+    public ComputationGraphConfiguration configure(Config c, ModelOptions o) {
+        if (c.width() <= 0) {
+            throw new IllegalArgumentException("width " + c.width() + " must be positive");
+        }
+        return o.baseConfiguration()
+                .weightInit(WeightInit.RELU)
+                .graphBuilder()
+                .addInputs("input")
+                .setInputTypes(InputType.convolutional(o.inputHeight(), o.inputWidth(), o.inputChannels()))
+                .addLayer("conv1", new ConvolutionLayer.Builder(3, 3).stride(2, 2).nOut(c.width())
+                        .activation(Activation.RELU).build(), "input")
+                .addLayer("conv2", new ConvolutionLayer.Builder(3, 3).stride(2, 2).nOut(2 * c.width())
+                        .activation(Activation.RELU).build(), "conv1")
+                .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "conv2")
+                .addLayer("head", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(o.numClasses())
+                        .activation(Activation.SOFTMAX).build(), "pool")
+                .setOutputs("head")
+                .build();
+    }
+}

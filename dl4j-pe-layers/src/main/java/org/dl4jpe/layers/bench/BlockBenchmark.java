@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -54,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * mvn -o -q -pl dl4j-pe-layers test-compile org.codehaus.mojo:exec-maven-plugin:3.5.0:java \
  *     -Dexec.mainClass=org.dl4jpe.layers.bench.BlockBenchmark -Dexec.classpathScope=test -Dexec.args="--reps 5"
  * </pre>
- * Options: {@code --reps} (timed repetitions, default 7), {@code --warmup} (default 2), {@code --batch},
+ * Options: {@code --reps} (timed repetitions, default 9; {@code --reps 3 --warmup 1} is a quick run), {@code --warmup} (default 2), {@code --batch},
  * {@code --tokens}, {@code --embedDim}, {@code --numHeads}, {@code --mlpRatio}.
  */
 public final class BlockBenchmark {
@@ -72,13 +73,9 @@ public final class BlockBenchmark {
             }
         }
 
-        /** ViT-S block, 197 tokens, batch 8, 2 warm-up and 7 timed repetitions. */
+        /** ViT-S block, 197 tokens, batch 8, 2 warm-up and 9 timed repetitions. */
         public static Options defaults() {
-            return new Options(384, 6, 4.0, 197, 8, 2, 7);
-        }
-
-        public Options withReps(int warmupReps, int timedReps) {
-            return new Options(embedDim, numHeads, mlpRatio, tokens, batch, warmupReps, timedReps);
+            return new Options(384, 6, 4.0, 197, 8, 2, 9);
         }
 
         /** Parses {@code --name value} pairs over {@link #defaults()}. */
@@ -106,8 +103,14 @@ public final class BlockBenchmark {
         }
     }
 
-    /** One row of the table: medians in milliseconds. */
-    public record Row(String label, String contents, long params, double trainMs, double inferMs) {
+    /**
+     * One row of the table. Times in milliseconds per step (median and minimum over repetitions); {@code vsUntied}
+     * is the median over repetitions of this variant's time divided by (b)'s in the same repetition, and
+     * {@code ofGemm} the median of its achieved FLOP rate divided by the gemm rate measured in the same repetition.
+     */
+    public record Row(String label, String contents, long params, double trainMs, double trainMinMs,
+                      double trainVsUntied, double trainOfGemm, double inferMs, double inferMinMs,
+                      double inferVsUntied, double inferOfGemm) {
     }
 
     /** The table's numbers. */
@@ -156,19 +159,37 @@ public final class BlockBenchmark {
         List<Double> gemmMs = new ArrayList<>();
         for (int r = 0; r < o.reps; r++) {
             gemmMs.add(gemm.time());
+            StringBuilder times = new StringBuilder();
             for (int i = 0; i < variants.size(); i++) {
                 Variant v = variants.get((i + r) % variants.size());
                 v.train.add(v.fit());
                 v.inference.add(v.infer());
+                times.append(String.format(Locale.ROOT, " %s %.0f/%.0f ms", v.label.substring(0, 3),
+                        v.train.get(r), v.inference.get(r)));
             }
-            log.info("repetition {}/{} done", r + 1, o.reps);
+            log.info("repetition {}/{}: gemm {} ms;{}", r + 1, o.reps,
+                    String.format(Locale.ROOT, "%.1f", gemmMs.get(r)), times);
         }
 
         double gemmGflops = gemm.flops / median(gemmMs) / 1e6;
         double forward = forwardFlops(o, hidden);
+        Variant base = variants.get(1);
         List<Row> rows = new ArrayList<>();
         for (Variant v : variants) {
-            rows.add(new Row(v.label, v.contents, v.params, median(v.train), median(v.inference)));
+            // Paired per repetition: the load on a shared machine drifts between repetitions far more than within one.
+            List<Double> trainRatio = new ArrayList<>();
+            List<Double> inferRatio = new ArrayList<>();
+            List<Double> trainOfGemm = new ArrayList<>();
+            List<Double> inferOfGemm = new ArrayList<>();
+            for (int r = 0; r < o.reps; r++) {
+                trainRatio.add(v.train.get(r) / base.train.get(r));
+                inferRatio.add(v.inference.get(r) / base.inference.get(r));
+                trainOfGemm.add(3 * forward / v.train.get(r) / (gemm.flops / gemmMs.get(r)));
+                inferOfGemm.add(forward / v.inference.get(r) / (gemm.flops / gemmMs.get(r)));
+            }
+            rows.add(new Row(v.label, v.contents, v.params, median(v.train), Collections.min(v.train),
+                    median(trainRatio), median(trainOfGemm), median(v.inference), Collections.min(v.inference),
+                    median(inferRatio), median(inferOfGemm)));
         }
         Result result = new Result(o, gemmGflops, forward / 1e9, rows);
         print(out, result, hidden);
@@ -184,7 +205,6 @@ public final class BlockBenchmark {
 
     private static void print(PrintStream out, Result res, long hidden) {
         Options o = res.options;
-        Row base = res.row("(b)");
         double fwd = res.forwardGflop;
         out.printf(Locale.ROOT, "Transformer block benchmark: D %d, H %d, R %d, %d tokens, batch %d, float32; "
                         + "medians of %d interleaved repetitions after %d warm-up%n", o.embedDim, o.numHeads, hidden,
@@ -192,23 +212,24 @@ public final class BlockBenchmark {
         out.printf(Locale.ROOT, "ND4J %s backend, %d threads, %s; %s%n", Nd4j.getBackend().getClass().getSimpleName(),
                 Nd4j.getEnvironment().maxThreads(), Runtime.version(), Instant.now());
         out.printf(Locale.ROOT, "matmul FLOPs per block: forward %.2f GFLOP, training step %.2f GFLOP (3x); "
-                + "machine float32 gemm [%d x %d]x[%d x %d]: %.1f GFLOP/s%n", fwd, 3 * fwd,
+                + "machine float32 gemm [%d x %d]x[%d x %d]: %.1f GFLOP/s (median)%n", fwd, 3 * fwd,
                 (long) o.batch * o.tokens, o.embedDim, o.embedDim, hidden, res.gemmGflops);
-        String fmt = "%-29s %10s %9s %7s %8s %6s %9s %7s %8s %6s  %s%n";
-        out.printf(Locale.ROOT, fmt, "variant", "params", "train ms", "x (b)", "GFLOP/s", "%gemm", "infer ms",
-                "x (b)", "GFLOP/s", "%gemm", "what it includes");
+        out.printf(Locale.ROOT, "ms: median per step (min); x (b): median over repetitions of time / time of (b) "
+                + "in the same repetition; GFLOP/s: from the median time; of gemm: median of rate / gemm rate of the "
+                + "same repetition%n");
+        String fmt = "%-29s %10s %13s %6s %8s %8s %12s %6s %8s %8s  %s%n";
+        out.printf(Locale.ROOT, fmt, "variant", "params", "train ms", "x (b)", "GFLOP/s", "of gemm", "infer ms",
+                "x (b)", "GFLOP/s", "of gemm", "what it includes");
         for (Row r : res.rows) {
-            double trainRate = 3 * fwd / (r.trainMs / 1e3);
-            double inferRate = fwd / (r.inferMs / 1e3);
             out.printf(Locale.ROOT, fmt, r.label, String.format(Locale.ROOT, "%,d", r.params),
-                    String.format(Locale.ROOT, "%.1f", r.trainMs),
-                    String.format(Locale.ROOT, "%.3f", r.trainMs / base.trainMs),
-                    String.format(Locale.ROOT, "%.1f", trainRate),
-                    String.format(Locale.ROOT, "%.0f%%", 100 * trainRate / res.gemmGflops),
-                    String.format(Locale.ROOT, "%.1f", r.inferMs),
-                    String.format(Locale.ROOT, "%.3f", r.inferMs / base.inferMs),
-                    String.format(Locale.ROOT, "%.1f", inferRate),
-                    String.format(Locale.ROOT, "%.0f%%", 100 * inferRate / res.gemmGflops), r.contents);
+                    String.format(Locale.ROOT, "%.0f (%.0f)", r.trainMs, r.trainMinMs),
+                    String.format(Locale.ROOT, "%.2f", r.trainVsUntied),
+                    String.format(Locale.ROOT, "%.1f", 3 * fwd / (r.trainMs / 1e3)),
+                    String.format(Locale.ROOT, "%.0f%%", 100 * r.trainOfGemm),
+                    String.format(Locale.ROOT, "%.0f (%.0f)", r.inferMs, r.inferMinMs),
+                    String.format(Locale.ROOT, "%.2f", r.inferVsUntied),
+                    String.format(Locale.ROOT, "%.1f", fwd / (r.inferMs / 1e3)),
+                    String.format(Locale.ROOT, "%.0f%%", 100 * r.inferOfGemm), r.contents);
         }
         out.flush();
     }

@@ -492,6 +492,19 @@ public final class SharedBottleneckStage extends PeSameDiffLayer {
         }
     }
 
+    /**
+     * In training, BatchNorm needs more than one value per channel (the unbiased variance of one value is
+     * undefined): the batch size times the output height and width must exceed 1, as in PyTorch.
+     */
+    void validateTrainingInput(INDArray input) {
+        long n = input.size(0) * outSize(input.size(2)) * outSize(input.size(3));
+        if (n < 2) {
+            throw new IllegalArgumentException(describe() + ": training needs more than one value per BatchNorm"
+                    + " channel, but input " + Arrays.toString(input.shape()) + " gives batch × output height ×"
+                    + " output width = " + n + " (stride " + stride + "); use a larger batch or image");
+        }
+    }
+
     @Override
     public void setNIn(InputType inputType, boolean override) {
         requireInputType(inputType);

@@ -12,6 +12,7 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.dl4jpe.layers.SharedBottleneckStage;
+import org.dl4jpe.layers.SharedBottleneckStage.Engine;
 import org.dl4jpe.layers.SharedBottleneckStage.Sharing;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -34,7 +35,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * -Dexec.mainClass=org.dl4jpe.layers.bench.StageBenchmark -Dexec.args="--reps 5"} (the test classpath supplies
  * the ND4J backend). Options: {@code --reps N} (default 5), {@code --warmup N} (2), {@code --batch N} (8),
  * {@code --in C} (512), {@code --mid m} (256), {@code --blocks n} (6), {@code --size HW} (28),
- * {@code --stride s} (2).
+ * {@code --stride s} (2), {@code --samediff 1} (also time NONE on the SameDiff engine; default 0).
  */
 public final class StageBenchmark {
     private StageBenchmark() {
@@ -50,6 +51,8 @@ public final class StageBenchmark {
         public int numBlocks = 6;
         public int size = 28;
         public int stride = 2;
+        /** Also time NONE with {@code Engine.SAMEDIFF} (slow; shows what the direct engine saves). */
+        public boolean sameDiff;
 
         /** Options from {@code --name value} pairs; unknown names are an error. */
         public static Options parse(String... args) {
@@ -59,6 +62,10 @@ public final class StageBenchmark {
                     throw new IllegalArgumentException("option " + args[i] + " has no value");
                 }
                 int v = Integer.parseInt(args[i + 1]);
+                if (args[i].equals("--samediff")) {
+                    o.sameDiff = v != 0;
+                    continue;
+                }
                 switch (args[i]) {
                     case "--reps" -> o.reps = v;
                     case "--warmup" -> o.warmup = v;
@@ -69,7 +76,7 @@ public final class StageBenchmark {
                     case "--size" -> o.size = v;
                     case "--stride" -> o.stride = v;
                     default -> throw new IllegalArgumentException("unknown option " + args[i]
-                            + " (valid: --reps --warmup --batch --in --mid --blocks --size --stride)");
+                            + " (valid: --reps --warmup --batch --in --mid --blocks --size --stride --samediff)");
                 }
             }
             if (o.reps < 1 || o.warmup < 0) {
@@ -93,9 +100,12 @@ public final class StageBenchmark {
     /** Runs the benchmark and prints the table to {@code out}; returns median times in ms, per network. */
     public static Map<String, double[]> run(PrintStream out, Options o) {
         Map<String, ComputationGraph> nets = new LinkedHashMap<>();
-        nets.put("built-in NONE", graph(o, null));
+        nets.put("built-in NONE", graph(o, null, null));
         for (Sharing s : Sharing.values()) {
-            nets.put(s.name(), graph(o, s));
+            nets.put(s.name(), graph(o, s, Engine.DIRECT));
+        }
+        if (o.sameDiff) {
+            nets.put("NONE (SameDiff)", graph(o, Sharing.NONE, Engine.SAMEDIFF));
         }
         Nd4j.getRandom().setSeed(1);
         INDArray x = Nd4j.rand(DataType.FLOAT, o.batch, o.inChannels, o.size, o.size);
@@ -169,7 +179,7 @@ public final class StageBenchmark {
     }
 
     /** input → stage → MSE loss; the built-in stage if {@code sharing} is null. */
-    private static ComputationGraph graph(Options o, Sharing sharing) {
+    private static ComputationGraph graph(Options o, Sharing sharing, Engine engine) {
         ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder().seed(1)
                 .dataType(DataType.FLOAT).updater(new Sgd(1e-4)).graphBuilder().addInputs("in");
         String out;
@@ -178,7 +188,7 @@ public final class StageBenchmark {
                     SharedBottleneckStage.DEFAULT_BN_MOMENTUM, SharedBottleneckStage.DEFAULT_BN_EPS);
         } else {
             g.addLayer("stage", SharedBottleneckStage.builder(o.inChannels, o.midChannels, o.numBlocks)
-                    .stride(o.stride).sharing(sharing).build(), "in");
+                    .stride(o.stride).sharing(sharing).engine(engine).build(), "in");
             out = "stage";
         }
         g.addLayer("loss", new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY)

@@ -1,6 +1,5 @@
 package org.dl4jpe.hyperparam.spaces;
 
-import java.util.List;
 import org.deeplearning4j.arbiter.layers.LayerSpace;
 import org.deeplearning4j.arbiter.optimize.api.ParameterSpace;
 import org.dl4jpe.layers.ClassTokenPool;
@@ -37,13 +36,6 @@ public final class ClassTokenPoolSpace extends LayerSpace<ClassTokenPool> {
             b.numPrefixTokens(numPrefixTokens);
         }
         return b.build();
-    }
-
-    /** The searched leaves (fixed values take no value; see {@link SpaceSupport#leaves}). */
-    @Override
-    @SuppressWarnings("rawtypes")
-    public List<ParameterSpace> collectLeaves() {
-        return SpaceSupport.leaves(this);
     }
 
     @Override

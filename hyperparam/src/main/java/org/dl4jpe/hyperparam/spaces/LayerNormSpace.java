@@ -1,6 +1,5 @@
 package org.dl4jpe.hyperparam.spaces;
 
-import java.util.List;
 import org.deeplearning4j.arbiter.layers.LayerSpace;
 import org.deeplearning4j.arbiter.optimize.api.ParameterSpace;
 import org.dl4jpe.layers.LayerNorm;
@@ -30,13 +29,6 @@ public final class LayerNormSpace extends LayerSpace<LayerNorm> {
     @Override
     public LayerNorm getValue(double[] values) {
         return LayerNorm.builder(SpaceSupport.intValue(WHO, "dim", dim.getValue(values))).eps(eps).build();
-    }
-
-    /** The searched leaves (fixed values take no value; see {@link SpaceSupport#leaves}). */
-    @Override
-    @SuppressWarnings("rawtypes")
-    public List<ParameterSpace> collectLeaves() {
-        return SpaceSupport.leaves(this);
     }
 
     @Override

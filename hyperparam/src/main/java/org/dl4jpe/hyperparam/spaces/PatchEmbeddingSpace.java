@@ -1,6 +1,5 @@
 package org.dl4jpe.hyperparam.spaces;
 
-import java.util.List;
 import org.deeplearning4j.arbiter.layers.LayerSpace;
 import org.deeplearning4j.arbiter.optimize.api.ParameterSpace;
 import org.dl4jpe.layers.PatchEmbedding;
@@ -48,13 +47,6 @@ public final class PatchEmbeddingSpace extends LayerSpace<PatchEmbedding> {
         return PatchEmbedding.builder(imageHeight, imageWidth, inChannels,
                 SpaceSupport.intValue(WHO, "patchSize", patchSize.getValue(values)),
                 SpaceSupport.intValue(WHO, "embedDim", embedDim.getValue(values))).build();
-    }
-
-    /** The searched leaves (fixed values take no value; see {@link SpaceSupport#leaves}). */
-    @Override
-    @SuppressWarnings("rawtypes")
-    public List<ParameterSpace> collectLeaves() {
-        return SpaceSupport.leaves(this);
     }
 
     @Override

@@ -1,7 +1,5 @@
 package org.dl4jpe.hyperparam.spaces;
 
-import java.util.ArrayList;
-import java.util.List;
 import org.deeplearning4j.arbiter.optimize.api.ParameterSpace;
 import org.deeplearning4j.arbiter.optimize.parameter.FixedValue;
 import org.deeplearning4j.arbiter.util.LeafUtils;
@@ -17,20 +15,6 @@ final class SpaceSupport {
      */
     static int countParameters(ParameterSpace<?> space) {
         return LeafUtils.countUniqueParameters(space.collectLeaves());
-    }
-
-    /**
-     * The leaves below {@code root}, each asked for its own leaves: a {@link FixedValue} has none, so it takes no
-     * value. (Arbiter's {@code LayerSpace.collectLeaves} lists fixed values as leaves, and its grid search then
-     * reads the value of a searched leaf at a fixed leaf's position; asking each space avoids that.)
-     */
-    @SuppressWarnings("rawtypes")
-    static List<ParameterSpace> leaves(ParameterSpace<?> root) {
-        List<ParameterSpace> out = new ArrayList<>();
-        for (ParameterSpace<?> child : root.getNestedSpaces().values()) {
-            out.addAll(child.collectLeaves());
-        }
-        return out;
     }
 
     static <T> ParameterSpace<T> fixed(T value) {

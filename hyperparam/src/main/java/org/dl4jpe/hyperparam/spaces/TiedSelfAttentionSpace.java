@@ -1,6 +1,5 @@
 package org.dl4jpe.hyperparam.spaces;
 
-import java.util.List;
 import org.deeplearning4j.arbiter.layers.LayerSpace;
 import org.deeplearning4j.arbiter.optimize.api.ParameterSpace;
 import org.dl4jpe.layers.TiedSelfAttention;
@@ -51,13 +50,6 @@ public final class TiedSelfAttentionSpace extends LayerSpace<TiedSelfAttention> 
                 .attnDropout(attnDropout.getValue(values))
                 .projDropout(projDropout.getValue(values))
                 .build();
-    }
-
-    /** The searched leaves (fixed values take no value; see {@link SpaceSupport#leaves}). */
-    @Override
-    @SuppressWarnings("rawtypes")
-    public List<ParameterSpace> collectLeaves() {
-        return SpaceSupport.leaves(this);
     }
 
     @Override

@@ -77,7 +77,7 @@ final class SweepCharts {
         NumberAxis x = new NumberAxis("candidate");
         x.setTickUnit(new NumberTickUnit(Math.max(1, Math.ceil(r.records().size() / 12.0))));
         x.setAutoRangeIncludesZero(false);
-        XYPlot plot = new XYPlot(data, x, scoreAxis(metric), renderer);
+        XYPlot plot = new XYPlot(data, x, scoreAxis(metric, scores), renderer);
         write(metric.label() + " per candidate", plot, png);
     }
 
@@ -135,7 +135,13 @@ final class SweepCharts {
             double pad = minP == maxP ? Math.max(1, minP * 0.1) : (maxP - minP) * 0.08;
             x.setRange(Math.max(1, minP - pad), maxP + pad);
         }
-        XYPlot plot = new XYPlot(data, x, scoreAxis(metric), renderer);
+        XYSeries all = new XYSeries("all");
+        for (int i = 0; i < data.getSeriesCount(); i++) {
+            for (int j = 0; j < data.getItemCount(i); j++) {
+                all.add(data.getXValue(i, j), data.getYValue(i, j));
+            }
+        }
+        XYPlot plot = new XYPlot(data, x, scoreAxis(metric, all), renderer);
         String by = groupAxes.isEmpty() ? "" : " (colour: " + String.join(", ", groupAxes) + ")";
         write(metric.label() + " against model size" + by, plot, png);
     }
@@ -194,9 +200,25 @@ final class SweepCharts {
         return m == ScoreMetric.ACCURACY ? v / 100 : v;
     }
 
-    private static NumberAxis scoreAxis(ScoreMetric m) {
+    /** The score axis, with room above and below the points (and a visible range when they are all equal). */
+    private static NumberAxis scoreAxis(ScoreMetric m, XYSeries points) {
         NumberAxis y = new NumberAxis(m == ScoreMetric.ACCURACY ? "validation accuracy (%)" : "validation loss");
         y.setAutoRangeIncludesZero(false);
+        y.setNumberFormatOverride(new DecimalFormat(m == ScoreMetric.ACCURACY ? "0.#" : "0.###"));
+        if (points.getItemCount() > 0) {
+            double lo = points.getMinY();
+            double hi = points.getMaxY();
+            double pad = Math.max((hi - lo) * 0.15, m == ScoreMetric.ACCURACY ? 2.0 : 0.02);
+            double lower = lo - pad;
+            double upper = hi + pad * 1.5;
+            if (m == ScoreMetric.ACCURACY) {
+                lower = Math.max(0, lower);
+                upper = Math.min(100, upper);
+            } else {
+                lower = Math.max(0, lower);
+            }
+            y.setRange(lower, upper);
+        }
         return y;
     }
 

@@ -8,7 +8,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -21,6 +23,7 @@ import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
+import org.dl4jpe.layers.samediff.PeSameDiffLayer;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -161,7 +164,10 @@ public final class LayerTestKit {
         }
     }
 
-    /** Every parameter array of the network gets a gradient that is not all zeros. */
+    /**
+     * Every parameter array of the network gets a gradient that is not all zeros, except the state parameters of
+     * {@link PeSameDiffLayer}s (such as BatchNorm running statistics), whose gradient must be all zeros.
+     */
     public static void assertEveryParamGetsGradient(MultiLayerNetwork net, INDArray input, INDArray mask) {
         INDArray labels = labelsFor(net, input);
         INDArray labelMask = labelMaskFor(mask, labels);
@@ -177,12 +183,32 @@ public final class LayerTestKit {
         } finally {
             net.setMask(null);
         }
+        Set<String> state = stateParams(net);
         for (Map.Entry<String, INDArray> e : net.paramTable().entrySet()) {
             INDArray grad = g.getFirst().getGradientFor(e.getKey());
+            if (state.contains(e.getKey())) {
+                assertTrue(grad == null || grad.amaxNumber().doubleValue() == 0,
+                        "state parameter " + e.getKey() + " gets a gradient");
+                continue;
+            }
             assertTrue(grad != null && grad.amaxNumber().doubleValue() > 0,
                     "parameter " + e.getKey() + " gets no gradient");
         }
         assertTrue(g.getSecond().amaxNumber().doubleValue() > 0, "input gets no gradient");
+    }
+
+    /** Keys ({@code "layerIndex_name"}) of the state parameters of the network's {@link PeSameDiffLayer}s. */
+    private static Set<String> stateParams(MultiLayerNetwork net) {
+        Set<String> keys = new HashSet<>();
+        for (int i = 0; i < net.getnLayers(); i++) {
+            org.deeplearning4j.nn.conf.layers.Layer conf = net.getLayerWiseConfigurations().getConf(i).getLayer();
+            if (conf instanceof PeSameDiffLayer pe) {
+                for (String name : pe.stateParams()) {
+                    keys.add(i + "_" + name);
+                }
+            }
+        }
+        return keys;
     }
 
     /** {@code ModelSerializer} save and restore: same parameters, identical output at inference. */

@@ -1,0 +1,697 @@
+package org.dl4jpe.layers;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.deeplearning4j.util.ModelSerializer;
+import org.dl4jpe.layers.SharedBottleneckStage.Sharing;
+import org.dl4jpe.layers.SharedBottleneckStage.WeightUse;
+import org.dl4jpe.layers.bench.BuiltInStage;
+import org.dl4jpe.layers.testkit.LayerTestKit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+@ExtendWith(SingleThreadedNd4j.class)
+class SharedBottleneckStageTest {
+    /** Tiny stage: C input channels, mid width M (output 4M), 3 blocks (so S and W are shared by two or more). */
+    private static final int C = 4;
+    private static final int M = 2;
+    private static final int BLOCKS = 3;
+    private static final int N = 3;
+    private static final int HW = 5;
+    private static final int STRIDE = 2;
+    private static final int OUT_HW = 3; // ⌊(5 − 1)/2⌋ + 1
+    private static final String STAGE = "stage";
+
+    private static SharedBottleneckStage stage(Sharing sharing) {
+        return SharedBottleneckStage.builder(C, M, BLOCKS).stride(STRIDE).sharing(sharing).name(STAGE).build();
+    }
+
+    private static INDArray input(long seed, int batch) {
+        Nd4j.getRandom().setSeed(seed);
+        return Nd4j.randn(DataType.DOUBLE, batch, C, HW, HW);
+    }
+
+    // ---- the layer test kit ----------------------------------------------------------------------------------
+
+    /** JSON, output shape, double-precision gradient checks (MLN and graph), gradients, serializer: every level. */
+    @ParameterizedTest
+    @EnumSource(Sharing.class)
+    void standardChecks(Sharing sharing) throws Exception {
+        Nd4j.getRandom().setSeed(11);
+        INDArray x = Nd4j.randn(DataType.DOUBLE, N, C, 4, 4);
+        LayerTestKit.assertStandardChecks(stage(sharing), InputType.convolutional(4, 4, C), x, null,
+                new long[] {N, 4 * M, 2, 2});
+    }
+
+    @Test
+    void standardChecksAtStrideOneWithOneBlock() throws Exception {
+        Nd4j.getRandom().setSeed(12);
+        INDArray x = Nd4j.randn(DataType.DOUBLE, N, C, 3, 4);
+        SharedBottleneckStage one = SharedBottleneckStage.builder(C, M, 1).sharing(Sharing.STAGE_FIRST).build();
+        LayerTestKit.assertStandardChecks(one, InputType.convolutional(3, 4, C), x, null, new long[] {N, 4 * M, 3, 4});
+    }
+
+    // ---- parameter counts ------------------------------------------------------------------------------------
+
+    /** SPEC §4 totals, built from this layer's per-stage counts plus stem and head counted here. */
+    @Test
+    void parameterCountsReproduceSpecTotals() {
+        Map<Sharing, Long> resnet50 = new EnumMap<>(Sharing.class);
+        resnet50.put(Sharing.NONE, 25_557_032L);
+        resnet50.put(Sharing.TIED, 21_919_784L);
+        resnet50.put(Sharing.STAGE, 19_675_176L);
+        resnet50.put(Sharing.STAGE_FIRST, 18_282_536L);
+        resnet50.put(Sharing.STAGE_FIRST_3X3, 13_232_168L);
+        Map<Sharing, Long> mini = new EnumMap<>(Sharing.class);
+        mini.put(Sharing.NONE, 332_074L);
+        mini.put(Sharing.TIED, 284_970L);
+        mini.put(Sharing.STAGE, 259_370L);
+        mini.put(Sharing.STAGE_FIRST, 237_866L);
+        mini.put(Sharing.STAGE_FIRST_3X3, 180_266L);
+
+        // ResNet50: 7×7/2 stem (64, no bias) + BN, stages (3, 4, 6, 3) with m 64..512, linear head 2048 → 1000.
+        long resnet50Stem = 7 * 7 * 3 * 64 + 2 * 64;
+        long resnet50Head = 2048 * 1000 + 1000;
+        int[][] resnet50Stages = {{64, 64, 3, 1}, {256, 128, 4, 2}, {512, 256, 6, 2}, {1024, 512, 3, 2}};
+        // Mini: 3×3/1 stem (32, no bias) on 1 channel + BN, stages (3, 4, 3) with m 16, 32, 64, head 256 → 10.
+        long miniStem = 3 * 3 * 1 * 32 + 2 * 32;
+        long miniHead = 256 * 10 + 10;
+        int[][] miniStages = {{32, 16, 3, 1}, {64, 32, 4, 2}, {128, 64, 3, 2}};
+
+        for (Sharing s : Sharing.values()) {
+            assertEquals(resnet50.get(s), resnet50Stem + stagesCount(resnet50Stages, s) + resnet50Head,
+                    "resnet50 " + s);
+            assertEquals(mini.get(s), miniStem + stagesCount(miniStages, s) + miniHead, "resnet_mini_28 " + s);
+        }
+    }
+
+    private static long stagesCount(int[][] stages, Sharing sharing) {
+        long n = 0;
+        for (int[] st : stages) {
+            n += SharedBottleneckStage.builder(st[0], st[1], st[2]).stride(st[3]).sharing(sharing).build()
+                    .numTrainableParams();
+        }
+        return n;
+    }
+
+    /** Per stage: trainable counts from the SPEC §3 table worked out by hand; DL4J's total adds the 2 BN stats. */
+    @Test
+    void parameterCountsPerStage() {
+        long in = 24;
+        long m = 8;
+        int n = 4;
+        long bnTrainable = 2 * (m + m + 4 * m) * n + 2 * 4 * m; // γ, β after every conv and the shortcut
+        long none = (in * m + 9 * m * m + 4 * m * m + in * 4 * m) + (n - 1) * (4 * m * m + 9 * m * m + 4 * m * m)
+                + bnTrainable;
+        Map<Sharing, Long> expected = new EnumMap<>(Sharing.class);
+        expected.put(Sharing.NONE, none);
+        expected.put(Sharing.TIED, none - (n - 1) * 4 * m * m);
+        expected.put(Sharing.STAGE, none - (n - 1) * 8 * m * m + 4 * m * m);
+        expected.put(Sharing.STAGE_FIRST, none - (n - 1) * 8 * m * m);
+        expected.put(Sharing.STAGE_FIRST_3X3, none - (n - 1) * 8 * m * m - (n - 2) * 9 * m * m);
+        for (Sharing s : Sharing.values()) {
+            SharedBottleneckStage st = SharedBottleneckStage.builder(in, m, n).stride(2).sharing(s).build();
+            assertEquals(expected.get(s), st.numTrainableParams(), s.toString());
+            MultiLayerNetwork net = LayerTestKit.mln(InputType.convolutional(6, 6, in), DataType.FLOAT, st);
+            assertEquals(expected.get(s) + bnTrainable, net.getLayer(0).numParams(), s + ": DL4J count adds BN stats");
+        }
+    }
+
+    /** The weight each convolution reads, level by level, as SPEC §3's table says (3 blocks). */
+    @Test
+    void weightUseFollowsSpecTable() {
+        String[][] none = {{"block1Conv1", "block1Conv2", "block1Conv3"}, {"block2Conv1", "block2Conv2", "block2Conv3"},
+                {"block3Conv1", "block3Conv2", "block3Conv3"}};
+        assertUses(Sharing.NONE, none, new boolean[3][3]);
+        assertUses(Sharing.TIED, new String[][] {none[0], {"block2Conv1", "block2Conv2", "block2Conv1"},
+                {"block3Conv1", "block3Conv2", "block3Conv1"}}, transposedExpand(false));
+        assertUses(Sharing.STAGE, new String[][] {none[0], {"W", "block2Conv2", "W"}, {"W", "block3Conv2", "W"}},
+                transposedExpand(false));
+        assertUses(Sharing.STAGE_FIRST, new String[][] {{"block1Conv1", "block1Conv2", "W"},
+                {"W", "block2Conv2", "W"}, {"W", "block3Conv2", "W"}}, transposedExpand(true));
+        assertUses(Sharing.STAGE_FIRST_3X3, new String[][] {{"block1Conv1", "block1Conv2", "W"},
+                {"W", "S", "W"}, {"W", "S", "W"}}, transposedExpand(true));
+    }
+
+    /** Expand (conv 3) transposed in blocks ≥ 2, and in block 1 too if {@code first}. */
+    private static boolean[][] transposedExpand(boolean first) {
+        return new boolean[][] {{false, false, first}, {false, false, true}, {false, false, true}};
+    }
+
+    private static void assertUses(Sharing sharing, String[][] params, boolean[][] transposed) {
+        SharedBottleneckStage st = SharedBottleneckStage.builder(C, M, 3).sharing(sharing).build();
+        for (int i = 1; i <= 3; i++) {
+            for (int c = 1; c <= 3; c++) {
+                assertEquals(new WeightUse(params[i - 1][c - 1], transposed[i - 1][c - 1]), st.weightUse(i, c),
+                        sharing + " block " + i + " conv " + c);
+            }
+        }
+    }
+
+    // ---- equal to DL4J's built-in layers ---------------------------------------------------------------------
+
+    private static NeuralNetConfiguration.Builder base(IUpdater updater) {
+        return new NeuralNetConfiguration.Builder().seed(LayerTestKit.SEED).dataType(DataType.DOUBLE)
+                .updater(updater).trainingWorkspaceMode(WorkspaceMode.NONE)
+                .inferenceWorkspaceMode(WorkspaceMode.NONE);
+    }
+
+    private static CnnLossLayer loss() {
+        return new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY).build();
+    }
+
+    /** in → our stage → MSE loss. */
+    private static ComputationGraph ours(SharedBottleneckStage layer, IUpdater updater) {
+        ComputationGraphConfiguration conf = base(updater).graphBuilder().addInputs("in")
+                .addLayer(STAGE, layer, "in").addLayer("loss", loss(), STAGE).setOutputs("loss")
+                .setInputTypes(InputType.convolutional(HW, HW, C)).build();
+        ComputationGraph g = new ComputationGraph(conf);
+        g.init();
+        return g;
+    }
+
+    /** in → the same stage from DL4J layers → MSE loss; returns the graph and the stage's output vertex. */
+    private static ComputationGraph builtIn(IUpdater updater, double momentum) {
+        ComputationGraphConfiguration.GraphBuilder g = base(updater).graphBuilder().addInputs("in");
+        String out = BuiltInStage.add(g, "", "in", C, M, BLOCKS, STRIDE, momentum, 1e-5);
+        g.addLayer("loss", loss(), out).setOutputs("loss").setInputTypes(InputType.convolutional(HW, HW, C));
+        ComputationGraph net = new ComputationGraph(g.build());
+        net.init();
+        return net;
+    }
+
+    private static String builtInOut() {
+        return BuiltInStage.name("", BLOCKS, "out");
+    }
+
+    /** Copies every parameter of our NONE stage into the built-in twin (1×1 matrices become [out, in, 1, 1]). */
+    private static void copyInto(ComputationGraph ours, ComputationGraph builtIn) {
+        for (int i = 1; i <= BLOCKS; i++) {
+            for (int c = 1; c <= 3; c++) {
+                INDArray w = ours.getParam(STAGE + "_" + SharedBottleneckStage.convParam(i, c));
+                builtIn.setParam(BuiltInStage.name("", i, "conv" + c) + "_W", c == 2 ? w : w.reshape(w.size(0),
+                        w.size(1), 1, 1));
+                copyBn(ours, builtIn, i, c, BuiltInStage.name("", i, "bn" + c));
+            }
+        }
+        INDArray d = ours.getParam(STAGE + "_" + SharedBottleneckStage.downParam());
+        builtIn.setParam(BuiltInStage.name("", 1, "down") + "_W", d.reshape(d.size(0), d.size(1), 1, 1));
+        copyBn(ours, builtIn, 0, 0, BuiltInStage.name("", 1, "downBn"));
+    }
+
+    private static final String[][] BN_NAMES = {{SharedBottleneckStage.GAMMA, "gamma"},
+            {SharedBottleneckStage.BETA, "beta"}, {SharedBottleneckStage.MEAN, "mean"},
+            {SharedBottleneckStage.VAR, "var"}};
+
+    private static String ourBn(int block, int conv, String suffix) {
+        return STAGE + "_" + (block == 0 ? SharedBottleneckStage.downBnParam(suffix)
+                : SharedBottleneckStage.bnParam(block, conv, suffix));
+    }
+
+    private static void copyBn(ComputationGraph ours, ComputationGraph builtIn, int block, int conv, String bn) {
+        for (String[] n : BN_NAMES) {
+            INDArray v = ours.getParam(ourBn(block, conv, n[0]));
+            builtIn.setParam(bn + "_" + n[1], v.reshape(1, v.length()));
+        }
+    }
+
+    /** Gives our stage random BN parameters and running statistics, so that nothing is compared at 0 or 1. */
+    private static void randomizeBatchNorms(ComputationGraph ours, long seed) {
+        Nd4j.getRandom().setSeed(seed);
+        for (String key : ours.paramTable().keySet()) {
+            INDArray v = ours.getParam(key);
+            if (key.endsWith(SharedBottleneckStage.GAMMA) || key.endsWith(SharedBottleneckStage.VAR)) {
+                ours.setParam(key, Nd4j.rand(DataType.DOUBLE, v.shape()).addi(0.5));
+            } else if (key.endsWith(SharedBottleneckStage.BETA) || key.endsWith(SharedBottleneckStage.MEAN)) {
+                ours.setParam(key, Nd4j.randn(DataType.DOUBLE, v.shape()).muli(0.3));
+            }
+        }
+    }
+
+    /**
+     * Parameter gradients, and the gradient with respect to the input ("in") added to {@code inputGrad}, after one
+     * backward pass (the graph clears its vertices' gradients at the end of the pass, so a listener copies it).
+     */
+    private static Gradient gradients(ComputationGraph net, INDArray x, INDArray labels, List<INDArray> inputGrad) {
+        net.setListeners(new BaseTrainingListener() {
+            @Override
+            public void onBackwardPass(Model model) {
+                inputGrad.add(((ComputationGraph) model).getVertex("in").getEpsilon().dup());
+            }
+        });
+        net.setInputs(x);
+        net.setLabels(labels);
+        net.computeGradientAndScore();
+        net.setListeners();
+        return net.gradient();
+    }
+
+    @Test
+    void noneEqualsBuiltInLayersForwardAndGradients() {
+        ComputationGraph ours = ours(stage(Sharing.NONE), new NoOp());
+        randomizeBatchNorms(ours, 21);
+        ComputationGraph builtIn = builtIn(new NoOp(), 0.1);
+        copyInto(ours, builtIn);
+        INDArray x = input(22, N);
+
+        assertClose(builtIn.feedForward(x, false).get(builtInOut()), ours.feedForward(x, false).get(STAGE),
+                "inference output (running statistics)");
+        assertClose(builtIn.feedForward(x, true).get(builtInOut()), ours.feedForward(x, true).get(STAGE),
+                "training output (batch statistics)");
+
+        INDArray labels = Nd4j.rand(DataType.DOUBLE, N, 4 * M, OUT_HW, OUT_HW);
+        List<INDArray> dx = new ArrayList<>();
+        Gradient b = gradients(builtIn, x, labels, dx);
+        Gradient o = gradients(ours, x, labels, dx);
+        for (int i = 1; i <= BLOCKS; i++) {
+            for (int c = 1; c <= 3; c++) {
+                INDArray expected = b.getGradientFor(BuiltInStage.name("", i, "conv" + c) + "_W");
+                INDArray actual = o.getGradientFor(STAGE + "_" + SharedBottleneckStage.convParam(i, c));
+                assertClose(expected.reshape(actual.shape()), actual, "d conv" + c + " block " + i);
+                assertBnGradients(b, o, i, c, BuiltInStage.name("", i, "bn" + c));
+            }
+        }
+        INDArray expected = b.getGradientFor(BuiltInStage.name("", 1, "down") + "_W");
+        INDArray actual = o.getGradientFor(STAGE + "_" + SharedBottleneckStage.downParam());
+        assertClose(expected.reshape(actual.shape()), actual, "d shortcut");
+        assertBnGradients(b, o, 0, 0, BuiltInStage.name("", 1, "downBn"));
+        assertClose(dx.get(0), dx.get(1), "input gradient (epsilon passed down)");
+        assertTrue(dx.get(1).amaxNumber().doubleValue() > 1e-3, "input gradient is not trivially zero");
+    }
+
+    private static void assertBnGradients(Gradient b, Gradient o, int block, int conv, String bn) {
+        for (int k = 0; k < 2; k++) {
+            INDArray expected = b.getGradientFor(bn + "_" + BN_NAMES[k][1]);
+            INDArray actual = o.getGradientFor(ourBn(block, conv, BN_NAMES[k][0]));
+            assertClose(expected.reshape(actual.shape()), actual, "d " + bn + " " + BN_NAMES[k][1]);
+        }
+    }
+
+    /**
+     * After T training steps with SGD, weights and running means equal the built-in twin's. The running variance
+     * differs by design: ours (PyTorch) averages the unbiased batch variance, DL4J's the biased one. Both start at
+     * 1 and see the same batch variances v_t (same weights, same batches), so with n values per channel
+     * {@code ours_T = d^T + n/(n − 1)·(dl4j_T − d^T)}, d the decay. After copying our running variance into the
+     * twin, the inference outputs agree.
+     */
+    @ParameterizedTest
+    @ValueSource(doubles = {0.1, 0.3})
+    void runningStatisticsMatchBuiltInAfterTrainingSteps(double momentum) {
+        SharedBottleneckStage layer = SharedBottleneckStage.builder(C, M, BLOCKS).stride(STRIDE)
+                .sharing(Sharing.NONE).bnMomentum(momentum).name(STAGE).build();
+        ComputationGraph ours = ours(layer, new Sgd(0.05));
+        ComputationGraph builtIn = builtIn(new Sgd(0.05), momentum);
+        copyInto(ours, builtIn);
+        int steps = 3;
+        for (int t = 0; t < steps; t++) {
+            INDArray x = input(30 + t, N);
+            INDArray labels = Nd4j.rand(DataType.DOUBLE, N, 4 * M, OUT_HW, OUT_HW);
+            ours.fit(new INDArray[] {x}, new INDArray[] {labels});
+            builtIn.fit(new INDArray[] {x}, new INDArray[] {labels});
+        }
+        double decayT = Math.pow(1 - momentum, steps);
+        for (int i = 0; i <= BLOCKS; i++) {
+            for (int c = i == 0 ? 0 : 1; c <= (i == 0 ? 0 : 3); c++) {
+                String bn = i == 0 ? BuiltInStage.name("", 1, "downBn") : BuiltInStage.name("", i, "bn" + c);
+                String what = bn + " after " + steps + " steps";
+                // values per channel: block 1's first BN sees the input resolution, every other BN the output's
+                long n = (long) N * (i == 1 && c == 1 ? HW * HW : OUT_HW * OUT_HW);
+                INDArray ourMean = ours.getParam(ourBn(i, c, SharedBottleneckStage.MEAN));
+                INDArray ourVar = ours.getParam(ourBn(i, c, SharedBottleneckStage.VAR));
+                assertClose(builtIn.getParam(bn + "_mean").reshape(ourMean.shape()), ourMean, what + " mean");
+                assertNotEquals(0.0, ourMean.amaxNumber().doubleValue(), what + ": mean was updated");
+                INDArray dl4jVar = builtIn.getParam(bn + "_var").reshape(ourVar.shape());
+                INDArray expected = dl4jVar.sub(decayT).muli((double) n / (n - 1)).addi(decayT);
+                assertClose(expected, ourVar, what + " variance (unbiased, PyTorch)");
+                assertTrue(ourVar.sub(dl4jVar).amaxNumber().doubleValue() > 1e-6,
+                        what + ": the unbiased and biased running variances differ");
+                builtIn.setParam(bn + "_var", ourVar.reshape(1, ourVar.length()));
+            }
+        }
+        for (int i = 1; i <= BLOCKS; i++) {
+            INDArray w = ours.getParam(STAGE + "_" + SharedBottleneckStage.convParam(i, 2));
+            assertClose(builtIn.getParam(BuiltInStage.name("", i, "conv2") + "_W"), w, "conv2 weights after training");
+        }
+        INDArray x = input(40, N);
+        assertClose(builtIn.feedForward(x, false).get(builtInOut()), ours.feedForward(x, false).get(STAGE),
+                "inference output after training");
+    }
+
+    // ---- sharing levels equal their NONE twin ----------------------------------------------------------------
+
+    /**
+     * A sharing level equals the NONE stage whose per-block weights are the shared ones (transposed where used
+     * transposed): same outputs in training and at inference; a shared weight's gradient is the sum of the twin's
+     * gradients at every use (transposed back), every other gradient and the input gradient are equal.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Sharing.class, names = {"TIED", "STAGE", "STAGE_FIRST", "STAGE_FIRST_3X3"})
+    void sharingLevelEqualsNoneTwinWithSharedWeightsCopiedIn(Sharing sharing) {
+        SharedBottleneckStage layer = stage(sharing);
+        ComputationGraph shared = ours(layer, new NoOp());
+        randomizeBatchNorms(shared, 50);
+        ComputationGraph twin = ours(stage(Sharing.NONE), new NoOp());
+        for (String key : twin.paramTable().keySet()) {
+            String name = key.substring(STAGE.length() + 1);
+            WeightUse use = convUse(layer, name);
+            if (use == null) {
+                twin.setParam(key, shared.getParam(key));
+            } else {
+                INDArray w = shared.getParam(STAGE + "_" + use.param());
+                twin.setParam(key, use.transposed() ? w.transpose() : w);
+            }
+        }
+        assertTrue(shared.numParams() < twin.numParams(), "the shared stage has fewer parameters");
+        INDArray x = input(51, N);
+        assertClose(twin.feedForward(x, false).get(STAGE), shared.feedForward(x, false).get(STAGE), "inference");
+        assertClose(twin.feedForward(x, true).get(STAGE), shared.feedForward(x, true).get(STAGE), "training");
+
+        INDArray labels = Nd4j.rand(DataType.DOUBLE, N, 4 * M, OUT_HW, OUT_HW);
+        List<INDArray> dx = new ArrayList<>();
+        Gradient t = gradients(twin, x, labels, dx);
+        Gradient s = gradients(shared, x, labels, dx);
+        for (String key : shared.paramTable().keySet()) {
+            String name = key.substring(STAGE.length() + 1);
+            INDArray expected = twin.paramTable().containsKey(key) ? t.getGradientFor(key).dup() : null;
+            int uses = 0;
+            for (int i = 1; i <= BLOCKS; i++) {
+                for (int c = 1; c <= 3; c++) {
+                    WeightUse use = layer.weightUse(i, c);
+                    if (use.param().equals(name) && !name.equals(SharedBottleneckStage.convParam(i, c))) {
+                        INDArray g = t.getGradientFor(STAGE + "_" + SharedBottleneckStage.convParam(i, c));
+                        g = use.transposed() ? g.transpose() : g;
+                        expected = expected == null ? g.dup() : expected.addi(g);
+                        uses++;
+                    }
+                }
+            }
+            assertTrue(expected != null, key + " has no counterpart in the twin");
+            if (name.equals(SharedBottleneckStage.SHARED_1X1) || name.equals(SharedBottleneckStage.SHARED_3X3)) {
+                assertTrue(uses >= 2, key + " is shared by " + uses + " uses");
+            }
+            assertClose(expected, s.getGradientFor(key), "d" + name + " = sum over its " + Math.max(uses, 1)
+                    + " use(s) of the twin's gradients");
+        }
+        assertClose(dx.get(0), dx.get(1), "input gradient");
+    }
+
+    /** The weight that the NONE twin's parameter {@code name} is in the shared stage, or null if not a conv. */
+    private static WeightUse convUse(SharedBottleneckStage layer, String name) {
+        for (int i = 1; i <= BLOCKS; i++) {
+            for (int c = 1; c <= 3; c++) {
+                if (name.equals(SharedBottleneckStage.convParam(i, c))) {
+                    return layer.weightUse(i, c);
+                }
+            }
+        }
+        return null;
+    }
+
+    // ---- the two engines --------------------------------------------------------------------------------------
+
+    /**
+     * The direct engine computes what SameDiff's differentiation of {@code define} computes: outputs in training
+     * and at inference, every gradient, the input gradient, running statistics, and parameters after an SGD step.
+     */
+    @ParameterizedTest
+    @EnumSource(Sharing.class)
+    void directEngineEqualsSameDiffEngine(Sharing sharing) {
+        ComputationGraph direct = ours(stage(sharing), new Sgd(0.1));
+        ComputationGraph reference = ours(SharedBottleneckStage.builder(C, M, BLOCKS).stride(STRIDE).sharing(sharing)
+                .engine(SharedBottleneckStage.Engine.SAMEDIFF).name(STAGE).build(), new Sgd(0.1));
+        randomizeBatchNorms(direct, 100);
+        reference.setParams(direct.params());
+        INDArray x = input(101, N);
+        assertClose(reference.feedForward(x, false).get(STAGE), direct.feedForward(x, false).get(STAGE),
+                "inference output");
+        assertClose(reference.feedForward(x, true).get(STAGE), direct.feedForward(x, true).get(STAGE),
+                "training output");
+        assertClose(reference.params(), direct.params(), "parameters and running statistics after a training pass");
+
+        INDArray labels = Nd4j.rand(DataType.DOUBLE, N, 4 * M, OUT_HW, OUT_HW);
+        List<INDArray> dx = new ArrayList<>();
+        Gradient r = gradients(reference, x, labels, dx);
+        Gradient d = gradients(direct, x, labels, dx);
+        for (String key : direct.paramTable().keySet()) {
+            assertClose(r.getGradientFor(key), d.getGradientFor(key), "gradient of " + key);
+        }
+        assertClose(dx.get(0), dx.get(1), "input gradient");
+
+        direct.fit(new INDArray[] {x}, new INDArray[] {labels});
+        reference.fit(new INDArray[] {x}, new INDArray[] {labels});
+        assertClose(reference.params(), direct.params(), "parameters after an SGD step");
+    }
+
+    // ---- inference and state ---------------------------------------------------------------------------------
+
+    /**
+     * in → layer → MSE loss, trained with SGD at learning rate 0: training passes move the running statistics and
+     * leave the weights where they are. (DL4J's {@code NoOp} updater, which the test kit uses, is not that: it
+     * applies the raw gradient.)
+     */
+    private static MultiLayerNetwork frozenWeights(SharedBottleneckStage layer) {
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(LayerTestKit.SEED)
+                .dataType(DataType.DOUBLE).updater(new Sgd(0.0)).list().layer(layer).layer(loss())
+                .setInputType(InputType.convolutional(HW, HW, C)).build();
+        MultiLayerNetwork net = new MultiLayerNetwork(conf);
+        net.init();
+        return net;
+    }
+
+    /** A few training passes on random batches. */
+    private static void trainRunningStats(MultiLayerNetwork net, int passes) {
+        for (int t = 0; t < passes; t++) {
+            INDArray x = input(60 + t, N).muli(1.5).addi(0.2);
+            net.fit(x, LayerTestKit.labelsFor(net, x));
+        }
+    }
+
+    @Test
+    void inferenceIsDeterministicAndIndependentOfBatchComposition() {
+        MultiLayerNetwork net = frozenWeights(stage(Sharing.STAGE_FIRST_3X3));
+        trainRunningStats(net, 3);
+        INDArray batch = input(70, 5);
+        INDArray out = net.output(batch).dup();
+        assertEquals(out, net.output(batch), "inference is deterministic");
+        assertTrue(out.get(NDArrayIndex.interval(2, 3)).amaxNumber().doubleValue() > 0.1, "example 2 has output");
+
+        INDArray one = batch.get(NDArrayIndex.interval(2, 3)).dup();
+        INDArray alone = net.output(one).dup();
+        assertClose(out.get(NDArrayIndex.interval(2, 3)), alone, "example 2 alone vs in its batch");
+        INDArray other = input(71, 5);
+        other.put(new org.nd4j.linalg.indexing.INDArrayIndex[] {NDArrayIndex.interval(2, 3)}, one);
+        assertClose(alone, net.output(other).get(NDArrayIndex.interval(2, 3)), "example 2 in another batch");
+
+        // Training mode normalizes with batch statistics, so there the batch does matter (the test can tell).
+        INDArray trainIn = net.feedForwardToLayer(0, batch, true).get(1).get(NDArrayIndex.interval(2, 3)).dup();
+        INDArray trainOther = net.feedForwardToLayer(0, other, true).get(1).get(NDArrayIndex.interval(2, 3)).dup();
+        assertTrue(trainIn.sub(trainOther).amaxNumber().doubleValue() > 1e-6, "training output depends on batch");
+    }
+
+    /**
+     * Running statistics are updated by the forward pass only: one step with Adam, weight decay and bias L2 leaves
+     * them exactly where one step at learning rate 0 does, while the weights move.
+     */
+    @Test
+    void runningStatisticsAreUntouchedByUpdaterAndRegularization() {
+        InputType type = InputType.convolutional(HW, HW, C);
+        MultiLayerNetwork plain = frozenWeights(stage(Sharing.STAGE_FIRST_3X3));
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(LayerTestKit.SEED)
+                .dataType(DataType.DOUBLE).updater(new Adam(0.1)).weightDecay(0.5).l2Bias(0.5).list()
+                .layer(stage(Sharing.STAGE_FIRST_3X3)).layer(loss()).setInputType(type).build();
+        MultiLayerNetwork decayed = new MultiLayerNetwork(conf);
+        decayed.init();
+        decayed.setParams(plain.params());
+        Map<String, INDArray> before = new java.util.HashMap<>();
+        plain.paramTable().forEach((k, v) -> before.put(k, v.dup()));
+        INDArray x = input(80, N);
+        INDArray labels = LayerTestKit.labelsFor(plain, x);
+        plain.fit(x, labels);
+        decayed.fit(x, labels);
+        Set<String> state = stage(Sharing.STAGE_FIRST_3X3).stateParams();
+        int stateCount = 0;
+        for (String key : plain.paramTable().keySet()) {
+            if (!key.startsWith("0_")) {
+                continue;
+            }
+            String name = key.substring(2);
+            if (state.contains(name)) {
+                stateCount++;
+                assertEquals(plain.getParam(key), decayed.getParam(key), name + " touched by updater or regularization");
+                assertNotEquals(before.get(key), plain.getParam(key), name + " was updated by the forward pass");
+            } else {
+                assertEquals(before.get(key), plain.getParam(key), name + ": learning rate 0, no change");
+                assertNotEquals(plain.getParam(key), decayed.getParam(key), name + ": Adam + decay moved it");
+            }
+        }
+        assertEquals(state.size(), stateCount, "every state parameter was checked");
+    }
+
+    /** After training, ModelSerializer keeps the running statistics: same parameters and inference output. */
+    @Test
+    void runningStatisticsSurviveModelSerializer() throws Exception {
+        MultiLayerNetwork net = frozenWeights(stage(Sharing.TIED));
+        trainRunningStats(net, 2);
+        String var = "0_" + SharedBottleneckStage.bnParam(1, 1, SharedBottleneckStage.VAR);
+        assertNotEquals(Nd4j.ones(DataType.DOUBLE, M), net.getParam(var), "running variance moved");
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ModelSerializer.writeModel(net, bytes, true);
+        MultiLayerNetwork back = ModelSerializer.restoreMultiLayerNetwork(
+                new ByteArrayInputStream(bytes.toByteArray()), true);
+        assertEquals(net.getParam(var), back.getParam(var), "running variance after restore");
+        INDArray x = input(90, N);
+        assertEquals(net.output(x), back.output(x), "inference output after restore");
+
+        ComputationGraph g = ours(stage(Sharing.TIED), new NoOp());
+        g.setParams(net.params());
+        ByteArrayOutputStream gb = new ByteArrayOutputStream();
+        ModelSerializer.writeModel(g, gb, true);
+        ComputationGraph gback = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(gb.toByteArray()),
+                true);
+        assertEquals(net.getParam(var), gback.getParam(STAGE + "_" + var.substring(2)), "graph: running variance");
+        assertClose(net.output(x), gback.outputSingle(x), "graph: inference output after restore");
+    }
+
+    // ---- configuration and errors ----------------------------------------------------------------------------
+
+    @Test
+    void defaultsAreExplicitAndJsonKeepsEveryOption() {
+        SharedBottleneckStage d = SharedBottleneckStage.builder(C, M, 2).build();
+        assertEquals(Sharing.STAGE_FIRST_3X3, d.getSharing());
+        assertEquals(1, d.getStride());
+        assertEquals(0.1, d.getBnMomentum());
+        assertEquals(1e-5, d.getBnEps());
+        SharedBottleneckStage custom = SharedBottleneckStage.builder(C, M, 2).stride(2).sharing(Sharing.TIED)
+                .bnMomentum(0.2).bnEps(1e-3).build();
+        LayerTestKit.assertJsonRoundTrip(InputType.convolutional(HW, HW, C), custom);
+        MultiLayerConfiguration conf = LayerTestKit.mln(InputType.convolutional(HW, HW, C), DataType.FLOAT, custom)
+                .getLayerWiseConfigurations();
+        SharedBottleneckStage back = (SharedBottleneckStage) MultiLayerConfiguration.fromJson(conf.toJson())
+                .getConf(0).getLayer();
+        assertEquals(Sharing.TIED, back.getSharing());
+        assertEquals(2, back.getStride());
+        assertEquals(0.2, back.getBnMomentum());
+        assertEquals(1e-3, back.getBnEps());
+        assertNotEquals(d, custom);
+    }
+
+    @Test
+    void outputTypeMatchesOutputShape() {
+        for (int stride : new int[] {1, 2, 3}) {
+            SharedBottleneckStage st = SharedBottleneckStage.builder(C, M, 2).stride(stride).build();
+            InputType out = st.getOutputType(0, InputType.convolutional(7, 6, C));
+            MultiLayerNetwork net = LayerTestKit.mln(InputType.convolutional(7, 6, C), DataType.FLOAT, st);
+            INDArray y = net.feedForwardToLayer(0, Nd4j.rand(DataType.FLOAT, 2, C, 7, 6), false).get(1);
+            assertEquals(InputType.convolutional(y.size(2), y.size(3), y.size(1)), out, "stride " + stride);
+            assertEquals((7 - 1) / stride + 1, y.size(2), "height at stride " + stride);
+        }
+    }
+
+    @Test
+    void builderRejectsBadValuesWithClearMessages() {
+        assertMessage("SharedBottleneckStage: inChannels 0 must be positive",
+                () -> SharedBottleneckStage.builder(0, M, 2).build());
+        assertMessage("SharedBottleneckStage: midChannels -1 must be positive",
+                () -> SharedBottleneckStage.builder(C, -1, 2).build());
+        assertMessage("SharedBottleneckStage: numBlocks 0 must be positive",
+                () -> SharedBottleneckStage.builder(C, M, 0).build());
+        assertMessage("SharedBottleneckStage 's3': stride 0 must be positive",
+                () -> SharedBottleneckStage.builder(C, M, 2).stride(0).name("s3").build());
+        assertMessage("SharedBottleneckStage: sharing must not be null",
+                () -> SharedBottleneckStage.builder(C, M, 2).sharing(null).build());
+        assertMessage("SharedBottleneckStage: bnMomentum 0.0 must be in (0, 1]",
+                () -> SharedBottleneckStage.builder(C, M, 2).bnMomentum(0).build());
+        assertMessage("SharedBottleneckStage: bnMomentum 1.5 must be in (0, 1]",
+                () -> SharedBottleneckStage.builder(C, M, 2).bnMomentum(1.5).build());
+        assertMessage("SharedBottleneckStage: bnEps 0.0 must be positive and finite",
+                () -> SharedBottleneckStage.builder(C, M, 2).bnEps(0).build());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> stage(Sharing.NONE).weightUse(4, 1));
+        assertEquals("SharedBottleneckStage 'stage': no convolution 1 in block 4 (blocks 1..3, convolutions 1..3)",
+                e.getMessage());
+    }
+
+    private static void assertMessage(String expected, org.junit.jupiter.api.function.Executable build) {
+        assertEquals(expected, assertThrows(IllegalArgumentException.class, build).getMessage());
+    }
+
+    @Test
+    void wrongConfiguredInputTypeFailsAtBuildTime() {
+        Exception e = assertThrows(IllegalArgumentException.class, () -> LayerTestKit.mln(
+                InputType.convolutional(HW, HW, C + 1), DataType.FLOAT, stage(Sharing.NONE)));
+        assertEquals("SharedBottleneckStage 'stage': input has 5 channels but inChannels is 4 (input type "
+                + InputType.convolutional(HW, HW, C + 1) + ")", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> LayerTestKit.mln(InputType.feedForward(C),
+                DataType.FLOAT, stage(Sharing.NONE)));
+        assertTrue(e.getMessage().startsWith("SharedBottleneckStage 'stage': expects convolutional input [N, 4, H, W]"
+                + " in NCHW format, got "), e.getMessage());
+    }
+
+    @Test
+    void wrongInputShapeNamesLayerAndBothShapes() {
+        MultiLayerNetwork net = LayerTestKit.mln(InputType.convolutional(HW, HW, C), DataType.FLOAT,
+                stage(Sharing.STAGE));
+        Exception e = assertThrows(Exception.class, () -> net.output(Nd4j.rand(DataType.FLOAT, 2, C + 2, HW, HW)));
+        String msg = TiedFeedForwardTest.rootMessage(e);
+        assertTrue(msg.contains("SharedBottleneckStage 'stage': expected input [N, 4, H, W] (inChannels 4, NCHW), got"
+                + " [2, 6, 5, 5]"), msg);
+    }
+
+    @Test
+    void trainingPrintsNothingToStandardOutput() throws Exception {
+        MultiLayerNetwork net = LayerTestKit.mln(InputType.convolutional(HW, HW, C), DataType.FLOAT,
+                stage(Sharing.STAGE_FIRST_3X3));
+        INDArray x = Nd4j.rand(DataType.FLOAT, N, C, HW, HW);
+        INDArray y = LayerTestKit.labelsFor(net, x);
+        String out = LayerTestKit.stdoutOf(() -> {
+            net.fit(x, y);
+            net.fit(x, y);
+        });
+        assertEquals("", out);
+        assertFalse(net.params().isNaN().any());
+    }
+
+    /** Equal within 1e-9 relative to the larger of 1 and the expected values' magnitude. */
+    static void assertClose(INDArray expected, INDArray actual, String what) {
+        assertEquals(java.util.Arrays.toString(expected.shape()), java.util.Arrays.toString(actual.shape()),
+                what + " shape");
+        double scale = Math.max(1.0, expected.amaxNumber().doubleValue());
+        double diff = expected.sub(actual).amaxNumber().doubleValue();
+        assertTrue(diff <= 1e-9 * scale, what + ": max |difference| " + diff + " (scale " + scale + ")");
+    }
+}

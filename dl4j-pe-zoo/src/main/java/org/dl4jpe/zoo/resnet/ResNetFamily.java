@@ -1,0 +1,107 @@
+package org.dl4jpe.zoo.resnet;
+
+import java.util.List;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.dl4jpe.layers.SharedBottleneckStage;
+import org.dl4jpe.layers.SharedBottleneckStage.Sharing;
+import org.dl4jpe.zoo.ModelFamily;
+import org.dl4jpe.zoo.ModelOptions;
+import org.dl4jpe.zoo.ModelRegistry;
+import org.dl4jpe.zoo.VertexNames;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+/**
+ * Bottleneck ResNets (torchvision ResNet v1.5 layout, SPEC §3–4) and their parameter-efficient forms: a stem, one
+ * {@link SharedBottleneckStage} per stage with the variant's {@link Sharing}, global average pooling, and a linear
+ * softmax head. The baselines are this builder with {@link Sharing#NONE}, not DL4J's zoo ResNet50.
+ *
+ * <p>BatchNorm everywhere uses momentum 0.1 (DL4J decay 0.9) and eps 1e-5; the stem is DL4J's built-in
+ * convolution (no bias) and BatchNormalization.
+ */
+public final class ResNetFamily implements ModelFamily<ResNetConfig> {
+    public static final ResNetConfig RESNET50 = new ResNetConfig(ResNetConfig.Stem.IMAGENET, List.of(3, 4, 6, 3),
+            List.of(64, 128, 256, 512), List.of(1, 2, 2, 2), Sharing.NONE);
+    public static final ResNetConfig MINI = new ResNetConfig(ResNetConfig.Stem.MINI, List.of(3, 4, 3),
+            List.of(16, 32, 64), List.of(1, 2, 2), Sharing.NONE);
+
+    @Override
+    public String name() {
+        return "resnet";
+    }
+
+    @Override
+    public void registerVariants(ModelRegistry r) {
+        r.register("resnet50", "ResNet50 (v1.5), 224x224x3, 1000 classes, no sharing", this, RESNET50);
+        r.register("resnet50_pe_tied", "ResNet50-PE, TIED: each block's expand is its reduce transposed", this,
+                RESNET50.withSharing(Sharing.TIED));
+        r.register("resnet50_pe_stage", "ResNet50-PE, STAGE: one 1x1 matrix W (reduce W, expand W^T) per stage",
+                this, RESNET50.withSharing(Sharing.STAGE));
+        r.register("resnet50_pe_stage_first", "ResNet50-PE, STAGE_FIRST: STAGE and the first block's expand too",
+                this, RESNET50.withSharing(Sharing.STAGE_FIRST));
+        r.register("resnet50_pe", "ResNet50-PE: STAGE_FIRST and one 3x3 weight per stage", this,
+                RESNET50.withSharing(Sharing.STAGE_FIRST_3X3));
+        r.register("resnet_mini_28", "mini ResNet for 28x28x1 (stages 3,4,3; m 16,32,64), no sharing", this, MINI);
+        r.register("resnet_pe_mini_28", "mini ResNet-PE for 28x28x1, STAGE_FIRST_3X3 sharing", this,
+                MINI.withSharing(Sharing.STAGE_FIRST_3X3));
+    }
+
+    @Override
+    public ModelOptions defaultOptions(ResNetConfig c) {
+        if (c.stem() == ResNetConfig.Stem.MINI) {
+            return ModelOptions.DEFAULTS.withInputShape(28, 28, 1).withNumClasses(10);
+        }
+        return ModelOptions.DEFAULTS;
+    }
+
+    @Override
+    public ComputationGraphConfiguration configure(ResNetConfig c, ModelOptions o) {
+        if (c.sharing() == null) {
+            throw new IllegalArgumentException("sharing must not be null (one of " + List.of(Sharing.values()) + ")");
+        }
+        ResNetConfig.Stem stem = c.stem();
+        ComputationGraphConfiguration.GraphBuilder g = o.baseConfiguration()
+                .weightInit(WeightInit.RELU)
+                .graphBuilder()
+                .addInputs("input")
+                .setInputTypes(InputType.convolutional(o.inputHeight(), o.inputWidth(), o.inputChannels()));
+        int pad = stem.kernel / 2;
+        g.addLayer("stem_conv", new ConvolutionLayer.Builder(stem.kernel, stem.kernel).stride(stem.stride, stem.stride)
+                .padding(pad, pad).nOut(stem.width).hasBias(false).activation(Activation.IDENTITY).build(), "input");
+        g.addLayer("stem_bn", new BatchNormalization.Builder().decay(0.9).eps(1e-5).build(), "stem_conv");
+        g.addLayer("stem_relu", new ActivationLayer.Builder().activation(Activation.RELU).build(), "stem_bn");
+        String prev = "stem_relu";
+        if (stem.maxPool) {
+            g.addLayer("stem_pool", new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(3, 3).stride(2, 2)
+                    .padding(1, 1).build(), prev);
+            prev = "stem_pool";
+        }
+        long channels = stem.width;
+        for (int s = 0; s < c.blocks().size(); s++) {
+            int m = c.midWidths().get(s);
+            String name = VertexNames.of("stage", s + 1);
+            g.addLayer(name, SharedBottleneckStage.builder(channels, m, c.blocks().get(s))
+                    .stride(c.strides().get(s))
+                    .sharing(c.sharing())
+                    .build(), prev);
+            prev = name;
+            channels = 4L * m;
+        }
+        g.addLayer("avgpool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), prev);
+        g.addLayer("head", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                .nOut(o.numClasses())
+                .activation(Activation.SOFTMAX)
+                .weightInit(WeightInit.XAVIER)
+                .build(), "avgpool");
+        return g.setOutputs("head").build();
+    }
+}

@@ -2,6 +2,7 @@ package org.dl4jpe.hyperparam.model;
 
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -29,16 +30,18 @@ import org.dl4jpe.zoo.RegisteredModel;
  * </ul>
  *
  * Values are converted to the component's type: numbers to {@code int}/{@code long}/{@code double} (an integer
- * axis takes only whole numbers), names to enum constants (case-insensitive), lists of whole numbers to
- * {@code int[]}. Every conversion error names the axis, the value and what is valid.
+ * axis takes only whole numbers), names to enum constants (case-insensitive), lists element by element. Every conversion error names the axis, the value and what is valid.
  */
 public final class ModelAxes {
     /** Where an axis's value goes. */
     public enum Kind { CONFIG, OPTIONS, RUN }
 
-    /** One searchable axis: its name, where it goes and the Java type its values take. */
-    public record Axis(String name, Kind kind, Class<?> type) {
-        /** "int", "double", "one of QO_KV, QK_VO, NONE", ... for messages. */
+    /**
+     * One searchable axis: its name, where it goes, the Java type its values take and, for a {@code List}
+     * component (a ResNet's blocks per stage), the type of the list's elements.
+     */
+    public record Axis(String name, Kind kind, Class<?> type, Class<?> element) {
+        /** "int", "double", "one of QO_KV, QK_VO, NONE", "a list of Integer" ... for messages. */
         public String describeType() {
             if (type.isEnum()) {
                 return "one of " + enumNames(type);
@@ -46,7 +49,15 @@ public final class ModelAxes {
             if (type == int[].class) {
                 return "a list of whole numbers";
             }
+            if (isList()) {
+                return "a list of " + (element == null ? "values" : element.getSimpleName());
+            }
             return type.getSimpleName();
+        }
+
+        /** Whether a value of this axis is itself a list (so that a space file lists lists to choose from). */
+        public boolean isList() {
+            return type == int[].class || List.class.isAssignableFrom(type);
         }
     }
 
@@ -65,16 +76,21 @@ public final class ModelAxes {
         Object config = model.config();
         if (config != null && config.getClass().isRecord()) {
             for (RecordComponent c : config.getClass().getRecordComponents()) {
-                axes.put(c.getName(), new Axis(c.getName(), Kind.CONFIG, c.getType()));
+                Class<?> element = null;
+                if (List.class.isAssignableFrom(c.getType()) && c.getGenericType() instanceof ParameterizedType p
+                        && p.getActualTypeArguments()[0] instanceof Class<?> e) {
+                    element = e;
+                }
+                axes.put(c.getName(), new Axis(c.getName(), Kind.CONFIG, c.getType(), element));
             }
         }
         for (RecordComponent c : ModelOptions.class.getRecordComponents()) {
             if (!DATA_OPTIONS.contains(c.getName()) && !axes.containsKey(c.getName())) {
-                axes.put(c.getName(), new Axis(c.getName(), Kind.OPTIONS, c.getType()));
+                axes.put(c.getName(), new Axis(c.getName(), Kind.OPTIONS, c.getType(), null));
             }
         }
-        axes.put(BATCH_SIZE, new Axis(BATCH_SIZE, Kind.RUN, int.class));
-        axes.put(EPOCHS, new Axis(EPOCHS, Kind.RUN, int.class));
+        axes.put(BATCH_SIZE, new Axis(BATCH_SIZE, Kind.RUN, int.class, null));
+        axes.put(EPOCHS, new Axis(EPOCHS, Kind.RUN, int.class, null));
         return Collections.unmodifiableMap(axes);
     }
 
@@ -155,6 +171,24 @@ public final class ModelAxes {
             }
             throw new IllegalArgumentException("axis " + a.name() + ": value " + value + " is not a list of whole"
                     + " numbers");
+        }
+        if (List.class.isAssignableFrom(t)) {
+            List<?> items;
+            if (value instanceof List<?> l) {
+                items = l;
+            } else if (value instanceof int[] arr) {
+                items = java.util.Arrays.stream(arr).boxed().toList();
+            } else {
+                throw new IllegalArgumentException("axis " + a.name() + ": value " + value + " is not a list");
+            }
+            if (a.element() == null || a.element() == Object.class) {
+                return List.copyOf(items);
+            }
+            List<Object> out = new ArrayList<>();
+            for (int i = 0; i < items.size(); i++) {
+                out.add(convert(new Axis(a.name() + "[" + i + "]", a.kind(), a.element(), null), items.get(i)));
+            }
+            return List.copyOf(out);
         }
         if (t.isInstance(value)) {
             return value;

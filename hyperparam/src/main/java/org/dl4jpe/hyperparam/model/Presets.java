@@ -15,7 +15,7 @@ import org.dl4jpe.zoo.ModelRegistry;
  */
 public final class Presets {
     /** Every preset, in the order {@code --help} lists them. */
-    public static final List<String> NAMES = List.of("vit-micro-tie", "vit-micro-width");
+    public static final List<String> NAMES = List.of("vit-micro-tie", "resnet-mini-sharing", "vit-micro-width");
 
     private static final String FOLDER = "/org/dl4jpe/hyperparam/presets/";
 

@@ -156,7 +156,7 @@ public record SpaceFile(String source, String text, String description, ModelSpa
     }
 
     private static ParameterSpace<?> space(ModelAxes.Axis a, JsonNode v) {
-        boolean listAxis = a.type() == int[].class;
+        boolean listAxis = a.isList();
         if (v.isArray() && !(listAxis && !v.isEmpty() && !v.get(0).isArray())) {
             if (v.isEmpty()) {
                 throw new IllegalArgumentException("axis " + a.name() + ": the list of values is empty");

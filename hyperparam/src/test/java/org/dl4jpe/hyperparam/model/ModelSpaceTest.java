@@ -79,6 +79,28 @@ class ModelSpaceTest {
     }
 
     @Test
+    void everySharingLevelOfTheMiniResNetResolvesToItsSpecSize() {
+        RegisteredModel mini = Zoo.get("resnet_pe_mini_28");
+        assertEquals("stem, blocks, midWidths, strides, sharing", String.join(", ",
+                ModelAxes.of(mini).keySet().stream().limit(5).toList()));
+        java.util.Map<String, Long> spec = java.util.Map.of("NONE", 332_074L, "TIED", 284_970L, "STAGE", 259_370L,
+                "STAGE_FIRST", 237_866L, "STAGE_FIRST_3X3", 180_266L);
+        for (java.util.Map.Entry<String, Long> e : spec.entrySet()) {
+            ResolvedCandidate r = ModelAxes.resolve(mini, mini.defaultOptions(), new ModelCandidate(mini.name(),
+                    java.util.Map.of("sharing", e.getKey(), "batchSize", 8, "epochs", 1)));
+            assertEquals(e.getValue(), ParameterCounts.trainable(r.configure()), "SPEC: mini ResNet " + e.getKey());
+        }
+        ResolvedCandidate shallow = ModelAxes.resolve(mini, mini.defaultOptions(), new ModelCandidate(mini.name(),
+                java.util.Map.of("blocks", List.of(1L, 1L, 1L), "batchSize", 8, "epochs", 1)));
+        assertEquals(List.of(1, 1, 1), ((org.dl4jpe.zoo.resnet.ResNetConfig) shallow.config()).blocks(),
+                "list axes convert element by element");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelAxes.resolve(mini,
+                mini.defaultOptions(), new ModelCandidate(mini.name(),
+                        java.util.Map.of("blocks", List.of(1, 1), "batchSize", 8, "epochs", 1))));
+        assertTrue(e.getMessage().contains("must be non-empty and of equal length"), e.getMessage());
+    }
+
+    @Test
     void valuesThatDoNotFitTheirAxisFailWithAMessageNamingAxisAndValue() {
         ModelOptions o = MICRO.defaultOptions();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelAxes.resolve(MICRO, o,

@@ -86,6 +86,17 @@ class SpaceFileTest {
     }
 
     @Test
+    void listAxesTakeAListAsOneValueAndAListOfListsAsChoices() {
+        SpaceFile f = SpaceFile.parse("{\"model\": \"resnet_pe_mini_28\", \"axes\": {\"blocks\": [[1, 1, 1], [2, 2, 2]],"
+                + " \"midWidths\": [8, 16, 32], \"sharing\": [\"NONE\", \"STAGE\"]}}", "r.json", Zoo.registry());
+        assertEquals(List.of("blocks", "sharing"), f.space().searchedAxes());
+        assertTrue(f.space().toString().contains("midWidths=FixedValue([8, 16, 32])"), f.space().toString());
+        assertEquals("r.json: axis blocks[1]: value 1.5 is not a whole number",
+                assertThrows(InvalidDataException.class, () -> SpaceFile.parse("{\"model\": \"resnet_pe_mini_28\","
+                        + " \"axes\": {\"blocks\": [[1, 1.5, 1]]}}", "r.json", Zoo.registry())).getMessage());
+    }
+
+    @Test
     void aSpaceFileOnDiskIsReadWithItsName() throws Exception {
         Path f = tmp.resolve("mine.json");
         Files.writeString(f, space("\"mlpRatio\": [2, 4.0], \"epochs\": 2"));

@@ -20,6 +20,7 @@ import org.dl4jpe.layers.ClassTokenPool;
 import org.dl4jpe.layers.LayerNorm;
 import org.dl4jpe.layers.MlpActivation;
 import org.dl4jpe.layers.PatchEmbedding;
+import org.dl4jpe.layers.SharedBottleneckStage;
 import org.dl4jpe.layers.TiedFeedForward;
 import org.dl4jpe.layers.TiedSelfAttention;
 import org.dl4jpe.layers.TransformerBlock;
@@ -52,7 +53,8 @@ class LayerSerializationTest {
                 TransformerBlock.builder(8, 2).scheme(TiedSelfAttention.Scheme.NONE).dropPath(0.2).build(),
                 LayerNorm.builder(8).eps(1e-5).build(),
                 PatchEmbedding.builder(8, 8, 1, 4, 8).build(),
-                ClassTokenPool.builder().mode(ClassTokenPool.Mode.MEAN).numPrefixTokens(1).build());
+                ClassTokenPool.builder().mode(ClassTokenPool.Mode.MEAN).numPrefixTokens(1).build(),
+                SharedBottleneckStage.builder(8, 4, 2).stride(2).sharing(SharedBottleneckStage.Sharing.STAGE).build());
         for (Layer l : layers) {
             Layer copy = roundTrip(l);
             assertNotSame(l, copy);
@@ -64,9 +66,10 @@ class LayerSerializationTest {
 
     @Test
     void aZooConfigurationAndAModelCandidateSurviveJavaSerialization() throws Exception {
-        ComputationGraphConfiguration conf = Zoo.get("vit_pe_micro_patch4_28")
-                .configure(Zoo.get("vit_pe_micro_patch4_28").defaultOptions());
-        assertEquals(conf.toJson(), ((ComputationGraphConfiguration) roundTrip(conf)).toJson());
+        for (String model : List.of("vit_pe_micro_patch4_28", "resnet_pe_mini_28")) {
+            ComputationGraphConfiguration conf = Zoo.get(model).configure(Zoo.get(model).defaultOptions());
+            assertEquals(conf.toJson(), ((ComputationGraphConfiguration) roundTrip(conf)).toJson(), model);
+        }
 
         ModelSpace space = Tiny.vit().axis("attention", new DiscreteParameterSpace<>(
                 TiedSelfAttention.Scheme.QO_KV, TiedSelfAttention.Scheme.NONE)).build();

@@ -13,7 +13,11 @@ import org.deeplearning4j.arbiter.ComputationGraphSpace;
 import org.deeplearning4j.arbiter.DL4JConfiguration;
 import org.deeplearning4j.arbiter.GraphConfiguration;
 import org.deeplearning4j.arbiter.MultiLayerSpace;
+import org.deeplearning4j.arbiter.layers.GlobalPoolingLayerSpace;
 import org.deeplearning4j.arbiter.layers.OutputLayerSpace;
+import org.deeplearning4j.arbiter.optimize.parameter.math.MathOp;
+import org.deeplearning4j.arbiter.optimize.parameter.math.Op;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.arbiter.optimize.api.Candidate;
 import org.deeplearning4j.arbiter.optimize.api.OptimizationResult;
 import org.deeplearning4j.arbiter.optimize.api.ParameterSpace;
@@ -40,6 +44,8 @@ import org.deeplearning4j.nn.conf.layers.Layer;
 import org.dl4jpe.layers.ClassTokenPool;
 import org.dl4jpe.layers.LayerNorm;
 import org.dl4jpe.layers.PatchEmbedding;
+import org.dl4jpe.layers.SharedBottleneckStage;
+import org.dl4jpe.layers.SharedBottleneckStage.Sharing;
 import org.dl4jpe.layers.TiedFeedForward;
 import org.dl4jpe.layers.TiedFeedForward.Tie;
 import org.dl4jpe.layers.TiedSelfAttention;
@@ -221,6 +227,42 @@ class LayerSpacesTest {
             assertEquals(d, ((TiedFeedForward) layer(c, "mlp")).getEmbedDim(), "shared width");
             assertEquals(d, ((LayerNorm) layer(c, "norm")).getDim(), "shared width");
             assertTrue(Double.isFinite(res.getScore()));
+        }
+    }
+
+    @Test
+    void randomSearchOverBottleneckStagesWithADerivedWidth() {
+        ParameterSpace<Integer> mid = new DiscreteParameterSpace<>(2, 4);
+        ParameterSpace<Sharing> sharing = new DiscreteParameterSpace<>(Sharing.NONE, Sharing.TIED, Sharing.STAGE,
+                Sharing.STAGE_FIRST, Sharing.STAGE_FIRST_3X3);
+        ComputationGraphSpace space = new ComputationGraphSpace.Builder()
+                .updater(new Adam(1e-3))
+                .addInputs("input")
+                .setInputTypes(InputType.convolutional(8, 8, 1))
+                .addLayer("stage1", new SharedBottleneckStageSpace.Builder(1, mid, 2).sharing(sharing).build(), "input")
+                .addLayer("stage2", new SharedBottleneckStageSpace.Builder(new MathOp<>(mid, Op.MUL, 4),
+                        new MathOp<>(mid, Op.MUL, 2), new DiscreteParameterSpace<>(1, 2)).stride(2).sharing(sharing)
+                        .build(), "stage1")
+                .addLayer("pool", new GlobalPoolingLayerSpace.Builder().poolingType(PoolingType.AVG).build(), "stage2")
+                .addLayer("head", new OutputLayerSpace.Builder().nOut(3).activation(Activation.SOFTMAX)
+                        .lossFunction(LossFunctions.LossFunction.MCXENT).build(), "pool")
+                .setOutputs("head")
+                .numEpochs(1)
+                .build();
+        assertEquals(3, space.numParameters(), "mid, sharing (shared by both stages), second stage's blocks");
+        LocalOptimizationRunner runner = new LocalOptimizationRunner(1, random(space, RandomImages.class, 2),
+                new ComputationGraphTaskCreator());
+        runner.execute();
+
+        assertEquals(2, runner.numCandidatesCompleted(), "failed: " + runner.numCandidatesFailed());
+        for (ResultReference ref : runner.getResults()) {
+            ComputationGraphConfiguration c = ((GraphConfiguration) assertDoesNotThrowResult(ref).getCandidate()
+                    .getValue()).getConfiguration();
+            SharedBottleneckStage s1 = (SharedBottleneckStage) layer(c, "stage1");
+            SharedBottleneckStage s2 = (SharedBottleneckStage) layer(c, "stage2");
+            assertEquals(4 * s1.getMidChannels(), s2.getInChannels(), "stage 2 takes stage 1's 4m channels");
+            assertEquals(2 * s1.getMidChannels(), s2.getMidChannels());
+            assertEquals(s1.getSharing(), s2.getSharing(), "one sharing level for the network");
         }
     }
 

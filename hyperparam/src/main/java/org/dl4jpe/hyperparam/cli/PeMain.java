@@ -21,8 +21,14 @@ public final class PeMain {
     }
 
     public static void main(String[] args) {
+        // the zoo's logging defaults (PeCommand.main sets the same), before the backend check first logs anything
+        boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
+        setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
+        setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "warn");
+        setIfAbsent("org.slf4j.simpleLogger.showThreadName", "false");
+        setIfAbsent("org.slf4j.simpleLogger.showShortLogName", "true");
         setIfAbsent("org.slf4j.simpleLogger.log.org.nd4j.imports.converters.ImportClassMapping", "error");
-        String backendProblem = BackendCheck.problem(args);
+        String backendProblem = BackendCheck.problem(args, System.err);
         if (backendProblem != null) {
             System.err.println("pe: " + backendProblem);
             System.exit(PeCommand.BAD_INPUT);

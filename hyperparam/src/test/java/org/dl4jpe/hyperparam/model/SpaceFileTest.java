@@ -36,6 +36,10 @@ class SpaceFileTest {
         assertInstanceOf(ContinuousParameterSpace.class, s.axes().get("learningRate"));
         assertInstanceOf(FixedValue.class, s.axes().get("numHeads"));
         assertEquals(8, f.defaults().get("candidates"));
+
+        SpaceFile grid = SpaceFile.read(Path.of("examples/vit-micro-tie-grid.json"), Zoo.registry());
+        assertEquals(List.of("attention", "mlpTie"), grid.space().searchedAxes());
+        assertEquals("grid", grid.defaults().get("generator"));
     }
 
     @Test

@@ -33,7 +33,7 @@ public final class ModelRegistry {
         ModelOptions defaults = Objects.requireNonNull(family.defaultOptions(config),
                 () -> "family " + family.name() + " gave no default options for " + name);
         return add(name, description, family.name(), defaults, o -> family.configure(config, o),
-                o -> family.build(config, o));
+                o -> family.build(config, o), family, config);
     }
 
     /**
@@ -47,12 +47,13 @@ public final class ModelRegistry {
             ComputationGraph net = new ComputationGraph(configurer.apply(o));
             net.init();
             return net;
-        });
+        }, null, null);
     }
 
     private RegisteredModel add(String name, String description, String family, ModelOptions defaults,
                                 Function<ModelOptions, ComputationGraphConfiguration> configurer,
-                                Function<ModelOptions, ComputationGraph> builder) {
+                                Function<ModelOptions, ComputationGraph> builder, ModelFamily<?> familyImpl,
+                                Object config) {
         if (name == null || !NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("model name '" + name
                     + "' must be lower case letters, digits and underscores, starting with a letter");
@@ -65,7 +66,8 @@ public final class ModelRegistry {
             throw new IllegalArgumentException("model " + name + " is already registered (by family "
                     + models.get(name).family() + ")");
         }
-        RegisteredModel m = new RegisteredModel(name, description, family, defaults, configurer, builder);
+        RegisteredModel m = new RegisteredModel(name, description, family, defaults, configurer, builder, familyImpl,
+                config);
         models.put(name, m);
         return m;
     }

@@ -17,16 +17,21 @@ public final class RegisteredModel {
     private final ModelOptions defaults;
     private final Function<ModelOptions, ComputationGraphConfiguration> configurer;
     private final Function<ModelOptions, ComputationGraph> builder;
+    private final ModelFamily<?> familyImplementation;
+    private final Object config;
 
     RegisteredModel(String name, String description, String family, ModelOptions defaults,
                     Function<ModelOptions, ComputationGraphConfiguration> configurer,
-                    Function<ModelOptions, ComputationGraph> builder) {
+                    Function<ModelOptions, ComputationGraph> builder, ModelFamily<?> familyImplementation,
+                    Object config) {
         this.name = name;
         this.description = description;
         this.family = family;
         this.defaults = defaults;
         this.configurer = configurer;
         this.builder = builder;
+        this.familyImplementation = familyImplementation;
+        this.config = config;
     }
 
     public String name() {
@@ -40,6 +45,20 @@ public final class RegisteredModel {
     /** The family name ({@link ModelFamily#name()}). */
     public String family() {
         return family;
+    }
+
+    /**
+     * The family this model is a variant of, or null for a model registered by a configurer function. With
+     * {@link #config()} it lets a caller build variants of this model ({@code family.configure(otherConfig, o)}):
+     * the hyperparameter search does.
+     */
+    public ModelFamily<?> familyImplementation() {
+        return familyImplementation;
+    }
+
+    /** The variant config this model was registered with (of the family's config type), or null. */
+    public Object config() {
+        return config;
     }
 
     /** The options this model is built with unless changed. */

@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Properties;
+import java.util.function.Consumer;
 import org.dl4jpe.zoo.ModelRegistry;
 import org.dl4jpe.zoo.Zoo;
 import org.dl4jpe.zoo.train.NonFiniteLossException;
@@ -47,20 +48,52 @@ public final class PeCommand implements Runnable {
         this.handleInterrupts = handleInterrupts;
     }
 
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(new CommandLine(this), "a command is missing; commands: models,"
-                + " summary, train, eval, predict, compare, demo, bench, make-subset");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is missing; commands: "
+                + String.join(", ", spec.subcommands().keySet()));
+    }
+
+    /** Standard output: results only. */
+    public PrintStream out() {
+        return out;
+    }
+
+    /** Standard error: progress and messages. */
+    public PrintStream err() {
+        return err;
+    }
+
+    /** Whether Ctrl-C should save a checkpoint during training. */
+    public boolean handleInterrupts() {
+        return handleInterrupts;
+    }
+
+    /** Whether --verbose was given. */
+    public boolean verbose() {
+        return verbose;
     }
 
     public static void main(String[] args) {
+        main(args, cl -> { });
+    }
+
+    /**
+     * The command-line entry point with extra subcommands: {@code extend} receives the root {@link CommandLine}
+     * before parsing and may {@code addSubcommand} (a module that the zoo must not see, such as the Arbiter
+     * sweeps of dl4j-pe-hyperparam, adds its commands this way).
+     */
+    public static void main(String[] args, Consumer<CommandLine> extend) {
         System.setProperty("java.awt.headless", "true");
         boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
         setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
         setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "warn");
         setIfAbsent("org.slf4j.simpleLogger.showThreadName", "false");
         setIfAbsent("org.slf4j.simpleLogger.showShortLogName", "true");
-        int code = execute(args, System.out, System.err, null, true);
+        int code = execute(args, System.out, System.err, null, true, extend);
         System.out.flush();
         System.exit(code);
     }
@@ -80,8 +113,15 @@ public final class PeCommand implements Runnable {
      */
     public static int execute(String[] args, PrintStream out, PrintStream err, ModelRegistry registry,
                               boolean handleInterrupts) {
+        return execute(args, out, err, registry, handleInterrupts, cl -> { });
+    }
+
+    /** As {@link #execute(String[], PrintStream, PrintStream, ModelRegistry, boolean)}, with extra subcommands. */
+    public static int execute(String[] args, PrintStream out, PrintStream err, ModelRegistry registry,
+                              boolean handleInterrupts, Consumer<CommandLine> extend) {
         PeCommand root = new PeCommand(out, err, registry, handleInterrupts);
         CommandLine cl = new CommandLine(root);
+        extend.accept(cl);
         cl.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
         cl.setParameterExceptionHandler((ex, a) -> {
@@ -118,7 +158,8 @@ public final class PeCommand implements Runnable {
         return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
     }
 
-    ModelRegistry registry() {
+    /** The models: the registry given to {@link #execute}, or {@link Zoo#registry()}. */
+    public ModelRegistry registry() {
         return registry != null ? registry : Zoo.registry();
     }
 

@@ -2,14 +2,15 @@ package org.dl4jpe.hyperparam.spaces;
 
 import org.deeplearning4j.arbiter.layers.LayerSpace;
 import org.deeplearning4j.arbiter.optimize.api.ParameterSpace;
-import org.deeplearning4j.arbiter.optimize.parameter.FixedValue;
 import org.dl4jpe.layers.MlpActivation;
 import org.dl4jpe.layers.TiedFeedForward;
 
 /**
  * Arbiter search space over {@link TiedFeedForward}: put it into a {@code MultiLayerSpace} or
- * {@code ComputationGraphSpace} like any Arbiter layer space. {@code embedDim} is fixed by the surrounding network;
- * {@code mlpRatio}, {@code tie}, {@code activation} and {@code dropout} may each be fixed or searched.
+ * {@code ComputationGraphSpace} like any Arbiter layer space. {@code embedDim} must match the surrounding network:
+ * give a number, or the same {@code ParameterSpace<Integer>} object that sets the width elsewhere (one shared leaf
+ * takes one value per candidate). {@code mlpRatio}, {@code tie}, {@code activation} and {@code dropout} may each be
+ * fixed or searched.
  *
  * <pre>{@code
  * new TiedFeedForwardSpace.Builder(64)
@@ -19,7 +20,7 @@ import org.dl4jpe.layers.TiedFeedForward;
  * }</pre>
  */
 public final class TiedFeedForwardSpace extends LayerSpace<TiedFeedForward> {
-    private long embedDim;
+    private ParameterSpace<Integer> embedDim;
     private ParameterSpace<Double> mlpRatio;
     private ParameterSpace<TiedFeedForward.Tie> tie;
     private ParameterSpace<MlpActivation> activation;
@@ -36,12 +37,13 @@ public final class TiedFeedForwardSpace extends LayerSpace<TiedFeedForward> {
         this.tie = b.tie;
         this.activation = b.activation;
         this.dropout = b.dropout;
-        this.numParameters = collectLeaves().stream().mapToInt(ParameterSpace::numParameters).sum();
+        this.numParameters = SpaceSupport.countParameters(this);
     }
 
     @Override
     public TiedFeedForward getValue(double[] values) {
-        return TiedFeedForward.builder(embedDim)
+        return TiedFeedForward.builder(SpaceSupport.intValue("TiedFeedForwardSpace", "embedDim",
+                        embedDim.getValue(values)))
                 .mlpRatio(mlpRatio.getValue(values))
                 .tie(tie.getValue(values))
                 .activation(activation.getValue(values))
@@ -57,39 +59,49 @@ public final class TiedFeedForwardSpace extends LayerSpace<TiedFeedForward> {
 
     /** Builder: {@code embedDim} is required; the rest default to {@link TiedFeedForward}'s defaults. */
     public static final class Builder extends LayerSpace.Builder<Builder> {
-        private final long embedDim;
-        private ParameterSpace<Double> mlpRatio = new FixedValue<>(4.0);
-        private ParameterSpace<TiedFeedForward.Tie> tie = new FixedValue<>(TiedFeedForward.Tie.TRANSPOSE);
-        private ParameterSpace<MlpActivation> activation = new FixedValue<>(MlpActivation.GELU);
-        private ParameterSpace<Double> dropout = new FixedValue<>(0.0);
+        private final ParameterSpace<Integer> embedDim;
+        private ParameterSpace<Double> mlpRatio = SpaceSupport.fixed(4.0);
+        private ParameterSpace<TiedFeedForward.Tie> tie = SpaceSupport.fixed(TiedFeedForward.Tie.TRANSPOSE);
+        private ParameterSpace<MlpActivation> activation = SpaceSupport.fixed(MlpActivation.GELU);
+        private ParameterSpace<Double> dropout = SpaceSupport.fixed(0.0);
 
+        /** A fixed width D. */
         public Builder(long embedDim) {
-            this.embedDim = embedDim;
+            this(SpaceSupport.fixed(Math.toIntExact(SpaceSupport.positive("TiedFeedForwardSpace", "embedDim",
+                    embedDim))));
+        }
+
+        /** A width D drawn from {@code embedDim} (share the object with the layers that must have the same D). */
+        public Builder(ParameterSpace<Integer> embedDim) {
+            this.embedDim = SpaceSupport.notNull("TiedFeedForwardSpace", "embedDim", embedDim);
         }
 
         public Builder mlpRatio(ParameterSpace<Double> mlpRatio) {
-            this.mlpRatio = mlpRatio;
+            this.mlpRatio = SpaceSupport.notNull("TiedFeedForwardSpace", "mlpRatio", mlpRatio);
             return this;
         }
 
         public Builder tie(ParameterSpace<TiedFeedForward.Tie> tie) {
-            this.tie = tie;
+            this.tie = SpaceSupport.notNull("TiedFeedForwardSpace", "tie", tie);
             return this;
         }
 
         public Builder activation(ParameterSpace<MlpActivation> activation) {
-            this.activation = activation;
+            this.activation = SpaceSupport.notNull("TiedFeedForwardSpace", "activation", activation);
             return this;
         }
 
         public Builder dropout(ParameterSpace<Double> dropout) {
-            this.dropout = dropout;
+            this.dropout = SpaceSupport.notNull("TiedFeedForwardSpace", "dropout", dropout);
             return this;
         }
 
         @Override
         @SuppressWarnings("unchecked")
         public TiedFeedForwardSpace build() {
+            if (dropOut != null) {
+                throw SpaceSupport.noInputDropout("TiedFeedForwardSpace", "dropout");
+            }
             return new TiedFeedForwardSpace(this);
         }
     }

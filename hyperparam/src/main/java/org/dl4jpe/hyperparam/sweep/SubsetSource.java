@@ -1,0 +1,61 @@
+package org.dl4jpe.hyperparam.sweep;
+
+import java.util.List;
+import org.dl4jpe.zoo.data.ImageSource;
+
+/** The images of {@code base} at {@code indices}, in that order. */
+final class SubsetSource implements ImageSource {
+    private final ImageSource base;
+    private final int[] indices;
+    private final String description;
+
+    SubsetSource(ImageSource base, int[] indices, String description) {
+        this.base = base;
+        this.indices = indices.clone();
+        this.description = description;
+    }
+
+    @Override
+    public String description() {
+        return description;
+    }
+
+    @Override
+    public List<String> classNames() {
+        return base.classNames();
+    }
+
+    @Override
+    public int size() {
+        return indices.length;
+    }
+
+    @Override
+    public int channels() {
+        return base.channels();
+    }
+
+    @Override
+    public int height() {
+        return base.height();
+    }
+
+    @Override
+    public int width() {
+        return base.width();
+    }
+
+    @Override
+    public int label(int index) {
+        return base.label(indices[index]);
+    }
+
+    @Override
+    public void load(int[] which, boolean augment, long augmentSeed, float[] features, int[] labels) {
+        int[] mapped = new int[which.length];
+        for (int i = 0; i < which.length; i++) {
+            mapped[i] = indices[which[i]];
+        }
+        base.load(mapped, augment, augmentSeed, features, labels);
+    }
+}

@@ -1,0 +1,592 @@
+package org.dl4jpe.hyperparam.sweep;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.lang.reflect.RecordComponent;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+import org.deeplearning4j.arbiter.optimize.api.Candidate;
+import org.deeplearning4j.arbiter.optimize.api.CandidateGenerator;
+import org.deeplearning4j.arbiter.optimize.api.OptimizationResult;
+import org.deeplearning4j.arbiter.optimize.api.TaskCreator;
+import org.deeplearning4j.arbiter.optimize.api.data.DataProvider;
+import org.deeplearning4j.arbiter.optimize.api.data.DataSource;
+import org.deeplearning4j.arbiter.optimize.api.score.ScoreFunction;
+import org.deeplearning4j.arbiter.optimize.api.termination.MaxCandidatesCondition;
+import org.deeplearning4j.arbiter.optimize.api.termination.MaxTimeCondition;
+import org.deeplearning4j.arbiter.optimize.api.termination.TerminationCondition;
+import org.deeplearning4j.arbiter.optimize.config.OptimizationConfiguration;
+import org.deeplearning4j.arbiter.optimize.generator.GridSearchCandidateGenerator;
+import org.deeplearning4j.arbiter.optimize.runner.CandidateInfo;
+import org.deeplearning4j.arbiter.optimize.runner.CandidateStatus;
+import org.deeplearning4j.arbiter.optimize.runner.IOptimizationRunner;
+import org.deeplearning4j.arbiter.optimize.runner.LocalOptimizationRunner;
+import org.deeplearning4j.arbiter.optimize.runner.listener.BaseStatusListener;
+import org.deeplearning4j.arbiter.optimize.runner.listener.StatusListener;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.dl4jpe.hyperparam.model.ModelAxes;
+import org.dl4jpe.hyperparam.model.ModelCandidate;
+import org.dl4jpe.hyperparam.model.ModelSpace;
+import org.dl4jpe.hyperparam.model.ResolvedCandidate;
+import org.dl4jpe.zoo.ModelOptions;
+import org.dl4jpe.zoo.ModelRegistry;
+import org.dl4jpe.zoo.ParameterCounts;
+import org.dl4jpe.zoo.RegisteredModel;
+import org.dl4jpe.zoo.data.InvalidDataException;
+import org.dl4jpe.zoo.data.Normalization;
+import org.dl4jpe.zoo.train.EvalResult;
+import org.dl4jpe.zoo.train.Evaluator;
+import org.dl4jpe.zoo.train.Progress;
+import org.dl4jpe.zoo.train.Provenance;
+import org.dl4jpe.zoo.train.RunConfig;
+import org.dl4jpe.zoo.train.RunDirectory;
+import org.dl4jpe.zoo.train.RunState;
+import org.dl4jpe.zoo.train.TrainResult;
+import org.dl4jpe.zoo.train.Trainer;
+
+/**
+ * A hyperparameter sweep over a {@link ModelSpace}: Arbiter's {@link LocalOptimizationRunner} draws candidates
+ * from a seeded generator ({@link GeneratorKind}), runs up to {@code parallel} of them at once, and each candidate
+ * is built through the zoo and trained by the zoo's {@link Trainer} (progress, a checkpoint every epoch, a stop at a
+ * non-finite loss) on the training part of the data, then scored on the held-out validation part
+ * ({@link ScoreMetric}).
+ *
+ * <p>The sweep directory:
+ * <pre>
+ *   sweep.json            settings and space (what --resume continues)
+ *   candidates/cNNNN/     each candidate's run directory (state.json, checkpoint, metrics.csv, curves.png)
+ *   records/cNNNN.json    each ended candidate's record, written atomically the moment it ends
+ *   results.csv, results.json   every record (rebuilt after each)
+ *   best-model.zip        the best candidate's model (ModelSerializer, with updater state)
+ *   report.html, score-per-candidate.png, score-vs-parameters.png
+ * </pre>
+ *
+ * <p>Resume: generators are seeded, so a resumed sweep draws the same candidates in the same order; a candidate
+ * whose record exists is not trained again (its recorded result is handed back to the generator), and a candidate
+ * interrupted mid-training continues from its last checkpoint. A failing candidate (a configuration the model
+ * rejects, a non-finite loss) is recorded as failed with its message and the sweep goes on.
+ */
+public final class Sweep {
+    public static final String DEFINITION = "sweep.json";
+    public static final String CANDIDATES = "candidates";
+    static final String CANDIDATE_FILE = "candidate.json";
+
+    /** Events of a running sweep (progress display, tests); called from the candidates' threads. */
+    public interface Listener {
+        /** Candidate {@code number} of {@code planned} starts training (or continues from its checkpoint). */
+        default void started(int number, int planned, ModelCandidate candidate, List<String> axes, boolean continued) {
+        }
+
+        /**
+         * Candidate {@code record.candidate()} has ended; {@code earlier} when its record comes from an earlier run
+         * of a resumed sweep (nothing was trained).
+         */
+        default void ended(CandidateRecord record, CandidateRecord best, int planned, List<String> axes,
+                           boolean earlier) {
+        }
+
+        /** A message for the user. */
+        default void message(String text) {
+        }
+    }
+
+    private final ModelRegistry registry;
+    private final ModelSpace space;
+    private final SweepSettings settings;
+    private final Path dir;
+    private final boolean resumed;
+    private final AtomicBoolean stop = new AtomicBoolean();
+    private final Set<Trainer> active = ConcurrentHashMap.newKeySet();
+    private final AtomicReference<RuntimeException> fatal = new AtomicReference<>();
+    private PrintStream err = System.err;
+    private Progress.Style progressStyle = Progress.Style.QUIET;
+    private boolean handleInterrupts;
+    private Listener listener = new Listener() { };
+    private BiConsumer<Integer, Integer> afterIteration = (c, i) -> { };
+
+    private Sweep(ModelRegistry registry, ModelSpace space, SweepSettings settings, Path dir, boolean resumed) {
+        this.registry = registry;
+        this.space = space;
+        this.settings = settings;
+        this.dir = dir;
+        this.resumed = resumed;
+    }
+
+    /** A new sweep of {@code space} into {@code dir}, which must not hold one yet. */
+    public static Sweep start(ModelRegistry registry, ModelSpace space, SweepSettings settings, Path dir) {
+        Objects.requireNonNull(space, "space");
+        if (Files.exists(dir.resolve(DEFINITION))) {
+            throw new IllegalArgumentException("--out " + dir + " already holds a sweep (" + DEFINITION
+                    + "); continue it with --resume " + dir + " or choose another --out");
+        }
+        registry.get(space.baseModel());
+        return new Sweep(registry, space, settings, dir, false);
+    }
+
+    /** The definition of the sweep in {@code dir}; the message says what is missing. */
+    public static SweepDefinition readDefinition(Path dir) {
+        Path f = dir.resolve(DEFINITION);
+        if (!Files.isRegularFile(f)) {
+            throw new InvalidDataException("--resume " + dir + ": no " + DEFINITION + " there (not a sweep directory)");
+        }
+        try {
+            SweepDefinition d = SweepJson.read(f, SweepDefinition.class);
+            if (d.format() != SweepDefinition.FORMAT) {
+                throw new InvalidDataException(f + " has format " + d.format() + "; this version reads "
+                        + SweepDefinition.FORMAT);
+            }
+            return d;
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof InvalidDataException ide) {
+                throw ide;
+            }
+            throw new InvalidDataException("cannot read " + f + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Continues the sweep in {@code dir}. {@code space} must be the space it was started with, and
+     * {@code settings} its settings except {@code candidates}, {@code maxTimeSeconds} and {@code parallel}, which
+     * may change (a larger budget extends the sweep).
+     */
+    public static Sweep resume(ModelRegistry registry, Path dir, ModelSpace space, SweepSettings settings) {
+        SweepDefinition d = readDefinition(dir);
+        if (!d.space().equals(space.toString())) {
+            throw new IllegalArgumentException("the space differs from the one the sweep in " + dir
+                    + " was started with (" + d.space() + ")");
+        }
+        SweepSettings s = d.settings();
+        SweepSettings expected = s.withCandidates(settings.candidates()).withMaxTimeSeconds(settings.maxTimeSeconds())
+                .withParallel(settings.parallel());
+        if (!expected.equals(settings)) {
+            throw new IllegalArgumentException("only --candidates, --max-time and --parallel can change when resuming"
+                    + " the sweep in " + dir + "; it was started with " + describe(s));
+        }
+        return new Sweep(registry, space, settings, dir, true);
+    }
+
+    /** Where trainer progress goes and how it is drawn (default: standard error, per-epoch lines only). */
+    public Sweep progress(PrintStream err, Progress.Style style) {
+        this.err = err;
+        this.progressStyle = style;
+        return this;
+    }
+
+    /** Whether Ctrl-C makes running candidates save a checkpoint after the current batch (command line: yes). */
+    public Sweep handleInterrupts(boolean on) {
+        this.handleInterrupts = on;
+        return this;
+    }
+
+    public Sweep listener(Listener l) {
+        this.listener = l == null ? new Listener() { } : l;
+        return this;
+    }
+
+    /** Called with (candidate number, iteration) after every parameter update of every candidate (tests). */
+    public Sweep afterIteration(BiConsumer<Integer, Integer> hook) {
+        this.afterIteration = hook;
+        return this;
+    }
+
+    /** No candidate starts any more; running ones stop after their current batch and keep a checkpoint. */
+    public void requestStop() {
+        stop.set(true);
+        for (Trainer t : active) {
+            t.requestStop();
+        }
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public SweepSettings settings() {
+        return settings;
+    }
+
+    public ModelSpace space() {
+        return space;
+    }
+
+    /** Runs (or continues) the sweep until its budget is spent, its time is up, or a stop is requested. */
+    public SweepResult run() {
+        long startNanos = System.nanoTime();
+        BooleanSupplier timeUp = () -> settings.maxTimeSeconds() > 0
+                && System.nanoTime() - startNanos >= TimeUnit.SECONDS.toNanos(settings.maxTimeSeconds());
+        try {
+            Files.createDirectories(dir);
+            if (!resumed) {
+                RunDirectory.writeAtomically(dir.resolve(DEFINITION), SweepJson.write(new SweepDefinition(
+                        SweepDefinition.FORMAT, settings, space.toString(), Provenance.current())));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write to " + dir + ": " + e.getMessage(), e);
+        }
+        RegisteredModel base = registry.get(space.baseModel());
+        ModelOptions defaults = base.defaultOptions();
+        SweepData data = SweepData.open(settings.data(), defaults.inputChannels(), defaults.inputHeight(),
+                defaults.inputWidth(), settings.limitTrain(), settings.limitTest(), settings.valFraction(),
+                settings.seed());
+        ModelOptions options = defaults.withNumClasses(data.train().numClasses()).withSeed(settings.seed());
+        RecordStore store = new RecordStore(dir, settings.score()).load();
+        ScoreFunction scoreFunction = settings.score().scoreFunction();
+        CandidateGenerator inner = settings.generator().create(space, scoreFunction, settings.candidates(),
+                settings.gridPoints(), settings.seed());
+        int planned = inner instanceof GridSearchCandidateGenerator g
+                ? Math.min(settings.candidates(), g.getTotalNumCandidates()) : settings.candidates();
+        BudgetedGenerator generator = new BudgetedGenerator(inner, settings.candidates(), stop, timeUp);
+        List<String> axes = space.searchedAxes();
+        listener.message(String.format(Locale.ROOT, "%s %d candidates of %s (%s search; searched: %s) on %s: %d"
+                        + " training, %d validation images; score: %s",
+                resumed ? "resuming sweep of" : "sweep of", planned, space.baseModel(),
+                settings.generator().cliName(), axes.isEmpty() ? "nothing" : String.join(", ", axes), data.spec(),
+                data.train().size(), data.validation().size(), settings.score().label()));
+
+        List<TerminationCondition> conditions = new ArrayList<>();
+        conditions.add(new MaxCandidatesCondition(settings.candidates()));
+        conditions.add(generator.endCondition());
+        if (settings.maxTimeSeconds() > 0) {
+            conditions.add(new MaxTimeCondition(settings.maxTimeSeconds(), TimeUnit.SECONDS));
+        }
+        OptimizationConfiguration conf = new OptimizationConfiguration.Builder()
+                .candidateGenerator(generator)
+                .dataProvider(data)
+                .scoreFunction(scoreFunction)
+                .terminationConditions(conditions)
+                .build();
+        CandidateRunner candidates = new CandidateRunner(base, options, data, store, planned, axes, timeUp);
+        LocalOptimizationRunner runner = new LocalOptimizationRunner(settings.parallel(), conf, candidates);
+        runner.addListeners(candidates.generationFailures());
+        runner.execute();
+        if (fatal.get() != null) {
+            throw fatal.get();
+        }
+
+        List<CandidateRecord> records = store.all();
+        boolean complete = records.size() >= planned;
+        String endReason = complete ? "complete" : stop.get() ? "stopped" : timeUp.getAsBoolean()
+                ? "time budget reached" : "search space exhausted";
+        CandidateRecord best = store.best();
+        EvalResult bestTest = null;
+        if (best != null && data.test() != null && !stop.get()) {
+            listener.message("evaluating the best candidate (" + best.candidate() + ") on the test split ("
+                    + data.test().size() + " images) ...");
+            bestTest = Evaluator.evaluate(RunDirectory.load(dir.resolve(RecordStore.BEST_MODEL)), data.test(), 256,
+                    Normalization.UNIT);
+        }
+        SweepResult result = new SweepResult(dir, records, axes, best, bestTest, planned, complete, endReason);
+        try {
+            store.writeResults();
+            SweepReport.write(result, settings, space, data);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the sweep report to " + dir + ": " + e.getMessage(), e);
+        }
+        return result;
+    }
+
+    /** The settings as one line for messages. */
+    static String describe(SweepSettings s) {
+        return String.format(Locale.ROOT, "%s%s, --generator %s, --candidates %d, --data %s, --seed %d, --score %s,"
+                        + " --limit-train %d, --limit-test %d, --val-fraction %s%s%s",
+                s.preset() != null ? "--preset " + s.preset() : "a space file or Java space",
+                "", s.generator().cliName(), s.candidates(), s.data(), s.seed(), s.score().cliName(), s.limitTrain(),
+                s.limitTest(), s.valFraction(), s.epochs() != null ? ", --epochs " + s.epochs() : "",
+                s.batchSize() != null ? ", --batch " + s.batchSize() : "");
+    }
+
+    /** Each Arbiter task: one candidate, trained through the zoo. */
+    private final class CandidateRunner implements TaskCreator {
+        private final RegisteredModel base;
+        private final ModelOptions options;
+        private final SweepData data;
+        private final RecordStore store;
+        private final int planned;
+        private final List<String> axes;
+        private final BooleanSupplier timeUp;
+
+        CandidateRunner(RegisteredModel base, ModelOptions options, SweepData data, RecordStore store, int planned,
+                        List<String> axes, BooleanSupplier timeUp) {
+            this.base = base;
+            this.options = options;
+            this.data = data;
+            this.store = store;
+            this.planned = planned;
+            this.axes = axes;
+            this.timeUp = timeUp;
+        }
+
+        @Override
+        public Callable<OptimizationResult> create(Candidate candidate, DataProvider dataProvider,
+                                                   ScoreFunction scoreFunction, List<StatusListener> statusListeners,
+                                                   IOptimizationRunner runner) {
+            return () -> run(candidate);
+        }
+
+        @Override
+        public Callable<OptimizationResult> create(Candidate candidate, Class<? extends DataSource> dataSource,
+                                                   Properties dataSourceProperties, ScoreFunction scoreFunction,
+                                                   List<StatusListener> statusListeners, IOptimizationRunner runner) {
+            throw new UnsupportedOperationException("a sweep gives its data as a DataProvider");
+        }
+
+        /** Records candidates that the generator failed to produce (Arbiter does not run a task for them). */
+        StatusListener generationFailures() {
+            return new BaseStatusListener() {
+                @Override
+                public void onCandidateStatusChange(CandidateInfo info, IOptimizationRunner runner,
+                                                    OptimizationResult result) {
+                    if (result == null && info.getCandidateStatus() == CandidateStatus.Failed) {
+                        int number = info.getIndex() + 1;
+                        String why = firstLine(info.getExceptionStackTrace());
+                        CandidateRecord r = record(number, null, CandidateRecord.Status.FAILED,
+                                "the generator could not produce this candidate: " + why, null, null, null, null,
+                                0, 0, Instant.now(), null);
+                        CandidateRecord best = store.commit(r, null);
+                        listener.ended(r, best, planned, axes, false);
+                    }
+                }
+            };
+        }
+
+        private OptimizationResult run(Candidate candidate) {
+            int number = candidate.getIndex() + 1;
+            ModelCandidate mc = (ModelCandidate) candidate.getValue();
+            String key = mc.key();
+            CandidateRecord earlier = store.get(number);
+            if (earlier != null) {
+                if (key.equals(earlier.key())) {
+                    listener.ended(earlier, store.best(), planned, axes, true);
+                    return result(candidate, earlier);
+                }
+                return fail(candidate, new IllegalStateException("candidate " + number + " of the resumed sweep in "
+                        + dir + " is " + mc.describe(axes) + " but its record says " + earlier.choices()
+                        + "; the generator did not repeat its sequence (a genetic search with --parallel above 1"
+                        + " depends on the order in which results arrive), so the sweep cannot be resumed; start a"
+                        + " new one"));
+            }
+            CandidateRecord same = store.finishedWithKey(key, number);
+            if (same != null) {
+                Instant now = Instant.now();
+                CandidateRecord r = new CandidateRecord(CandidateRecord.FORMAT, number, same.status(),
+                        "same configuration as candidate " + same.candidate() + ": its result is reused, not trained"
+                                + " again", same.baseModel(), same.family(), same.choices(), same.key(),
+                        same.config(), same.options(), same.batchSize(), same.epochs(), same.seed(),
+                        same.scoreMetric(), same.score(), same.validationAccuracy(), same.validationLoss(),
+                        same.trainableParameters(), same.totalParameters(), 0, 0, now.toString(), now.toString(),
+                        same.runDirectory(), Provenance.current());
+                CandidateRecord best = store.commit(r, null);
+                listener.ended(r, best, planned, axes, false);
+                return result(candidate, r);
+            }
+            if (stop.get() || timeUp.getAsBoolean()) {
+                return cancelled(candidate);
+            }
+            return train(candidate, number, mc);
+        }
+
+        private OptimizationResult train(Candidate candidate, int number, ModelCandidate mc) {
+            Instant started = Instant.now();
+            long t0 = System.nanoTime();
+            String name = String.format(Locale.ROOT, "candidate_%04d", number);
+            String runDir = CANDIDATES + "/" + String.format(Locale.ROOT, "c%04d", number);
+            Path rd = dir.resolve(runDir);
+            ResolvedCandidate rc = null;
+            Long trainable = null;
+            Long total = null;
+            Trainer trainer = null;
+            try {
+                rc = ModelAxes.resolve(base, options, mc);
+                ComputationGraphConfiguration conf = rc.configure();
+                trainable = ParameterCounts.trainable(conf);
+                total = ParameterCounts.total(conf);
+                boolean continued = prepareRunDirectory(rd, mc);
+                listener.started(number, planned, mc, axes, continued);
+                ModelRegistry own = new ModelRegistry();
+                rc.register(own, name, "sweep candidate " + number + " of " + base.name() + ": " + mc.describe(axes));
+                Trainer t = new Trainer(own, err, progressStyle).label("c" + number)
+                        .handleInterrupts(handleInterrupts);
+                trainer = t;
+                t.afterIteration(i -> {
+                    if (stop.get() || timeUp.getAsBoolean()) {
+                        t.requestStop();
+                    }
+                    afterIteration.accept(number, i);
+                });
+                active.add(t);
+                if (stop.get()) {
+                    return cancelled(candidate);
+                }
+                RunConfig rcfg = new RunConfig(name, rc.options(), data.spec(), rc.epochs(), rc.batchSize(),
+                        data.augment(), Normalization.UNIT, 0, 0);
+                TrainResult tr = continued ? t.resume(rd, data.trainerSplit(), 0, Double.NaN)
+                        : t.train(rcfg, data.trainerSplit(), rd);
+                if (tr.interrupted()) {
+                    return cancelled(candidate);
+                }
+                EvalResult val = tr.finalEvaluation();
+                if (val == null) {
+                    throw new IllegalStateException("candidate " + number + " trained but has no validation result");
+                }
+                double score = settings.score().of(val);
+                CandidateRecord r = record(number, mc, CandidateRecord.Status.FINISHED, null, rc, trainable, total,
+                        new double[] {score, val.accuracy(), val.loss()}, tr.trainSeconds(),
+                        (System.nanoTime() - t0) / 1e9, started, runDir);
+                CandidateRecord best = store.commit(r, rd.resolve(tr.state().checkpoint()));
+                listener.ended(r, best, planned, axes, false);
+                return result(candidate, r);
+            } catch (IOException e) {
+                return fail(candidate, new UncheckedIOException("cannot prepare the run directory " + rd + ": "
+                        + e.getMessage(), e));
+            } catch (RuntimeException | Error e) {
+                if (e instanceof VirtualMachineError vme && !(e instanceof OutOfMemoryError)) {
+                    throw vme;
+                }
+                String message = e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getSimpleName()
+                        : e.getMessage();
+                if (!(e instanceof IllegalArgumentException) && !(e instanceof org.dl4jpe.zoo.train
+                        .NonFiniteLossException)) {
+                    message = e.getClass().getSimpleName() + ": " + message;
+                }
+                CandidateRecord r = record(number, mc, CandidateRecord.Status.FAILED, message, rc, trainable, total,
+                        null, 0, (System.nanoTime() - t0) / 1e9, started, Files.isDirectory(rd) ? runDir : null);
+                CandidateRecord best = store.commit(r, null);
+                listener.ended(r, best, planned, axes, false);
+                return result(candidate, r);
+            } finally {
+                if (trainer != null) {
+                    active.remove(trainer);
+                }
+            }
+        }
+
+        /**
+         * Makes {@code rd} ready for {@code mc}: true when it holds a checkpoint of this very candidate to continue
+         * from; otherwise it is emptied (a run of another configuration, or one that never saved an epoch).
+         */
+        private boolean prepareRunDirectory(Path rd, ModelCandidate mc) throws IOException {
+            Path marker = rd.resolve(CANDIDATE_FILE);
+            if (Files.isDirectory(rd)) {
+                RunDirectory run = new RunDirectory(rd);
+                boolean same = false;
+                if (Files.isRegularFile(marker)) {
+                    Map<?, ?> m = SweepJson.MAPPER.readValue(marker.toFile(), Map.class);
+                    same = mc.key().equals(m.get("key"));
+                }
+                if (same && run.hasState()) {
+                    RunState s = run.readState();
+                    if (s.checkpoint() != null && Files.isRegularFile(run.checkpointFile(s))) {
+                        return true;
+                    }
+                }
+                deleteRecursively(rd);
+            }
+            Files.createDirectories(rd);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("key", mc.key());
+            m.put("baseModel", mc.baseModel());
+            m.put("choices", exactChoices(mc));
+            RunDirectory.writeAtomically(marker, SweepJson.write(m));
+            return false;
+        }
+
+        private CandidateRecord record(int number, ModelCandidate mc, CandidateRecord.Status status, String message,
+                                       ResolvedCandidate rc, Long trainable, Long total, double[] scores,
+                                       double trainSeconds, double wallSeconds, Instant started, String runDir) {
+            long seed = rc != null ? rc.options().seed() : options.seed();
+            return new CandidateRecord(CandidateRecord.FORMAT, number, status, message, base.name(), base.family(),
+                    mc == null ? Map.of() : exactChoices(mc), mc == null ? null : mc.key(),
+                    rc == null ? null : components(rc.config()), rc == null ? null : components(rc.options()),
+                    rc == null ? null : rc.batchSize(), rc == null ? null : rc.epochs(), seed,
+                    settings.score().cliName(), scores == null ? null : scores[0], scores == null ? null : scores[1],
+                    scores == null ? null : scores[2], trainable, total, trainSeconds, wallSeconds,
+                    started.toString(), Instant.now().toString(), runDir, Provenance.current());
+        }
+
+        private OptimizationResult result(Candidate candidate, CandidateRecord r) {
+            long now = System.currentTimeMillis();
+            CandidateStatus status = r.finished() ? CandidateStatus.Complete : CandidateStatus.Failed;
+            CandidateInfo info = new CandidateInfo(candidate.getIndex(), status, r.score(), now, now, now,
+                    candidate.getFlatParameters(), r.finished() ? null : r.message());
+            return new OptimizationResult(candidate, r.finished() ? r.score() : null, candidate.getIndex(), null,
+                    info, null);
+        }
+
+        /** Stops the sweep because of {@code e}, which {@link #run()} then throws. */
+        private OptimizationResult fail(Candidate candidate, RuntimeException e) {
+            fatal.compareAndSet(null, e);
+            requestStop();
+            return cancelled(candidate);
+        }
+
+        private OptimizationResult cancelled(Candidate candidate) {
+            long now = System.currentTimeMillis();
+            CandidateInfo info = new CandidateInfo(candidate.getIndex(), CandidateStatus.Cancelled, null, now, now, now,
+                    candidate.getFlatParameters(), null);
+            return new OptimizationResult(candidate, null, candidate.getIndex(), null, info, null);
+        }
+    }
+
+    static Map<String, String> exactChoices(ModelCandidate mc) {
+        Map<String, String> m = new LinkedHashMap<>();
+        mc.choices().forEach((k, v) -> m.put(k, ModelCandidate.exact(v)));
+        return m;
+    }
+
+    /** A record's components as exact text, in declaration order. */
+    static Map<String, String> components(Object record) {
+        Map<String, String> m = new LinkedHashMap<>();
+        if (record == null || !record.getClass().isRecord()) {
+            if (record != null) {
+                m.put("value", String.valueOf(record));
+            }
+            return m;
+        }
+        for (RecordComponent c : record.getClass().getRecordComponents()) {
+            try {
+                m.put(c.getName(), ModelCandidate.exact(c.getAccessor().invoke(record)));
+            } catch (ReflectiveOperationException e) {
+                m.put(c.getName(), "?");
+            }
+        }
+        return m;
+    }
+
+    static String firstLine(String text) {
+        if (text == null || text.isBlank()) {
+            return "unknown error";
+        }
+        String line = text.strip().lines().findFirst().orElse(text);
+        return line.length() > 300 ? line.substring(0, 300) + " ..." : line;
+    }
+
+    static void deleteRecursively(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(q);
+            }
+        }
+    }
+}

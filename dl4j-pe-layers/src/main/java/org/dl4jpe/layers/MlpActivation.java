@@ -12,17 +12,28 @@ public enum MlpActivation {
     /** {@code max(0, x)}. */
     RELU;
 
-    SDVariable apply(SameDiff sd, SDVariable x) {
+    /**
+     * The activation without its constant factor: {@code act(x) = outputScale() · applyUnscaled(x)}. An MLP applies the factor after its output
+     * projection, which is linear: there it scales D columns instead of R = r·D, and the exact GELU takes three
+     * element-wise passes over the hidden activations instead of five ({@code x · erfc(−x/√2)} is
+     * {@code x · (1 + erf(x/√2))} with no separate {@code + 1}).
+     */
+    SDVariable applyUnscaled(SameDiff sd, SDVariable x) {
         switch (this) {
             case GELU:
-                return sd.math.erf(x.mul(1.0 / Math.sqrt(2.0))).add(1.0).mul(x).mul(0.5);
+                return sd.math.erfc(x.mul(-1.0 / Math.sqrt(2.0))).mul(x);
             case GELU_TANH:
                 SDVariable inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(Math.sqrt(2.0 / Math.PI));
-                return sd.math.tanh(inner).add(1.0).mul(x).mul(0.5);
+                return sd.math.tanh(inner).add(1.0).mul(x);
             case RELU:
                 return sd.nn.relu(x, 0.0);
             default:
                 throw new AssertionError(this);
         }
+    }
+
+    /** The constant factor left out of {@link #applyUnscaled}: 0.5 for both GELUs, 1 for RELU. */
+    double outputScale() {
+        return this == RELU ? 1.0 : 0.5;
     }
 }

@@ -10,8 +10,8 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
-import org.dl4jpe.layers.samediff.LayerContext;
 import org.deeplearning4j.optimize.api.TrainingListener;
+import org.dl4jpe.layers.samediff.LayerContext;
 import org.dl4jpe.layers.samediff.PeSameDiffLayer;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -46,7 +46,16 @@ import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
  * {@code (1 − momentum)·running + momentum·batch}, the variance term using the unbiased batch variance (PyTorch's
  * convention); at inference it normalizes with the running statistics, so the output of an example does not depend
  * on the rest of its batch. Defaults: momentum 0.1, eps 1e-5 (PyTorch). DL4J's own {@code BatchNormalization}
- * (decay 0.9 = 1 − momentum) differs in one point: its running variance uses the biased batch variance.
+ * (decay 0.9 = 1 − momentum) differs in one point: its running variance uses the biased batch variance. Training
+ * needs more than one value per channel (batch × output height × output width ≥ 2), as in PyTorch.
+ *
+ * <p>Initialization: γ = 1, β = 0, running mean 0, running variance 1; convolution weights use the layer's weight
+ * initialization (DL4J's default is Xavier; torchvision's ResNet uses He normal with fan-out). γ and β are bias
+ * parameters for regularization ({@code l2Bias}, {@code weightDecayBias}).
+ *
+ * <p>DL4J runs the stage on the {@link Engine#DIRECT} engine: a hand-written forward and backward pass on ND4J's
+ * native ops. {@link #define} states the same computation for SameDiff ({@link Engine#SAMEDIFF}), the reference the
+ * direct engine is tested against.
  */
 public final class SharedBottleneckStage extends PeSameDiffLayer {
     /** What the blocks of a stage share (SPEC §3; blocks numbered from 1; block 1's reduce P₁ is never shared). */
@@ -298,17 +307,18 @@ public final class SharedBottleneckStage extends PeSameDiffLayer {
                 params.addWeightParam(downParam(), 4 * m, inChannels);
             }
             for (int c = 1; c <= 3; c++) {
-                addBatchNorm(params, i, c, c == 3 ? 4 * m : m);
+                addBatchNorm(params, bnParam(i, c, ""), c == 3 ? 4 * m : m);
             }
             if (i == 1) {
-                addBatchNorm(params, 0, 0, 4 * m);
+                addBatchNorm(params, downBnParam(""), 4 * m);
             }
         }
     }
 
-    private static void addBatchNorm(SDLayerParams params, int block, int conv, long width) {
+    /** γ, β, running mean and running variance {@code [width]} of the BatchNorm whose names start with prefix. */
+    private static void addBatchNorm(SDLayerParams params, String prefix, long width) {
         for (String suffix : new String[] {GAMMA, BETA, MEAN, VAR}) {
-            params.addBiasParam(block == 0 ? downBnParam(suffix) : bnParam(block, conv, suffix), width);
+            params.addBiasParam(prefix + suffix, width);
         }
     }
 
@@ -345,6 +355,10 @@ public final class SharedBottleneckStage extends PeSameDiffLayer {
 
     // ---- forward pass ----------------------------------------------------------------------------------------
 
+    /**
+     * The stage in SameDiff ({@link Engine#SAMEDIFF}); the training flag selects batch or running statistics and
+     * registers the running-statistics updates. {@link Engine#DIRECT} computes the same without SameDiff.
+     */
     @Override
     public SDVariable define(LayerContext ctx, SDVariable input, Map<String, SDVariable> p, SDVariable mask) {
         SameDiff sd = ctx.sd();
@@ -489,6 +503,19 @@ public final class SharedBottleneckStage extends PeSameDiffLayer {
         if (input.rank() != 4 || input.size(1) != inChannels || input.size(2) < 1 || input.size(3) < 1) {
             throw new IllegalArgumentException(describe() + ": expected input [N, " + inChannels
                     + ", H, W] (inChannels " + inChannels + ", NCHW), got " + Arrays.toString(input.shape()));
+        }
+    }
+
+    /**
+     * In training, BatchNorm needs more than one value per channel (the unbiased variance of one value is
+     * undefined): the batch size times the output height and width must exceed 1, as in PyTorch.
+     */
+    void validateTrainingInput(INDArray input) {
+        long n = input.size(0) * outSize(input.size(2)) * outSize(input.size(3));
+        if (n < 2) {
+            throw new IllegalArgumentException(describe() + ": training needs more than one value per BatchNorm"
+                    + " channel, but input " + Arrays.toString(input.shape()) + " gives batch × output height ×"
+                    + " output width = " + n + " (stride " + stride + "); use a larger batch or image");
         }
     }
 

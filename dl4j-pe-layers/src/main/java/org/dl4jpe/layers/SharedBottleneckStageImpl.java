@@ -112,11 +112,14 @@ final class SharedBottleneckStageImpl extends PeSameDiffLayerImpl {
 
     @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
+        assertInputSet(false);
+        stage().validateInput(input);
+        if (training) {
+            stage().validateTrainingInput(input);
+        }
         if (stage().getEngine() == Engine.SAMEDIFF) {
             return super.activate(training, workspaceMgr);
         }
-        assertInputSet(false);
-        stage().validateInput(input);
         INDArray out;
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             out = forward(input.castTo(dataType), training);

@@ -136,11 +136,15 @@ public final class TiedFeedForward extends PeSameDiffLayer {
         SDVariable w = p.get(ParamNames.prefixed(prefix, W));
         SDVariable b1 = p.get(ParamNames.prefixed(prefix, B1));
         SDVariable b2 = p.get(ParamNames.prefixed(prefix, B2));
-        SDVariable h = activation.apply(sd, sd.mmul(x, w, false, true, false).add(b1));
+        // act(z) = s · u(z) with a constant s; dropout and the projection are linear, so s is applied to y [M, D]
+        SDVariable h = activation.applyUnscaled(sd, sd.mmul(x, w, false, true, false).add(b1));
         h = ctx.dropout(h, dropout, in -> new long[] {rowsOf(in), hiddenDim});
         SDVariable y = tie == Tie.TRANSPOSE
                 ? sd.mmul(h, w)
                 : sd.mmul(h, p.get(ParamNames.prefixed(prefix, W2)), false, true, false);
+        if (activation.outputScale() != 1.0) {
+            y = y.mul(activation.outputScale());
+        }
         return ctx.dropout(y.add(b2), dropout, in -> new long[] {rowsOf(in), embedDim});
     }
 

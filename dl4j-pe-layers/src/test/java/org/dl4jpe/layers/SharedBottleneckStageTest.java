@@ -68,13 +68,19 @@ class SharedBottleneckStageTest {
 
     // ---- the layer test kit ----------------------------------------------------------------------------------
 
-    /** JSON, output shape, double-precision gradient checks (MLN and graph), gradients, serializer: every level. */
+    /**
+     * JSON, output shape, double-precision gradient checks (MLN and graph), gradients, serializer: every level.
+     * Two blocks already share W twice or more at every level but STAGE_FIRST_3X3, whose S needs three.
+     */
     @ParameterizedTest
     @EnumSource(Sharing.class)
     void standardChecks(Sharing sharing) throws Exception {
         Nd4j.getRandom().setSeed(11);
         INDArray x = Nd4j.randn(DataType.DOUBLE, N, C, 4, 4);
-        LayerTestKit.assertStandardChecks(stage(sharing), InputType.convolutional(4, 4, C), x, null,
+        int blocks = sharing == Sharing.STAGE_FIRST_3X3 ? 3 : 2;
+        SharedBottleneckStage layer = SharedBottleneckStage.builder(C, M, blocks).stride(STRIDE).sharing(sharing)
+                .build();
+        LayerTestKit.assertStandardChecks(layer, InputType.convolutional(4, 4, C), x, null,
                 new long[] {N, 4 * M, 2, 2});
     }
 
@@ -185,8 +191,8 @@ class SharedBottleneckStageTest {
 
     // ---- equal to DL4J's built-in layers ---------------------------------------------------------------------
 
-    private static NeuralNetConfiguration.Builder base(IUpdater updater) {
-        return new NeuralNetConfiguration.Builder().seed(LayerTestKit.SEED).dataType(DataType.DOUBLE)
+    private static NeuralNetConfiguration.Builder base(IUpdater updater, DataType dataType) {
+        return new NeuralNetConfiguration.Builder().seed(LayerTestKit.SEED).dataType(dataType)
                 .updater(updater).trainingWorkspaceMode(WorkspaceMode.NONE)
                 .inferenceWorkspaceMode(WorkspaceMode.NONE);
     }
@@ -195,9 +201,13 @@ class SharedBottleneckStageTest {
         return new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY).build();
     }
 
-    /** in → our stage → MSE loss. */
+    /** in → our stage → MSE loss, in double precision. */
     private static ComputationGraph ours(SharedBottleneckStage layer, IUpdater updater) {
-        ComputationGraphConfiguration conf = base(updater).graphBuilder().addInputs("in")
+        return ours(layer, updater, DataType.DOUBLE);
+    }
+
+    private static ComputationGraph ours(SharedBottleneckStage layer, IUpdater updater, DataType dataType) {
+        ComputationGraphConfiguration conf = base(updater, dataType).graphBuilder().addInputs("in")
                 .addLayer(STAGE, layer, "in").addLayer("loss", loss(), STAGE).setOutputs("loss")
                 .setInputTypes(InputType.convolutional(HW, HW, C)).build();
         ComputationGraph g = new ComputationGraph(conf);
@@ -205,9 +215,13 @@ class SharedBottleneckStageTest {
         return g;
     }
 
-    /** in → the same stage from DL4J layers → MSE loss; returns the graph and the stage's output vertex. */
+    /** in → the same stage from DL4J layers → MSE loss, in double precision. */
     private static ComputationGraph builtIn(IUpdater updater, double momentum) {
-        ComputationGraphConfiguration.GraphBuilder g = base(updater).graphBuilder().addInputs("in");
+        return builtIn(updater, momentum, DataType.DOUBLE);
+    }
+
+    private static ComputationGraph builtIn(IUpdater updater, double momentum, DataType dataType) {
+        ComputationGraphConfiguration.GraphBuilder g = base(updater, dataType).graphBuilder().addInputs("in");
         String out = BuiltInStage.add(g, "", "in", C, M, BLOCKS, STRIDE, momentum, 1e-5);
         g.addLayer("loss", loss(), out).setOutputs("loss").setInputTypes(InputType.convolutional(HW, HW, C));
         ComputationGraph net = new ComputationGraph(g.build());
@@ -320,6 +334,30 @@ class SharedBottleneckStageTest {
             INDArray actual = o.getGradientFor(ourBn(block, conv, BN_NAMES[k][0]));
             assertClose(expected.reshape(actual.shape()), actual, "d " + bn + " " + BN_NAMES[k][1]);
         }
+    }
+
+    /** The same comparison in float, the precision networks train in (tolerance 1e-4 of the values' scale). */
+    @Test
+    void noneEqualsBuiltInLayersInFloat() {
+        ComputationGraph ours = ours(stage(Sharing.NONE), new NoOp(), DataType.FLOAT);
+        randomizeBatchNorms(ours, 23);
+        ComputationGraph builtIn = builtIn(new NoOp(), 0.1, DataType.FLOAT);
+        copyInto(ours, builtIn);
+        INDArray x = input(24, N).castTo(DataType.FLOAT);
+        assertClose(builtIn.feedForward(x, false).get(builtInOut()), ours.feedForward(x, false).get(STAGE), 1e-4,
+                "inference output");
+        assertClose(builtIn.feedForward(x, true).get(builtInOut()), ours.feedForward(x, true).get(STAGE), 1e-4,
+                "training output");
+        INDArray labels = Nd4j.rand(DataType.FLOAT, N, 4 * M, OUT_HW, OUT_HW);
+        List<INDArray> dx = new ArrayList<>();
+        Gradient b = gradients(builtIn, x, labels, dx);
+        Gradient o = gradients(ours, x, labels, dx);
+        for (int i = 1; i <= BLOCKS; i++) {
+            INDArray expected = b.getGradientFor(BuiltInStage.name("", i, "conv2") + "_W");
+            assertClose(expected, o.getGradientFor(STAGE + "_" + SharedBottleneckStage.convParam(i, 2)), 1e-4,
+                    "d conv2 block " + i);
+        }
+        assertClose(dx.get(0), dx.get(1), 1e-4, "input gradient");
     }
 
     /**
@@ -475,6 +513,18 @@ class SharedBottleneckStageTest {
         direct.fit(new INDArray[] {x}, new INDArray[] {labels});
         reference.fit(new INDArray[] {x}, new INDArray[] {labels});
         assertClose(reference.params(), direct.params(), "parameters after an SGD step");
+
+        // another batch size: the direct engine's buffers follow the input shape
+        INDArray x2 = input(102, 2);
+        INDArray labels2 = Nd4j.rand(DataType.DOUBLE, 2, 4 * M, OUT_HW, OUT_HW);
+        Gradient r2 = gradients(reference, x2, labels2, dx);
+        Gradient d2 = gradients(direct, x2, labels2, dx);
+        for (String key : direct.paramTable().keySet()) {
+            assertClose(r2.getGradientFor(key), d2.getGradientFor(key), "batch of 2: gradient of " + key);
+        }
+        assertClose(dx.get(2), dx.get(3), "batch of 2: input gradient");
+        assertClose(reference.feedForward(x, false).get(STAGE), direct.feedForward(x, false).get(STAGE),
+                "back to a batch of 3: inference output");
     }
 
     // ---- inference and state ---------------------------------------------------------------------------------
@@ -596,8 +646,9 @@ class SharedBottleneckStageTest {
         assertEquals(1, d.getStride());
         assertEquals(0.1, d.getBnMomentum());
         assertEquals(1e-5, d.getBnEps());
+        assertEquals(SharedBottleneckStage.Engine.DIRECT, d.getEngine());
         SharedBottleneckStage custom = SharedBottleneckStage.builder(C, M, 2).stride(2).sharing(Sharing.TIED)
-                .bnMomentum(0.2).bnEps(1e-3).build();
+                .bnMomentum(0.2).bnEps(1e-3).engine(SharedBottleneckStage.Engine.SAMEDIFF).build();
         LayerTestKit.assertJsonRoundTrip(InputType.convolutional(HW, HW, C), custom);
         MultiLayerConfiguration conf = LayerTestKit.mln(InputType.convolutional(HW, HW, C), DataType.FLOAT, custom)
                 .getLayerWiseConfigurations();
@@ -607,6 +658,7 @@ class SharedBottleneckStageTest {
         assertEquals(2, back.getStride());
         assertEquals(0.2, back.getBnMomentum());
         assertEquals(1e-3, back.getBnEps());
+        assertEquals(SharedBottleneckStage.Engine.SAMEDIFF, back.getEngine());
         assertNotEquals(d, custom);
     }
 
@@ -640,6 +692,8 @@ class SharedBottleneckStageTest {
                 () -> SharedBottleneckStage.builder(C, M, 2).bnMomentum(1.5).build());
         assertMessage("SharedBottleneckStage: bnEps 0.0 must be positive and finite",
                 () -> SharedBottleneckStage.builder(C, M, 2).bnEps(0).build());
+        assertMessage("SharedBottleneckStage: engine must not be null",
+                () -> SharedBottleneckStage.builder(C, M, 2).engine(null).build());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> stage(Sharing.NONE).weightUse(4, 1));
         assertEquals("SharedBottleneckStage 'stage': no convolution 1 in block 4 (blocks 1..3, convolutions 1..3)",
@@ -672,6 +726,19 @@ class SharedBottleneckStageTest {
                 + " [2, 6, 5, 5]"), msg);
     }
 
+    /** As in PyTorch, training needs more than one value per BatchNorm channel; inference does not. */
+    @Test
+    void trainingOnOneValuePerChannelFailsClearly() {
+        MultiLayerNetwork net = LayerTestKit.mln(InputType.convolutional(2, 2, C), DataType.DOUBLE,
+                stage(Sharing.NONE));
+        INDArray one = Nd4j.rand(DataType.DOUBLE, 1, C, 2, 2);
+        assertEquals(4 * M, net.output(one).size(1), "inference works");
+        Exception e = assertThrows(Exception.class, () -> net.fit(one, Nd4j.rand(DataType.DOUBLE, 1, 4 * M, 1, 1)));
+        String msg = TiedFeedForwardTest.rootMessage(e);
+        assertTrue(msg.contains("SharedBottleneckStage 'stage': training needs more than one value per BatchNorm"
+                + " channel, but input [1, 4, 2, 2] gives batch × output height × output width = 1 (stride 2)"), msg);
+    }
+
     @Test
     void trainingPrintsNothingToStandardOutput() throws Exception {
         MultiLayerNetwork net = LayerTestKit.mln(InputType.convolutional(HW, HW, C), DataType.FLOAT,
@@ -688,10 +755,15 @@ class SharedBottleneckStageTest {
 
     /** Equal within 1e-9 relative to the larger of 1 and the expected values' magnitude. */
     static void assertClose(INDArray expected, INDArray actual, String what) {
+        assertClose(expected, actual, 1e-9, what);
+    }
+
+    /** Equal within {@code tolerance} relative to the larger of 1 and the expected values' magnitude. */
+    static void assertClose(INDArray expected, INDArray actual, double tolerance, String what) {
         assertEquals(java.util.Arrays.toString(expected.shape()), java.util.Arrays.toString(actual.shape()),
                 what + " shape");
         double scale = Math.max(1.0, expected.amaxNumber().doubleValue());
         double diff = expected.sub(actual).amaxNumber().doubleValue();
-        assertTrue(diff <= 1e-9 * scale, what + ": max |difference| " + diff + " (scale " + scale + ")");
+        assertTrue(diff <= tolerance * scale, what + ": max |difference| " + diff + " (scale " + scale + ")");
     }
 }

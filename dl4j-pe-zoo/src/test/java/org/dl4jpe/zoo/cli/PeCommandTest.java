@@ -170,10 +170,17 @@ class PeCommandTest {
     }
 
     @Test
-    void benchMeasuresModelsAndSaysWhatIsNotThereYet() {
+    void benchRejectsAnUnknownPart() {
+        Run b = pe("bench", "--only", "everything");
+        assertEquals(2, b.code(), b.toString());
+        assertTrue(b.err().contains("--only everything is not valid (use layers or models)"), b.err());
+    }
+
+    @Test
+    void benchMeasuresNamedModelsOnly() {
         Run b = pe("bench", "tiny_cnn_28", "--warmup", "0", "--iterations", "1", "--batch", "4");
         assertEquals(0, b.code(), b.toString());
-        assertTrue(b.err().contains("layer benchmarks") && b.err().contains("not in this build yet"), b.err());
+        assertTrue(!b.out().contains("stage") && !b.out().contains("block"), "no layer benchmark: " + b.out());
         assertTrue(b.out().lines().anyMatch(l -> l.startsWith("tiny_cnn_28") && l.contains("1,418")), b.out());
     }
 

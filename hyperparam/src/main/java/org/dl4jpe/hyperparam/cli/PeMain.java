@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.deeplearning4j.arbiter.optimize.parameter.FixedValue;
 import org.dl4jpe.hyperparam.model.Presets;
 import org.dl4jpe.hyperparam.model.SpaceFile;
 import org.dl4jpe.zoo.ModelRegistry;
@@ -80,8 +81,8 @@ public final class PeMain {
                         d.containsKey("limitTrain") ? "the first " + d.get("limitTrain") + " training images of "
                                 + d.getOrDefault("data", "fashion-mnist-subset")
                                 : "all of " + d.getOrDefault("data", "fashion-mnist-subset"),
-                        "epochs " + f.space().axes().get("epochs").toString().replace("FixedValue(", "")
-                                .replace(")", ""));
+                        f.space().axes().get("epochs") instanceof FixedValue<?> e ? e.getValue() + " epoch(s) per"
+                                + " candidate" : "searched epochs");
             } catch (RuntimeException e) {
                 line = "  " + name + ": unavailable here (" + e.getMessage() + ")";
             }

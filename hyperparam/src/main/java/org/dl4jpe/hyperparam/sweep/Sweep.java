@@ -306,10 +306,10 @@ public final class Sweep {
 
     /** The settings as one line for messages. */
     static String describe(SweepSettings s) {
-        return String.format(Locale.ROOT, "%s%s, --generator %s, --candidates %d, --data %s, --seed %d, --score %s,"
+        return String.format(Locale.ROOT, "%s, --generator %s, --candidates %d, --data %s, --seed %d, --score %s,"
                         + " --limit-train %d, --limit-test %d, --val-fraction %s%s%s",
-                s.preset() != null ? "--preset " + s.preset() : "a space file or Java space",
-                "", s.generator().cliName(), s.candidates(), s.data(), s.seed(), s.score().cliName(), s.limitTrain(),
+                s.preset() != null ? "--preset " + s.preset() : s.spaceJson() != null ? "a space file" : "a Java space",
+                s.generator().cliName(), s.candidates(), s.data(), s.seed(), s.score().cliName(), s.limitTrain(),
                 s.limitTest(), s.valFraction(), s.epochs() != null ? ", --epochs " + s.epochs() : "",
                 s.batchSize() != null ? ", --batch " + s.batchSize() : "");
     }

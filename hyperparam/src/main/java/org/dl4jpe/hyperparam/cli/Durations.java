@@ -34,5 +34,4 @@ final class Durations {
         }
         return s;
     }
-
 }

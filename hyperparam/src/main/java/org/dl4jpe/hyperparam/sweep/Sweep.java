@@ -75,7 +75,7 @@ import org.dl4jpe.zoo.train.Trainer;
  *   sweep.json            settings and space (what --resume continues)
  *   candidates/cNNNN/     each candidate's run directory (state.json, checkpoint, metrics.csv, curves.png)
  *   records/cNNNN.json    each ended candidate's record, written atomically the moment it ends
- *   results.csv, results.json   every record (rebuilt after each)
+ *   results.csv, results.json, results.md   every record (rebuilt after each)
  *   best-model.zip        the best candidate's model (ModelSerializer, with updater state)
  *   report.html, score-per-candidate.png, score-vs-parameters.png
  * </pre>

@@ -13,13 +13,13 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
-import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -45,6 +45,13 @@ import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
+/**
+ * SharedBottleneckStage: the layer test kit at every sharing level; SPEC's parameter counts; equality with the same
+ * stage built from DL4J's layers (outputs, gradients, running statistics); sharing levels against their NONE twin;
+ * the direct engine against SameDiff's differentiation of {@code define}; inference independent of the batch;
+ * running statistics kept out of the updater and kept by ModelSerializer; error messages. Double precision unless
+ * stated; tiny sizes (C 4, m 2, 2–3 blocks, 4×4 or 5×5 images, batch 3).
+ */
 @ExtendWith(SingleThreadedNd4j.class)
 class SharedBottleneckStageTest {
     /** Tiny stage: C input channels, mid width M (output 4M), 3 blocks (so S and W are shared by two or more). */

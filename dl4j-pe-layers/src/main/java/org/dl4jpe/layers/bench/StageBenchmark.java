@@ -42,7 +42,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * {@code --mid m} (256), {@code --blocks n} (6), {@code --size HW} (28), {@code --stride s} (2),
  * {@code --threads N} (ND4J threads; default: ND4J's), {@code --samediff 1} (also time NONE on
  * {@code Engine.SAMEDIFF}; default 0). A quick run,
- * {@code --reps 1 --warmup 1}, takes about two minutes on two cores.
+ * {@code --reps 1 --warmup 1}, takes one to three minutes on two shared cores.
  */
 public final class StageBenchmark {
     private static final String BUILT_IN = "built-in NONE";

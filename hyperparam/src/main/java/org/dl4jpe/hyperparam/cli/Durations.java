@@ -34,22 +34,4 @@ final class Durations {
         }
         return s;
     }
-
-    /** {@code 1h30m}, {@code 30m}, {@code 45s}. */
-    static String format(long seconds) {
-        long h = seconds / 3600;
-        long m = (seconds / 60) % 60;
-        long s = seconds % 60;
-        StringBuilder sb = new StringBuilder();
-        if (h > 0) {
-            sb.append(h).append('h');
-        }
-        if (m > 0) {
-            sb.append(m).append('m');
-        }
-        if (s > 0 || sb.length() == 0) {
-            sb.append(s).append('s');
-        }
-        return sb.toString();
-    }
 }

@@ -66,8 +66,9 @@ public final class SweepCommand implements Runnable {
             + " range (default: 3).")
     Integer gridPoints;
 
-    @Option(names = "--max-time", paramLabel = "TIME", description = "Wall-time budget such as 30m, 2h, 1h30m: no"
-            + " candidate starts after it, running ones stop after their current batch (resumable).")
+    @Option(names = "--max-time", paramLabel = "TIME", description = "Wall-time budget of this run, such as 30m, 2h,"
+            + " 1h30m: no candidate starts after it, running ones stop after their current batch (resumable; a"
+            + " resumed sweep has the budget given to --resume, none by default).")
     String maxTime;
 
     @Option(names = "--parallel", paramLabel = "N", description = "Candidates trained at once, each in its own thread"
@@ -276,8 +277,6 @@ public final class SweepCommand implements Runnable {
         SweepSettings s = sweep.settings();
         Progress.Style style = s.parallel() > 1 ? Progress.Style.QUIET : Progress.Style.detect();
         sweep.progress(pe.err(), style).handleInterrupts(pe.handleInterrupts()).listener(new ProgressLines(s.score()));
-        pe.err().println("sweep directory: " + sweep.dir() + (s.maxTimeSeconds() > 0 ? "; time budget "
-                + Durations.format(s.maxTimeSeconds()) : ""));
         CountDownLatch finished = new CountDownLatch(1);
         Thread hook = null;
         if (pe.handleInterrupts()) {

@@ -75,7 +75,7 @@ import org.dl4jpe.zoo.train.Trainer;
  *   sweep.json            settings and space (what --resume continues)
  *   candidates/cNNNN/     each candidate's run directory (state.json, checkpoint, metrics.csv, curves.png)
  *   records/cNNNN.json    each ended candidate's record, written atomically the moment it ends
- *   results.csv, results.json   every record (rebuilt after each)
+ *   results.csv, results.json, results.md   every record (rebuilt after each)
  *   best-model.zip        the best candidate's model (ModelSerializer, with updater state)
  *   report.html, score-per-candidate.png, score-vs-parameters.png
  * </pre>
@@ -233,20 +233,21 @@ public final class Sweep {
         long startNanos = System.nanoTime();
         BooleanSupplier timeUp = () -> settings.maxTimeSeconds() > 0
                 && System.nanoTime() - startNanos >= TimeUnit.SECONDS.toNanos(settings.maxTimeSeconds());
+        RegisteredModel base = registry.get(space.baseModel());
+        ModelOptions defaults = base.defaultOptions();
+        SweepData data = SweepData.open(settings.data(), defaults.inputChannels(), defaults.inputHeight(),
+                defaults.inputWidth(), settings.limitTrain(), settings.limitTest(), settings.valFraction(),
+                settings.seed());
         try {
             Files.createDirectories(dir);
             if (!resumed) {
+                // only once the data has opened: a sweep that cannot start leaves no sweep.json behind
                 RunDirectory.writeAtomically(dir.resolve(DEFINITION), SweepJson.write(new SweepDefinition(
                         SweepDefinition.FORMAT, settings, space.toString(), Provenance.current())));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write to " + dir + ": " + e.getMessage(), e);
         }
-        RegisteredModel base = registry.get(space.baseModel());
-        ModelOptions defaults = base.defaultOptions();
-        SweepData data = SweepData.open(settings.data(), defaults.inputChannels(), defaults.inputHeight(),
-                defaults.inputWidth(), settings.limitTrain(), settings.limitTest(), settings.valFraction(),
-                settings.seed());
         ModelOptions options = defaults.withNumClasses(data.train().numClasses()).withSeed(settings.seed());
         RecordStore store = new RecordStore(dir, settings.score()).load();
         ScoreFunction scoreFunction = settings.score().scoreFunction();
@@ -257,10 +258,11 @@ public final class Sweep {
         BudgetedGenerator generator = new BudgetedGenerator(inner, settings.candidates(), stop, timeUp);
         List<String> axes = space.searchedAxes();
         listener.message(String.format(Locale.ROOT, "%s %d candidates of %s (%s search; searched: %s) on %s: %d"
-                        + " training, %d validation images; score: %s",
+                        + " training, %d validation images; score: %s; into %s%s",
                 resumed ? "resuming sweep of" : "sweep of", planned, space.baseModel(),
                 settings.generator().cliName(), axes.isEmpty() ? "nothing" : String.join(", ", axes), data.spec(),
-                data.train().size(), data.validation().size(), settings.score().label()));
+                data.train().size(), data.validation().size(), settings.score().label(), dir,
+                settings.maxTimeSeconds() > 0 ? "; time budget " + settings.maxTimeSeconds() + " s" : ""));
 
         List<TerminationCondition> conditions = new ArrayList<>();
         conditions.add(new MaxCandidatesCondition(settings.candidates()));

@@ -96,6 +96,10 @@ class SweepCommandTest {
         assertBadInput(pe("sweep", "--space", bad.toString()),
                 "axis attention: value 'QK_V0' is not one of QO_KV, QK_VO, NONE");
         assertBadInput(pe("sweep", "--bogus"), "Unknown option: '--bogus'");
+        Path out = tmp.resolve("no-data");
+        assertBadInput(pe("sweep", "--space", tinySpace().toString(), "--data", tmp.resolve("nowhere").toString(),
+                "--out", out.toString()), "no such file or directory");
+        assertFalse(Files.exists(out.resolve("sweep.json")), "a sweep that could not start leaves no sweep.json");
     }
 
     @Test

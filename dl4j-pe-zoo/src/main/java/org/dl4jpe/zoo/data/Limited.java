@@ -6,13 +6,8 @@ import java.util.List;
  * The first {@code n} images of a source in a class-balanced order: image {@code i} is the
  * {@code (i / K)}-th image of class {@code i mod K}, so any prefix is (nearly) balanced.
  */
-final class Limited implements ImageSource {
-    private final ImageSource base;
-    private final int[] index;
-
-    private Limited(ImageSource base, int[] index) {
-        this.base = base;
-        this.index = index;
+final class Limited {
+    private Limited() {
     }
 
     static ImageSource of(ImageSource base, int n) {
@@ -36,50 +31,6 @@ final class Limited implements ImageSource {
                 }
             }
         }
-        return new Limited(base, idx);
-    }
-
-    @Override
-    public String description() {
-        return base.description() + " (first " + index.length + " images, class-balanced)";
-    }
-
-    @Override
-    public List<String> classNames() {
-        return base.classNames();
-    }
-
-    @Override
-    public int size() {
-        return index.length;
-    }
-
-    @Override
-    public int channels() {
-        return base.channels();
-    }
-
-    @Override
-    public int height() {
-        return base.height();
-    }
-
-    @Override
-    public int width() {
-        return base.width();
-    }
-
-    @Override
-    public int label(int i) {
-        return base.label(index[i]);
-    }
-
-    @Override
-    public void load(int[] indices, boolean augment, long augmentSeed, float[] features, int[] labels) {
-        int[] mapped = new int[indices.length];
-        for (int i = 0; i < indices.length; i++) {
-            mapped[i] = index[indices[i]];
-        }
-        base.load(mapped, augment, augmentSeed, features, labels);
+        return new IndexedSource(base, idx, base.description() + " (first " + n + " images, class-balanced)");
     }
 }

@@ -9,6 +9,7 @@ import org.dl4jpe.zoo.data.DataSets;
 import org.dl4jpe.zoo.data.DataSplit;
 import org.dl4jpe.zoo.data.ImageFolderSource;
 import org.dl4jpe.zoo.data.ImageSource;
+import org.dl4jpe.zoo.data.IndexedSource;
 import org.dl4jpe.zoo.data.InvalidDataException;
 import org.dl4jpe.zoo.data.Seeds;
 
@@ -85,9 +86,9 @@ public final class SweepData implements DataProvider {
                     + " hold out a validation split (--val-fraction " + valFraction + ")");
         }
         String what = all.description();
-        ImageSource train = new SubsetSource(all, toArray(trainIdx), what + " (training part: " + trainIdx.size()
+        ImageSource train = new IndexedSource(all, toArray(trainIdx), what + " (training part: " + trainIdx.size()
                 + " images)");
-        ImageSource val = new SubsetSource(all, toArray(valIdx), what + " (validation part: " + valIdx.size()
+        ImageSource val = new IndexedSource(all, toArray(valIdx), what + " (validation part: " + valIdx.size()
                 + " images, held out of training)");
         return new SweepData(spec, train, val, split.test(), all instanceof ImageFolderSource);
     }

@@ -1,15 +1,14 @@
-package org.dl4jpe.hyperparam.sweep;
+package org.dl4jpe.zoo.data;
 
 import java.util.List;
-import org.dl4jpe.zoo.data.ImageSource;
 
-/** The images of {@code base} at {@code indices}, in that order. */
-final class SubsetSource implements ImageSource {
+/** The images of {@code base} at {@code indices}, in that order: a subset or a reordering, loaded lazily. */
+public final class IndexedSource implements ImageSource {
     private final ImageSource base;
     private final int[] indices;
     private final String description;
 
-    SubsetSource(ImageSource base, int[] indices, String description) {
+    public IndexedSource(ImageSource base, int[] indices, String description) {
         this.base = base;
         this.indices = indices.clone();
         this.description = description;

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -12,7 +14,9 @@ import org.dl4jpe.zoo.train.Charts;
 import org.dl4jpe.zoo.train.EpochMetrics;
 import org.dl4jpe.zoo.train.Progress;
 import org.dl4jpe.zoo.train.Provenance;
+import org.dl4jpe.zoo.train.RunConfig;
 import org.dl4jpe.zoo.train.RunDirectory;
+import org.dl4jpe.zoo.train.RunState;
 import org.dl4jpe.zoo.train.TrainResult;
 import org.dl4jpe.zoo.train.Trainer;
 import picocli.CommandLine.Command;
@@ -21,12 +25,20 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-/** {@code pe compare A B}: trains both under the same budget and seed and tabulates the results. */
+/**
+ * {@code pe compare A B}: trains both under the same budget and seeds and tabulates the results. Run again with
+ * the same arguments, it continues: finished runs are read back, interrupted ones resumed from their checkpoint.
+ */
 @Command(name = "compare", mixinStandardHelpOptions = true,
-        description = {"Train models A and B under the same data, epochs, batch size, learning rate and seed, then"
+        description = {"Train models A and B under the same data, epochs, batch size, learning rate and seed(s), then"
                 + " print one table (parameters, test accuracy, train time, images/s) and write it as compare.md"
-                + " with a plot compare.png into --out (each run in its own subdirectory).",
-            "Example: pe compare vit_pe_micro_patch4_28 vit_micro_patch4_28 --data fashion-mnist --epochs 10"})
+                + " with a plot compare.png into --out (each run in its own subdirectory, MODEL/ or, with several"
+                + " --seeds, seed-S/MODEL/). With several seeds the table gives the mean and spread of test accuracy.",
+            "Running the same command again continues it: finished runs are read back, an interrupted or crashed"
+                + " run resumes from its last checkpoint.",
+            "Examples:",
+            "  pe compare vit_pe_micro_patch4_28 vit_micro_patch4_28 --data fashion-mnist --epochs 10",
+            "  pe compare resnet_pe_mini_28 resnet_mini_28 --data fashion-mnist --epochs 1 --seeds 1,2 --out runs/r"})
 final class CompareCommand implements Runnable {
     @ParentCommand
     PeCommand pe;
@@ -43,6 +55,10 @@ final class CompareCommand implements Runnable {
     @Option(names = "--batch", paramLabel = "B", description = "Training batch size (default: 64).")
     int batch = 64;
 
+    @Option(names = "--seeds", split = ",", paramLabel = "S",
+            description = "Train each model once per seed (instead of --seed), e.g. --seeds 1,2,3.")
+    List<Long> seeds;
+
     @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: runs/compare-TIME).")
     Path out;
 
@@ -54,13 +70,22 @@ final class CompareCommand implements Runnable {
 
     @Override
     public void run() {
+        if (seeds != null && modelOptions.seed != null) {
+            throw new IllegalArgumentException("give --seed or --seeds, not both");
+        }
+        if (seeds != null && seeds.stream().distinct().count() != seeds.size()) {
+            throw new IllegalArgumentException("--seeds " + seeds + " repeats a seed");
+        }
         Path dir = out != null ? out : RunSetup.defaultOut("compare");
-        compare(pe, List.of(a, b), modelOptions, dataOptions, epochs, batch, dir);
+        compare(pe, List.of(a, b), modelOptions, dataOptions, epochs, batch, seeds, dir);
     }
 
-    /** Trains every model in {@code models} in turn and reports them side by side. */
+    /**
+     * Trains every model in {@code models} once per seed (or once, at the options' seed, when {@code seeds} is
+     * null) and reports them side by side. Runs already in {@code dir} are continued or read back.
+     */
     static void compare(PeCommand pe, List<String> models, ModelOptionsMixin mo, DataOptionsMixin dopt, int epochs,
-                        int batch, Path dir) {
+                        int batch, List<Long> seeds, Path dir) {
         if (models.stream().distinct().count() != models.size()) {
             throw new IllegalArgumentException("compare needs two different models, got " + String.join(" and ", models));
         }
@@ -69,41 +94,107 @@ final class CompareCommand implements Runnable {
         for (String m : models) {
             prepared.put(m, RunSetup.prepare(pe.registry(), m, mo, dopt, epochs, batch));
         }
-        Map<String, TrainResult> results = new LinkedHashMap<>();
+        List<Long> seedList = seeds != null ? seeds
+                : List.of(prepared.values().iterator().next().config().options().seed());
+        boolean perSeedDirs = seeds != null && seeds.size() > 1;
+        Map<String, List<TrainResult>> results = new LinkedHashMap<>();
         String[] labels = {"A", "B", "C", "D", "E", "F"};
-        int i = 0;
-        for (Map.Entry<String, RunSetup.Prepared> e : prepared.entrySet()) {
-            String label = labels[Math.min(i++, labels.length - 1)];
-            Trainer trainer = new Trainer(pe.registry(), pe.err, Progress.Style.detect())
-                    .handleInterrupts(pe.handleInterrupts).label(label);
-            pe.err.println(label + ": training " + e.getKey() + " for " + epochs + " epochs on " + e.getValue().config().data());
-            TrainResult r = trainer.train(e.getValue().config(), e.getValue().data(), dir.resolve(e.getKey()));
-            results.put(e.getKey(), r);
-            if (r.interrupted()) {
-                pe.err.println("compare interrupted; each run can be continued with pe train --resume DIR");
-                return;
+        for (long seed : seedList) {
+            int i = 0;
+            for (Map.Entry<String, RunSetup.Prepared> e : prepared.entrySet()) {
+                String label = labels[Math.min(i++, labels.length - 1)];
+                RunConfig config = e.getValue().config();
+                config = config.withOptions(config.options().withSeed(seed));
+                Path runDir = (perSeedDirs ? dir.resolve("seed-" + seed) : dir).resolve(e.getKey());
+                TrainResult r = trainOrContinue(pe, label, config, e.getValue(), runDir, seedList.size() > 1);
+                results.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(r);
+                if (r.interrupted()) {
+                    pe.err.println("compare interrupted; run the same command again to continue");
+                    return;
+                }
             }
         }
-        TextTable t = new TextTable("model", ">parameters", ">test accuracy", ">train time", ">images/s");
+        report(pe, models, prepared.values().iterator().next().config(), epochs, batch, seedList, results, dir);
+    }
+
+    /** Trains {@code config} into {@code runDir}, resumes the run there, or reads it back when it is finished. */
+    private static TrainResult trainOrContinue(PeCommand pe, String label, RunConfig config, RunSetup.Prepared p,
+                                               Path runDir, boolean sayingSeed) {
+        String what = config.model() + (sayingSeed ? " (seed " + config.options().seed() + ")" : "");
+        Trainer trainer = new Trainer(pe.registry(), pe.err, Progress.Style.detect())
+                .handleInterrupts(pe.handleInterrupts).label(label);
+        RunDirectory rd = new RunDirectory(runDir);
+        if (!rd.hasState()) {
+            pe.err.println(label + ": training " + what + " for " + config.epochs() + " epochs on " + config.data());
+            return trainer.train(config, p.data(), runDir);
+        }
+        RunState state = rd.readState();
+        if (!state.config().equals(config)) {
+            throw new IllegalArgumentException(runDir + " holds a run of " + describe(state.config())
+                    + ", not the requested " + describe(config) + "; choose another --out");
+        }
+        if (state.epochsDone() >= config.epochs()) {
+            pe.err.println(label + ": " + what + " already trained in " + runDir);
+            return new TrainResult(runDir, state, false, null, state.trainableParameters());
+        }
+        pe.err.println(label + ": continuing " + what + " in " + runDir);
+        return trainer.resume(runDir, p.data(), 0, Double.NaN);
+    }
+
+    private static String describe(RunConfig c) {
+        return String.format(Locale.ROOT, "%s on %s (limit %d/%d), %d epochs, batch %d, seed %d, %s lr %s",
+                c.model(), c.data(), c.trainLimit(), c.testLimit(), c.epochs(), c.batchSize(), c.options().seed(),
+                c.options().updater().name().toLowerCase(Locale.ROOT), c.options().learningRate());
+    }
+
+    private static void report(PeCommand pe, List<String> models, RunConfig first, int epochs, int batch,
+                               List<Long> seeds, Map<String, List<TrainResult>> results, Path dir) {
+        boolean several = seeds.size() > 1;
+        TextTable t = several
+                ? new TextTable("model", ">parameters", ">test accuracy (mean ± sd)", ">per seed", ">train time",
+                        ">images/s")
+                : new TextTable("model", ">parameters", ">test accuracy", ">train time", ">images/s");
         Map<String, List<EpochMetrics>> curves = new LinkedHashMap<>();
-        for (Map.Entry<String, TrainResult> e : results.entrySet()) {
-            TrainResult r = e.getValue();
-            t.row(e.getKey(), TextTable.count(r.trainableParameters()), TextTable.percent(r.testAccuracy()),
-                    TextTable.seconds(r.trainSeconds()), TextTable.rate(r.imagesPerSecond()));
-            curves.put(e.getKey(), r.history());
+        for (Map.Entry<String, List<TrainResult>> e : results.entrySet()) {
+            List<TrainResult> rs = e.getValue();
+            double[] acc = rs.stream().mapToDouble(TrainResult::testAccuracy).toArray();
+            double seconds = rs.stream().mapToDouble(TrainResult::trainSeconds).average().orElse(Double.NaN);
+            double rate = rs.stream().mapToDouble(TrainResult::imagesPerSecond).average().orElse(Double.NaN);
+            String params = TextTable.count(rs.get(0).trainableParameters());
+            if (several) {
+                t.row(e.getKey(), params, TextTable.percent(mean(acc)) + " ± " + points(sd(acc)),
+                        String.join(" / ", Arrays.stream(acc).mapToObj(TextTable::percent).toList()),
+                        TextTable.seconds(seconds), TextTable.rate(rate));
+            } else {
+                t.row(e.getKey(), params, TextTable.percent(acc[0]), TextTable.seconds(seconds), TextTable.rate(rate));
+            }
+            for (int i = 0; i < rs.size(); i++) {
+                curves.put(e.getKey() + (several ? " seed " + seeds.get(i) : ""), rs.get(i).history());
+            }
+        }
+        String difference = "";
+        if (results.size() == 2) {
+            List<List<TrainResult>> two = new ArrayList<>(results.values());
+            double d = mean(accuracies(two.get(0))) - mean(accuracies(two.get(1)));
+            difference = String.format(Locale.ROOT, "%s − %s: %+.2f points of test accuracy%s.%n", models.get(0),
+                    models.get(1), 100 * d, several ? " (difference of the means over " + seeds.size() + " seeds)" : "");
         }
         pe.out.print(t.text());
+        pe.out.print(difference);
         pe.out.flush();
-        var first = prepared.values().iterator().next().config();
-        String md = "# " + String.join(" vs ", models) + "\n\n" + t.markdown() + "\n"
-                + String.format(Locale.ROOT, "Same budget for every model: data `%s`, %d epochs, batch %d, %s at"
-                        + " learning rate %s, weight decay %s, seed %d, augmentation %s, normalisation %s.%n%n",
-                        first.data(), epochs, batch, first.options().updater().name().toLowerCase(Locale.ROOT),
-                        first.options().learningRate(), first.options().weightDecay(), first.options().seed(),
+        String md = "# " + String.join(" vs ", models) + "\n\n" + t.markdown() + "\n" + difference + "\n"
+                + String.format(Locale.ROOT, "Same budget for every model: data `%s`%s, %d epochs, batch %d, %s at"
+                        + " learning rate %s, weight decay %s, %s %s, augmentation %s, normalisation %s.%n%n",
+                        first.data(), limits(first), epochs, batch,
+                        first.options().updater().name().toLowerCase(Locale.ROOT), first.options().learningRate(),
+                        first.options().weightDecay(), several ? "seeds" : "seed",
+                        String.join(", ", seeds.stream().map(String::valueOf).toList()),
                         first.augment() ? "on" : "off", first.normalization().describe())
-                + "Test accuracy after the last epoch; train time excludes evaluation; images/s is the mean"
-                + " training throughput.\n\n![test accuracy and training loss per epoch](compare.png)\n\n"
-                + "Runs: " + String.join(", ", models.stream().map(m -> "`" + m + "/`").toList())
+                + "Test accuracy after the last epoch" + (several ? " (sd: sample standard deviation over seeds)" : "")
+                + "; train time excludes evaluation" + (several ? " and is the mean per run" : "")
+                + "; images/s is the mean training throughput.\n\n"
+                + "![test accuracy and training loss per epoch](compare.png)\n\n"
+                + "Runs: " + (several ? "`seed-S/MODEL/`" : String.join(", ", models.stream().map(m -> "`" + m + "/`").toList()))
                 + " (checkpoints, metrics.csv, curves.png).\n\n" + Provenance.current().describe() + "\n";
         try {
             Files.createDirectories(dir);
@@ -113,5 +204,35 @@ final class CompareCommand implements Runnable {
             throw new UncheckedIOException("cannot write the comparison to " + dir + ": " + e.getMessage(), e);
         }
         pe.err.println("wrote " + dir.resolve("compare.md") + " and " + dir.resolve("compare.png"));
+    }
+
+    private static String limits(RunConfig c) {
+        if (c.trainLimit() == 0 && c.testLimit() == 0) {
+            return "";
+        }
+        return " (" + (c.trainLimit() > 0 ? "first " + c.trainLimit() + " training images, class-balanced" : "all training images")
+                + ", " + (c.testLimit() > 0 ? "first " + c.testLimit() + " test images" : "all test images") + ")";
+    }
+
+    private static double[] accuracies(List<TrainResult> rs) {
+        return rs.stream().mapToDouble(TrainResult::testAccuracy).toArray();
+    }
+
+    static double mean(double[] v) {
+        return Arrays.stream(v).average().orElse(Double.NaN);
+    }
+
+    /** Sample standard deviation (n − 1); NaN for fewer than two values. */
+    static double sd(double[] v) {
+        if (v.length < 2) {
+            return Double.NaN;
+        }
+        double m = mean(v);
+        double ss = Arrays.stream(v).map(x -> (x - m) * (x - m)).sum();
+        return Math.sqrt(ss / (v.length - 1));
+    }
+
+    private static String points(double fraction) {
+        return String.format(Locale.ROOT, "%.2f", 100 * fraction);
     }
 }

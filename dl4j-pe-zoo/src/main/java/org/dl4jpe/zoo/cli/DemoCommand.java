@@ -31,7 +31,7 @@ final class DemoCommand implements Runnable {
     public void run() {
         DataOptionsMixin data = new DataOptionsMixin();
         data.data = RunSetup.DEFAULT_DATA;
-        CompareCommand.compare(pe, List.of(PE_MODEL, BASELINE), new ModelOptionsMixin(), data, epochs, batch,
+        CompareCommand.compare(pe, List.of(PE_MODEL, BASELINE), new ModelOptionsMixin(), data, epochs, batch, null,
                 out != null ? out : RunSetup.defaultOut("demo"));
     }
 }

@@ -158,7 +158,9 @@ class PeCommandTest {
                 "200", "--limit-test", "100", "--out", out.toString());
         assertEquals(0, c.code(), c.toString());
         List<String> rows = c.out().lines().toList();
-        assertEquals(4, rows.size(), c.out());
+        assertEquals(5, rows.size(), c.out());
+        assertTrue(rows.get(4).matches("tiny_cnn_28 − tiny_cnn_wide_28: [+-]\\d+\\.\\d\\d points of test accuracy\\."),
+                rows.get(4));
         assertTrue(rows.get(0).contains("parameters") && rows.get(0).contains("test accuracy")
                 && rows.get(0).contains("train time") && rows.get(0).contains("images/s"), c.out());
         assertTrue(rows.get(2).startsWith("tiny_cnn_28") && rows.get(2).contains("1,418"), c.out());
@@ -167,6 +169,43 @@ class PeCommandTest {
         assertTrue(md.contains("| tiny_cnn_28 | 1,418 |") && md.contains("seed 42"), md);
         assertNotNull(ImageIO.read(out.resolve("compare.png").toFile()));
         assertTrue(Files.exists(out.resolve("tiny_cnn_wide_28").resolve("state.json")));
+    }
+
+    @Test
+    void compareWithSeveralSeedsReportsMeanAndSpreadAndContinuesWhereItStopped() throws IOException {
+        Path out = tmp.resolve("seeds");
+        String[] args = {"compare", "tiny_cnn_28", "tiny_cnn_wide_28", "--epochs", "1", "--batch", "50",
+            "--limit-train", "100", "--limit-test", "50", "--seeds", "3,4", "--out", out.toString()};
+        Run c = pe(args);
+        assertEquals(0, c.code(), c.toString());
+        List<String> rows = c.out().lines().toList();
+        assertTrue(rows.get(0).contains("test accuracy (mean ± sd)") && rows.get(0).contains("per seed"), c.out());
+        assertTrue(rows.get(2).startsWith("tiny_cnn_28") && rows.get(2).matches(".*%(?: ±) \\d+\\.\\d\\d .*% / .*%.*"),
+                c.out());
+        assertTrue(rows.get(4).contains("difference of the means over 2 seeds"), c.out());
+        for (String seed : List.of("seed-3", "seed-4")) {
+            for (String model : List.of("tiny_cnn_28", "tiny_cnn_wide_28")) {
+                assertTrue(Files.exists(out.resolve(seed).resolve(model).resolve("state.json")), seed + "/" + model);
+            }
+        }
+        String md = Files.readString(out.resolve("compare.md"));
+        assertTrue(md.contains("seeds 3, 4") && md.contains("first 100 training images"), md);
+
+        // The same command again reads the finished runs back instead of training them again.
+        Path state = out.resolve("seed-4").resolve("tiny_cnn_28").resolve("state.json");
+        String before = Files.readString(state);
+        Run again = pe(args);
+        assertEquals(0, again.code(), again.toString());
+        assertEquals(c.out(), again.out());
+        assertEquals(4, again.errLines().stream().filter(l -> l.contains("already trained in")).count(), again.err());
+        assertEquals(before, Files.readString(state));
+
+        // A different budget in the same directory is refused, naming the directory and both settings.
+        assertBadInput(pe("compare", "tiny_cnn_28", "tiny_cnn_wide_28", "--epochs", "2", "--batch", "50",
+                "--limit-train", "100", "--limit-test", "50", "--seeds", "3,4", "--out", out.toString()),
+                out.resolve("seed-3").resolve("tiny_cnn_28").toString(), "1 epochs", "2 epochs", "choose another --out");
+        assertBadInput(pe("compare", "tiny_cnn_28", "tiny_cnn_wide_28", "--seed", "1", "--seeds", "3,4"),
+                "--seed or --seeds");
     }
 
     @Test

@@ -44,7 +44,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>The convolution is computed as patch extraction (reshape to {@code [N, C, H/p, p, W/p, p]}, permute to
  * {@code [N, H/p, W/p, C, p, p]}, reshape to {@code [N·P, C·p·p]}) and one 2-D matrix product with {@code Wᵀ}.
  */
-public final class PatchEmbedding extends PeSameDiffLayer {
+public final class PatchEmbedding extends PeSameDiffLayer implements MatmulFlops {
     public static final String W = "W";
     public static final String B = "b";
     public static final String CLS_TOKEN = "clsToken";
@@ -281,4 +281,11 @@ public final class PatchEmbedding extends PeSameDiffLayer {
             return new PatchEmbedding(this);
         }
     }
+
+    /** The patch projection: a {@code patchSize}-strided convolution of the image into {@code embedDim} channels. */
+    @Override
+    public double forwardFlops(InputType inputType) {
+        return MatmulFlops.convolution(imageHeight / patchSize, imageWidth / patchSize, patchSize, inChannels, embedDim);
+    }
+
 }

@@ -57,7 +57,7 @@ import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
  * native ops. {@link #define} states the same computation for SameDiff ({@link Engine#SAMEDIFF}), the reference the
  * direct engine is tested against.
  */
-public final class SharedBottleneckStage extends PeSameDiffLayer {
+public final class SharedBottleneckStage extends PeSameDiffLayer implements MatmulFlops {
     /** What the blocks of a stage share (SPEC §3; blocks numbered from 1; block 1's reduce P₁ is never shared). */
     public enum Sharing {
         /** Nothing: the standard ResNet bottleneck stage. */
@@ -611,4 +611,24 @@ public final class SharedBottleneckStage extends PeSameDiffLayer {
             return new SharedBottleneckStage(this);
         }
     }
+
+    /** Every block's reduce, 3×3 and expand convolutions and the first block's projection shortcut. */
+    @Override
+    public double forwardFlops(InputType inputType) {
+        InputType.InputTypeConvolutional c = requireInputType(inputType);
+        long inH = c.getHeight();
+        long inW = c.getWidth();
+        long outH = outSize(inH);
+        long outW = outSize(inW);
+        long out = 4 * midChannels;
+        double flops = MatmulFlops.convolution(outH, outW, 1, inChannels, out); // projection shortcut
+        for (int i = 1; i <= numBlocks; i++) {
+            long in = i == 1 ? inChannels : out;
+            flops += MatmulFlops.convolution(i == 1 ? inH : outH, i == 1 ? inW : outW, 1, in, midChannels)
+                    + MatmulFlops.convolution(outH, outW, 3, midChannels, midChannels)
+                    + MatmulFlops.convolution(outH, outW, 1, midChannels, out);
+        }
+        return flops;
+    }
+
 }

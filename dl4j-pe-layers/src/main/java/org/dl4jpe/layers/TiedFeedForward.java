@@ -22,7 +22,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>Dropout (optional, training only) follows the activation and the output projection, as in timm's
  * {@code Mlp}.
  */
-public final class TiedFeedForward extends PeSameDiffLayer {
+public final class TiedFeedForward extends PeSameDiffLayer implements MatmulFlops {
     /** Whether the output projection is the input projection's transpose. */
     public enum Tie {
         /** {@code y = Wᵀ act(W x + b1) + b2}: one matrix. The default. */
@@ -230,4 +230,10 @@ public final class TiedFeedForward extends PeSameDiffLayer {
             return new TiedFeedForward(this);
         }
     }
+
+    @Override
+    public double forwardFlops(InputType inputType) {
+        return MatmulFlops.feedForward(MatmulFlops.tokens(inputType, describe()), embedDim, hiddenDim);
+    }
+
 }

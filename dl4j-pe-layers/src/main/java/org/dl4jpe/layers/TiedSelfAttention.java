@@ -35,7 +35,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * probabilities ({@code attnDropout}) and after the output projection ({@code projDropout}), as timm's
  * {@code Attention}.
  */
-public final class TiedSelfAttention extends PeSameDiffLayer {
+public final class TiedSelfAttention extends PeSameDiffLayer implements MatmulFlops {
     /** Which projections share a matrix (SPEC §1). */
     public enum Scheme {
         /**
@@ -308,4 +308,10 @@ public final class TiedSelfAttention extends PeSameDiffLayer {
                     + embedDim);
         }
     }
+
+    @Override
+    public double forwardFlops(InputType inputType) {
+        return MatmulFlops.attention(MatmulFlops.tokens(inputType, describe()), embedDim);
+    }
+
 }

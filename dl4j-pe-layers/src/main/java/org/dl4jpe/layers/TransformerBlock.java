@@ -37,7 +37,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * (stochastic depth) dropping each residual branch for whole examples (mask {@code [N, 1, 1]}, kept branches scaled
  * by {@code 1/(1 − dropPath)}, as timm's {@code DropPath}).
  */
-public final class TransformerBlock extends PeSameDiffLayer {
+public final class TransformerBlock extends PeSameDiffLayer implements MatmulFlops {
     /** Parameter name prefixes of the four sub-parts ({@code attn} + {@code Wq} = {@code attnWq}). */
     public static final String NORM1 = "norm1";
     public static final String ATTN = "attn";
@@ -291,4 +291,11 @@ public final class TransformerBlock extends PeSameDiffLayer {
             return new TransformerBlock(this);
         }
     }
+
+    @Override
+    public double forwardFlops(InputType inputType) {
+        long tokens = MatmulFlops.tokens(inputType, describe());
+        return MatmulFlops.attention(tokens, embedDim) + MatmulFlops.feedForward(tokens, embedDim, hiddenDim);
+    }
+
 }

@@ -143,7 +143,7 @@ public final class BlockBenchmark {
         variants.add(Variant.of("(d) DL4J built-ins", "SelfAttentionLayer+Add+2 Dense+Add; no LN, no attn "
                 + "biases, sigmoid-GELU", builtInGraph(o, dt), x, y));
 
-        Gemm gemm = new Gemm((long) o.batch * o.tokens, o.embedDim, hidden, dt);
+        GemmRate gemm = new GemmRate((long) o.batch * o.tokens, o.embedDim, hidden, dt);
         log.info("building the graphs, then warming up ({} repetitions)", o.warmup);
         // The first step builds each SameDiff graph and its gradient; DL4J's own SameDiff layer (variant d) prints
         // a line per op to standard output while doing so, which this filters out.
@@ -171,7 +171,7 @@ public final class BlockBenchmark {
                     String.format(Locale.ROOT, "%.1f", gemmMs.get(r)), times);
         }
 
-        double gemmGflops = gemm.flops / median(gemmMs) / 1e6;
+        double gemmGflops = gemm.flops() / median(gemmMs) / 1e6;
         double forward = forwardFlops(o, hidden);
         Variant base = variants.get(1);
         List<Row> rows = new ArrayList<>();
@@ -184,8 +184,8 @@ public final class BlockBenchmark {
             for (int r = 0; r < o.reps; r++) {
                 trainRatio.add(v.train.get(r) / base.train.get(r));
                 inferRatio.add(v.inference.get(r) / base.inference.get(r));
-                trainOfGemm.add(3 * forward / v.train.get(r) / (gemm.flops / gemmMs.get(r)));
-                inferOfGemm.add(forward / v.inference.get(r) / (gemm.flops / gemmMs.get(r)));
+                trainOfGemm.add(3 * forward / v.train.get(r) / (gemm.flops() / gemmMs.get(r)));
+                inferOfGemm.add(forward / v.inference.get(r) / (gemm.flops() / gemmMs.get(r)));
             }
             rows.add(new Row(v.label, v.contents, v.params, median(v.train), Collections.min(v.train),
                     median(trainRatio), median(trainOfGemm), median(v.inference), Collections.min(v.inference),
@@ -337,32 +337,6 @@ public final class BlockBenchmark {
                 throw new IllegalStateException(label + ": output has NaN");
             }
             return ms;
-        }
-    }
-
-    /** The machine's float32 matrix-multiply rate: median of several [M, K] x [K, N] products. */
-    private static final class Gemm {
-        final INDArray a;
-        final INDArray b;
-        final INDArray c;
-        final double flops;
-
-        Gemm(long m, long k, long n, DataType dt) {
-            a = Nd4j.rand(dt, m, k);
-            b = Nd4j.rand(dt, k, n);
-            c = Nd4j.create(dt, new long[] {m, n}, 'f');
-            flops = 2.0 * m * k * n;
-        }
-
-        /** Median milliseconds of five products. */
-        double time() {
-            List<Double> ms = new ArrayList<>();
-            for (int i = 0; i < 5; i++) {
-                long t0 = System.nanoTime();
-                Nd4j.gemm(a, b, c, false, false, 1.0, 0.0);
-                ms.add((System.nanoTime() - t0) / 1e6);
-            }
-            return median(ms);
         }
     }
 }

@@ -1,5 +1,6 @@
 package org.dl4jpe.zoo.bench;
 
+import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.dl4jpe.zoo.ModelOptions;
 import org.dl4jpe.zoo.ParameterCounts;
@@ -22,8 +23,24 @@ public final class ModelThroughput {
      * @param batch           batch size
      * @param trainPerSecond  training images per second
      * @param inferPerSecond  inference images per second
+     * @param forwardFlops    matrix-product FLOPs of one image's forward pass ({@link ModelFlops})
      */
-    public record Result(String model, long trainable, int batch, double trainPerSecond, double inferPerSecond) {
+    public record Result(String model, long trainable, int batch, double trainPerSecond, double inferPerSecond,
+                         double forwardFlops) {
+        /** Achieved training GFLOP/s, a training step counted as 3× the forward FLOPs. */
+        public double trainGflops() {
+            return 3 * forwardFlops * trainPerSecond / 1e9;
+        }
+
+        /** Achieved inference GFLOP/s. */
+        public double inferGflops() {
+            return forwardFlops * inferPerSecond / 1e9;
+        }
+
+        /** Milliseconds of one training step (forward, backward, update) at {@link #batch}. */
+        public double trainStepMs() {
+            return 1000.0 * batch / trainPerSecond;
+        }
     }
 
     public static Result measure(RegisteredModel model, ModelOptions options, int batch, int warmup, int iterations) {
@@ -57,6 +74,8 @@ public final class ModelThroughput {
             net.outputSingle(false, x);
         }
         double infer = batch * (double) iterations / ((System.nanoTime() - t0) / 1e9);
-        return new Result(model.name(), ParameterCounts.trainable(net), batch, train, infer);
+        double flops = ModelFlops.forward(net.getConfiguration(), InputType.convolutional(options.inputHeight(),
+                options.inputWidth(), options.inputChannels()));
+        return new Result(model.name(), ParameterCounts.trainable(net), batch, train, infer, flops);
     }
 }

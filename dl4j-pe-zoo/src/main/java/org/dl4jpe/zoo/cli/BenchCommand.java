@@ -1,10 +1,13 @@
 package org.dl4jpe.zoo.cli;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import org.dl4jpe.zoo.ModelOptions;
 import org.dl4jpe.zoo.RegisteredModel;
 import org.dl4jpe.layers.bench.BlockBenchmark;
+import org.dl4jpe.layers.bench.GemmRate;
 import org.dl4jpe.layers.bench.StageBenchmark;
 import org.dl4jpe.zoo.bench.ModelThroughput;
 import picocli.CommandLine.Command;
@@ -23,9 +26,15 @@ import picocli.CommandLine.ParentCommand;
                 + " built-ins, with achieved GFLOP/s against the measured float32 matrix-multiply rate; a ResNet50"
                 + " stage 3 (m 256, 6 blocks, 14x14, batch 8) at every sharing level vs DL4J built-in layers.",
             "Models: training and inference images per second of each model on random inputs (default: every"
-                + " registered model with inputs up to 64x64; --all adds the full-size ones).",
+                + " registered model with inputs up to 64x64; --all adds the full-size ones, at batch 8), the time"
+                + " of one training step, and achieved GFLOP/s (matrix products and convolutions; a training step"
+                + " counts 3x the forward FLOPs) as a share of the float32 matrix-multiply rate measured before and"
+                + " after each model.",
             "With MODEL names, only those models are measured."})
 final class BenchCommand implements Runnable {
+    /** Side of the square float32 product that gives the reference matrix-multiply rate. */
+    static final int GEMM_SIZE = 1024;
+
     @ParentCommand
     PeCommand pe;
 
@@ -35,8 +44,8 @@ final class BenchCommand implements Runnable {
     @Option(names = "--all", description = "Include full-size models (slow on a CPU).")
     boolean all;
 
-    @Option(names = "--batch", paramLabel = "B", description = "Batch size (default: 32).")
-    int batch = 32;
+    @Option(names = "--batch", paramLabel = "B", description = "Batch size (default: 32; 8 for full-size models).")
+    Integer batch;
 
     @Option(names = "--warmup", paramLabel = "N", description = "Untimed iterations first (default: 2).")
     int warmup = 2;
@@ -104,14 +113,39 @@ final class BenchCommand implements Runnable {
                 chosen.add(pe.registry().get(name));
             }
         }
-        TextTable t = new TextTable("model", ">parameters", ">batch", ">train img/s", ">inference img/s");
+        TextTable t = new TextTable("model", ">parameters", ">batch", ">train img/s", ">step ms", ">train GFLOP/s",
+                ">of gemm", ">inference img/s", ">GFLOP/s", ">of gemm");
+        GemmRate gemm = GemmRate.square(GEMM_SIZE);
+        List<Double> rates = new ArrayList<>();
         for (RegisteredModel m : chosen) {
-            pe.err.println("measuring " + m.name() + " ...");
-            ModelThroughput.Result r = ModelThroughput.measure(m, m.defaultOptions(), batch, warmup, iterations);
+            ModelOptions o = m.defaultOptions();
+            int b = batch != null ? batch : (long) o.inputHeight() * o.inputWidth() <= 64 * 64 ? 32 : 8;
+            pe.err.println("measuring " + m.name() + " at batch " + b + " ...");
+            double before = gemm.gflops();
+            ModelThroughput.Result r = ModelThroughput.measure(m, o, b, warmup, iterations);
+            double rate = (before + gemm.gflops()) / 2;
+            rates.add(rate);
             t.row(r.model(), TextTable.count(r.trainable()), r.batch(), TextTable.rate(r.trainPerSecond()),
-                    TextTable.rate(r.inferPerSecond()));
+                    String.format(Locale.ROOT, "%.0f", r.trainStepMs()), gflops(r.trainGflops()),
+                    share(r.trainGflops() / rate), TextTable.rate(r.inferPerSecond()),
+                    gflops(r.inferGflops()), share(r.inferGflops() / rate));
         }
         pe.out.print(t.text());
+        pe.out.printf(Locale.ROOT, "of gemm: achieved GFLOP/s over the float32 gemm rate (%dx%d by %dx%d) measured"
+                        + " before and after each model, %s GFLOP/s here; %s native thread(s) (OMP_NUM_THREADS)%n",
+                GEMM_SIZE, GEMM_SIZE, GEMM_SIZE, GEMM_SIZE, rates.isEmpty() ? "-" : String.format(Locale.ROOT,
+                        "%.1f-%.1f", Collections.min(rates), Collections.max(rates)),
+                System.getenv().getOrDefault("OMP_NUM_THREADS", "default"));
         pe.out.flush();
+    }
+
+    /** Three significant digits, so that the tiny test models do not show as 0. */
+    private static String gflops(double v) {
+        return v >= 100 ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.3g", v);
+    }
+
+    private static String share(double fraction) {
+        return fraction >= 0.001 ? String.format(Locale.ROOT, "%.1f%%", 100 * fraction)
+                : String.format(Locale.ROOT, "%.2g%%", 100 * fraction);
     }
 }

@@ -221,6 +221,18 @@ class PeCommandTest {
         assertEquals(0, b.code(), b.toString());
         assertTrue(!b.out().contains("stage") && !b.out().contains("block"), "no layer benchmark: " + b.out());
         assertTrue(b.out().lines().anyMatch(l -> l.startsWith("tiny_cnn_28") && l.contains("1,418")), b.out());
+        assertTrue(b.out().lines().findFirst().orElseThrow().matches(
+                "model +parameters +batch +train img/s +step ms +train GFLOP/s +of gemm +inference img/s +GFLOP/s +of gemm"),
+                b.out());
+        // tiny_cnn_28 does matrix products (its convolutions and head), so it reaches a positive share of gemm
+        String row = b.out().lines().filter(l -> l.startsWith("tiny_cnn_28")).findFirst().orElseThrow();
+        String[] cells = row.split(" +");
+        assertEquals(10, cells.length, row);
+        for (int i : new int[] {5, 6, 8, 9}) { // GFLOP/s and share of gemm, training and inference
+            assertTrue(Double.parseDouble(cells[i].replace("%", "")) > 0, "column " + i + " of " + row);
+        }
+        assertTrue(b.out().contains("of gemm: achieved GFLOP/s over the float32 gemm rate (1024x1024 by 1024x1024)"),
+                b.out());
     }
 
     @Test

@@ -1,5 +1,10 @@
 package org.dl4jpe.zoo.bench;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.dl4jpe.zoo.ModelOptions;
@@ -8,6 +13,8 @@ import org.dl4jpe.zoo.RegisteredModel;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.api.ops.executioner.OpExecutioner;
+import org.nd4j.linalg.profiler.OpProfiler;
 
 /**
  * Whole-model throughput on random inputs: training (forward, backward, update) and inference images per
@@ -49,15 +56,8 @@ public final class ModelThroughput {
                     + " must be positive, warmup " + warmup + " >= 0");
         }
         ComputationGraph net = model.create(options);
-        Nd4j.getRandom().setSeed(options.seed());
-        INDArray x = Nd4j.rand(options.dataType(), batch, options.inputChannels(), options.inputHeight(),
-                options.inputWidth());
-        INDArray y = Nd4j.zeros(options.dataType(), batch, options.numClasses());
-        java.util.Random r = new java.util.Random(options.seed());
-        for (int i = 0; i < batch; i++) {
-            y.putScalar(i, r.nextInt(options.numClasses()), 1.0);
-        }
-        DataSet ds = new DataSet(x, y);
+        DataSet ds = randomBatch(options, batch);
+        INDArray x = ds.getFeatures();
         for (int i = 0; i < warmup; i++) {
             net.fit(ds);
         }
@@ -77,5 +77,69 @@ public final class ModelThroughput {
         double flops = ModelFlops.forward(net.getConfiguration(), InputType.convolutional(options.inputHeight(),
                 options.inputWidth(), options.inputChannels()));
         return new Result(model.name(), ParameterCounts.trainable(net), batch, train, infer, flops);
+    }
+
+    /**
+     * Where a training step's time goes, by ND4J op.
+     *
+     * @param stepMs   wall milliseconds per step while profiling (the profiler adds a little)
+     * @param opMs     milliseconds per step inside ND4J ops; the rest is Java (DL4J, SameDiff's per-op dispatch)
+     * @param ops      op name to milliseconds per step, largest first
+     */
+    public record OpProfile(String model, int batch, double stepMs, double opMs, Map<String, Double> ops) {
+    }
+
+    /** Runs {@code iterations} training steps under ND4J's {@link OpProfiler} (after {@code warmup} unprofiled). */
+    public static OpProfile profileTraining(RegisteredModel model, ModelOptions options, int batch, int warmup,
+                                            int iterations) {
+        ComputationGraph net = model.create(options);
+        DataSet ds = randomBatch(options, batch);
+        for (int i = 0; i < warmup; i++) {
+            net.fit(ds);
+        }
+        OpExecutioner ex = Nd4j.getExecutioner();
+        OpExecutioner.ProfilingMode before = ex.getProfilingMode();
+        OpProfiler profiler = OpProfiler.getInstance();
+        String text;
+        long t0;
+        long t1;
+        try {
+            ex.setProfilingMode(OpExecutioner.ProfilingMode.OPERATIONS);
+            profiler.reset();
+            t0 = System.nanoTime();
+            for (int i = 0; i < iterations; i++) {
+                net.fit(ds);
+            }
+            t1 = System.nanoTime();
+            text = profiler.getLongAggergator().asPercentageString();
+        } finally {
+            ex.setProfilingMode(before);
+            profiler.reset();
+        }
+        Map<String, Double> ops = new LinkedHashMap<>();
+        Matcher m = OP_LINE.matcher(text);
+        while (m.find()) {
+            ops.merge(m.group(1), Double.parseDouble(m.group(2)) / iterations, Double::sum);
+        }
+        Map<String, Double> sorted = new LinkedHashMap<>();
+        ops.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                .forEach(e -> sorted.put(e.getKey(), e.getValue()));
+        double opMs = sorted.values().stream().mapToDouble(Double::doubleValue).sum();
+        return new OpProfile(model.name(), batch, (t1 - t0) / 1e6 / iterations, opMs, sorted);
+    }
+
+    /** A line of {@link org.nd4j.linalg.profiler.data.StringAggregator#asPercentageString}: kind, name, ms. */
+    private static final Pattern OP_LINE = Pattern.compile("^\\w+ (\\S+).*Time spent: (\\d+) ms", Pattern.MULTILINE);
+
+    private static DataSet randomBatch(ModelOptions options, int batch) {
+        Nd4j.getRandom().setSeed(options.seed());
+        INDArray x = Nd4j.rand(options.dataType(), batch, options.inputChannels(), options.inputHeight(),
+                options.inputWidth());
+        INDArray y = Nd4j.zeros(options.dataType(), batch, options.numClasses());
+        java.util.Random r = new java.util.Random(options.seed());
+        for (int i = 0; i < batch; i++) {
+            y.putScalar(i, r.nextInt(options.numClasses()), 1.0);
+        }
+        return new DataSet(x, y);
     }
 }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.dl4jpe.zoo.ModelOptions;
 import org.dl4jpe.zoo.RegisteredModel;
 import org.dl4jpe.layers.bench.BlockBenchmark;
@@ -34,6 +35,8 @@ import picocli.CommandLine.ParentCommand;
 final class BenchCommand implements Runnable {
     /** Side of the square float32 product that gives the reference matrix-multiply rate. */
     static final int GEMM_SIZE = 1024;
+    /** Ops listed by --op-profile; the rest are summed in one row. */
+    static final int OPS_SHOWN = 12;
 
     @ParentCommand
     PeCommand pe;
@@ -56,6 +59,10 @@ final class BenchCommand implements Runnable {
     @Option(names = "--only", paramLabel = "WHAT",
             description = "layers or models (default: both; only models when MODELs are named).")
     String only;
+
+    @Option(names = "--op-profile", description = "Also profile training steps by ND4J op (its OpProfiler): time per"
+            + " step inside ops and outside them, and the ops that take it.")
+    boolean opProfile;
 
     @Option(names = "--reps", paramLabel = "N",
             description = "Timed repetitions of each layer benchmark (default: 9 for the block, 5 for the stage).")
@@ -119,7 +126,7 @@ final class BenchCommand implements Runnable {
         List<Double> rates = new ArrayList<>();
         for (RegisteredModel m : chosen) {
             ModelOptions o = m.defaultOptions();
-            int b = batch != null ? batch : (long) o.inputHeight() * o.inputWidth() <= 64 * 64 ? 32 : 8;
+            int b = batchFor(o);
             pe.err.println("measuring " + m.name() + " at batch " + b + " ...");
             double before = gemm.gflops();
             ModelThroughput.Result r = ModelThroughput.measure(m, o, b, warmup, iterations);
@@ -137,6 +144,38 @@ final class BenchCommand implements Runnable {
                         "%.1f-%.1f", Collections.min(rates), Collections.max(rates)),
                 System.getenv().getOrDefault("OMP_NUM_THREADS", "default"));
         pe.out.flush();
+        if (opProfile) {
+            for (RegisteredModel m : chosen) {
+                printOpProfile(m);
+            }
+        }
+    }
+
+    private void printOpProfile(RegisteredModel m) {
+        ModelOptions o = m.defaultOptions();
+        int b = batchFor(o);
+        pe.err.println("profiling " + m.name() + " by op ...");
+        ModelThroughput.OpProfile p = ModelThroughput.profileTraining(m, o, b, warmup, iterations);
+        pe.out.printf(Locale.ROOT, "%n%s, batch %d: %.0f ms per training step under the profiler, %.0f ms (%.0f%%) of"
+                        + " it in ND4J ops, the rest in Java (DL4J, SameDiff's per-op dispatch)%n", p.model(), p.batch(),
+                p.stepMs(), p.opMs(), 100 * p.opMs() / p.stepMs());
+        TextTable t = new TextTable("op", ">ms per step", ">of op time");
+        double shown = 0;
+        for (Map.Entry<String, Double> e : p.ops().entrySet()) {
+            if (t.size() == OPS_SHOWN) {
+                break;
+            }
+            t.row(e.getKey(), String.format(Locale.ROOT, "%.1f", e.getValue()), share(e.getValue() / p.opMs()));
+            shown += e.getValue();
+        }
+        t.row("(" + Math.max(0, p.ops().size() - OPS_SHOWN) + " other ops)",
+                String.format(Locale.ROOT, "%.1f", p.opMs() - shown), share((p.opMs() - shown) / p.opMs()));
+        pe.out.print(t.text());
+        pe.out.flush();
+    }
+
+    private int batchFor(ModelOptions o) {
+        return batch != null ? batch : (long) o.inputHeight() * o.inputWidth() <= 64 * 64 ? 32 : 8;
     }
 
     /** Three significant digits, so that the tiny test models do not show as 0. */

@@ -32,6 +32,11 @@ final class TextTable {
         return this;
     }
 
+    /** Rows added so far. */
+    int size() {
+        return rows.size();
+    }
+
     String text() {
         int[] w = widths();
         StringBuilder sb = new StringBuilder();

@@ -236,6 +236,19 @@ class PeCommandTest {
     }
 
     @Test
+    void benchOpProfileSaysWhereTrainingTimeGoes() {
+        Run b = pe("bench", "tiny_cnn_28", "--op-profile", "--warmup", "1", "--iterations", "2", "--batch", "8");
+        assertEquals(0, b.code(), b.toString());
+        String line = b.out().lines().filter(l -> l.startsWith("tiny_cnn_28, batch 8: ")).findFirst().orElseThrow();
+        assertTrue(line.matches("tiny_cnn_28, batch 8: \\d+ ms per training step under the profiler, \\d+ ms \\(\\d+%\\)"
+                + " of it in ND4J ops, the rest in Java.*"), line);
+        List<String> after = b.out().lines().dropWhile(l -> !l.equals(line)).skip(1).toList();
+        assertTrue(after.get(0).matches("op +ms per step +of op time"), b.out());
+        assertTrue(after.stream().anyMatch(l -> l.startsWith("im2col ")), "DL4J convolves by im2col: " + b.out());
+        assertTrue(after.get(after.size() - 1).matches("\\(\\d+ other ops\\) .*"), b.out());
+    }
+
+    @Test
     void makeSubsetWritesIdxFiles() {
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(FashionMnist.DEFAULT_DIR),
                 "Debian's dataset-fashion-mnist is not installed");

@@ -97,7 +97,8 @@ final class TextTable {
         return Double.isNaN(s) ? "-" : String.format(Locale.ROOT, "%.1f s", s);
     }
 
+    /** Images per second: whole numbers from 10 up, one decimal below (full-size models on a CPU do ~1). */
     static String rate(double r) {
-        return Double.isNaN(r) ? "-" : String.format(Locale.ROOT, "%.0f", r);
+        return Double.isNaN(r) ? "-" : String.format(Locale.ROOT, r >= 10 ? "%.0f" : "%.1f", r);
     }
 }

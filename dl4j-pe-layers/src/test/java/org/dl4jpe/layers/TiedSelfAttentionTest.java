@@ -53,7 +53,9 @@ class TiedSelfAttentionTest {
     void standardChecksWithPaddedSequence(Scheme scheme) throws Exception {
         Nd4j.getRandom().setSeed(1);
         INDArray x = Nd4j.randn(DataType.DOUBLE, 2, D, T);
-        LayerTestKit.assertStandardChecks(attn(scheme), InputType.recurrent(D, T), x, MASK, new long[] {2, D, T});
+        // bk shifts all scores of a query alike, which softmax ignores: its gradient is exactly zero
+        LayerTestKit.assertStandardChecks(attn(scheme), InputType.recurrent(D, T), x, MASK, new long[] {2, D, T},
+                java.util.Set.of(TiedSelfAttention.BK));
     }
 
     @Test

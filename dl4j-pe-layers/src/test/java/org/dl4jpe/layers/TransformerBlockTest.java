@@ -53,8 +53,9 @@ class TransformerBlockTest {
     void standardChecksWithPaddedSequence(Scheme scheme, Tie tie) throws Exception {
         Nd4j.getRandom().setSeed(1);
         INDArray x = Nd4j.randn(DataType.DOUBLE, 2, D, T);
+        // attnBk shifts all scores of a query alike, which softmax ignores: its gradient is exactly zero
         LayerTestKit.assertStandardChecks(block(scheme, tie), InputType.recurrent(D, T), x, MASK,
-                new long[] {2, D, T});
+                new long[] {2, D, T}, java.util.Set.of("attnBk"));
     }
 
     @Test

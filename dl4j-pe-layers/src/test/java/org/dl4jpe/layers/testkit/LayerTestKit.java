@@ -39,6 +39,9 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * written elsewhere can use it.
  */
 public final class LayerTestKit {
+    /** A parameter's gradient at or below this fraction of the largest one is round-off (double precision). */
+    public static final double ROUND_OFF = 1e-10;
+
     public static final long SEED = 12345;
 
     private LayerTestKit() {
@@ -169,6 +172,18 @@ public final class LayerTestKit {
      * {@link PeSameDiffLayer}s (such as BatchNorm running statistics), whose gradient must be all zeros.
      */
     public static void assertEveryParamGetsGradient(MultiLayerNetwork net, INDArray input, INDArray mask) {
+        assertEveryParamGetsGradient(net, input, mask, Set.of());
+    }
+
+    /**
+     * As {@link #assertEveryParamGetsGradient(MultiLayerNetwork, INDArray, INDArray)}, where "gets a gradient" means
+     * above round-off: its largest entry exceeds {@value #ROUND_OFF} times the largest of any parameter. The
+     * parameters named in {@code zeroGradient} (without the layer index) must instead have a gradient of exactly
+     * zero up to round-off, for a reason the caller states: the key bias of attention, for example, shifts every
+     * score of a query by the same amount, which softmax ignores.
+     */
+    public static void assertEveryParamGetsGradient(MultiLayerNetwork net, INDArray input, INDArray mask,
+                                                    Set<String> zeroGradient) {
         INDArray labels = labelsFor(net, input);
         INDArray labelMask = labelMaskFor(mask, labels);
         // DL4J M2.1's MultiLayerNetwork.calculateGradients hands its features-mask argument to the output layer as
@@ -184,15 +199,29 @@ public final class LayerTestKit {
             net.setMask(null);
         }
         Set<String> state = stateParams(net);
+        double scale = 0;
+        for (String key : net.paramTable().keySet()) {
+            INDArray grad = g.getFirst().getGradientFor(key);
+            scale = grad == null ? scale : Math.max(scale, grad.amaxNumber().doubleValue());
+        }
+        assertTrue(scale > 0, "no parameter gets a gradient");
         for (Map.Entry<String, INDArray> e : net.paramTable().entrySet()) {
             INDArray grad = g.getFirst().getGradientFor(e.getKey());
+            double max = grad == null ? 0 : grad.amaxNumber().doubleValue();
+            String name = e.getKey().substring(e.getKey().indexOf('_') + 1);
             if (state.contains(e.getKey())) {
-                assertTrue(grad == null || grad.amaxNumber().doubleValue() == 0,
-                        "state parameter " + e.getKey() + " gets a gradient");
-                continue;
+                assertTrue(max == 0, "state parameter " + e.getKey() + " gets a gradient");
+            } else if (zeroGradient.contains(name)) {
+                assertTrue(max <= ROUND_OFF * scale, "parameter " + e.getKey() + " should get no gradient but gets "
+                        + max + " (largest of any parameter: " + scale + ")");
+            } else {
+                assertTrue(max > ROUND_OFF * scale, "parameter " + e.getKey() + " gets no gradient above round-off: "
+                        + max + " (largest of any parameter: " + scale + ")");
             }
-            assertTrue(grad != null && grad.amaxNumber().doubleValue() > 0,
-                    "parameter " + e.getKey() + " gets no gradient");
+        }
+        for (String name : zeroGradient) {
+            assertTrue(net.paramTable().keySet().stream().anyMatch(k -> k.endsWith("_" + name)),
+                    "no parameter " + name + " in the network");
         }
         assertTrue(g.getSecond().amaxNumber().doubleValue() > 0, "input gets no gradient");
     }
@@ -246,6 +275,17 @@ public final class LayerTestKit {
     public static void assertStandardChecks(org.deeplearning4j.nn.conf.layers.Layer layer, InputType inputType,
                                             INDArray input, INDArray mask, long[] expectedOutputShape)
             throws IOException {
+        assertStandardChecks(layer, inputType, input, mask, expectedOutputShape, Set.of());
+    }
+
+    /**
+     * As {@link #assertStandardChecks(org.deeplearning4j.nn.conf.layers.Layer, InputType, INDArray, INDArray, long[])}
+     * with parameters whose gradient is zero by construction (see {@link #assertEveryParamGetsGradient(
+     * MultiLayerNetwork, INDArray, INDArray, Set)}).
+     */
+    public static void assertStandardChecks(org.deeplearning4j.nn.conf.layers.Layer layer, InputType inputType,
+                                            INDArray input, INDArray mask, long[] expectedOutputShape,
+                                            Set<String> zeroGradient) throws IOException {
         assertJsonRoundTrip(inputType, layer);
         MultiLayerNetwork net = mln(inputType, DataType.DOUBLE, layer.clone());
         net.setLayerMaskArrays(mask, null);
@@ -253,7 +293,7 @@ public final class LayerTestKit {
         net.clearLayerMaskArrays();
         assertArrayEquals(expectedOutputShape, out.shape(), "output shape");
         assertGradientCheck(net, input, mask);
-        assertEveryParamGetsGradient(net, input, mask);
+        assertEveryParamGetsGradient(net, input, mask, zeroGradient);
         assertSerializerRoundTrip(net, input, mask);
         ComputationGraph g = graph(inputType, DataType.DOUBLE, layer.clone());
         assertGradientCheck(g, input, mask);

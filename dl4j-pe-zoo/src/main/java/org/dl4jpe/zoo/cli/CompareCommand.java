@@ -40,6 +40,9 @@ import picocli.CommandLine.ParentCommand;
             "  pe compare vit_pe_micro_patch4_28 vit_micro_patch4_28 --data fashion-mnist --epochs 10",
             "  pe compare resnet_pe_mini_28 resnet_mini_28 --data fashion-mnist --epochs 1 --seeds 1,2 --out runs/r"})
 final class CompareCommand implements Runnable {
+    /** With several seeds: final test accuracy of every run against parameters. */
+    static final String SEEDS_PNG = "compare-seeds.png";
+
     @ParentCommand
     PeCommand pe;
 
@@ -194,16 +197,28 @@ final class CompareCommand implements Runnable {
                 + "; train time excludes evaluation" + (several ? " and is the mean per run" : "")
                 + "; images/s is the mean training throughput.\n\n"
                 + "![test accuracy and training loss per epoch](compare.png)\n\n"
+                + (several ? "![final test accuracy of every seed against parameters](" + SEEDS_PNG + ")\n\n" : "")
                 + "Runs: " + (several ? "`seed-S/MODEL/`" : String.join(", ", models.stream().map(m -> "`" + m + "/`").toList()))
                 + " (checkpoints, metrics.csv, curves.png).\n\n" + Provenance.current().describe() + "\n";
         try {
             Files.createDirectories(dir);
             RunDirectory.writeAtomically(dir.resolve("compare.md"), md);
             Charts.comparison(String.join(" vs ", models), curves, dir.resolve("compare.png"));
+            if (several) {
+                Map<String, Long> params = new LinkedHashMap<>();
+                Map<String, double[]> acc = new LinkedHashMap<>();
+                results.forEach((m, rs) -> {
+                    params.put(m, rs.get(0).trainableParameters());
+                    acc.put(m, accuracies(rs));
+                });
+                Charts.accuracyAgainstParameters("test accuracy per seed against parameters", params, acc,
+                        dir.resolve(SEEDS_PNG));
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the comparison to " + dir + ": " + e.getMessage(), e);
         }
-        pe.err.println("wrote " + dir.resolve("compare.md") + " and " + dir.resolve("compare.png"));
+        pe.err.println("wrote " + dir.resolve("compare.md") + " and " + dir.resolve("compare.png")
+                + (several ? " and " + dir.resolve(SEEDS_PNG) : ""));
     }
 
     private static String limits(RunConfig c) {

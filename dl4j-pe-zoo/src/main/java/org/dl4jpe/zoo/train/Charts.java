@@ -23,6 +23,10 @@ public final class Charts {
     private static final Color[] COLORS = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c),
         new Color(0xff7f0e), new Color(0x9467bd), new Color(0x8c564b)};
 
+    static {
+        System.setProperty("java.awt.headless", "true"); // before any AWT class (fonts, axes) loads
+    }
+
     private Charts() {
     }
 
@@ -46,6 +50,35 @@ public final class Charts {
             loss.addSeries(series(e.getKey(), e.getValue(), EpochMetrics::trainLoss));
         }
         write(title, List.of(plot("test accuracy", acc, true, true), plot("train loss", loss, false, false)), png);
+    }
+
+    /**
+     * Final test accuracy of every run against the model's trainable parameters, one colour per model, one point
+     * per seed: whether a model with fewer parameters holds its accuracy, and how far seeds scatter.
+     */
+    public static void accuracyAgainstParameters(String title, Map<String, Long> parameters,
+                                                 Map<String, double[]> accuracies, Path png) throws IOException {
+        XYSeriesCollection data = new XYSeriesCollection();
+        for (Map.Entry<String, double[]> e : accuracies.entrySet()) {
+            XYSeries s = new XYSeries(e.getKey(), false, true);
+            for (double a : e.getValue()) {
+                if (!Double.isNaN(a)) {
+                    s.add(parameters.get(e.getKey()).doubleValue(), a);
+                }
+            }
+            data.addSeries(s);
+        }
+        XYPlot p = plot("test accuracy", data, false, true);
+        XYLineAndShapeRenderer r = (XYLineAndShapeRenderer) p.getRenderer();
+        r.setDefaultLinesVisible(false);
+        for (int i = 0; i < data.getSeriesCount(); i++) {
+            r.setSeriesLinesVisible(i, false);
+            r.setSeriesShape(i, new java.awt.geom.Ellipse2D.Double(-5, -5, 10, 10));
+        }
+        NumberAxis x = new NumberAxis("trainable parameters");
+        x.setAutoRangeIncludesZero(true);
+        p.setDomainAxis(x);
+        save(new JFreeChart(title, new Font(Font.SANS_SERIF, Font.BOLD, 14), p, true), png, 800, 500);
     }
 
     private static XYSeries series(String name, List<EpochMetrics> history, ToDoubleFunction<EpochMetrics> f) {
@@ -76,7 +109,6 @@ public final class Charts {
     }
 
     private static void write(String title, List<XYPlot> plots, Path png) throws IOException {
-        System.setProperty("java.awt.headless", "true");
         NumberAxis epoch = new NumberAxis("epoch");
         epoch.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
         epoch.setAutoRangeIncludesZero(false);
@@ -85,14 +117,17 @@ public final class Charts {
         for (XYPlot p : plots) {
             combined.add(p, 1);
         }
-        JFreeChart chart = new JFreeChart(title, new Font(Font.SANS_SERIF, Font.BOLD, 14), combined, true);
+        save(new JFreeChart(title, new Font(Font.SANS_SERIF, Font.BOLD, 14), combined, true), png, 800, 700);
+    }
+
+    private static void save(JFreeChart chart, Path png, int width, int height) throws IOException {
         chart.setBackgroundPaint(Color.WHITE);
         Path parent = png.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);
         }
         Path tmp = png.resolveSibling("." + png.getFileName() + ".tmp");
-        ChartUtils.saveChartAsPNG(tmp.toFile(), chart, 800, 700);
+        ChartUtils.saveChartAsPNG(tmp.toFile(), chart, width, height);
         RunDirectory.move(tmp, png);
     }
 }

@@ -189,7 +189,9 @@ class PeCommandTest {
             }
         }
         String md = Files.readString(out.resolve("compare.md"));
-        assertTrue(md.contains("seeds 3, 4") && md.contains("first 100 training images"), md);
+        assertTrue(md.contains("seeds 3, 4") && md.contains("first 100 training images")
+                && md.contains("](compare-seeds.png)"), md);
+        assertNotNull(ImageIO.read(out.resolve("compare-seeds.png").toFile()));
 
         // The same command again reads the finished runs back instead of training them again.
         Path state = out.resolve("seed-4").resolve("tiny_cnn_28").resolve("state.json");

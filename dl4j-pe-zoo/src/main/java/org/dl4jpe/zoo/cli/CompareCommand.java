@@ -186,9 +186,9 @@ final class CompareCommand implements Runnable {
         pe.out.print(difference);
         pe.out.flush();
         String md = "# " + String.join(" vs ", models) + "\n\n" + t.markdown() + "\n" + difference + "\n"
-                + String.format(Locale.ROOT, "Same budget for every model: data `%s`%s, %d epochs, batch %d, %s at"
+                + String.format(Locale.ROOT, "Same budget for every model: data `%s`%s, %d %s, batch %d, %s at"
                         + " learning rate %s, weight decay %s, %s %s, augmentation %s, normalisation %s.%n%n",
-                        first.data(), limits(first), epochs, batch,
+                        first.data(), limits(first), epochs, epochs == 1 ? "epoch" : "epochs", batch,
                         first.options().updater().name().toLowerCase(Locale.ROOT), first.options().learningRate(),
                         first.options().weightDecay(), several ? "seeds" : "seed",
                         String.join(", ", seeds.stream().map(String::valueOf).toList()),

@@ -166,7 +166,8 @@ class PeCommandTest {
         assertTrue(rows.get(2).startsWith("tiny_cnn_28") && rows.get(2).contains("1,418"), c.out());
         assertTrue(rows.get(3).startsWith("tiny_cnn_wide_28") && rows.get(3).contains("5,130"), c.out());
         String md = Files.readString(out.resolve("compare.md"));
-        assertTrue(md.contains("| tiny_cnn_28 | 1,418 |") && md.contains("seed 42"), md);
+        assertTrue(md.contains("| tiny_cnn_28 | 1,418 |") && md.contains("seed 42") && md.contains(", 1 epoch, batch 50,"),
+                md);
         assertNotNull(ImageIO.read(out.resolve("compare.png").toFile()));
         assertTrue(Files.exists(out.resolve("tiny_cnn_wide_28").resolve("state.json")));
     }

@@ -30,7 +30,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Runs a {@link SharedBottleneckStage} with {@link Engine#DIRECT}: a hand-written forward and backward pass on
- * ND4J's native ops ({@code conv2d}, {@code im2col}, {@code col2im}, matrix products, reductions and broadcasts) that keeps
+ * ND4J's native ops ({@code im2col}, {@code col2im}, matrix products, reductions and broadcasts) that keeps
  * the forward pass's activations for the backward pass. With {@link Engine#SAMEDIFF} it is
  * the SameDiff runtime of {@link PeSameDiffLayerImpl}, running {@link SharedBottleneckStage#define}.
  *

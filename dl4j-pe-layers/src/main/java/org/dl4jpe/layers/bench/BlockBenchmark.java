@@ -20,6 +20,7 @@ import org.deeplearning4j.nn.conf.layers.recurrent.TimeDistributed;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.dl4jpe.layers.LayerNorm;
+import org.dl4jpe.layers.MatmulFlops;
 import org.dl4jpe.layers.TiedFeedForward;
 import org.dl4jpe.layers.TiedFeedForward.Tie;
 import org.dl4jpe.layers.TiedSelfAttention;
@@ -198,9 +199,8 @@ public final class BlockBenchmark {
 
     /** Matrix-product FLOPs of one block's forward pass. */
     static double forwardFlops(Options o, long hidden) {
-        double m = (double) o.batch * o.tokens;
-        double d = o.embedDim;
-        return 8 * m * d * d + 4.0 * o.batch * o.tokens * (double) o.tokens * d + 4 * m * d * hidden;
+        return o.batch * (MatmulFlops.attention(o.tokens, o.embedDim)
+                + MatmulFlops.feedForward(o.tokens, o.embedDim, hidden));
     }
 
     private static void print(PrintStream out, Result res, long hidden) {

@@ -82,7 +82,8 @@ public final class ModelThroughput {
     /**
      * Where a training step's time goes, by ND4J op.
      *
-     * @param stepMs   wall milliseconds per step while profiling (the profiler adds a little)
+     * @param stepMs   wall milliseconds per step while profiling; the profiler's own cost is in it (it doubled the
+     *                 micro ViT's step), so shares are approximate
      * @param opMs     milliseconds per step inside ND4J ops; the rest is Java (DL4J, SameDiff's per-op dispatch)
      * @param ops      op name to milliseconds per step, largest first
      */

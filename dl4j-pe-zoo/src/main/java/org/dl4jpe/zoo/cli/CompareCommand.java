@@ -160,7 +160,7 @@ final class CompareCommand implements Runnable {
         Map<String, List<EpochMetrics>> curves = new LinkedHashMap<>();
         for (Map.Entry<String, List<TrainResult>> e : results.entrySet()) {
             List<TrainResult> rs = e.getValue();
-            double[] acc = rs.stream().mapToDouble(TrainResult::testAccuracy).toArray();
+            double[] acc = accuracies(rs);
             double seconds = rs.stream().mapToDouble(TrainResult::trainSeconds).average().orElse(Double.NaN);
             double rate = rs.stream().mapToDouble(TrainResult::imagesPerSecond).average().orElse(Double.NaN);
             String params = TextTable.count(rs.get(0).trainableParameters());

@@ -4,14 +4,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** A small text table: left-aligned text columns, right-aligned numeric ones; also as Markdown. */
-final class TextTable {
+/**
+ * A small text table: left-aligned text columns, right-aligned numeric ones; also as Markdown. Public for the
+ * hyperparam module's sweep tables.
+ */
+public final class TextTable {
     private final List<String> header;
     private final boolean[] right;
     private final List<List<String>> rows = new ArrayList<>();
 
     /** Column names; a name starting with '>' is right-aligned (the '>' is dropped). */
-    TextTable(String... columns) {
+    public TextTable(String... columns) {
         header = new ArrayList<>();
         right = new boolean[columns.length];
         for (int i = 0; i < columns.length; i++) {
@@ -20,7 +23,7 @@ final class TextTable {
         }
     }
 
-    TextTable row(Object... cells) {
+    public TextTable row(Object... cells) {
         if (cells.length != header.size()) {
             throw new IllegalArgumentException("row has " + cells.length + " cells, table has " + header.size());
         }
@@ -33,11 +36,11 @@ final class TextTable {
     }
 
     /** Rows added so far. */
-    int size() {
+    public int size() {
         return rows.size();
     }
 
-    String text() {
+    public String text() {
         int[] w = widths();
         StringBuilder sb = new StringBuilder();
         line(sb, header, w);
@@ -52,16 +55,28 @@ final class TextTable {
         return sb.toString();
     }
 
-    String markdown() {
+    /** As a Markdown table; a {@code |} inside a cell is escaped. */
+    public String markdown() {
         StringBuilder sb = new StringBuilder("| ").append(String.join(" | ", header)).append(" |\n|");
         for (boolean r : right) {
             sb.append(r ? "---:|" : "---|");
         }
         sb.append('\n');
         for (List<String> r : rows) {
-            sb.append("| ").append(String.join(" | ", r)).append(" |\n");
+            sb.append("| ").append(String.join(" | ", r.stream().map(c -> c.replace("|", "\\|")).toList()))
+                    .append(" |\n");
         }
         return sb.toString();
+    }
+
+    /** Column names (without the alignment mark). */
+    public List<String> header() {
+        return List.copyOf(header);
+    }
+
+    /** The rows added so far. */
+    public List<List<String>> rows() {
+        return List.copyOf(rows);
     }
 
     private int[] widths() {

@@ -3,6 +3,7 @@ package org.dl4jpe.hyperparam.sweep;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.dl4jpe.zoo.cli.TextTable;
 
 /**
  * The candidates of a sweep as a table: plain text for the terminal, Markdown for READMEs and reports. Columns:
@@ -10,9 +11,8 @@ import java.util.Locale;
  * axis, training time, and the failure message.
  */
 final class ResultTable {
-    private final List<String> header = new ArrayList<>();
-    private final List<Boolean> right = new ArrayList<>();
-    private final List<List<String>> rows = new ArrayList<>();
+    private final List<String> columns = new ArrayList<>();
+    private final TextTable table;
 
     ResultTable(SweepResult r, ScoreMetric metric) {
         col("#", true);
@@ -27,6 +27,7 @@ final class ResultTable {
         }
         col("train time", true);
         col("note", false);
+        List<List<String>> rows = new ArrayList<>();
         for (CandidateRecord c : r.records()) {
             List<String> row = new ArrayList<>();
             boolean best = r.best() != null && r.best().candidate() == c.candidate();
@@ -45,11 +46,12 @@ final class ResultTable {
             row.add(c.message() == null ? "" : c.message());
             rows.add(row);
         }
+        table = new TextTable(columns.toArray(String[]::new));
+        rows.forEach(row -> table.row(row.toArray()));
     }
 
     private void col(String name, boolean alignRight) {
-        header.add(name);
-        right.add(alignRight);
+        columns.add(alignRight ? ">" + name : name);
     }
 
     /** An exact value (full-precision number) shortened for a table. */
@@ -77,56 +79,18 @@ final class ResultTable {
     }
 
     String text() {
-        int[] w = new int[header.size()];
-        for (int i = 0; i < w.length; i++) {
-            w[i] = header.get(i).length();
-            for (List<String> r : rows) {
-                if (i != w.length - 1) {
-                    w[i] = Math.max(w[i], r.get(i).length());
-                }
-            }
-        }
-        StringBuilder sb = new StringBuilder();
-        line(sb, header, w);
-        StringBuilder rule = new StringBuilder();
-        for (int i = 0; i < w.length; i++) {
-            rule.append(i == 0 ? "" : "  ").append("-".repeat(w[i]));
-        }
-        sb.append(rule).append('\n');
-        for (List<String> r : rows) {
-            line(sb, r, w);
-        }
-        return sb.toString();
-    }
-
-    private void line(StringBuilder sb, List<String> cells, int[] w) {
-        StringBuilder l = new StringBuilder();
-        for (int i = 0; i < w.length; i++) {
-            String c = cells.get(i);
-            String pad = " ".repeat(Math.max(0, w[i] - c.length()));
-            l.append(i == 0 ? "" : "  ").append(right.get(i) ? pad + c : c + pad);
-        }
-        sb.append(l.toString().stripTrailing()).append('\n');
+        return table.text();
     }
 
     String markdown() {
-        StringBuilder sb = new StringBuilder("| ").append(String.join(" | ", header)).append(" |\n|");
-        for (boolean r : right) {
-            sb.append(r ? "---:|" : "---|");
-        }
-        sb.append('\n');
-        for (List<String> r : rows) {
-            sb.append("| ").append(String.join(" | ", r.stream().map(c -> c.replace("|", "\\|")).toList()))
-                    .append(" |\n");
-        }
-        return sb.toString();
+        return table.markdown();
     }
 
     List<String> header() {
-        return header;
+        return table.header();
     }
 
     List<List<String>> rows() {
-        return rows;
+        return table.rows();
     }
 }

@@ -31,9 +31,10 @@ public final class ModelThroughput {
      * @param trainPerSecond  training images per second
      * @param inferPerSecond  inference images per second
      * @param forwardFlops    matrix-product FLOPs of one image's forward pass ({@link ModelFlops})
+     * @param memory          memory of the timed training steps
      */
     public record Result(String model, long trainable, int batch, double trainPerSecond, double inferPerSecond,
-                         double forwardFlops) {
+                         double forwardFlops, TrainingMemory memory) {
         /** Achieved training GFLOP/s, a training step counted as 3× the forward FLOPs. */
         public double trainGflops() {
             return 3 * forwardFlops * trainPerSecond / 1e9;
@@ -61,11 +62,14 @@ public final class ModelThroughput {
         for (int i = 0; i < warmup; i++) {
             net.fit(ds);
         }
+        TrainingMemory.Probe memory = TrainingMemory.start();
         long t0 = System.nanoTime();
         for (int i = 0; i < iterations; i++) {
             net.fit(ds);
+            memory.afterStep();
         }
         double train = batch * (double) iterations / ((System.nanoTime() - t0) / 1e9);
+        TrainingMemory trainingMemory = memory.finish(net);
         for (int i = 0; i < warmup; i++) {
             net.outputSingle(false, x);
         }
@@ -76,7 +80,7 @@ public final class ModelThroughput {
         double infer = batch * (double) iterations / ((System.nanoTime() - t0) / 1e9);
         double flops = ModelFlops.forward(net.getConfiguration(), InputType.convolutional(options.inputHeight(),
                 options.inputWidth(), options.inputChannels()));
-        return new Result(model.name(), ParameterCounts.trainable(net), batch, train, infer, flops);
+        return new Result(model.name(), ParameterCounts.trainable(net), batch, train, infer, flops, trainingMemory);
     }
 
     /**

@@ -11,6 +11,7 @@ import org.dl4jpe.layers.bench.BlockBenchmark;
 import org.dl4jpe.layers.bench.GemmRate;
 import org.dl4jpe.layers.bench.StageBenchmark;
 import org.dl4jpe.zoo.bench.ModelThroughput;
+import org.dl4jpe.zoo.bench.TrainingMemory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -122,6 +123,8 @@ final class BenchCommand implements Runnable {
         }
         TextTable t = new TextTable("model", ">parameters", ">batch", ">train img/s", ">step ms", ">train GFLOP/s",
                 ">of gemm", ">inference img/s", ">GFLOP/s", ">of gemm");
+        TextTable mem = new TextTable("model", ">peak RSS MB", ">JVM heap peak MB", ">off-heap peak MB",
+                ">params MB", ">updater MB", ">params+updater MB");
         GemmRate gemm = GemmRate.square(GEMM_SIZE);
         List<Double> rates = new ArrayList<>();
         for (RegisteredModel m : chosen) {
@@ -136,6 +139,10 @@ final class BenchCommand implements Runnable {
                     String.format(Locale.ROOT, "%.0f", r.trainStepMs()), gflops(r.trainGflops()),
                     share(r.trainGflops() / rate), TextTable.rate(r.inferPerSecond()),
                     gflops(r.inferGflops()), share(r.inferGflops() / rate));
+            TrainingMemory tm = r.memory();
+            mem.row(r.model(), megabytes(tm.peakRssBytes()), megabytes(tm.heapPeakBytes()),
+                    megabytes(tm.offHeapPeakBytes()), megabytes(tm.parameterBytes()), megabytes(tm.updaterBytes()),
+                    megabytes(tm.modelStateBytes()));
         }
         pe.out.print(t.text());
         pe.out.printf(Locale.ROOT, "of gemm: achieved GFLOP/s over the float32 gemm rate (%dx%d by %dx%d) measured"
@@ -143,6 +150,10 @@ final class BenchCommand implements Runnable {
                 GEMM_SIZE, GEMM_SIZE, GEMM_SIZE, GEMM_SIZE, rates.isEmpty() ? "-" : String.format(Locale.ROOT,
                         "%.1f-%.1f", Collections.min(rates), Collections.max(rates)),
                 System.getenv().getOrDefault("OMP_NUM_THREADS", "default"));
+        pe.out.println();
+        pe.out.print(mem.text());
+        pe.out.println("memory of the timed training steps: peak RSS of the process (Linux VmHWM, reset before them),"
+                + " JVM heap pools' peak, ND4J's off-heap bytes (JavaCPP), parameters and updater state");
         pe.out.flush();
         if (opProfile) {
             for (RegisteredModel m : chosen) {
@@ -181,6 +192,10 @@ final class BenchCommand implements Runnable {
     /** Three significant digits, so that the tiny test models do not show as 0. */
     private static String gflops(double v) {
         return v >= 100 ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.3g", v);
+    }
+
+    private static String megabytes(long bytes) {
+        return bytes < 0 ? "-" : String.format(Locale.ROOT, bytes < 10 << 20 ? "%.2f" : "%.0f", bytes / 1048576.0);
     }
 
     private static String share(double fraction) {

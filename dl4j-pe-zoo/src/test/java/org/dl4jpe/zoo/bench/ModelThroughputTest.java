@@ -1,0 +1,32 @@
+package org.dl4jpe.zoo.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.dl4jpe.zoo.ModelOptions;
+import org.dl4jpe.zoo.RegisteredModel;
+import org.dl4jpe.zoo.Zoo;
+import org.junit.jupiter.api.Test;
+
+class ModelThroughputTest {
+
+    @Test
+    void measuresTheMemoryOfTrainingSteps() {
+        RegisteredModel m = Zoo.registry().get("tiny_cnn_28");
+        ModelOptions o = m.defaultOptions();
+        ModelThroughput.Result r = ModelThroughput.measure(m, o, 4, 1, 2);
+        TrainingMemory mem = r.memory();
+        long params = m.create(o).numParams();
+        assertEquals(params * o.dataType().width(), mem.parameterBytes(), "parameter bytes");
+        // AdamW keeps two moments per parameter
+        assertEquals(2 * mem.parameterBytes(), mem.updaterBytes(), "updater bytes");
+        assertEquals(mem.parameterBytes() + mem.updaterBytes(), mem.modelStateBytes());
+        assertTrue(mem.offHeapPeakBytes() >= mem.modelStateBytes(),
+                "ND4J's off-heap arrays hold at least the parameters and the updater state: " + mem);
+        assertTrue(mem.heapPeakBytes() > 0, mem.toString());
+        if (java.nio.file.Files.exists(java.nio.file.Path.of("/proc/self/status"))) {
+            assertTrue(mem.peakRssBytes() > mem.offHeapPeakBytes(),
+                    "the process's peak RSS includes the off-heap arrays and the JVM: " + mem);
+        }
+    }
+}

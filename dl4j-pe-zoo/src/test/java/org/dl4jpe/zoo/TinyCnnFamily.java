@@ -23,6 +23,7 @@ public final class TinyCnnFamily implements ModelFamily<TinyCnnFamily.Config> {
 
     public static final Config TINY = new Config(8);
     public static final Config WIDE = new Config(16);
+    public static final Config NARROW = new Config(4);
 
     /** Exact trainable parameters at 28×28×1 and 10 classes, computed by hand. */
     public static long expectedParameters(int width) {
@@ -41,6 +42,7 @@ public final class TinyCnnFamily implements ModelFamily<TinyCnnFamily.Config> {
     public void registerVariants(ModelRegistry r) {
         r.register("tiny_cnn_28", "test-only tiny CNN, 28x28x1, width 8", this, TINY);
         r.register("tiny_cnn_wide_28", "test-only tiny CNN, 28x28x1, width 16", this, WIDE);
+        r.register("tiny_cnn_narrow_28", "test-only tiny CNN, 28x28x1, width 4", this, NARROW);
     }
 
     @Override

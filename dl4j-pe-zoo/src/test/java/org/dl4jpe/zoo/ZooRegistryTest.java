@@ -56,6 +56,7 @@ class ZooRegistryTest {
         }
         assertEquals(TinyCnnFamily.expectedParameters(8), Zoo.get("tiny_cnn_28").trainableParameters());
         assertEquals(TinyCnnFamily.expectedParameters(16), Zoo.get("tiny_cnn_wide_28").trainableParameters());
+        assertEquals(TinyCnnFamily.expectedParameters(4), Zoo.get("tiny_cnn_narrow_28").trainableParameters());
     }
 
     @Test

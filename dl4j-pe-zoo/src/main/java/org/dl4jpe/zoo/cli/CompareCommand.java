@@ -12,8 +12,10 @@ import java.util.Locale;
 import java.util.Map;
 import org.dl4jpe.zoo.train.Charts;
 import org.dl4jpe.zoo.train.EpochMetrics;
+import org.dl4jpe.zoo.train.MeanDifference;
 import org.dl4jpe.zoo.train.Progress;
 import org.dl4jpe.zoo.train.Provenance;
+import org.dl4jpe.zoo.train.ResultsCsv;
 import org.dl4jpe.zoo.train.RunConfig;
 import org.dl4jpe.zoo.train.RunDirectory;
 import org.dl4jpe.zoo.train.RunState;
@@ -26,14 +28,19 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * {@code pe compare A B}: trains both under the same budget and seeds and tabulates the results. Run again with
- * the same arguments, it continues: finished runs are read back, interrupted ones resumed from their checkpoint.
+ * {@code pe compare A B [C ...]}: trains every model under the same budget and seeds and tabulates the results,
+ * with the difference of A to each other model (and, with several seeds, its 95% interval). Run again with the same
+ * arguments, it continues: finished runs are read back, interrupted ones resumed from their checkpoint.
  */
 @Command(name = "compare", mixinStandardHelpOptions = true,
-        description = {"Train models A and B under the same data, epochs, batch size, learning rate and seed(s), then"
+        description = {"Train models A, B (and up to four more) under the same data, epochs, batch size, learning rate and"
+                + " seed(s), then"
                 + " print one table (parameters, test accuracy, train time, images/s) and write it as compare.md"
                 + " with a plot compare.png into --out (each run in its own subdirectory, MODEL/ or, with several"
-                + " --seeds, seed-S/MODEL/). With several seeds the table gives the mean and spread of test accuracy.",
+                + " --seeds, seed-S/MODEL/). With several seeds the table gives the mean and spread of test accuracy,"
+                + " and the difference of A to each other model comes with Welch's 95%% confidence interval over seeds.",
+            "--results FILE adds one row per finished run to a CSV table (replacing rows of the same run directory),"
+                + " so that several comparisons collect into one file.",
             "Running the same command again continues it: finished runs are read back, an interrupted or crashed"
                 + " run resumes from its last checkpoint.",
             "Examples:",
@@ -46,11 +53,9 @@ final class CompareCommand implements Runnable {
     @ParentCommand
     PeCommand pe;
 
-    @Parameters(index = "0", paramLabel = "A", description = "First model.")
-    String a;
-
-    @Parameters(index = "1", paramLabel = "B", description = "Second model.")
-    String b;
+    @Parameters(arity = "2..6", paramLabel = "MODEL", description = "Two to six models; the first is compared with each"
+            + " of the others.")
+    List<String> models;
 
     @Option(names = "--epochs", paramLabel = "N", description = "Epochs for each model (default: 10).")
     int epochs = 10;
@@ -64,6 +69,10 @@ final class CompareCommand implements Runnable {
 
     @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: runs/compare-TIME).")
     Path out;
+
+    @Option(names = "--results", paramLabel = "FILE", description = "Also write every finished run as a row of this CSV"
+            + " file (model, parameters, seed, epochs, train_images, test_accuracy, ...), keeping its other rows.")
+    Path results;
 
     @Mixin
     DataOptionsMixin dataOptions;
@@ -80,7 +89,7 @@ final class CompareCommand implements Runnable {
             throw new IllegalArgumentException("--seeds " + seeds + " repeats a seed");
         }
         Path dir = out != null ? out : RunSetup.defaultOut("compare");
-        compare(pe, List.of(a, b), modelOptions, dataOptions, epochs, batch, seeds, dir);
+        compare(pe, models, modelOptions, dataOptions, epochs, batch, seeds, dir, results);
     }
 
     /**
@@ -88,9 +97,11 @@ final class CompareCommand implements Runnable {
      * null) and reports them side by side. Runs already in {@code dir} are continued or read back.
      */
     static void compare(PeCommand pe, List<String> models, ModelOptionsMixin mo, DataOptionsMixin dopt, int epochs,
-                        int batch, List<Long> seeds, Path dir) {
+                        int batch, List<Long> seeds, Path dir, Path resultsFile) {
         if (models.stream().distinct().count() != models.size()) {
-            throw new IllegalArgumentException("compare needs two different models, got " + String.join(" and ", models));
+            String twice = models.stream().filter(m -> models.indexOf(m) != models.lastIndexOf(m)).findFirst()
+                    .orElseThrow();
+            throw new IllegalArgumentException("compare needs different models; " + twice + " is named twice");
         }
         // Resolve everything before the first epoch, so a bad second name fails at once.
         Map<String, RunSetup.Prepared> prepared = new LinkedHashMap<>();
@@ -118,6 +129,32 @@ final class CompareCommand implements Runnable {
             }
         }
         report(pe, models, prepared.values().iterator().next().config(), epochs, batch, seedList, results, dir);
+        if (resultsFile != null) {
+            writeResults(resultsFile, prepared, results);
+            pe.err.println("wrote " + results.values().stream().mapToInt(List::size).sum() + " rows into " + resultsFile);
+        }
+    }
+
+    private static void writeResults(Path file, Map<String, RunSetup.Prepared> prepared,
+                                     Map<String, List<TrainResult>> results) {
+        List<ResultsCsv.Row> rows = new ArrayList<>();
+        Provenance now = Provenance.current();
+        results.forEach((model, rs) -> {
+            RunSetup.Prepared p = prepared.get(model);
+            for (TrainResult r : rs) {
+                RunConfig c = r.state().config();
+                rows.add(new ResultsCsv.Row(model, r.trainableParameters(), c.options().seed(), c.epochs(),
+                        p.data().requireTrain().size(), p.data().evaluationSet().size(), r.testAccuracy(),
+                        c.batchSize(), c.options().updater().name().toLowerCase(Locale.ROOT),
+                        c.options().learningRate(), c.options().weightDecay(), "constant", c.augment(),
+                        r.trainSeconds(), c.data(), r.runDir().toString(), now.gitRevision(), now.recorded()));
+            }
+        });
+        try {
+            ResultsCsv.upsert(file, rows);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the results to " + file + ": " + e.getMessage(), e);
+        }
     }
 
     /** Trains {@code config} into {@code runDir}, resumes the run there, or reads it back when it is finished. */
@@ -165,7 +202,8 @@ final class CompareCommand implements Runnable {
             double rate = rs.stream().mapToDouble(TrainResult::imagesPerSecond).average().orElse(Double.NaN);
             String params = TextTable.count(rs.get(0).trainableParameters());
             if (several) {
-                t.row(e.getKey(), params, TextTable.percent(mean(acc)) + " ± " + points(sd(acc)),
+                t.row(e.getKey(), params,
+                        TextTable.percent(MeanDifference.mean(acc)) + " ± " + points(MeanDifference.sd(acc)),
                         String.join(" / ", Arrays.stream(acc).mapToObj(TextTable::percent).toList()),
                         TextTable.seconds(seconds), TextTable.rate(rate));
             } else {
@@ -175,13 +213,17 @@ final class CompareCommand implements Runnable {
                 curves.put(e.getKey() + (several ? " seed " + seeds.get(i) : ""), rs.get(i).history());
             }
         }
-        String difference = "";
-        if (results.size() == 2) {
-            List<List<TrainResult>> two = new ArrayList<>(results.values());
-            double d = mean(accuracies(two.get(0))) - mean(accuracies(two.get(1)));
-            difference = String.format(Locale.ROOT, "%s − %s: %+.2f points of test accuracy%s.%n", models.get(0),
-                    models.get(1), 100 * d, several ? " (difference of the means over " + seeds.size() + " seeds)" : "");
+        StringBuilder differences = new StringBuilder();
+        double[] firstAccuracies = accuracies(results.get(models.get(0)));
+        for (String other : models.subList(1, models.size())) {
+            MeanDifference d = MeanDifference.of(firstAccuracies, accuracies(results.get(other)));
+            differences.append(String.format(Locale.ROOT, "%s − %s: %+.2f points of test accuracy%s.%n", models.get(0),
+                    other, 100 * d.difference(), several
+                            ? String.format(Locale.ROOT, " (difference of the means over %d seeds; 95%% interval"
+                                    + " %+.2f to %+.2f, Welch)", seeds.size(), 100 * d.low(), 100 * d.high())
+                            : ""));
         }
+        String difference = differences.toString();
         pe.out.print(t.text());
         pe.out.print(difference);
         pe.out.flush();
@@ -231,20 +273,6 @@ final class CompareCommand implements Runnable {
 
     private static double[] accuracies(List<TrainResult> rs) {
         return rs.stream().mapToDouble(TrainResult::testAccuracy).toArray();
-    }
-
-    static double mean(double[] v) {
-        return Arrays.stream(v).average().orElse(Double.NaN);
-    }
-
-    /** Sample standard deviation (n − 1); NaN for fewer than two values. */
-    static double sd(double[] v) {
-        if (v.length < 2) {
-            return Double.NaN;
-        }
-        double m = mean(v);
-        double ss = Arrays.stream(v).map(x -> (x - m) * (x - m)).sum();
-        return Math.sqrt(ss / (v.length - 1));
     }
 
     private static String points(double fraction) {

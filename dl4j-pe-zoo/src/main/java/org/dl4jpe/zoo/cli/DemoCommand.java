@@ -32,6 +32,6 @@ final class DemoCommand implements Runnable {
         DataOptionsMixin data = new DataOptionsMixin();
         data.data = RunSetup.DEFAULT_DATA;
         CompareCommand.compare(pe, List.of(PE_MODEL, BASELINE), new ModelOptionsMixin(), data, epochs, batch, null,
-                out != null ? out : RunSetup.defaultOut("demo"));
+                out != null ? out : RunSetup.defaultOut("demo"), null);
     }
 }

@@ -95,7 +95,7 @@ class PeCommandTest {
         assertBadInput(pe("eval", tmp.resolve("nothing").toString()), "CHECKPOINT", "does not exist");
         assertBadInput(pe("train", "--resume", tmp.toString()), "state.json");
         assertBadInput(pe(), "a command is missing");
-        assertBadInput(pe("compare", "tiny_cnn_28", "tiny_cnn_28"), "two different models");
+        assertBadInput(pe("compare", "tiny_cnn_28", "tiny_cnn_28"), "different models; tiny_cnn_28 is named twice");
         assertBadInput(pe("compare", "tiny_cnn_28", "vit_nope"), "'vit_nope' is not registered");
         Run verbose = pe("summary", "vit_nope", "--verbose");
         assertEquals(2, verbose.code());
@@ -173,17 +173,39 @@ class PeCommandTest {
     }
 
     @Test
+    void compareTakesSeveralModelsAndComparesTheFirstWithEachOther() throws IOException {
+        Path out = tmp.resolve("three");
+        Run c = pe("compare", "tiny_cnn_28", "tiny_cnn_wide_28", "tiny_cnn_narrow_28", "--epochs", "1", "--batch", "50",
+                "--limit-train", "100", "--limit-test", "50", "--out", out.toString());
+        assertEquals(0, c.code(), c.toString());
+        List<String> rows = c.out().lines().toList();
+        assertEquals(7, rows.size(), c.out());
+        assertTrue(rows.get(4).startsWith("tiny_cnn_narrow_28") && rows.get(4).contains(" 426 "), c.out());
+        assertTrue(rows.get(5).matches("tiny_cnn_28 − tiny_cnn_wide_28: [+-]\\d+\\.\\d\\d points of test accuracy\\."),
+                rows.get(5));
+        assertTrue(rows.get(6).startsWith("tiny_cnn_28 − tiny_cnn_narrow_28: "), rows.get(6));
+        assertTrue(Files.exists(out.resolve("tiny_cnn_narrow_28").resolve("state.json")));
+    }
+
+    @Test
     void compareWithSeveralSeedsReportsMeanAndSpreadAndContinuesWhereItStopped() throws IOException {
         Path out = tmp.resolve("seeds");
+        Path results = tmp.resolve("evidence").resolve("results.csv");
         String[] args = {"compare", "tiny_cnn_28", "tiny_cnn_wide_28", "--epochs", "1", "--batch", "50",
-            "--limit-train", "100", "--limit-test", "50", "--seeds", "3,4", "--out", out.toString()};
+            "--limit-train", "100", "--limit-test", "50", "--seeds", "3,4", "--out", out.toString(),
+            "--results", results.toString()};
         Run c = pe(args);
         assertEquals(0, c.code(), c.toString());
         List<String> rows = c.out().lines().toList();
         assertTrue(rows.get(0).contains("test accuracy (mean ± sd)") && rows.get(0).contains("per seed"), c.out());
         assertTrue(rows.get(2).startsWith("tiny_cnn_28") && rows.get(2).matches(".*%(?: ±) \\d+\\.\\d\\d .*% / .*%.*"),
                 c.out());
-        assertTrue(rows.get(4).contains("difference of the means over 2 seeds"), c.out());
+        assertTrue(rows.get(4).matches(".*\\(difference of the means over 2 seeds; 95% interval [+-]\\d+\\.\\d\\d to"
+                + " [+-]\\d+\\.\\d\\d, Welch\\)\\."), c.out());
+        List<String> csv = Files.readAllLines(results);
+        assertEquals(5, csv.size(), "a header and one row per run: " + csv);
+        assertTrue(csv.get(0).startsWith("model,parameters,seed,epochs,train_images,test_images,test_accuracy,"), csv.get(0));
+        assertTrue(csv.stream().anyMatch(l -> l.startsWith("tiny_cnn_wide_28,5130,4,1,100,50,")), String.join("\n", csv));
         for (String seed : List.of("seed-3", "seed-4")) {
             for (String model : List.of("tiny_cnn_28", "tiny_cnn_wide_28")) {
                 assertTrue(Files.exists(out.resolve(seed).resolve(model).resolve("state.json")), seed + "/" + model);
@@ -202,6 +224,8 @@ class PeCommandTest {
         assertEquals(c.out(), again.out());
         assertEquals(4, again.errLines().stream().filter(l -> l.contains("already trained in")).count(), again.err());
         assertEquals(before, Files.readString(state));
+        assertEquals(csv.subList(0, 1), Files.readAllLines(results).subList(0, 1));
+        assertEquals(5, Files.readAllLines(results).size(), "the same runs replace their rows");
 
         // A different budget in the same directory is refused, naming the directory and both settings.
         assertBadInput(pe("compare", "tiny_cnn_28", "tiny_cnn_wide_28", "--epochs", "2", "--batch", "50",

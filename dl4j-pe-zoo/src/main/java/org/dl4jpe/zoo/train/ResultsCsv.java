@@ -1,0 +1,115 @@
+package org.dl4jpe.zoo.train;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A table of finished runs, one row per run directory, for evidence that outlives the runs: {@code pe compare
+ * --results FILE} adds or replaces the rows of its runs, keeping every other row, so several commands (and several
+ * sessions) collect into one file. Columns: {@link #HEADER}. {@code test_accuracy} is a fraction in [0, 1].
+ */
+public final class ResultsCsv {
+    /** The columns, in order. */
+    public static final List<String> HEADER = List.of("model", "parameters", "seed", "epochs", "train_images",
+            "test_images", "test_accuracy", "batch", "updater", "learning_rate", "weight_decay", "schedule",
+            "augment", "train_seconds", "data", "run_dir", "git_revision", "recorded");
+
+    private ResultsCsv() {
+    }
+
+    /** One finished run. */
+    public record Row(String model, long parameters, long seed, int epochs, int trainImages, int testImages,
+                      double testAccuracy, int batch, String updater, double learningRate, double weightDecay,
+                      String schedule, boolean augment, double trainSeconds, String data, String runDir,
+                      String gitRevision, String recorded) {
+        List<String> cells() {
+            return List.of(model, Long.toString(parameters), Long.toString(seed), Integer.toString(epochs),
+                    Integer.toString(trainImages), Integer.toString(testImages),
+                    String.format(Locale.ROOT, "%.4f", testAccuracy), Integer.toString(batch), updater,
+                    Double.toString(learningRate), Double.toString(weightDecay), schedule, Boolean.toString(augment),
+                    String.format(Locale.ROOT, "%.1f", trainSeconds), data, runDir, gitRevision, recorded);
+        }
+    }
+
+    /**
+     * Writes {@code rows} into {@code file} (created if absent): a row whose {@code run_dir} is already there
+     * replaces it, the others are appended; rows of other runs are kept as they are.
+     */
+    public static void upsert(Path file, List<Row> rows) throws IOException {
+        Map<String, List<String>> byRun = new LinkedHashMap<>();
+        if (Files.exists(file)) {
+            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            if (lines.isEmpty() || !split(lines.get(0)).equals(HEADER)) {
+                throw new IOException(file + " is not a results file of this tool (its first line should be "
+                        + String.join(",", HEADER) + "); choose another --results file");
+            }
+            int runDir = HEADER.indexOf("run_dir");
+            for (String line : lines.subList(1, lines.size())) {
+                if (!line.isBlank()) {
+                    List<String> cells = split(line);
+                    if (cells.size() != HEADER.size()) {
+                        throw new IOException(file + ": the row '" + line + "' has " + cells.size() + " cells, not "
+                                + HEADER.size());
+                    }
+                    byRun.put(cells.get(runDir), cells);
+                }
+            }
+        }
+        for (Row r : rows) {
+            byRun.put(r.runDir(), r.cells());
+        }
+        StringBuilder sb = new StringBuilder(join(HEADER)).append('\n');
+        for (List<String> cells : byRun.values()) {
+            sb.append(join(cells)).append('\n');
+        }
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        RunDirectory.writeAtomically(file, sb.toString());
+    }
+
+    private static String join(List<String> cells) {
+        List<String> quoted = new ArrayList<>(cells.size());
+        for (String c : cells) {
+            quoted.add(c.contains(",") || c.contains("\"") ? "\"" + c.replace("\"", "\"\"") + "\"" : c);
+        }
+        return String.join(",", quoted);
+    }
+
+    /** Splits one CSV line written by {@link #join} (quotes around cells with commas or quotes). */
+    static List<String> split(String line) {
+        List<String> cells = new ArrayList<>();
+        StringBuilder cell = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < line.length(); i++) {
+            char ch = line.charAt(i);
+            if (quoted) {
+                if (ch == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
+                    cell.append('"');
+                    i++;
+                } else if (ch == '"') {
+                    quoted = false;
+                } else {
+                    cell.append(ch);
+                }
+            } else if (ch == '"') {
+                quoted = true;
+            } else if (ch == ',') {
+                cells.add(cell.toString());
+                cell.setLength(0);
+            } else {
+                cell.append(ch);
+            }
+        }
+        cells.add(cell.toString());
+        return cells;
+    }
+}

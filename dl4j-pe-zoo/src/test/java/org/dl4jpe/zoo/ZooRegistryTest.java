@@ -42,6 +42,11 @@ class ZooRegistryTest {
         SPEC.put("resnet50_pe", 13_232_168L);
         SPEC.put("resnet_mini_28", 332_074L);
         SPEC.put("resnet_pe_mini_28", 180_266L);
+        // equal-parameter baselines (within 10% of the PE model's count), counted by hand:
+        // 3 untied D-64 blocks of 49,984 + patch embedding 4,352 + final norm 128 + head 650
+        SPEC.put("vit_micro_d3_patch4_28", 155_082L);
+        // stem 352 + stages (3, 4, 3) at m 12, 24, 48: 9,216 + 43,968 + 133,440 + head 1,930
+        SPEC.put("resnet_mini_w075_28", 188_906L);
     }
 
     @Test

@@ -33,6 +33,13 @@ public final class ResNetFamily implements ModelFamily<ResNetConfig> {
             List.of(64, 128, 256, 512), List.of(1, 2, 2, 2), Sharing.NONE);
     public static final ResNetConfig MINI = new ResNetConfig(ResNetConfig.Stem.MINI, List.of(3, 4, 3),
             List.of(16, 32, 64), List.of(1, 2, 2), Sharing.NONE);
+    /**
+     * The mini ResNet at 0.75 width (m 12, 24, 48), no sharing: about the parameters of the mini ResNet-PE (188,906
+     * against 180,266) at the same depth. The shallower variants that come as close, stages (3, 4, 1) or (2, 3, 1),
+     * drop most of the last, lowest-resolution stage and so change more than the parameter budget.
+     */
+    public static final ResNetConfig MINI_NARROW = new ResNetConfig(ResNetConfig.Stem.MINI, List.of(3, 4, 3),
+            List.of(12, 24, 48), List.of(1, 2, 2), Sharing.NONE);
 
     @Override
     public String name() {
@@ -53,6 +60,8 @@ public final class ResNetFamily implements ModelFamily<ResNetConfig> {
         r.register("resnet_mini_28", "mini ResNet for 28x28x1 (stages 3,4,3; m 16,32,64), no sharing", this, MINI);
         r.register("resnet_pe_mini_28", "mini ResNet-PE for 28x28x1, STAGE_FIRST_3X3 sharing", this,
                 MINI.withSharing(Sharing.STAGE_FIRST_3X3));
+        r.register("resnet_mini_w075_28", "mini ResNet at 0.75 width (m 12,24,48): the parameters of mini ResNet-PE",
+                this, MINI_NARROW);
     }
 
     @Override

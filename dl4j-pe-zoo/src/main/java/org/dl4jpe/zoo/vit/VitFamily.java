@@ -32,6 +32,11 @@ public final class VitFamily implements ModelFamily<VitConfig> {
     public static final VitConfig SMALL = VitConfig.of(16, 384, 12, 6);
     public static final VitConfig TINY = VitConfig.of(16, 192, 12, 3);
     public static final VitConfig MICRO = VitConfig.of(4, 64, 6, 4);
+    /**
+     * The untied micro ViT at half the depth: the parameters of the tied six-block ViT-PE micro (155,082 against
+     * 157,578), the same width and heads, so a comparison asks whether six tied blocks beat three untied ones.
+     */
+    public static final VitConfig MICRO_HALF_DEPTH = VitConfig.of(4, 64, 3, 4);
 
     private static final double INIT_STD = 0.02;
 
@@ -53,6 +58,8 @@ public final class VitFamily implements ModelFamily<VitConfig> {
                 MICRO);
         r.register("vit_pe_micro_patch4_28", "ViT-PE micro for 28x28x1: QO_KV-tied attention, tied MLP", this,
                 MICRO.tied());
+        r.register("vit_micro_d3_patch4_28", "ViT micro, depth 3: untied, the parameter count of ViT-PE micro", this,
+                MICRO_HALF_DEPTH);
     }
 
     @Override

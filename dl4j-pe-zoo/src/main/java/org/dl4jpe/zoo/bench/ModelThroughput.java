@@ -18,7 +18,8 @@ import org.nd4j.linalg.profiler.OpProfiler;
 
 /**
  * Whole-model throughput on random inputs: training (forward, backward, update) and inference images per
- * second at a fixed batch size, after warm-up iterations. Inputs are uniform [0, 1), labels one-hot at random.
+ * second at a fixed batch size, after warm-up iterations, from the median time of a step (robust to the odd slow
+ * step of a shared machine). Inputs are uniform [0, 1), labels one-hot at random.
  */
 public final class ModelThroughput {
     private ModelThroughput() {
@@ -63,24 +64,35 @@ public final class ModelThroughput {
             net.fit(ds);
         }
         TrainingMemory.Probe memory = TrainingMemory.start();
-        long t0 = System.nanoTime();
+        long[] steps = new long[iterations];
         for (int i = 0; i < iterations; i++) {
+            long t0 = System.nanoTime();
             net.fit(ds);
+            steps[i] = System.nanoTime() - t0;
             memory.afterStep();
         }
-        double train = batch * (double) iterations / ((System.nanoTime() - t0) / 1e9);
+        double train = batch / (median(steps) / 1e9);
         TrainingMemory trainingMemory = memory.finish(net);
         for (int i = 0; i < warmup; i++) {
             net.outputSingle(false, x);
         }
-        t0 = System.nanoTime();
         for (int i = 0; i < iterations; i++) {
+            long t0 = System.nanoTime();
             net.outputSingle(false, x);
+            steps[i] = System.nanoTime() - t0;
         }
-        double infer = batch * (double) iterations / ((System.nanoTime() - t0) / 1e9);
+        double infer = batch / (median(steps) / 1e9);
         double flops = ModelFlops.forward(net.getConfiguration(), InputType.convolutional(options.inputHeight(),
                 options.inputWidth(), options.inputChannels()));
         return new Result(model.name(), ParameterCounts.trainable(net), batch, train, infer, flops, trainingMemory);
+    }
+
+    /** The median of {@code nanos} (the mean of the middle two for an even count). */
+    static double median(long[] nanos) {
+        long[] v = nanos.clone();
+        java.util.Arrays.sort(v);
+        int n = v.length;
+        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
     }
 
     /**

@@ -54,7 +54,7 @@ final class BenchCommand implements Runnable {
     @Option(names = "--warmup", paramLabel = "N", description = "Untimed iterations first (default: 2).")
     int warmup = 2;
 
-    @Option(names = "--iterations", paramLabel = "N", description = "Timed iterations (default: 5).")
+    @Option(names = "--iterations", paramLabel = "N", description = "Timed iterations; images/s come from the median step (default: 5).")
     int iterations = 5;
 
     @Option(names = "--only", paramLabel = "WHAT",

@@ -11,6 +11,12 @@ import org.junit.jupiter.api.Test;
 class ModelThroughputTest {
 
     @Test
+    void ratesComeFromTheMedianStep() {
+        assertEquals(3.0, ModelThroughput.median(new long[] {9, 1, 3}), 0);
+        assertEquals(2.5, ModelThroughput.median(new long[] {4, 1, 100, 2, 3, 1}), 0);
+    }
+
+    @Test
     void measuresTheMemoryOfTrainingSteps() {
         RegisteredModel m = Zoo.registry().get("tiny_cnn_28");
         ModelOptions o = m.defaultOptions();

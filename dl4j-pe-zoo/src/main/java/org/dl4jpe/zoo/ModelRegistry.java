@@ -1,5 +1,6 @@
 package org.dl4jpe.zoo;
 
+import org.dl4jpe.layers.Regularizations;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -66,8 +67,10 @@ public final class ModelRegistry {
             throw new IllegalArgumentException("model " + name + " is already registered (by family "
                     + models.get(name).family() + ")");
         }
-        RegisteredModel m = new RegisteredModel(name, description, family, defaults, configurer, builder, familyImpl,
-                config);
+        // Every model applies each regularization once, whatever its family does (see Regularizations).
+        RegisteredModel m = new RegisteredModel(name, description, family, defaults,
+                o -> Regularizations.dedupe(configurer.apply(o)), o -> Regularizations.dedupe(builder.apply(o)),
+                familyImpl, config);
         models.put(name, m);
         return m;
     }

@@ -1,5 +1,6 @@
 package org.dl4jpe.zoo.resnet;
 
+import org.dl4jpe.layers.Regularizations;
 import java.util.List;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -102,6 +103,6 @@ public final class ResNetFamily implements ModelFamily<ResNetConfig> {
                 .activation(Activation.SOFTMAX)
                 .weightInit(WeightInit.XAVIER)
                 .build(), "avgpool");
-        return g.setOutputs("head").build();
+        return Regularizations.dedupe(g.setOutputs("head").build()); // DL4J lists a global weightDecay twice
     }
 }

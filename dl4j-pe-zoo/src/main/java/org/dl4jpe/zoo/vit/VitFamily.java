@@ -1,5 +1,6 @@
 package org.dl4jpe.zoo.vit;
 
+import org.dl4jpe.layers.Regularizations;
 import java.util.HashMap;
 import java.util.Map;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -95,7 +96,7 @@ public final class VitFamily implements ModelFamily<VitConfig> {
                 .weightInit(init)
                 .biasInit(0)
                 .build(), "pool");
-        return g.setOutputs("head").build();
+        return Regularizations.dedupe(g.setOutputs("head").build()); // DL4J lists a global weightDecay twice
     }
 
     /** Sets {@code init} for every weight parameter of {@code layer} (its biases and norms keep their own init). */

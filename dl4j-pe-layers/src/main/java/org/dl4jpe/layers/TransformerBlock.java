@@ -1,6 +1,7 @@
 package org.dl4jpe.layers;
 
 import java.util.Map;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
@@ -183,6 +184,12 @@ public final class TransformerBlock extends PeSameDiffLayer implements MatmulFlo
     public InputType getOutputType(int layerIndex, InputType inputType) {
         TiedSelfAttention.requireRecurrent(describe(), inputType, embedDim);
         return inputType;
+    }
+
+    /** DL4J's recurrent-layer preprocessor for feed-forward input (e.g. after a {@code DenseLayer}). */
+    @Override
+    public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
+        return Shapes.sequencePreProcessor(describe(), inputType, embedDim, "embedDim");
     }
 
     /**

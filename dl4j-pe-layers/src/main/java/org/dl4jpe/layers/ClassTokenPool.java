@@ -118,6 +118,20 @@ public final class ClassTokenPool extends PeSameDiffLayer {
     }
 
     @Override
+    public void validateConfiguration() {
+        String who = describe();
+        Check.notNull(who, "mode", mode);
+        if (numPrefixTokens < 0) {
+            throw new IllegalArgumentException(who + ": numPrefixTokens " + numPrefixTokens
+                    + " must be zero or positive");
+        }
+        if (numPrefixTokens > 0 && mode != Mode.MEAN) {
+            throw new IllegalArgumentException(who + ": numPrefixTokens " + numPrefixTokens
+                    + " applies only to mode MEAN, not " + mode);
+        }
+    }
+
+    @Override
     public void setNIn(InputType inputType, boolean override) {
         requireSequenceType(inputType);
     }
@@ -160,17 +174,9 @@ public final class ClassTokenPool extends PeSameDiffLayer {
         @Override
         @SuppressWarnings("unchecked")
         public ClassTokenPool build() {
-            String who = "ClassTokenPool" + (layerName == null ? "" : " '" + layerName + "'");
-            Check.notNull(who, "mode", mode);
-            if (numPrefixTokens < 0) {
-                throw new IllegalArgumentException(who + ": numPrefixTokens " + numPrefixTokens
-                        + " must be zero or positive");
-            }
-            if (numPrefixTokens > 0 && mode != Mode.MEAN) {
-                throw new IllegalArgumentException(who + ": numPrefixTokens " + numPrefixTokens
-                        + " applies only to mode MEAN, not " + mode);
-            }
-            return new ClassTokenPool(this);
+            ClassTokenPool layer = new ClassTokenPool(this);
+            layer.validateConfiguration();
+            return layer;
         }
     }
 }

@@ -133,6 +133,15 @@ public final class TiedSelfAttention extends PeSameDiffLayer implements MatmulFl
     }
 
     @Override
+    public void validateConfiguration() {
+        String who = describe();
+        checkHeads(who, embedDim, numHeads);
+        Check.notNull(who, "scheme", scheme);
+        Check.probability(who, "attnDropout", attnDropout);
+        Check.probability(who, "projDropout", projDropout);
+    }
+
+    @Override
     public void setNIn(InputType inputType, boolean override) {
         requireRecurrent(describe(), inputType, embedDim);
     }
@@ -294,12 +303,9 @@ public final class TiedSelfAttention extends PeSameDiffLayer implements MatmulFl
         @Override
         @SuppressWarnings("unchecked")
         public TiedSelfAttention build() {
-            String who = "TiedSelfAttention" + (layerName == null ? "" : " '" + layerName + "'");
-            checkHeads(who, embedDim, numHeads);
-            Check.notNull(who, "scheme", scheme);
-            Check.probability(who, "attnDropout", attnDropout);
-            Check.probability(who, "projDropout", projDropout);
-            return new TiedSelfAttention(this);
+            TiedSelfAttention layer = new TiedSelfAttention(this);
+            layer.validateConfiguration();
+            return layer;
         }
     }
 

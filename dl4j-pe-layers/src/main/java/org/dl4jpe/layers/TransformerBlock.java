@@ -176,6 +176,21 @@ public final class TransformerBlock extends PeSameDiffLayer implements MatmulFlo
     }
 
     @Override
+    public void validateConfiguration() {
+        String who = describe();
+        TiedSelfAttention.checkHeads(who, embedDim, numHeads);
+        Check.positive(who, "hiddenDim", hiddenDim);
+        Check.notNull(who, "scheme", scheme);
+        Check.notNull(who, "tie", tie);
+        Check.notNull(who, "activation", activation);
+        Check.probability(who, "attnDropout", attnDropout);
+        Check.probability(who, "projDropout", projDropout);
+        Check.probability(who, "mlpDropout", mlpDropout);
+        Check.probability(who, "dropPath", dropPath);
+        Check.positive(who, "eps", eps);
+    }
+
+    @Override
     public void setNIn(InputType inputType, boolean override) {
         TiedSelfAttention.requireRecurrent(describe(), inputType, embedDim);
     }
@@ -279,7 +294,6 @@ public final class TransformerBlock extends PeSameDiffLayer implements MatmulFlo
         @SuppressWarnings("unchecked")
         public TransformerBlock build() {
             String who = "TransformerBlock" + (layerName == null ? "" : " '" + layerName + "'");
-            TiedSelfAttention.checkHeads(who, embedDim, numHeads);
             if (hiddenDim < 0) {
                 throw new IllegalArgumentException(who + ": hiddenDim " + hiddenDim + " must be positive");
             }
@@ -287,15 +301,9 @@ public final class TransformerBlock extends PeSameDiffLayer implements MatmulFlo
                 throw new IllegalArgumentException(who + ": mlpRatio " + mlpRatio
                         + " must be positive and give a hidden width of at least 1 (embedDim " + embedDim + ")");
             }
-            Check.notNull(who, "scheme", scheme);
-            Check.notNull(who, "tie", tie);
-            Check.notNull(who, "activation", activation);
-            Check.probability(who, "attnDropout", attnDropout);
-            Check.probability(who, "projDropout", projDropout);
-            Check.probability(who, "mlpDropout", mlpDropout);
-            Check.probability(who, "dropPath", dropPath);
-            Check.positive(who, "eps", eps);
-            return new TransformerBlock(this);
+            TransformerBlock layer = new TransformerBlock(this);
+            layer.validateConfiguration();
+            return layer;
         }
     }
 

@@ -82,7 +82,8 @@ public final class LayerTestKit {
     static InputType outputType(InputType in, org.deeplearning4j.nn.conf.layers.Layer... layers) {
         InputType t = in;
         for (int i = 0; i < layers.length; i++) {
-            t = layers[i].getOutputType(i, t);
+            org.deeplearning4j.nn.conf.InputPreProcessor p = layers[i].getPreProcessorForInputType(t);
+            t = layers[i].getOutputType(i, p == null ? t : p.getOutputType(t));
         }
         return t;
     }

@@ -80,7 +80,9 @@ class ClearErrorsTest {
         mln.init();
         e = assertThrows(Exception.class, () -> mln.output(Nd4j.rand(DataType.DOUBLE, 0, D, 3)));
         m = root(e);
-        assertTrue(m.contains("LayerNorm") && m.contains("no examples"), m);
+        // depending on its workspace state, DL4J's MultiLayerNetwork refuses an empty batch itself first
+        assertTrue(m.contains("[0, 16, 3]") && (m.contains("LayerNorm") && m.contains("no examples")
+                || m.contains("Invalid input: length 0")), m);
     }
 
     @Test

@@ -3,6 +3,7 @@ package org.dl4jpe.layers;
 import java.util.Arrays;
 import java.util.Map;
 import org.deeplearning4j.nn.api.MaskState;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
@@ -129,6 +130,21 @@ public final class ClassTokenPool extends PeSameDiffLayer {
             throw new IllegalArgumentException(who + ": numPrefixTokens " + numPrefixTokens
                     + " applies only to mode MEAN, not " + mode);
         }
+    }
+
+    /**
+     * DL4J's recurrent-layer preprocessor for feed-forward input (rows {@code [N·T, D]} from a {@code DenseLayer} on a
+     * sequence); images are refused with the fix.
+     */
+    @Override
+    public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
+        if (inputType instanceof InputType.InputTypeFeedForward f) {
+            return Shapes.sequencePreProcessor(describe(), inputType, f.getSize(), "D");
+        }
+        if (inputType instanceof InputType.InputTypeRecurrent) {
+            return null;
+        }
+        return Shapes.sequencePreProcessor(describe(), inputType, -1, "D");
     }
 
     @Override

@@ -46,6 +46,7 @@ final class Shapes {
 
     /** Config-time check: recurrent or feed-forward input of {@code width} features. */
     static void requireInputType(String layer, InputType type, long width, String field) {
+        String w = width < 0 ? "D" : Long.toString(width);    // width < 0: any width
         long got;
         if (type instanceof InputType.InputTypeRecurrent r) {
             got = r.getSize();
@@ -54,15 +55,15 @@ final class Shapes {
         } else if (type instanceof InputType.InputTypeConvolutional
                 || type instanceof InputType.InputTypeConvolutionalFlat
                 || type instanceof InputType.InputTypeConvolutional3D) {
-            throw new IllegalArgumentException(layer + ": expects a sequence [N, " + width + ", T] (or rows [N, "
-                    + width + "]), got images " + type + "; to make tokens of an image put a PatchEmbedding before "
+            throw new IllegalArgumentException(layer + ": expects a sequence [N, " + w + ", T] (or rows [N, "
+                    + w + "]), got images " + type + "; to make tokens of an image put a PatchEmbedding before "
                     + "it (InputType.convolutional(H, W, C) -> [N, D, P+1]), or a GlobalPoolingLayer / DenseLayer for "
                     + "one feature vector per image");
         } else {
-            throw new IllegalArgumentException(layer + ": expects recurrent input [N, " + width
-                    + ", T] or feed-forward input [N, " + width + "], got " + type);
+            throw new IllegalArgumentException(layer + ": expects recurrent input [N, " + w
+                    + ", T] or feed-forward input [N, " + w + "], got " + type);
         }
-        if (got != width) {
+        if (width >= 0 && got != width) {
             throw new IllegalArgumentException(layer + ": input has " + got + " features but " + field + " is "
                     + width + " (input type " + type + "); make the layer before it produce " + width
                     + " (e.g. DenseLayer nOut(" + width + ")) or build this layer with " + field + " " + got);

@@ -161,6 +161,31 @@ class UsersGraphsTest {
     }
 
     @Test
+    void classTokenPoolBehindADenseLayerPoolsTheTokens() {
+        DataSet ds = data();
+        ComputationGraph net = new ComputationGraph(new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE)
+                .seed(7).graphBuilder().addInputs("in").setInputTypes(InputType.recurrent(8))
+                .addLayer("dense", new DenseLayer.Builder().nOut(D).activation(Activation.TANH).build(), "in")
+                .addLayer("pool", ClassTokenPool.builder().mode(ClassTokenPool.Mode.MEAN).build(), "dense")
+                .setOutputs("pool").build());
+        net.init();
+        INDArray rows = net.feedForward(ds.getFeatures(), false).get("dense");
+        INDArray expected = rows.dup('f').reshape('f', N, T, D).mean(1);
+        assertTrue(expected.equalsWithEps(net.outputSingle(ds.getFeatures()), 1e-12));
+        MultiLayerNetwork mln = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE)
+                .list().layer(new DenseLayer.Builder().nOut(D).build()).layer(ClassTokenPool.builder().build())
+                .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(3).activation(Activation.SOFTMAX).build())
+                .setInputType(InputType.recurrent(8)).build());
+        mln.init();
+        assertArrayEquals(new long[] {N, 3}, mln.output(ds.getFeatures()).shape());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new NeuralNetConfiguration
+                .Builder().graphBuilder().addInputs("in").setInputTypes(InputType.convolutional(4, 4, D))
+                .addLayer("pool", ClassTokenPool.builder().build(), "in").setOutputs("pool").build());
+        assertTrue(e.getMessage().contains("ClassTokenPool 'pool'") && e.getMessage().contains("PatchEmbedding")
+                && e.getMessage().contains("[N, D, T]"), e.getMessage());
+    }
+
+    @Test
     void imagesAreRefusedWithTheLayerTheInputAndTheFix() {
         for (Supplier<Layer> l : List.<Supplier<Layer>>of(() -> TiedSelfAttention.builder(D, 2).name("attn").build(),
                 () -> TransformerBlock.builder(D, 2).name("attn").build(), () -> LayerNorm.builder(D).name("attn").build(),

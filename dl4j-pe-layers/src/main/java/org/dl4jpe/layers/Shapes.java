@@ -12,8 +12,17 @@ final class Shapes {
     private Shapes() {
     }
 
+    /** At least one example (an engine may call this without {@code PeSameDiffLayer.validateInput(input, mask)}). */
+    static void requireExamples(String layer, INDArray input) {
+        if (input.rank() >= 1 && input.size(0) == 0) {
+            throw new IllegalArgumentException(layer + ": input " + Arrays.toString(input.shape())
+                    + " has no examples (N = 0); give at least one");
+        }
+    }
+
     /** Input must be {@code [N, width, T]} or {@code [N, width]}. */
     static void requireFeatures(String layer, INDArray input, long width, String field) {
+        requireExamples(layer, input);
         int rank = input.rank();
         if ((rank != 2 && rank != 3) || input.size(1) != width) {
             throw new IllegalArgumentException(layer + ": expected input [N, " + width + ", T] (sequence) or [N, "
@@ -23,6 +32,7 @@ final class Shapes {
 
     /** Input must be {@code [N, width, T]}. */
     static void requireSequence(String layer, INDArray input, long width, String field) {
+        requireExamples(layer, input);
         if (input.rank() != 3 || input.size(1) != width) {
             throw new IllegalArgumentException(layer + ": expected sequence input [N, " + width + ", T] (" + field
                     + " " + width + "), got " + Arrays.toString(input.shape()));

@@ -126,6 +126,17 @@ public abstract class PeSameDiffLayer extends SameDiffLayer {
         }
     }
 
+    /**
+     * DL4J's parameter initializer, after {@link #validateConfiguration()}: DL4J asks for it when it sizes the
+     * parameters at network init, whichever runtime class a layer instantiates, so a configuration from JSON is
+     * checked before anything else runs.
+     */
+    @Override
+    public org.deeplearning4j.nn.api.ParamInitializer initializer() {
+        validateConfiguration();
+        return super.initializer();
+    }
+
     @Override
     public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> trainingListeners,
                              int layerIndex, INDArray layerParamsView, boolean initializeParams,

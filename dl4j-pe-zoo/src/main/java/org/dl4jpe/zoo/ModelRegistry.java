@@ -1,6 +1,5 @@
 package org.dl4jpe.zoo;
 
-import org.dl4jpe.layers.Regularizations;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -13,6 +12,7 @@ import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.dl4jpe.layers.Regularizations;
 
 /**
  * Models by name. {@link Zoo#registry()} holds every family found on the class path; a registry of one's own

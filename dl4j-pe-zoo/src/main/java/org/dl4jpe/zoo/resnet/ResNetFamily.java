@@ -1,6 +1,5 @@
 package org.dl4jpe.zoo.resnet;
 
-import org.dl4jpe.layers.Regularizations;
 import java.util.List;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -12,6 +11,7 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.weights.WeightInit;
+import org.dl4jpe.layers.Regularizations;
 import org.dl4jpe.layers.SharedBottleneckStage;
 import org.dl4jpe.layers.SharedBottleneckStage.Sharing;
 import org.dl4jpe.zoo.ModelFamily;

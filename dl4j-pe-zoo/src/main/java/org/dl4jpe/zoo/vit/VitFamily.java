@@ -1,6 +1,5 @@
 package org.dl4jpe.zoo.vit;
 
-import org.dl4jpe.layers.Regularizations;
 import java.util.HashMap;
 import java.util.Map;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -10,6 +9,7 @@ import org.deeplearning4j.nn.weights.IWeightInit;
 import org.dl4jpe.layers.ClassTokenPool;
 import org.dl4jpe.layers.LayerNorm;
 import org.dl4jpe.layers.PatchEmbedding;
+import org.dl4jpe.layers.Regularizations;
 import org.dl4jpe.layers.TransformerBlock;
 import org.dl4jpe.layers.TruncatedNormalInit;
 import org.dl4jpe.layers.samediff.PeSameDiffLayer;

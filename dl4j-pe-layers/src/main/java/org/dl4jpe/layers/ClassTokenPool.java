@@ -3,6 +3,7 @@ package org.dl4jpe.layers;
 import java.util.Arrays;
 import java.util.Map;
 import org.deeplearning4j.nn.api.MaskState;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
@@ -118,6 +119,35 @@ public final class ClassTokenPool extends PeSameDiffLayer {
     }
 
     @Override
+    public void validateConfiguration() {
+        String who = describe();
+        Check.notNull(who, "mode", mode);
+        if (numPrefixTokens < 0) {
+            throw new IllegalArgumentException(who + ": numPrefixTokens " + numPrefixTokens
+                    + " must be zero or positive");
+        }
+        if (numPrefixTokens > 0 && mode != Mode.MEAN) {
+            throw new IllegalArgumentException(who + ": numPrefixTokens " + numPrefixTokens
+                    + " applies only to mode MEAN, not " + mode);
+        }
+    }
+
+    /**
+     * DL4J's recurrent-layer preprocessor for feed-forward input (rows {@code [N·T, D]} from a {@code DenseLayer} on a
+     * sequence); images are refused with the fix.
+     */
+    @Override
+    public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
+        if (inputType instanceof InputType.InputTypeFeedForward f) {
+            return Shapes.sequencePreProcessor(describe(), inputType, f.getSize(), "D");
+        }
+        if (inputType instanceof InputType.InputTypeRecurrent) {
+            return null;
+        }
+        return Shapes.sequencePreProcessor(describe(), inputType, -1, "D");
+    }
+
+    @Override
     public void setNIn(InputType inputType, boolean override) {
         requireSequenceType(inputType);
     }
@@ -160,17 +190,9 @@ public final class ClassTokenPool extends PeSameDiffLayer {
         @Override
         @SuppressWarnings("unchecked")
         public ClassTokenPool build() {
-            String who = "ClassTokenPool" + (layerName == null ? "" : " '" + layerName + "'");
-            Check.notNull(who, "mode", mode);
-            if (numPrefixTokens < 0) {
-                throw new IllegalArgumentException(who + ": numPrefixTokens " + numPrefixTokens
-                        + " must be zero or positive");
-            }
-            if (numPrefixTokens > 0 && mode != Mode.MEAN) {
-                throw new IllegalArgumentException(who + ": numPrefixTokens " + numPrefixTokens
-                        + " applies only to mode MEAN, not " + mode);
-            }
-            return new ClassTokenPool(this);
+            ClassTokenPool layer = new ClassTokenPool(this);
+            layer.validateConfiguration();
+            return layer;
         }
     }
 }

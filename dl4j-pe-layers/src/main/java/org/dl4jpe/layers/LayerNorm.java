@@ -78,6 +78,12 @@ public final class LayerNorm extends PeSameDiffLayer {
     }
 
     @Override
+    public void validateConfiguration() {
+        Check.positive(describe(), "dim", dim);
+        Check.positive(describe(), "eps", eps);
+    }
+
+    @Override
     public void setNIn(InputType inputType, boolean override) {
         Shapes.requireInputType(describe(), inputType, dim, "dim");
     }
@@ -144,10 +150,9 @@ public final class LayerNorm extends PeSameDiffLayer {
         @Override
         @SuppressWarnings("unchecked")
         public LayerNorm build() {
-            String who = "LayerNorm" + (layerName == null ? "" : " '" + layerName + "'");
-            Check.positive(who, "dim", dim);
-            Check.positive(who, "eps", eps);
-            return new LayerNorm(this);
+            LayerNorm layer = new LayerNorm(this);
+            layer.validateConfiguration();
+            return layer;
         }
     }
 }

@@ -176,6 +176,25 @@ public final class PatchEmbedding extends PeSameDiffLayer implements MatmulFlops
     }
 
     @Override
+    public void validateConfiguration() {
+        String who = describe();
+        Check.positive(who, "imageHeight", imageHeight);
+        Check.positive(who, "imageWidth", imageWidth);
+        Check.positive(who, "inChannels", inChannels);
+        Check.positive(who, "patchSize", patchSize);
+        Check.positive(who, "embedDim", embedDim);
+        if (imageHeight % patchSize != 0) {
+            throw new IllegalArgumentException(who + ": patchSize " + patchSize + " does not divide imageHeight "
+                    + imageHeight);
+        }
+        if (imageWidth % patchSize != 0) {
+            throw new IllegalArgumentException(who + ": patchSize " + patchSize + " does not divide imageWidth "
+                    + imageWidth);
+        }
+        Check.notNull(who, "weightInit", embedInit);
+    }
+
+    @Override
     public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
         if (inputType instanceof InputType.InputTypeConvolutionalFlat f) {
             requireImage(f.getHeight(), f.getWidth(), f.getDepth(), inputType);
@@ -263,22 +282,9 @@ public final class PatchEmbedding extends PeSameDiffLayer implements MatmulFlops
         @Override
         @SuppressWarnings("unchecked")
         public PatchEmbedding build() {
-            String who = "PatchEmbedding" + (layerName == null ? "" : " '" + layerName + "'");
-            Check.positive(who, "imageHeight", imageHeight);
-            Check.positive(who, "imageWidth", imageWidth);
-            Check.positive(who, "inChannels", inChannels);
-            Check.positive(who, "patchSize", patchSize);
-            Check.positive(who, "embedDim", embedDim);
-            if (imageHeight % patchSize != 0) {
-                throw new IllegalArgumentException(who + ": patchSize " + patchSize + " does not divide imageHeight "
-                        + imageHeight);
-            }
-            if (imageWidth % patchSize != 0) {
-                throw new IllegalArgumentException(who + ": patchSize " + patchSize + " does not divide imageWidth "
-                        + imageWidth);
-            }
-            Check.notNull(who, "weightInit", embedInit);
-            return new PatchEmbedding(this);
+            PatchEmbedding layer = new PatchEmbedding(this);
+            layer.validateConfiguration();
+            return layer;
         }
     }
 

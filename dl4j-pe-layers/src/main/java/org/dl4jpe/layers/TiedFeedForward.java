@@ -159,6 +159,16 @@ public final class TiedFeedForward extends PeSameDiffLayer implements MatmulFlop
     }
 
     @Override
+    public void validateConfiguration() {
+        String who = describe();
+        Check.positive(who, "embedDim", embedDim);
+        Check.positive(who, "hiddenDim", hiddenDim);
+        Check.notNull(who, "tie", tie);
+        Check.notNull(who, "activation", activation);
+        Check.probability(who, "dropout", dropout);
+    }
+
+    @Override
     public void setNIn(InputType inputType, boolean override) {
         Shapes.requireInputType(describe(), inputType, embedDim, "embedDim");
     }
@@ -224,10 +234,9 @@ public final class TiedFeedForward extends PeSameDiffLayer implements MatmulFlop
                 throw new IllegalArgumentException(who + ": mlpRatio " + mlpRatio
                         + " must be positive and give a hidden width of at least 1 (embedDim " + embedDim + ")");
             }
-            Check.notNull(who, "tie", tie);
-            Check.notNull(who, "activation", activation);
-            Check.probability(who, "dropout", dropout);
-            return new TiedFeedForward(this);
+            TiedFeedForward layer = new TiedFeedForward(this);
+            layer.validateConfiguration();
+            return layer;
         }
     }
 

@@ -1,6 +1,7 @@
 package org.dl4jpe.layers;
 
 import java.util.Map;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
@@ -132,6 +133,15 @@ public final class TiedSelfAttention extends PeSameDiffLayer implements MatmulFl
     }
 
     @Override
+    public void validateConfiguration() {
+        String who = describe();
+        checkHeads(who, embedDim, numHeads);
+        Check.notNull(who, "scheme", scheme);
+        Check.probability(who, "attnDropout", attnDropout);
+        Check.probability(who, "projDropout", projDropout);
+    }
+
+    @Override
     public void setNIn(InputType inputType, boolean override) {
         requireRecurrent(describe(), inputType, embedDim);
     }
@@ -143,11 +153,13 @@ public final class TiedSelfAttention extends PeSameDiffLayer implements MatmulFl
     }
 
     static void requireRecurrent(String who, InputType inputType, long embedDim) {
-        if (!(inputType instanceof InputType.InputTypeRecurrent)) {
-            throw new IllegalArgumentException(who + ": expects recurrent input [N, " + embedDim + ", T], got "
-                    + inputType);
-        }
-        Shapes.requireInputType(who, inputType, embedDim, "embedDim");
+        Shapes.requireSequenceType(who, inputType, embedDim, "embedDim");
+    }
+
+    /** DL4J's recurrent-layer preprocessor for feed-forward input (e.g. after a {@code DenseLayer}). */
+    @Override
+    public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
+        return Shapes.sequencePreProcessor(describe(), inputType, embedDim, "embedDim");
     }
 
     // ---- reusable parts (a transformer block uses them with a name prefix) ----
@@ -291,12 +303,9 @@ public final class TiedSelfAttention extends PeSameDiffLayer implements MatmulFl
         @Override
         @SuppressWarnings("unchecked")
         public TiedSelfAttention build() {
-            String who = "TiedSelfAttention" + (layerName == null ? "" : " '" + layerName + "'");
-            checkHeads(who, embedDim, numHeads);
-            Check.notNull(who, "scheme", scheme);
-            Check.probability(who, "attnDropout", attnDropout);
-            Check.probability(who, "projDropout", projDropout);
-            return new TiedSelfAttention(this);
+            TiedSelfAttention layer = new TiedSelfAttention(this);
+            layer.validateConfiguration();
+            return layer;
         }
     }
 

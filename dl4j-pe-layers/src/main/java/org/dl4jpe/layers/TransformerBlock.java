@@ -1,6 +1,7 @@
 package org.dl4jpe.layers;
 
 import java.util.Map;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
@@ -175,6 +176,21 @@ public final class TransformerBlock extends PeSameDiffLayer implements MatmulFlo
     }
 
     @Override
+    public void validateConfiguration() {
+        String who = describe();
+        TiedSelfAttention.checkHeads(who, embedDim, numHeads);
+        Check.positive(who, "hiddenDim", hiddenDim);
+        Check.notNull(who, "scheme", scheme);
+        Check.notNull(who, "tie", tie);
+        Check.notNull(who, "activation", activation);
+        Check.probability(who, "attnDropout", attnDropout);
+        Check.probability(who, "projDropout", projDropout);
+        Check.probability(who, "mlpDropout", mlpDropout);
+        Check.probability(who, "dropPath", dropPath);
+        Check.positive(who, "eps", eps);
+    }
+
+    @Override
     public void setNIn(InputType inputType, boolean override) {
         TiedSelfAttention.requireRecurrent(describe(), inputType, embedDim);
     }
@@ -183,6 +199,12 @@ public final class TransformerBlock extends PeSameDiffLayer implements MatmulFlo
     public InputType getOutputType(int layerIndex, InputType inputType) {
         TiedSelfAttention.requireRecurrent(describe(), inputType, embedDim);
         return inputType;
+    }
+
+    /** DL4J's recurrent-layer preprocessor for feed-forward input (e.g. after a {@code DenseLayer}). */
+    @Override
+    public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
+        return Shapes.sequencePreProcessor(describe(), inputType, embedDim, "embedDim");
     }
 
     /**
@@ -272,7 +294,6 @@ public final class TransformerBlock extends PeSameDiffLayer implements MatmulFlo
         @SuppressWarnings("unchecked")
         public TransformerBlock build() {
             String who = "TransformerBlock" + (layerName == null ? "" : " '" + layerName + "'");
-            TiedSelfAttention.checkHeads(who, embedDim, numHeads);
             if (hiddenDim < 0) {
                 throw new IllegalArgumentException(who + ": hiddenDim " + hiddenDim + " must be positive");
             }
@@ -280,15 +301,9 @@ public final class TransformerBlock extends PeSameDiffLayer implements MatmulFlo
                 throw new IllegalArgumentException(who + ": mlpRatio " + mlpRatio
                         + " must be positive and give a hidden width of at least 1 (embedDim " + embedDim + ")");
             }
-            Check.notNull(who, "scheme", scheme);
-            Check.notNull(who, "tie", tie);
-            Check.notNull(who, "activation", activation);
-            Check.probability(who, "attnDropout", attnDropout);
-            Check.probability(who, "projDropout", projDropout);
-            Check.probability(who, "mlpDropout", mlpDropout);
-            Check.probability(who, "dropPath", dropPath);
-            Check.positive(who, "eps", eps);
-            return new TransformerBlock(this);
+            TransformerBlock layer = new TransformerBlock(this);
+            layer.validateConfiguration();
+            return layer;
         }
     }
 

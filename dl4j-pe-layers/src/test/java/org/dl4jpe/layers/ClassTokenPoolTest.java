@@ -170,10 +170,13 @@ class ClassTokenPoolTest {
 
     @Test
     void wrongInputNamesLayerAndShape() {
-        Exception e = assertThrows(IllegalArgumentException.class, () -> LayerTestKit.mln(InputType.feedForward(D),
-                DataType.FLOAT, ClassTokenPool.builder().name("head").build()));
-        assertTrue(e.getMessage().startsWith("ClassTokenPool 'head': expects recurrent input [N, D, T], got "
-                + "InputTypeFeedForward"), e.getMessage());
+        // feed-forward rows get DL4J's FeedForwardToRnnPreProcessor (issue 10, item 5); images are refused
+        assertTrue(LayerTestKit.mln(InputType.feedForward(D), DataType.FLOAT, ClassTokenPool.builder().build())
+                .getLayerWiseConfigurations().getInputPreProcess(0)
+                instanceof org.deeplearning4j.nn.conf.preprocessor.FeedForwardToRnnPreProcessor);
+        Exception e = assertThrows(IllegalArgumentException.class, () -> LayerTestKit.mln(
+                InputType.convolutional(2, 2, D), DataType.FLOAT, ClassTokenPool.builder().name("head").build()));
+        assertTrue(e.getMessage().startsWith("ClassTokenPool 'head': expects a sequence [N, D, T]"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> LayerTestKit.mln(InputType.recurrent(D, 2),
                 DataType.FLOAT, mean(2)));
         assertTrue(e.getMessage().startsWith("ClassTokenPool: mode MEAN needs at least 3 tokens (numPrefixTokens 2),"

@@ -311,9 +311,14 @@ class TiedSelfAttentionTest {
         e = assertThrows(IllegalArgumentException.class, () -> LayerTestKit.mln(InputType.recurrent(8, 3),
                 DataType.FLOAT, TiedSelfAttention.builder(D, H).build()));
         assertTrue(e.getMessage().contains("input has 8 features but embedDim is 4"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> LayerTestKit.mln(InputType.feedForward(D),
+        // feed-forward input gets DL4J's FeedForwardToRnnPreProcessor (issue 10, item 5); images are refused
+        assertTrue(LayerTestKit.mln(InputType.feedForward(D), DataType.FLOAT, TiedSelfAttention.builder(D, H).build())
+                .getLayerWiseConfigurations().getInputPreProcess(0)
+                instanceof org.deeplearning4j.nn.conf.preprocessor.FeedForwardToRnnPreProcessor);
+        e = assertThrows(IllegalArgumentException.class, () -> LayerTestKit.mln(InputType.convolutional(2, 2, D),
                 DataType.FLOAT, TiedSelfAttention.builder(D, H).build()));
-        assertTrue(e.getMessage().contains("TiedSelfAttention: expects recurrent input [N, 4, T]"), e.getMessage());
+        assertTrue(e.getMessage().contains("TiedSelfAttention: expects a sequence [N, 4, T]")
+                && e.getMessage().contains("PatchEmbedding"), e.getMessage());
     }
 
     @Test

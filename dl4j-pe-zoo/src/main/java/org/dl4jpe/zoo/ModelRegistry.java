@@ -12,6 +12,7 @@ import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.dl4jpe.layers.Regularizations;
 
 /**
  * Models by name. {@link Zoo#registry()} holds every family found on the class path; a registry of one's own
@@ -66,8 +67,10 @@ public final class ModelRegistry {
             throw new IllegalArgumentException("model " + name + " is already registered (by family "
                     + models.get(name).family() + ")");
         }
-        RegisteredModel m = new RegisteredModel(name, description, family, defaults, configurer, builder, familyImpl,
-                config);
+        // Every model applies each regularization once, whatever its family does (see Regularizations).
+        RegisteredModel m = new RegisteredModel(name, description, family, defaults,
+                o -> Regularizations.dedupe(configurer.apply(o)), o -> Regularizations.dedupe(builder.apply(o)),
+                familyImpl, config);
         models.put(name, m);
         return m;
     }

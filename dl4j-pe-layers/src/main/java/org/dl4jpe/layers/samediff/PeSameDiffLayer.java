@@ -97,10 +97,51 @@ public abstract class PeSameDiffLayer extends SameDiffLayer {
         return define(new LayerContext(sameDiff, layerInput.dataType()), layerInput, paramTable, mask);
     }
 
+    /**
+     * Checks the configuration fields, with messages that name the layer, the field, its value and what is valid.
+     * The builders run it, and so does {@link #instantiate}: a configuration read from JSON or a saved model (perhaps
+     * edited by hand) is checked when the network is initialised, not by a native op error later.
+     */
+    public void validateConfiguration() {
+    }
+
+    /**
+     * Checks one input (and its mask) before a pass: at least one example, {@link #validateInput(INDArray)}, and for
+     * a sequence {@code [N, D, T]} a mask of shape {@code [N, T]} (or none).
+     */
+    public void validateInput(INDArray input, INDArray mask) {
+        if (input.rank() >= 1 && input.size(0) == 0) {
+            throw new IllegalArgumentException(describe() + ": input " + java.util.Arrays.toString(input.shape())
+                    + " has no examples (N = 0); give at least one");
+        }
+        validateInput(input);
+        if (mask != null && input.rank() == 3) {
+            long n = input.size(0);
+            long t = input.size(2);
+            if (mask.rank() != 2 || mask.size(0) != n || mask.size(1) != t) {
+                throw new IllegalArgumentException(describe() + ": mask " + java.util.Arrays.toString(mask.shape())
+                        + " does not fit input " + java.util.Arrays.toString(input.shape()) + " [N, D, T]: a sequence "
+                        + "mask is [N, T] = [" + n + ", " + t + "], 1 for tokens and 0 for padding");
+            }
+        }
+    }
+
+    /**
+     * DL4J's parameter initializer, after {@link #validateConfiguration()}: DL4J asks for it when it sizes the
+     * parameters at network init, whichever runtime class a layer instantiates, so a configuration from JSON is
+     * checked before anything else runs.
+     */
+    @Override
+    public org.deeplearning4j.nn.api.ParamInitializer initializer() {
+        validateConfiguration();
+        return super.initializer();
+    }
+
     @Override
     public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> trainingListeners,
                              int layerIndex, INDArray layerParamsView, boolean initializeParams,
                              DataType networkDataType) {
+        validateConfiguration();
         PeSameDiffLayerImpl ret = new PeSameDiffLayerImpl(conf, networkDataType);
         ret.setIndex(layerIndex);
         ret.setParamsViewArray(layerParamsView);

@@ -92,8 +92,8 @@ public class PeSameDiffLayerImpl extends SameDiffLayer {
     @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(false);
+        pe().validateInput(input, maskArray);
         ensureInit();
-        pe().validateInput(input);
 
         Map<String, INDArray> ph = placeholders(training, false);
         boolean actScopedOut = workspaceMgr.isScopedOut(ArrayType.ACTIVATIONS);
@@ -131,6 +131,7 @@ public class PeSameDiffLayerImpl extends SameDiffLayer {
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
+        pe().validateInput(input, maskArray);
         ensureInit();
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             if (!sameDiff.hasGradientFunction()) {
@@ -147,7 +148,6 @@ public class PeSameDiffLayerImpl extends SameDiffLayer {
                 workspaceMgr.getWorkspaceName(ArrayType.ACTIVATION_GRAD),
                 workspaceMgr.getConfiguration(ArrayType.BP_WORKING_MEM),
                 workspaceMgr.getConfiguration(ArrayType.ACTIVATION_GRAD)));
-        pe().validateInput(input);
 
         Map<String, INDArray> ph = placeholders(true, true);
         ph.put(EPSILON_KEY, epsilon);

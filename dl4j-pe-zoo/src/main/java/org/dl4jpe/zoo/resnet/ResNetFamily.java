@@ -11,6 +11,7 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.weights.WeightInit;
+import org.dl4jpe.layers.Regularizations;
 import org.dl4jpe.layers.SharedBottleneckStage;
 import org.dl4jpe.layers.SharedBottleneckStage.Sharing;
 import org.dl4jpe.zoo.ModelFamily;
@@ -111,6 +112,6 @@ public final class ResNetFamily implements ModelFamily<ResNetConfig> {
                 .activation(Activation.SOFTMAX)
                 .weightInit(WeightInit.XAVIER)
                 .build(), "avgpool");
-        return g.setOutputs("head").build();
+        return Regularizations.dedupe(g.setOutputs("head").build()); // DL4J lists a global weightDecay twice
     }
 }

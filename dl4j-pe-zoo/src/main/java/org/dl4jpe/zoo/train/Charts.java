@@ -35,6 +35,10 @@ public final class Charts {
         XYSeriesCollection loss = new XYSeriesCollection();
         loss.addSeries(series("train loss", history, EpochMetrics::trainLoss));
         loss.addSeries(series("test loss", history, EpochMetrics::testLoss));
+        if (history.stream().anyMatch(m -> m.regularization() > 0)) {
+            loss.addSeries(series("regularization (in score(), not in the losses)", history,
+                    EpochMetrics::regularization));
+        }
         XYSeriesCollection acc = new XYSeriesCollection();
         acc.addSeries(series("train accuracy", history, EpochMetrics::trainAccuracy));
         acc.addSeries(series("test accuracy", history, EpochMetrics::testAccuracy));

@@ -43,13 +43,18 @@ public final class Progress {
         this.lineIntervalSeconds = lineIntervalSeconds;
     }
 
-    /** Reports batch {@code batch} of {@code batches} in epoch {@code epoch} of {@code epochs}. */
-    public void update(String label, int epoch, int epochs, int batch, int batches, double loss, double accuracy,
-                       double imagesPerSecond, double etaSeconds) {
+    /**
+     * Reports batch {@code batch} of {@code batches} in epoch {@code epoch} of {@code epochs}: {@code loss} is the
+     * data loss (cross-entropy), {@code regularization} the term DL4J's {@code score()} adds to it (shown when
+     * positive).
+     */
+    public void update(String label, int epoch, int epochs, int batch, int batches, double loss,
+                       double regularization, double accuracy, double imagesPerSecond, double etaSeconds) {
         long now = System.nanoTime();
         boolean last = batch == batches;
-        String text = String.format(Locale.ROOT, "%sepoch %d/%d %s %d/%d loss %.4f acc %5.1f%% %6.0f img/s ETA %s",
+        String text = String.format(Locale.ROOT, "%sepoch %d/%d %s %d/%d loss %.4f%s acc %5.1f%% %6.0f img/s ETA %s",
                 label.isEmpty() ? "" : label + " ", epoch, epochs, bar(batch, batches), batch, batches, loss,
+                regularization > 0 ? String.format(Locale.ROOT, " (+%.4f reg)", regularization) : "",
                 100 * accuracy, imagesPerSecond, duration(etaSeconds));
         switch (style) {
             case BAR -> {

@@ -236,6 +236,7 @@ public final class Trainer {
                 DataSet ds = it.next();
                 int n = ds.numExamples();
                 stats.expect(ds.getLabels());
+                double reg = net.calcRegularizationScore(true);   // score() = data loss + reg, at these params
                 net.fit(ds);
                 double score = net.score();
                 double loss;
@@ -244,7 +245,7 @@ public final class Trainer {
                     loss = stats.loss();
                     right = stats.correct();
                 } else {
-                    loss = score;
+                    loss = score - reg;
                     right = correctOf(net, ds);
                 }
                 iteration++;
@@ -260,7 +261,7 @@ public final class Trainer {
                 correct += right;
                 seen += n;
                 double eta = runSeconds / runBatches * (totalBatches - runBatches);
-                progress.update(label, epoch + 1, config.epochs(), it.position(), batches, lossSum / seen,
+                progress.update(label, epoch + 1, config.epochs(), it.position(), batches, lossSum / seen, reg,
                         correct / (double) seen, seen / epochSeconds, eta);
                 afterIteration.accept((int) iteration);
             }
@@ -276,8 +277,8 @@ public final class Trainer {
                 testLoss = lastEval.loss();
                 testAcc = lastEval.accuracy();
             }
-            EpochMetrics m = new EpochMetrics(epoch + 1, lossSum / seen, correct / (double) seen, testLoss, testAcc,
-                    epochSeconds, seen / epochSeconds);
+            EpochMetrics m = new EpochMetrics(epoch + 1, lossSum / seen, net.calcRegularizationScore(true),
+                    correct / (double) seen, testLoss, testAcc, epochSeconds, seen / epochSeconds);
             history.add(m);
             boolean last = epoch + 1 == config.epochs();
             state = new RunState(RunState.FORMAT, config, RunDirectory.checkpointName(epoch + 1, 0), epoch + 1, 0,
@@ -286,8 +287,9 @@ public final class Trainer {
             rd.save(net, state);
             Charts.trainingCurves(config.model() + " on " + config.data(), history, rd.curvesFile());
             progress.epochDone(String.format(Locale.ROOT,
-                    "%sepoch %d/%d train loss %.4f acc %.4f | test loss %.4f acc %.4f | %.1f s, %.0f img/s",
+                    "%sepoch %d/%d train loss %.4f%s acc %.4f | test loss %.4f acc %.4f | %.1f s, %.0f img/s",
                     label.isEmpty() ? "" : label + " ", epoch + 1, config.epochs(), m.trainLoss(),
+                    m.regularization() > 0 ? String.format(Locale.ROOT, " (+%.4f reg)", m.regularization()) : "",
                     m.trainAccuracy(), testLoss, testAcc, epochSeconds, m.imagesPerSecond()));
         }
         if (lastEval == null && test != null && !history.isEmpty()) {

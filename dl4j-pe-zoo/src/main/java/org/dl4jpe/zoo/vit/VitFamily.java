@@ -9,6 +9,7 @@ import org.deeplearning4j.nn.weights.IWeightInit;
 import org.dl4jpe.layers.ClassTokenPool;
 import org.dl4jpe.layers.LayerNorm;
 import org.dl4jpe.layers.PatchEmbedding;
+import org.dl4jpe.layers.Regularizations;
 import org.dl4jpe.layers.TransformerBlock;
 import org.dl4jpe.layers.TruncatedNormalInit;
 import org.dl4jpe.layers.samediff.PeSameDiffLayer;
@@ -102,7 +103,7 @@ public final class VitFamily implements ModelFamily<VitConfig> {
                 .weightInit(init)
                 .biasInit(0)
                 .build(), "pool");
-        return g.setOutputs("head").build();
+        return Regularizations.dedupe(g.setOutputs("head").build()); // DL4J lists a global weightDecay twice
     }
 
     /** Sets {@code init} for every weight parameter of {@code layer} (its biases and norms keep their own init). */

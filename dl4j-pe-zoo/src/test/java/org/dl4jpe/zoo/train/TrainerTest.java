@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.dl4jpe.zoo.ModelOptions;
+import org.dl4jpe.zoo.ModelRegistry;
 import org.dl4jpe.zoo.Zoo;
 import org.dl4jpe.zoo.data.DataSets;
 import org.dl4jpe.zoo.data.DataSplit;
@@ -85,6 +87,52 @@ class TrainerTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> trainer().train(config(2), DATA, out));
         assertTrue(e.getMessage().contains("--resume " + out), e.getMessage());
+    }
+
+    /**
+     * What the trainer reports as the loss is the data loss, with the regularization term in its own column; also for
+     * a model whose output the trainer cannot read during the training pass (a LossLayer head: loss from
+     * {@code score()} minus the regularization term). At a learning rate of 1e-7 the parameters barely move, so the
+     * mean training loss equals the cross-entropy of the trained model on the training images.
+     */
+    @Test
+    void reportedLossIsTheDataLossAndTheRegularizationIsItsOwnColumn() throws IOException {
+        ModelRegistry registry = new ModelRegistry();
+        ModelOptions o = Zoo.get("tiny_cnn_28").defaultOptions().withUpdater(org.dl4jpe.zoo.UpdaterKind.ADAM)
+                .withWeightDecay(0.5).withLearningRate(1e-7);
+        registry.register("tiny_cnn_28", "tiny CNN", new org.dl4jpe.zoo.TinyCnnFamily(),
+                org.dl4jpe.zoo.TinyCnnFamily.TINY);
+        registry.register("tiny_losslayer_28", "tiny CNN with a LossLayer head", "test", o, opt -> opt
+                .baseConfiguration().graphBuilder().addInputs("input")
+                .setInputTypes(org.deeplearning4j.nn.conf.inputs.InputType.convolutional(28, 28, 1))
+                .addLayer("conv", new org.deeplearning4j.nn.conf.layers.ConvolutionLayer.Builder(3, 3).stride(2, 2)
+                        .nOut(8).activation(org.nd4j.linalg.activations.Activation.RELU).build(), "input")
+                .addLayer("pool", new org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer.Builder(
+                        org.deeplearning4j.nn.conf.layers.PoolingType.AVG).build(), "conv")
+                .addLayer("logits", new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder().nOut(10)
+                        .activation(org.nd4j.linalg.activations.Activation.IDENTITY).build(), "pool")
+                .addLayer("head", new org.deeplearning4j.nn.conf.layers.LossLayer.Builder(
+                        org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction.MCXENT)
+                        .activation(org.nd4j.linalg.activations.Activation.SOFTMAX).build(), "logits")
+                .setOutputs("head").build());
+        for (String model : new String[] {"tiny_cnn_28", "tiny_losslayer_28"}) {
+            Path out = tmp.resolve(model);
+            RunConfig c = new RunConfig(model, o, DataSets.FASHION_MNIST_SUBSET, 1, 50, false, Normalization.UNIT,
+                    300, 100);
+            TrainResult r = new Trainer(registry, err, Progress.Style.LINES).train(c, DATA, out);
+            EpochMetrics m = r.history().get(0);
+            ComputationGraph trained = RunDirectory.load(out.resolve(r.state().checkpoint()));
+            double reg = trained.calcRegularizationScore(true);
+            assertTrue(reg > 0.05, model + ": regularization term " + reg);
+            assertEquals(reg, m.regularization(), 1e-6 * reg, model);
+            double dataLoss = Evaluator.evaluate(trained, DATA.requireTrain(), 100, Normalization.UNIT).loss();
+            assertEquals(dataLoss, m.trainLoss(), 1e-3, model + ": the reported training loss is not the data loss "
+                    + "(regularization term " + reg + ")");
+            List<String> rows = csv(out);
+            assertTrue(rows.get(0).startsWith("epoch,train_loss,regularization,"), rows.get(0));
+            assertEquals(m.regularization(), Double.parseDouble(rows.get(1).split(",")[2]), 1e-5 * reg);
+        }
+        assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains(" reg)"), errBytes.toString());
     }
 
     @Test

@@ -8,10 +8,14 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import org.deeplearning4j.gradientcheck.GradientCheckUtil;
+import java.util.function.DoubleSupplier;
+import java.util.function.Supplier;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -23,11 +27,12 @@ import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
-import org.dl4jpe.layers.samediff.PeSameDiffLayer;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
@@ -35,12 +40,32 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 /**
  * The checks every layer passes: JSON round trip to an equal config, output shape, double-precision gradient
  * check, a gradient for every parameter, and a {@code ModelSerializer} round trip with identical output; in
- * {@code MultiLayerNetwork} and in {@code ComputationGraph}. Published as this module's test-jar so that layers
- * written elsewhere can use it.
+ * {@code MultiLayerNetwork} and in {@code ComputationGraph}. Artifact {@code org.dl4jpe:dl4j-pe-testkit} (test
+ * scope): it brings DL4J and JUnit's API with it; the user's build adds a JUnit engine and an ND4J backend.
+ *
+ * <p>A failed check says which check, which parameter and by how much. The gradient check is the kit's own
+ * central-difference check (DL4J's {@code GradientCheckUtil} only returns {@code false}): for every parameter
+ * entry, {@code (score(θ+ε) − score(θ−ε)) / 2ε} against the backpropagated gradient.
+ *
+ * <p>Layers with dropout can be checked: before the backward pass and before every perturbed forward pass the kit
+ * seeds ND4J's random generator with the same {@link #SEED}, so every pass draws the same dropout masks and the
+ * check differentiates one fixed function of the parameters (the masks are random, but the same each time).
+ * That needs the layer to draw its randomness from ND4J's generator in the same order on every pass, as DL4J's
+ * dropout and {@code PeSameDiffLayer}'s do; a layer drawing from elsewhere must be checked with its dropout at 0.
+ *
+ * <p>State parameters (such as BatchNorm running statistics) are those a layer configuration lists in a public
+ * {@code Set<String> stateParams()} method, as {@code PeSameDiffLayer} does; they must get no gradient.
  */
 public final class LayerTestKit {
     /** A parameter's gradient at or below this fraction of the largest one is round-off (double precision). */
     public static final double ROUND_OFF = 1e-10;
+
+    /** Central-difference step of the gradient check. */
+    public static final double EPSILON = 1e-6;
+    /** Largest relative error |a − n| / (|a| + |n|) an entry may have... */
+    public static final double MAX_RELATIVE_ERROR = 1e-5;
+    /** ...unless its absolute error |a − n| is at most this. */
+    public static final double MIN_ABSOLUTE_ERROR = 1e-9;
 
     public static final long SEED = 12345;
 
@@ -82,7 +107,8 @@ public final class LayerTestKit {
     static InputType outputType(InputType in, org.deeplearning4j.nn.conf.layers.Layer... layers) {
         InputType t = in;
         for (int i = 0; i < layers.length; i++) {
-            t = layers[i].getOutputType(i, t);
+            org.deeplearning4j.nn.conf.InputPreProcessor p = layers[i].getPreProcessorForInputType(t);
+            t = layers[i].getOutputType(i, p == null ? t : p.getOutputType(t));
         }
         return t;
     }
@@ -126,15 +152,25 @@ public final class LayerTestKit {
         assertEquals(gc, gback, "ComputationGraphConfiguration JSON round trip");
     }
 
-    /** Double-precision finite-difference check of every parameter gradient (and so of every epsilon). */
+    /**
+     * Double-precision central-difference check of every parameter gradient (and so of every epsilon), in training
+     * mode with dropout masks held fixed (see the class comment). Fails naming every parameter array with a bad
+     * entry: how many entries, the worst one with its analytic and numeric value and the relative error.
+     */
     public static void assertGradientCheck(MultiLayerNetwork net, INDArray input, INDArray mask) {
         withDoubles(() -> {
             INDArray labels = labelsFor(net, input);
-            boolean ok = GradientCheckUtil.checkGradients(new GradientCheckUtil.MLNConfig().net(net).input(input)
-                    .labels(labels).inputMask(mask).labelMask(labelMaskFor(mask, labels))
-                    .epsilon(1e-6).maxRelError(1e-5).minAbsoluteError(1e-9)
-                    .print(GradientCheckUtil.PrintMode.FAILURES_ONLY));
-            assertTrue(ok, "gradient check (MultiLayerNetwork)");
+            INDArray lmask = labelMaskFor(mask, labels);
+            DataSet ds = new DataSet(input, labels, mask, lmask);
+            boolean miniBatch = net.getLayerWiseConfigurations().getConf(0).isMiniBatch();
+            check("MultiLayerNetwork", net.params(), net.paramTable(), miniBatch ? input.size(0) : 1, () -> {
+                net.setInput(input);
+                net.setLabels(labels);
+                net.setLayerMaskArrays(mask, lmask);
+                net.computeGradientAndScore();
+                return net.gradient().gradient();
+            }, () -> net.score(ds, true));
+            net.clearLayerMaskArrays();
         });
     }
 
@@ -143,14 +179,85 @@ public final class LayerTestKit {
         withDoubles(() -> {
             INDArray labels = labelsFor(net, input);
             INDArray lmask = labelMaskFor(mask, labels);
-            boolean ok = GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig().net(net)
-                    .inputs(new INDArray[] {input}).labels(new INDArray[] {labels})
-                    .inputMask(mask == null ? null : new INDArray[] {mask})
-                    .labelMask(lmask == null ? null : new INDArray[] {lmask})
-                    .epsilon(1e-6).maxRelError(1e-5).minAbsoluteError(1e-9)
-                    .print(GradientCheckUtil.PrintMode.FAILURES_ONLY));
-            assertTrue(ok, "gradient check (ComputationGraph)");
+            INDArray[] masks = mask == null ? null : new INDArray[] {mask};
+            INDArray[] lmasks = lmask == null ? null : new INDArray[] {lmask};
+            MultiDataSet ds = new MultiDataSet(new INDArray[] {input}, new INDArray[] {labels}, masks, lmasks);
+            boolean miniBatch = net.getConfiguration().getDefaultConfiguration().isMiniBatch();
+            check("ComputationGraph", net.params(), net.paramTable(), miniBatch ? input.size(0) : 1, () -> {
+                net.setInputs(input);
+                net.setLabels(labels);
+                net.setLayerMaskArrays(masks, lmasks);
+                net.computeGradientAndScore();
+                return net.gradient().gradient();
+            }, () -> net.score(ds, true));
+            net.clearLayerMaskArrays();
         });
+    }
+
+    /**
+     * The check itself. {@code params} is the network's flat parameter view, laid out as {@code table} lists the
+     * arrays; {@code gradient} runs a training pass and returns the flat gradient; {@code score} a training-mode
+     * score. Both run after seeding the generator with {@link #SEED}. With {@code miniBatch(true)} (DL4J's default)
+     * DL4J's {@code gradient()} is that of the loss summed over the {@code batch} examples (the updater divides by
+     * the batch size) while {@code score} is the mean, so the gradient is divided by {@code batch} here.
+     */
+    private static void check(String network, INDArray params, Map<String, INDArray> table, long batch,
+                              Supplier<INDArray> gradient, DoubleSupplier score) {
+        Nd4j.getRandom().setSeed(SEED);
+        INDArray analytic = gradient.get().dup().divi(batch);
+        List<String> failures = new ArrayList<>();
+        long offset = 0;
+        int checkedArrays = 0;
+        for (Map.Entry<String, INDArray> e : table.entrySet()) {
+            long n = e.getValue().length();
+            long bad = 0;
+            long worst = -1;
+            double worstRel = 0;
+            double worstA = 0;
+            double worstN = 0;
+            for (long j = 0; j < n; j++) {
+                long i = offset + j;
+                double orig = params.getDouble(i);
+                params.putScalar(i, orig + EPSILON);
+                Nd4j.getRandom().setSeed(SEED);
+                double plus = score.getAsDouble();
+                params.putScalar(i, orig - EPSILON);
+                Nd4j.getRandom().setSeed(SEED);
+                double minus = score.getAsDouble();
+                params.putScalar(i, orig);
+                double num = (plus - minus) / (2 * EPSILON);
+                double a = analytic.getDouble(i);
+                double abs = Math.abs(a - num);
+                double rel = abs == 0 ? 0 : abs / (Math.abs(a) + Math.abs(num));
+                if (!(rel <= MAX_RELATIVE_ERROR || abs <= MIN_ABSOLUTE_ERROR)) {
+                    bad++;
+                    if (worst < 0 || !(rel <= worstRel)) {
+                        worst = j;
+                        worstRel = rel;
+                        worstA = a;
+                        worstN = num;
+                    }
+                }
+            }
+            if (bad > 0) {
+                failures.add(String.format(Locale.ROOT, "  %s %s: %d of %d entries off; worst entry %d: "
+                                + "backprop %.6g, numeric %.6g, relative error %.3g (ratio %.4g)", e.getKey(),
+                        java.util.Arrays.toString(e.getValue().shape()), bad, n, worst, worstA, worstN, worstRel,
+                        worstN == 0 ? Double.NaN : worstA / worstN));
+            }
+            offset += n;
+            checkedArrays++;
+        }
+        if (offset != params.length()) {
+            throw new IllegalStateException("gradient check (" + network + "): the parameter table covers " + offset
+                    + " of " + params.length() + " parameters");
+        }
+        if (!failures.isEmpty()) {
+            org.junit.jupiter.api.Assertions.fail(String.format(Locale.ROOT, "gradient check (%s) failed for %d of "
+                            + "%d parameter arrays (central differences, epsilon %.1g; an entry passes with relative "
+                            + "error <= %.1g or absolute error <= %.1g):%n%s", network, failures.size(), checkedArrays,
+                    EPSILON, MAX_RELATIVE_ERROR, MIN_ABSOLUTE_ERROR, String.join(System.lineSeparator(), failures)));
+        }
     }
 
     private static INDArray labelMaskFor(INDArray mask, INDArray labels) {
@@ -168,8 +275,8 @@ public final class LayerTestKit {
     }
 
     /**
-     * Every parameter array of the network gets a gradient that is not all zeros, except the state parameters of
-     * {@link PeSameDiffLayer}s (such as BatchNorm running statistics), whose gradient must be all zeros.
+     * Every parameter array of the network gets a gradient that is not all zeros, except the layers' state
+     * parameters (such as BatchNorm running statistics), whose gradient must be all zeros.
      */
     public static void assertEveryParamGetsGradient(MultiLayerNetwork net, INDArray input, INDArray mask) {
         assertEveryParamGetsGradient(net, input, mask, Set.of());
@@ -226,18 +333,33 @@ public final class LayerTestKit {
         assertTrue(g.getSecond().amaxNumber().doubleValue() > 0, "input gets no gradient");
     }
 
-    /** Keys ({@code "layerIndex_name"}) of the state parameters of the network's {@link PeSameDiffLayer}s. */
+    /**
+     * Keys ({@code "layerIndex_name"}) of the state parameters of the network's layers: those a configuration lists
+     * in a public {@code Set<String> stateParams()} (as {@code PeSameDiffLayer} does).
+     */
     private static Set<String> stateParams(MultiLayerNetwork net) {
         Set<String> keys = new HashSet<>();
         for (int i = 0; i < net.getnLayers(); i++) {
-            org.deeplearning4j.nn.conf.layers.Layer conf = net.getLayerWiseConfigurations().getConf(i).getLayer();
-            if (conf instanceof PeSameDiffLayer pe) {
-                for (String name : pe.stateParams()) {
-                    keys.add(i + "_" + name);
-                }
+            for (String name : stateParamsOf(net.getLayerWiseConfigurations().getConf(i).getLayer())) {
+                keys.add(i + "_" + name);
             }
         }
         return keys;
+    }
+
+    @SuppressWarnings("unchecked")
+    static Set<String> stateParamsOf(org.deeplearning4j.nn.conf.layers.Layer conf) {
+        try {
+            java.lang.reflect.Method m = conf.getClass().getMethod("stateParams");
+            if (Set.class.isAssignableFrom(m.getReturnType())) {
+                return (Set<String>) m.invoke(conf);
+            }
+        } catch (NoSuchMethodException e) {
+            return Set.of();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(conf.getClass().getName() + ".stateParams() failed", e);
+        }
+        return Set.of();
     }
 
     /** {@code ModelSerializer} save and restore: same parameters, identical output at inference. */

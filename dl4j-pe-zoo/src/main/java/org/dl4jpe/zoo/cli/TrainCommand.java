@@ -45,6 +45,11 @@ final class TrainCommand implements Runnable {
     @Option(names = "--batch", paramLabel = "B", description = "Training batch size (default: 64).")
     Integer batch;
 
+    @Option(names = "--checkpoint-every", paramLabel = "TIME", description = "Also save a mid-epoch checkpoint"
+            + " whenever this much time has passed since the last one, such as 90s, 5m, 1h (default: 5m; 0: at epoch"
+            + " ends only). A kill loses at most this much training.")
+    String checkpointEvery;
+
     @Mixin
     DataOptionsMixin dataOptions;
 
@@ -53,8 +58,26 @@ final class TrainCommand implements Runnable {
 
     @Override
     public void run() {
+        // a signal waits for this command to end: the interrupted run's one line and its table get printed
+        org.dl4jpe.zoo.train.Interrupts.Guard guard = pe.handleInterrupts
+                ? org.dl4jpe.zoo.train.Interrupts.enter(() -> { }) : null;
+        try {
+            train();
+        } finally {
+            if (guard != null) {
+                guard.close();
+            }
+        }
+    }
+
+    private void train() {
         Trainer trainer = new Trainer(pe.registry(), pe.err, Progress.Style.detect())
                 .handleInterrupts(pe.handleInterrupts);
+        if (checkpointEvery != null) {
+            long seconds = checkpointEvery.strip().equals("0") ? 0 : Durations.seconds("--checkpoint-every",
+                    checkpointEvery);
+            trainer.checkpointEvery(seconds, java.util.concurrent.TimeUnit.SECONDS);
+        }
         TrainResult r;
         if (resume != null) {
             RunState state = new RunDirectory(resume).readState();
@@ -147,8 +170,10 @@ final class TrainCommand implements Runnable {
         t.row("train time", TextTable.seconds(r.trainSeconds()));
         t.row("images/s", TextTable.rate(r.imagesPerSecond()));
         t.row("run directory", r.runDir());
-        t.row("files", RunDirectory.STATE + ", " + r.state().checkpoint() + ", " + RunDirectory.METRICS + ", "
-                + RunDirectory.CURVES);
+        if (r.state().checkpoint() != null) {
+            t.row("files", RunDirectory.STATE + ", " + r.state().checkpoint() + ", " + RunDirectory.METRICS + ", "
+                    + RunDirectory.CURVES);
+        }
         String text = t.text();
         pe.out.print(text.substring(text.indexOf('\n', text.indexOf('\n') + 1) + 1));
         pe.out.flush();

@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import org.dl4jpe.hyperparam.model.ModelCandidate;
 import org.dl4jpe.hyperparam.model.ModelSpace;
 import org.dl4jpe.hyperparam.model.Presets;
+import org.dl4jpe.zoo.cli.Durations;
 import org.dl4jpe.hyperparam.model.SpaceFile;
 import org.dl4jpe.hyperparam.sweep.CandidateRecord;
 import org.dl4jpe.hyperparam.sweep.GeneratorKind;

@@ -3,6 +3,7 @@ package org.dl4jpe.zoo.train;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -181,6 +182,7 @@ public final class Trainer {
         Path outDir = rd.dir();
         RunState state = rd.readState();
         RunConfig config = state.config();
+        repairDerivedFiles(rd, state);
         if (epochs > 0 && epochs < state.epochsDone()) {
             throw new IllegalArgumentException("--epochs " + epochs + " is below the " + state.epochsDone()
                     + " epochs the run in " + outDir + " has already trained; give --epochs " + state.epochsDone()
@@ -236,6 +238,30 @@ public final class Trainer {
                         + String.join(", ", changes) + ")"));
         state = state.with(config, "running").withFingerprint(RunDirectory.fingerprint(net));
         return run(rd, config, data, net, state);
+    }
+
+    /**
+     * metrics.csv and curves.png follow state.json: a process killed (or a disk that filled up) between the commit
+     * of the state and their rewrite left them one epoch behind or missing; they are rebuilt from the state.
+     */
+    private static void repairDerivedFiles(RunDirectory rd, RunState state) {
+        try {
+            String csv = RunDirectory.csv(state.history());
+            boolean stale = !Files.isRegularFile(rd.metricsFile())
+                    || !csv.equals(Files.readString(rd.metricsFile(), java.nio.charset.StandardCharsets.UTF_8));
+            if (stale) {
+                RunDirectory.writeAtomically(rd.metricsFile(), csv);
+            }
+            if (!state.history().isEmpty() && (stale || !Files.isRegularFile(rd.curvesFile()))) {
+                Charts.trainingCurves(curvesTitle(state.config()), state.history(), rd.curvesFile());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write to run directory " + rd.dir() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String curvesTitle(RunConfig config) {
+        return config.model() + " on " + config.data();
     }
 
     private static void checkClasses(RunConfig config, DataSplit data) {
@@ -393,7 +419,7 @@ public final class Trainer {
                     last ? "finished" : "running", state.modelFingerprint(), state.trainImages());
             save(rd, net, state);
             lastSave = clock.getAsLong();
-            Charts.trainingCurves(config.model() + " on " + config.data(), history, rd.curvesFile());
+            Charts.trainingCurves(curvesTitle(config), history, rd.curvesFile());
             progress.epochDone(String.format(Locale.ROOT,
                     "%sepoch %d/%d train loss %.4f acc %.4f | test loss %.4f acc %.4f | %.1f s, %.0f img/s",
                     label.isEmpty() ? "" : label + " ", epoch + 1, config.epochs(), m.trainLoss(),

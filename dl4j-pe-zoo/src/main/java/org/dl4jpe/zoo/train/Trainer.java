@@ -228,7 +228,9 @@ public final class Trainer {
         if (state.epochsDone() >= config.epochs()) {
             progress.message("run in " + outDir + " already has " + state.epochsDone() + " of " + config.epochs()
                     + " epochs; nothing to do (give --epochs N to train further)");
-            return new TrainResult(outDir, state, false, null, state.trainableParameters());
+            EvalResult last = data.test() != null && !state.history().isEmpty()
+                    ? Evaluator.evaluate(net, data.test(), evalBatchSize, config.normalization()) : null;
+            return new TrainResult(outDir, state, false, last, state.trainableParameters());
         }
         data.checkImages();
         progress.message(String.format(Locale.ROOT, "resuming %s from %s: epoch %d of %d%s%s", config.model(),

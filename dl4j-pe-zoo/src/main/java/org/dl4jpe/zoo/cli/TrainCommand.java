@@ -19,8 +19,9 @@ import picocli.CommandLine.ParentCommand;
 /** {@code pe train}: trains a model with a checkpoint every epoch; {@code --resume} continues a run. */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {"Train a model. Progress goes to standard error; a checkpoint, metrics.csv and curves.png"
-                + " are written to --out after every epoch. Ctrl-C saves a checkpoint after the current batch;"
-                + " --resume DIR continues from the last checkpoint (also after a crash).",
+                + " are written to --out after every epoch, and a mid-epoch checkpoint every --checkpoint-every"
+                + " (5m). Ctrl-C or SIGTERM saves a checkpoint after the current batch; --resume DIR continues from"
+                + " the last checkpoint exactly (also after a crash). --out is locked while the run writes there.",
             "Examples:",
             "  pe train vit_pe_micro_patch4_28 --data fashion-mnist-subset --epochs 5",
             "  pe train resnet_pe_mini_28 --data fashion-mnist --epochs 10 --batch 128 --lr 1e-3 --out runs/r",

@@ -128,8 +128,8 @@ public record RunState(int format, RunConfig config, String checkpoint, int epoc
         }
         if (trainImages != null) {
             long perEpoch = (trainImages + (long) config.batchSize() - 1) / config.batchSize();
-            if (batchInEpoch >= perEpoch && batchInEpoch > 0) {
-                p.add("batchInEpoch " + batchInEpoch + " is not below the " + perEpoch + " batches of an epoch");
+            if (batchInEpoch > perEpoch) {
+                p.add("batchInEpoch " + batchInEpoch + " is above the " + perEpoch + " batches of an epoch");
             } else if (iteration != epochsDone * perEpoch + batchInEpoch) {
                 p.add("iteration is " + iteration + " but " + epochsDone + " epochs of " + perEpoch + " batches and "
                         + batchInEpoch + " more make " + (epochsDone * perEpoch + batchInEpoch));

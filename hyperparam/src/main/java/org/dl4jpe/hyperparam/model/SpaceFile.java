@@ -189,7 +189,8 @@ public record SpaceFile(String source, String text, String description, ModelSpa
             }
             double min = range.get(0).asDouble();
             double max = range.get(1).asDouble();
-            for (double end : new double[] {min, max}) {
+            boolean logOfNonPositive = kind.equals("logUniform") && !(min > 0);  // named below
+            for (double end : logOfNonPositive ? new double[0] : new double[] {min, max}) {
                 if (a.type() == int.class || a.type() == Integer.class) {
                     if (end == Math.rint(end)) {
                         ModelAxes.check(base, a, (int) end);

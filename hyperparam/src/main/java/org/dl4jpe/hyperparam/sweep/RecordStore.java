@@ -214,7 +214,10 @@ final class RecordStore {
     synchronized CandidateRecord commit(CandidateRecord r, Path checkpoint) {
         try {
             CandidateRecord before = best();
-            boolean newBest = r.finished() && (before == null || metric.better(r.scoreOrNaN(), before.scoreOrNaN()));
+            // the same rule as best(): a better score, or an equal one of a lower candidate number (candidates
+            // running in parallel end in any order)
+            boolean newBest = r.finished() && (before == null || metric.better(r.scoreOrNaN(), before.scoreOrNaN())
+                    || (!metric.better(before.scoreOrNaN(), r.scoreOrNaN()) && r.candidate() < before.candidate()));
             Files.createDirectories(dir.resolve(RECORDS));
             if (newBest && checkpoint != null && Files.isRegularFile(checkpoint)) {
                 copyAtomically(checkpoint, dir.resolve(BEST_MODEL));

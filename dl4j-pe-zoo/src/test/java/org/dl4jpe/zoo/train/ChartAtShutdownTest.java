@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,7 +32,7 @@ class ChartAtShutdownTest {
         assertTrue(out.lines().anyMatch("ok"::equals), out);
         assertTrue(Files.size(png) > 0);
         try (var s = Files.list(tmp)) {
-            assertEquals(java.util.List.of(png), s.toList(), "no temporary file is left");
+            assertEquals(List.of(png), s.toList(), "no temporary file is left");
         }
     }
 }

@@ -82,7 +82,7 @@ while [[ "$(status "$run")" != finished ]]; do
     done
     if kill -0 "$pid" 2>/dev/null; then
       kill -s "$sig" "$pid" 2>/dev/null
-      wait "$pid"; code=$?
+      wait "$pid" 2>/dev/null; code=$?
       k=$((k + 1))
       at="$(sed -n 's/^ *"checkpoint" : "\(.*\)",$/\1/p' "$run/state.json" 2>/dev/null)"
       say "kill $k: SIG$sig after ${delay}s (exit $code); last checkpoint ${at:-none}"
@@ -119,7 +119,7 @@ tmp_left="$(find "$run" -maxdepth 1 -name '.*.tmp' | wc -l)"
 
 # ---- 2. two runs at once, and a stale lock
 two="$work/two"
-"$pe" train "${args[@]}" --out "$two" >"$work/two-a.out" 2>"$work/two-a.err" &
+"$pe" train "${args[@]}" --out "$two" --checkpoint-every 3s >"$work/two-a.out" 2>"$work/two-a.err" &
 first=$!
 for ((t = 0; t < 600; t++)); do
   [[ -s "$two/.pe-lock" ]] && break
@@ -129,10 +129,15 @@ done
   >"$work/two-b.out" 2>"$work/two-b.err"
 code=$?
 if [[ $code -eq 2 ]] && grep -q "is in use by another run" "$work/two-b.err"; then
-  say "second run refused at once (exit 2): $(head -c 300 "$work/two-b.err")"
+  say "second run refused (exit 2): $(grep -m1 "is in use" "$work/two-b.err")"
 else
   fail "second run into a directory in use: exit $code, $(cat "$work/two-b.err")"
 fi
+for ((t = 0; t < 1200; t++)); do
+  [[ -f "$two/state.json" ]] && break
+  kill -0 "$first" 2>/dev/null || break
+  sleep 0.1
+done
 kill -9 "$first" 2>/dev/null; wait "$first" 2>/dev/null
 if [[ -f "$two/state.json" ]]; then
   "$pe" train --resume "$two" >"$work/two-c.out" 2>"$work/two-c.err"; code=$?

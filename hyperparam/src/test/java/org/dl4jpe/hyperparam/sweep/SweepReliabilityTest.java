@@ -77,8 +77,16 @@ class SweepReliabilityTest {
         assertTrue(dup.getMessage().contains("Duplicate field 'format'"), dup.getMessage());
         Files.writeString(def, good);
 
-        // an edited score: refused, whether the validation accuracy is edited with it or not
+        // what a killed write leaves is removed when the sweep starts again; another's file is not
+        Files.writeString(dir.resolve(".results.csv.tmp"), "cut short");
+        Files.writeString(dir.resolve(RecordStore.RECORDS).resolve(".c0002.json.tmp"), "{");
+        Files.writeString(dir.resolve(".mine.tmp"), "mine");
         SweepResult done = Sweep.resume(Zoo.registry(), dir, space(), settings).run();
+        assertTrue(Files.notExists(dir.resolve(".results.csv.tmp")));
+        assertTrue(Files.notExists(dir.resolve(RecordStore.RECORDS).resolve(".c0002.json.tmp")));
+        assertTrue(Files.exists(dir.resolve(".mine.tmp")));
+
+        // an edited score: refused, whether the validation accuracy is edited with it or not
         CandidateRecord worse = done.records().stream().filter(r -> r.candidate() != done.best().candidate())
                 .findFirst().orElseThrow();
         Path record = dir.resolve(RecordStore.RECORDS).resolve(RecordStore.fileName(worse.candidate()));

@@ -81,6 +81,7 @@ final class TrainCommand implements Runnable {
         }
         TrainResult r;
         if (resume != null) {
+            new RunDirectory(resume).check(true);
             RunState state = new RunDirectory(resume).readState();
             RunConfig config = state.config();
             rejectChangesOnResume(config);
@@ -100,9 +101,10 @@ final class TrainCommand implements Runnable {
             if (model == null) {
                 throw new IllegalArgumentException("MODEL is missing: name a model (see 'pe models') or give --resume DIR");
             }
+            Path dir = out != null ? out : RunSetup.defaultOut(model);
+            new RunDirectory(dir).check(false);
             RunSetup.Prepared p = RunSetup.prepare(pe.registry(), model, modelOptions, dataOptions,
                     epochs == null ? 10 : epochs, batch == null ? 64 : batch);
-            Path dir = out != null ? out : RunSetup.defaultOut(model);
             pe.err.println("training " + model + " on " + p.config().data() + " (" + p.data().requireTrain().size()
                     + " training images" + (p.data().test() != null ? ", " + p.data().test().size() + " test" : "")
                     + ") into " + dir);

@@ -119,6 +119,18 @@ public final class RunDirectory {
         }
     }
 
+    /**
+     * The checks of {@link #open} without keeping the lock (and without creating the directory), so that a command
+     * line fails at once, before it loads data: a file, a foreign directory, a directory in use.
+     */
+    public void check(boolean resume) {
+        if (Files.exists(dir)) {
+            open(resume, "pe (checking the directory)").close();
+        } else if (resume) {
+            throw new InvalidDataException("run directory " + dir + " does not exist");
+        }
+    }
+
     private void requireUsableForNewRun() {
         if (hasState()) {
             throw new IllegalArgumentException("--out " + dir + " already holds a run (" + STATE

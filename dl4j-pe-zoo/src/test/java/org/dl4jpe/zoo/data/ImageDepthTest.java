@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every bit depth and colour type the decoder accepts lands on the 8-bit scale (0..255): the same picture saved as
- * 1-, 8- and 16-bit grey, palette, RGB, RGBA, grey+alpha, JPEG and 16-bit PGM decodes to the same raw values.
+ * 1-, 8- and 16-bit grey, palette, RGB, RGBA, grey+alpha, JPEG, BMP, 8-bit TIFF and 16-bit PGM decodes to
+ * the same raw values.
  * The images are made here with javax.imageio.
  */
 class ImageDepthTest {
@@ -117,7 +118,8 @@ class ImageDepthTest {
         images.put("greyalpha8.png", component(8, false, true));
         images.put("greyalpha16.png", component(16, false, true));
         images.put("rgb.jpg", component(8, true, false));
-        images.put("grey.bmp", component(8, true, false));
+        images.put("rgb.bmp", component(8, true, false));
+        images.put("rgb8.tiff", component(8, true, false));
         Files.createDirectories(tmp.resolve("img"));
         for (Map.Entry<String, BufferedImage> e : images.entrySet()) {
             String name = e.getKey();

@@ -67,6 +67,17 @@ class ReliabilityTest {
         return new Trainer(Zoo.registry(), err, Progress.Style.LINES);
     }
 
+    /** Trains {@code cfg} into {@code out} and stops after update {@code iteration} (a mid-epoch checkpoint). */
+    private void trainStoppedAt(int iteration, RunConfig cfg, Path out) {
+        Trainer t = trainer();
+        t.afterIteration(i -> {
+            if (i == iteration) {
+                t.requestStop();
+            }
+        });
+        assertTrue(t.train(cfg, DATA, out).interrupted());
+    }
+
     private static List<String> names(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
             return s.map(p -> p.getFileName().toString()).sorted().toList();
@@ -117,13 +128,7 @@ class ReliabilityTest {
     @Test
     void aStaleLockOfADeadProcessDoesNotBlockAResume() throws IOException {
         Path out = tmp.resolve("run");
-        Trainer t = trainer();
-        t.afterIteration(i -> {
-            if (i == 3) {
-                t.requestStop();
-            }
-        });
-        t.train(config(1), DATA, out);
+        trainStoppedAt(3, config(1), out);
         // what kill -9 leaves: the lock file with the dead process's record (the OS released the lock itself)
         Files.writeString(out.resolve(RunLock.FILE), "pe train of tiny_cnn_28 (pid 999999 on elsewhere, since then)");
         TrainResult r = trainer().resume(out, DATA, 0, Double.NaN);
@@ -171,21 +176,9 @@ class ReliabilityTest {
     void aCheckpointOfAnotherModelIsRefusedByResumeAndEval() throws IOException {
         Path a = tmp.resolve("a");
         Path b = tmp.resolve("b");
-        Trainer ta = trainer();
-        ta.afterIteration(i -> {
-            if (i == 3) {
-                ta.requestStop();
-            }
-        });
-        ta.train(config(1), DATA, a);
+        trainStoppedAt(3, config(1), a);
         // the same parameter count, another configuration: dropout (the fingerprint tells them apart)
-        Trainer tb = trainer();
-        tb.afterIteration(i -> {
-            if (i == 3) {
-                tb.requestStop();
-            }
-        });
-        tb.train(config("tiny_cnn_28", 1, 0.5), DATA, b);
+        trainStoppedAt(3, config("tiny_cnn_28", 1, 0.5), b);
         String name = new RunDirectory(a).readState().checkpoint();
         Files.copy(b.resolve(name), a.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         InvalidDataException e = assertThrows(InvalidDataException.class,
@@ -253,50 +246,18 @@ class ReliabilityTest {
     void aBatchThatFailsToLoadKeepsWhatWasTrained() throws IOException {
         ImageSource good = DATA.train();
         int[] calls = {0};
-        ImageSource failing = new ImageSource() {
-            @Override
-            public String description() {
-                return good.description();
-            }
-
-            @Override
-            public List<String> classNames() {
-                return good.classNames();
-            }
-
-            @Override
-            public int size() {
-                return good.size();
-            }
-
-            @Override
-            public int channels() {
-                return good.channels();
-            }
-
-            @Override
-            public int height() {
-                return good.height();
-            }
-
-            @Override
-            public int width() {
-                return good.width();
-            }
-
-            @Override
-            public int label(int index) {
-                return good.label(index);
-            }
-
-            @Override
-            public void load(int[] indices, boolean augment, long seed, float[] features, int[] labels) {
-                if (++calls[0] == 10) {
-                    throw new InvalidDataException("cannot read image broken.png: injected");
-                }
-                good.load(indices, augment, seed, features, labels);
-            }
-        };
+        // the training images, except that the 10th batch fails to load
+        ImageSource failing = (ImageSource) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {ImageSource.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("load") && ++calls[0] == 10) {
+                        throw new InvalidDataException("cannot read image broken.png: injected");
+                    }
+                    try {
+                        return method.invoke(good, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
         Path out = tmp.resolve("run");
         InvalidDataException e = assertThrows(InvalidDataException.class,
                 () -> trainer().checkpointEvery(0, TimeUnit.SECONDS)
@@ -360,13 +321,7 @@ class ReliabilityTest {
     @Test
     void temporaryFilesAreRemovedAtStartAndWhenASaveFails() throws IOException {
         Path out = tmp.resolve("run");
-        Trainer t = trainer();
-        t.afterIteration(i -> {
-            if (i == 3) {
-                t.requestStop();
-            }
-        });
-        t.train(config(1), DATA, out);
+        trainStoppedAt(3, config(1), out);
         Files.write(out.resolve(".checkpoint-e0001.zip.tmp"), new byte[1 << 20]);
         Files.writeString(out.resolve(".curves.png.tmp"), "x");
         Files.write(out.resolve("checkpoint-e0001.zip"), new byte[5]);  // a save cut short before its state

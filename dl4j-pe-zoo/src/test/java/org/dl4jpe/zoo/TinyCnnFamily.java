@@ -13,7 +13,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 /**
  * A test-only family of tiny CNNs of DL4J's built-in layers, so that the registry, trainer and command line can be
  * tested before the real families exist: conv 3×3/2 (width) + ReLU, conv 3×3/2 (2·width) + ReLU, global average
- * pool, softmax head. Registered through {@code src/test/resources/META-INF/services}.
+ * pool, softmax head; {@code dropout} (retain 1 - dropout) on the second conv's input. Registered through {@code src/test/resources/META-INF/services}.
  */
 public final class TinyCnnFamily implements ModelFamily<TinyCnnFamily.Config> {
 
@@ -64,6 +64,7 @@ public final class TinyCnnFamily implements ModelFamily<TinyCnnFamily.Config> {
                 .addLayer("conv1", new ConvolutionLayer.Builder(3, 3).stride(2, 2).nOut(c.width())
                         .activation(Activation.RELU).build(), "input")
                 .addLayer("conv2", new ConvolutionLayer.Builder(3, 3).stride(2, 2).nOut(2 * c.width())
+                        .dropOut(o.dropout() > 0 ? new org.deeplearning4j.nn.conf.dropout.Dropout(1 - o.dropout()) : null)
                         .activation(Activation.RELU).build(), "conv1")
                 .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "conv2")
                 .addLayer("head", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(o.numClasses())

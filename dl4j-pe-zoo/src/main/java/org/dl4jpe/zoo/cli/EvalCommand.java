@@ -38,7 +38,10 @@ final class EvalCommand implements Runnable {
         if (batch <= 0) {
             throw new IllegalArgumentException("--batch " + batch + " must be positive");
         }
-        LoadedRun run = LoadedRun.open(checkpoint);
+        if (limitTest < 0) {
+            throw new IllegalArgumentException("--limit-test " + limitTest + " must be >= 0 (0 = all)");
+        }
+        LoadedRun run = LoadedRun.open(checkpoint, pe.registry());
         String spec = data != null ? data : run.state() != null ? run.state().config().data() : null;
         if (spec == null) {
             throw new IllegalArgumentException("--data is required: " + checkpoint + " has no state.json naming its data");

@@ -4,6 +4,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.dl4jpe.zoo.ModelRegistry;
+import org.dl4jpe.zoo.ParameterCounts;
 import org.dl4jpe.zoo.data.InvalidDataException;
 import org.dl4jpe.zoo.data.Normalization;
 import org.dl4jpe.zoo.train.RunDirectory;
@@ -15,7 +17,12 @@ import org.dl4jpe.zoo.train.RunState;
  */
 record LoadedRun(ComputationGraph net, RunState state, Path checkpoint) {
 
-    static LoadedRun open(Path checkpoint) {
+    /**
+     * Opens a run directory or a checkpoint in one, verified against the run's state: the checkpoint's architecture
+     * and parameter count, and (when {@code registry} has the run's model) the count of the model the run's options
+     * configure.
+     */
+    static LoadedRun open(Path checkpoint, ModelRegistry registry) {
         if (!Files.exists(checkpoint)) {
             throw new InvalidDataException("CHECKPOINT " + checkpoint + " does not exist (give a run directory or a"
                     + " checkpoint .zip in one)");
@@ -29,7 +36,18 @@ record LoadedRun(ComputationGraph net, RunState state, Path checkpoint) {
         }
         RunState state = rd.readState();
         Path file = dir ? rd.checkpointFile(state) : checkpoint;
-        return new LoadedRun(RunDirectory.load(file), state, file);
+        ComputationGraph net = RunDirectory.load(file);
+        RunDirectory.verify(state, net, file);
+        if (registry != null && registry.contains(state.config().model())) {
+            long configured = ParameterCounts.trainable(registry.get(state.config().model()).configure(
+                    state.config().options()));
+            if (configured != state.trainableParameters()) {
+                throw new InvalidDataException(rd.stateFile() + ": model " + state.config().model() + " with the"
+                        + " run's options has " + configured + " trainable parameters, but the run recorded "
+                        + state.trainableParameters() + "; the state does not describe this run");
+            }
+        }
+        return new LoadedRun(net, state, file);
     }
 
     String model() {

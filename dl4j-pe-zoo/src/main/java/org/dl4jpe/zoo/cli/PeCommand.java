@@ -93,6 +93,7 @@ public final class PeCommand implements Runnable {
         setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "warn");
         setIfAbsent("org.slf4j.simpleLogger.showThreadName", "false");
         setIfAbsent("org.slf4j.simpleLogger.showShortLogName", "true");
+        org.dl4jpe.zoo.train.Interrupts.install();
         int code = execute(args, System.out, System.err, null, true, extend);
         System.out.flush();
         System.exit(code);

@@ -41,7 +41,7 @@ final class PredictCommand implements Runnable {
                 throw new InvalidDataException("IMAGE " + p + " does not exist or is not a file");
             }
         }
-        LoadedRun run = LoadedRun.open(checkpoint);
+        LoadedRun run = LoadedRun.open(checkpoint, pe.registry());
         NativeImageLoader loader = new NativeImageLoader(run.height(), run.width(), run.channels());
         int k = Math.min(top, run.classNames().size());
         for (Path p : images) {

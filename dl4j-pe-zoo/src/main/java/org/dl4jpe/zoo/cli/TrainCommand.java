@@ -19,8 +19,9 @@ import picocli.CommandLine.ParentCommand;
 /** {@code pe train}: trains a model with a checkpoint every epoch; {@code --resume} continues a run. */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {"Train a model. Progress goes to standard error; a checkpoint, metrics.csv and curves.png"
-                + " are written to --out after every epoch. Ctrl-C saves a checkpoint after the current batch;"
-                + " --resume DIR continues from the last checkpoint (also after a crash).",
+                + " are written to --out after every epoch, and a mid-epoch checkpoint every --checkpoint-every"
+                + " (5m). Ctrl-C or SIGTERM saves a checkpoint after the current batch; --resume DIR continues from"
+                + " the last checkpoint exactly (also after a crash). --out is locked while the run writes there.",
             "Examples:",
             "  pe train vit_pe_micro_patch4_28 --data fashion-mnist-subset --epochs 5",
             "  pe train resnet_pe_mini_28 --data fashion-mnist --epochs 10 --batch 128 --lr 1e-3 --out runs/r",
@@ -45,6 +46,11 @@ final class TrainCommand implements Runnable {
     @Option(names = "--batch", paramLabel = "B", description = "Training batch size (default: 64).")
     Integer batch;
 
+    @Option(names = "--checkpoint-every", paramLabel = "TIME", description = "Also save a mid-epoch checkpoint"
+            + " whenever this much time has passed since the last one, such as 90s, 5m, 1h (default: 5m; 0: at epoch"
+            + " ends only). A kill loses at most this much training.")
+    String checkpointEvery;
+
     @Mixin
     DataOptionsMixin dataOptions;
 
@@ -53,10 +59,29 @@ final class TrainCommand implements Runnable {
 
     @Override
     public void run() {
+        // a signal waits for this command to end: the interrupted run's one line and its table get printed
+        org.dl4jpe.zoo.train.Interrupts.Guard guard = pe.handleInterrupts
+                ? org.dl4jpe.zoo.train.Interrupts.enter(() -> { }) : null;
+        try {
+            train();
+        } finally {
+            if (guard != null) {
+                guard.close();
+            }
+        }
+    }
+
+    private void train() {
         Trainer trainer = new Trainer(pe.registry(), pe.err, Progress.Style.detect())
                 .handleInterrupts(pe.handleInterrupts);
+        if (checkpointEvery != null) {
+            long seconds = checkpointEvery.strip().equals("0") ? 0 : Durations.seconds("--checkpoint-every",
+                    checkpointEvery);
+            trainer.checkpointEvery(seconds, java.util.concurrent.TimeUnit.SECONDS);
+        }
         TrainResult r;
         if (resume != null) {
+            new RunDirectory(resume).check(true);
             RunState state = new RunDirectory(resume).readState();
             RunConfig config = state.config();
             rejectChangesOnResume(config);
@@ -76,9 +101,10 @@ final class TrainCommand implements Runnable {
             if (model == null) {
                 throw new IllegalArgumentException("MODEL is missing: name a model (see 'pe models') or give --resume DIR");
             }
+            Path dir = out != null ? out : RunSetup.defaultOut(model);
+            new RunDirectory(dir).check(false);
             RunSetup.Prepared p = RunSetup.prepare(pe.registry(), model, modelOptions, dataOptions,
                     epochs == null ? 10 : epochs, batch == null ? 64 : batch);
-            Path dir = out != null ? out : RunSetup.defaultOut(model);
             pe.err.println("training " + model + " on " + p.config().data() + " (" + p.data().requireTrain().size()
                     + " training images" + (p.data().test() != null ? ", " + p.data().test().size() + " test" : "")
                     + ") into " + dir);
@@ -147,8 +173,10 @@ final class TrainCommand implements Runnable {
         t.row("train time", TextTable.seconds(r.trainSeconds()));
         t.row("images/s", TextTable.rate(r.imagesPerSecond()));
         t.row("run directory", r.runDir());
-        t.row("files", RunDirectory.STATE + ", " + r.state().checkpoint() + ", " + RunDirectory.METRICS + ", "
-                + RunDirectory.CURVES);
+        if (r.state().checkpoint() != null) {
+            t.row("files", RunDirectory.STATE + ", " + r.state().checkpoint() + ", " + RunDirectory.METRICS + ", "
+                    + RunDirectory.CURVES);
+        }
         String text = t.text();
         pe.out.print(text.substring(text.indexOf('\n', text.indexOf('\n') + 1) + 1));
         pe.out.flush();

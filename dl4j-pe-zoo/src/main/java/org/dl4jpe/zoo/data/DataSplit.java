@@ -24,6 +24,26 @@ public record DataSplit(String spec, ImageSource train, ImageSource test) {
         return test != null ? test : train;
     }
 
+    /**
+     * Checks both splits before any training ({@link ImageSource#problems()}); the message names every bad file
+     * (the first 50, and how many more).
+     */
+    public void checkImages() {
+        java.util.List<String> all = new java.util.ArrayList<>();
+        if (train != null) {
+            all.addAll(train.problems());
+        }
+        if (test != null && test != train) {
+            all.addAll(test.problems());
+        }
+        if (!all.isEmpty()) {
+            int shown = Math.min(50, all.size());
+            throw new InvalidDataException("--data " + spec + ": " + all.size() + (all.size() == 1 ? " file" : " files")
+                    + " cannot be used (checked before training):\n  " + String.join("\n  ", all.subList(0, shown))
+                    + (all.size() > shown ? "\n  ... and " + (all.size() - shown) + " more" : ""));
+        }
+    }
+
     /** A copy keeping only the first {@code trainLimit} / {@code testLimit} images (0 = all), for quick runs. */
     public DataSplit limit(int trainLimit, int testLimit) {
         return new DataSplit(spec, Limited.of(train, trainLimit), Limited.of(test, testLimit));

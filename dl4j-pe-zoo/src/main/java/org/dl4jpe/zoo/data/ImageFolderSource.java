@@ -42,6 +42,8 @@ public final class ImageFolderSource implements ImageSource {
     private final List<String> classNames;
     private final List<Path> files;
     private final int[] labels;
+    /** Per file: the factor to the 8-bit scale from its header, 0 until read. */
+    private final float[] scale;
     private final RandomCropFlip augmentation;
     private final ImageRecordReader trainReader;
     private final ImageRecordReader evalReader;
@@ -74,6 +76,7 @@ public final class ImageFolderSource implements ImageSource {
             }
         }
         this.labels = lab.stream().mapToInt(Integer::intValue).toArray();
+        this.scale = new float[files.size()];
         this.augmentation = new RandomCropFlip(height, width);
         this.trainReader = reader(augmentation);
         this.evalReader = reader(null);
@@ -227,7 +230,14 @@ public final class ImageFolderSource implements ImageSource {
                         + width + "]");
             }
             float[] data = img.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).data().asFloat();
-            System.arraycopy(data, 0, features, b * per, per);
+            float s = scale(indices[b]);
+            if (s == 1f) {
+                System.arraycopy(data, 0, features, b * per, per);
+            } else {
+                for (int i = 0; i < per; i++) {
+                    features[b * per + i] = data[i] * s;
+                }
+            }
             int label = record.get(1).toInt();
             if (label != labels[indices[b]]) {
                 throw new IllegalStateException("label " + label + " of " + file + " disagrees with its folder ("
@@ -235,6 +245,54 @@ public final class ImageFolderSource implements ImageSource {
             }
             outLabels[b] = label;
         }
+    }
+
+    /** The factor from decoded samples of image {@code index} to 0..255 (16-bit images decode to 0..65535). */
+    private float scale(int index) {
+        if (scale[index] == 0f) {
+            Path file = files.get(index);
+            try {
+                scale[index] = ImageHeader.read(file).toEightBit();
+            } catch (IOException e) {
+                throw new InvalidDataException("cannot read image " + file + ": " + e.getMessage(), e);
+            }
+        }
+        return scale[index];
+    }
+
+    /**
+     * Checks the folder structure and the header of every image, without decoding pixels (a few seconds for tens of
+     * thousands of files): images directly in the root or in folders nested inside a class folder (which would not
+     * be read), and files whose header is not an image's (a text file named {@code .png}, an empty or truncated
+     * file).
+     *
+     * @return one line per problem, naming the file; empty when all is well
+     */
+    public List<String> problems() {
+        List<String> out = new ArrayList<>();
+        try (Stream<Path> s = Files.list(root)) {
+            s.filter(Files::isRegularFile).filter(ImageFolderSource::isImageFile).sorted().forEach(p -> out.add(p
+                    + ": an image outside the class folders (" + root + "/<class>/<image>); it would not be read"));
+        } catch (IOException e) {
+            out.add(root + ": cannot list it: " + e.getMessage());
+        }
+        for (String c : classNames) {
+            try (Stream<Path> s = Files.list(root.resolve(c))) {
+                s.filter(Files::isDirectory).filter(p -> !p.getFileName().toString().startsWith(".")).sorted()
+                        .forEach(p -> out.add(p + ": a folder inside class folder " + c + "; nested folders are not"
+                                + " read (one level of class folders only)"));
+            } catch (IOException e) {
+                out.add(root.resolve(c) + ": cannot list it: " + e.getMessage());
+            }
+        }
+        for (int i = 0; i < files.size(); i++) {
+            try {
+                scale[i] = ImageHeader.read(files.get(i)).toEightBit();
+            } catch (IOException e) {
+                out.add(files.get(i) + ": " + e.getMessage());
+            }
+        }
+        return out;
     }
 
     private static String rootMessage(Throwable e) {

@@ -29,7 +29,7 @@ public interface ImageSource {
 
     /**
      * Loads images {@code indices} into {@code features} ({@code indices.length}·C·H·W raw values in 0..255,
-     * channel-major) and their labels into {@code labels}. With {@code augment}, each image gets training
+     * channel-major, on that scale whatever the file's bit depth) and their labels into {@code labels}. With {@code augment}, each image gets training
      * augmentation (random crop, horizontal flip) drawn from {@code augmentSeed} and the image alone, so the same
      * seed gives the same images whatever the batching.
      */
@@ -37,4 +37,12 @@ public interface ImageSource {
 
     /** The label of image {@code index}. */
     int label(int index);
+
+    /**
+     * Problems that would make {@link #load} fail, found without decoding (an image folder checks its structure
+     * and every file's header): one line each, naming the file; empty when there are none.
+     */
+    default List<String> problems() {
+        return List.of();
+    }
 }

@@ -49,6 +49,12 @@ public final class IndexedSource implements ImageSource {
         return base.label(indices[index]);
     }
 
+    /** The base's problems: a subset is as sound as the images it is drawn from. */
+    @Override
+    public List<String> problems() {
+        return base.problems();
+    }
+
     @Override
     public void load(int[] which, boolean augment, long augmentSeed, float[] features, int[] labels) {
         int[] mapped = new int[which.length];

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
-import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.CombinedDomainXYPlot;
@@ -131,7 +130,20 @@ public final class Charts {
             Files.createDirectories(parent);
         }
         Path tmp = png.resolveSibling("." + png.getFileName() + ".tmp");
-        ChartUtils.saveChartAsPNG(tmp.toFile(), chart, width, height);
-        RunDirectory.move(tmp, png);
+        // encoded through an in-memory stream: ImageIO's default file cache registers a shutdown hook on first use,
+        // which fails with "Shutdown in progress" when the chart is written after Ctrl-C or SIGTERM
+        java.awt.image.BufferedImage image = chart.createBufferedImage(width, height);
+        try {
+            try (java.io.OutputStream os = Files.newOutputStream(tmp);
+                 javax.imageio.stream.MemoryCacheImageOutputStream ios =
+                         new javax.imageio.stream.MemoryCacheImageOutputStream(os)) {
+                if (!javax.imageio.ImageIO.write(image, "png", ios)) {
+                    throw new IOException("no PNG writer in this Java");
+                }
+            }
+            RunDirectory.move(tmp, png);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
     }
 }

@@ -1,25 +1,41 @@
 package org.dl4jpe.zoo.train;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
 import org.nd4j.shade.jackson.annotation.PropertyAccessor;
+import org.nd4j.shade.jackson.core.JsonParser;
 import org.nd4j.shade.jackson.databind.DeserializationFeature;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.SerializationFeature;
 
-/** JSON of run records (ND4J's shaded Jackson, which DL4J already carries): fields only, pretty-printed. */
-final class Json {
+/**
+ * The project's one JSON mapper for its own files (run state, sweep definitions and records, space files): ND4J's
+ * shaded Jackson, which DL4J already carries; fields only, pretty-printed; a key given twice in one object is an
+ * error (Jackson's STRICT_DUPLICATE_DETECTION), not "the last one wins". Unknown keys are ignored (a newer
+ * version's files stay readable).
+ */
+public final class Json {
     private static final ObjectMapper MAPPER = new ObjectMapper()
             .setVisibility(PropertyAccessor.ALL, JsonAutoDetect.Visibility.NONE)
             .setVisibility(PropertyAccessor.FIELD, JsonAutoDetect.Visibility.ANY)
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+            .configure(JsonParser.Feature.STRICT_DUPLICATE_DETECTION, true)
             .configure(SerializationFeature.INDENT_OUTPUT, true);
 
     private Json() {
     }
 
-    static String write(Object value) {
+    /** The mapper (shared; do not reconfigure it). */
+    public static ObjectMapper mapper() {
+        return MAPPER;
+    }
+
+    public static String write(Object value) {
         try {
             return MAPPER.writeValueAsString(value);
         } catch (IOException e) {
@@ -27,11 +43,25 @@ final class Json {
         }
     }
 
-    static <T> T read(Path file, Class<T> type) throws IOException {
+    public static <T> T read(Path file, Class<T> type) throws IOException {
         return MAPPER.readValue(file.toFile(), type);
     }
 
-    static <T> T read(String json, Class<T> type) throws IOException {
+    public static <T> T read(String json, Class<T> type) throws IOException {
         return MAPPER.readValue(json, type);
+    }
+
+    /** SHA-256 of {@code value}'s JSON, hex: a checksum of settings that files record and readers compare. */
+    public static String hash(Object value) {
+        return sha256(write(value).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** SHA-256 of {@code bytes}, hex. */
+    public static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("no SHA-256 in this Java", e);
+        }
     }
 }

@@ -3,14 +3,16 @@ package org.dl4jpe.zoo.train;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CountDownLatch;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntConsumer;
+import java.util.function.LongSupplier;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.dl4jpe.zoo.ModelOptions;
 import org.dl4jpe.zoo.ModelRegistry;
@@ -30,16 +32,26 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <ul>
  *   <li>Progress on standard error ({@link Progress}): loss, accuracy, images/s, ETA.</li>
- *   <li>A checkpoint after every epoch, written crash-safe; {@link #resume} continues from the last one
- *       with the same data order (the order of epoch e is drawn from the seed and e; a run stopped mid-epoch
- *       continues at the batch where it stopped).</li>
- *   <li>{@link #requestStop()} (and Ctrl-C, with {@link #handleInterrupts}) ends the run after the current
- *       batch and saves a mid-epoch checkpoint.</li>
+ *   <li>A checkpoint after every epoch and every {@link #checkpointEvery} of training time (default
+ *       {@link #DEFAULT_CHECKPOINT_EVERY_SECONDS} s), written crash-safe; {@link #resume} continues from the last
+ *       one exactly: the data order (the order of epoch e is drawn from the seed and e), the batch position, the
+ *       updater state and the random state (reseeded from the seed, the epoch and the batch before every batch)
+ *       are those of an uninterrupted run, so the final weights are the same.</li>
+ *   <li>The run directory is locked ({@link RunLock}) while the run writes there, a new run is refused in a
+ *       directory holding anything not its own, and a resume verifies state and checkpoint first
+ *       ({@link RunDirectory#open}, {@link RunDirectory#readState}, {@link RunDirectory#loadModel}).</li>
+ *   <li>Every image's header and the folder structure of both splits are checked before training
+ *       ({@link DataSplit#checkImages}); a batch that still fails to load saves what was trained first.</li>
+ *   <li>{@link #requestStop()} (and Ctrl-C or SIGTERM, with {@link #handleInterrupts}) ends the run after the
+ *       current batch and saves a mid-epoch checkpoint.</li>
  *   <li>A NaN or infinite loss stops the run with {@link NonFiniteLossException}; nothing is saved, so the
  *       last good checkpoint stays as it was.</li>
  * </ul>
  */
 public final class Trainer {
+    /** Default of {@link #checkpointEvery}: a kill loses at most this much training time. */
+    public static final long DEFAULT_CHECKPOINT_EVERY_SECONDS = 300;
+
     private final ModelRegistry registry;
     private final Progress progress;
     private final AtomicBoolean stopRequested = new AtomicBoolean();
@@ -47,6 +59,10 @@ public final class Trainer {
     private String label = "";
     private int evalBatchSize = 256;
     private IntConsumer afterIteration = i -> { };
+    private Runnable beforeSave = () -> { };
+    private LongSupplier clock = System::nanoTime;
+    private long checkpointEveryNanos = TimeUnit.SECONDS.toNanos(DEFAULT_CHECKPOINT_EVERY_SECONDS);
+    private Set<String> companions = Set.of();
 
     /**
      * @param registry where model names are looked up
@@ -84,6 +100,36 @@ public final class Trainer {
         return this;
     }
 
+    /** Called before every checkpoint is written (fault-injection tests and scripts use it). */
+    public Trainer beforeSave(Runnable hook) {
+        this.beforeSave = hook;
+        return this;
+    }
+
+    /** The clock of time-based checkpoints, in nanoseconds (tests give a fake one). */
+    public Trainer clock(LongSupplier nanos) {
+        this.clock = nanos;
+        return this;
+    }
+
+    /**
+     * A mid-epoch checkpoint whenever this much time has passed since the last one (0: at epoch ends and stops
+     * only).
+     */
+    public Trainer checkpointEvery(long amount, TimeUnit unit) {
+        if (amount < 0) {
+            throw new IllegalArgumentException("--checkpoint-every " + amount + " " + unit + " must not be negative");
+        }
+        this.checkpointEveryNanos = unit.toNanos(amount);
+        return this;
+    }
+
+    /** Files the caller writes into a new run's directory before training, which count as the run's own. */
+    public Trainer companionFiles(Set<String> names) {
+        this.companions = Set.copyOf(names);
+        return this;
+    }
+
     /** Ends the run after the current batch, saving a checkpoint. */
     public void requestStop() {
         stopRequested.set(true);
@@ -98,20 +144,22 @@ public final class Trainer {
 
     /** Starts a new run of {@code config} on {@code data} in {@code outDir}, which must not hold a run. */
     public TrainResult train(RunConfig config, DataSplit data, Path outDir) {
-        RunDirectory rd = new RunDirectory(outDir);
-        if (rd.hasState()) {
-            throw new IllegalArgumentException("--out " + outDir + " already holds a run (" + RunDirectory.STATE
-                    + "); continue it with --resume " + outDir + " or choose another --out");
-        }
+        RunDirectory rd = new RunDirectory(outDir, companions);
         RegisteredModel model = registry.get(config.model());
         ImageSource train = data.requireTrain();
         checkClasses(config, data);
-        ComputationGraph net = model.create(config.options());
-        long trainable = ParameterCounts.trainable(net);
-        RunState state = new RunState(RunState.FORMAT, config, null, 0, 0, 0, null, List.of(), train.classNames(),
-                new int[] {train.channels(), train.height(), train.width()}, trainable, "running",
-                Provenance.current());
-        return run(rd, config, data, net, state);
+        data.checkImages();
+        RunLock lock = rd.open(false, "pe train of " + config.model());
+        try {
+            ComputationGraph net = model.create(config.options());
+            long trainable = ParameterCounts.trainable(net);
+            RunState state = RunState.of(config, null, 0, 0, 0, null, List.of(), train.classNames(),
+                    new int[] {train.channels(), train.height(), train.width()}, trainable, "running",
+                    RunDirectory.fingerprint(net), train.size());
+            return run(rd, config, data, net, state);
+        } finally {
+            lock.close();
+        }
     }
 
     /**
@@ -121,34 +169,101 @@ public final class Trainer {
      * @param learningRate new learning rate, or NaN to keep the run's
      */
     public TrainResult resume(Path outDir, DataSplit data, int epochs, double learningRate) {
-        RunDirectory rd = new RunDirectory(outDir);
+        RunDirectory rd = new RunDirectory(outDir, companions);
+        RunLock lock = rd.open(true, "pe train --resume");
+        try {
+            return resume(rd, data, epochs, learningRate);
+        } finally {
+            lock.close();
+        }
+    }
+
+    private TrainResult resume(RunDirectory rd, DataSplit data, int epochs, double learningRate) {
+        Path outDir = rd.dir();
         RunState state = rd.readState();
         RunConfig config = state.config();
+        repairDerivedFiles(rd, state);
+        if (epochs > 0 && epochs < state.epochsDone()) {
+            throw new IllegalArgumentException("--epochs " + epochs + " is below the " + state.epochsDone()
+                    + " epochs the run in " + outDir + " has already trained; give --epochs " + state.epochsDone()
+                    + " or more (it is the run's total)");
+        }
         if (epochs > 0) {
             config = config.withEpochs(epochs);
         }
-        ComputationGraph net = rd.loadModel(state);
-        if (!Double.isNaN(learningRate)) {
-            config = config.withOptions(config.options().withLearningRate(learningRate));
-            net.setLearningRate(learningRate);
+        RegisteredModel model = registry.get(config.model());
+        long configured = ParameterCounts.trainable(model.configure(config.options()));
+        if (configured != state.trainableParameters()) {
+            throw new InvalidDataException(rd.stateFile() + ": model " + config.model() + " with the run's options"
+                    + " has " + configured + " trainable parameters, but the run recorded "
+                    + state.trainableParameters() + "; the state does not describe this run");
         }
+        ComputationGraph net = rd.loadModel(state);
         checkClasses(config, data);
         if (!data.requireTrain().classNames().equals(state.classNames())) {
             throw new InvalidDataException("--data " + data.spec() + " has classes " + data.train().classNames()
                     + " but the run in " + outDir + " was trained on " + state.classNames());
         }
+        if (state.trainImages() != null && state.trainImages() != data.train().size()) {
+            throw new InvalidDataException("--data " + data.spec() + " has " + data.train().size() + " training"
+                    + " images but the run in " + outDir + " was trained on " + state.trainImages() + " ("
+                    + config.data() + "); a resumed run continues on the same data (moved: give its new --data)");
+        }
+        List<String> changes = new ArrayList<>();
+        if (!data.spec().equals(config.data())) {
+            changes.add("--data " + config.data() + " -> " + data.spec());
+            config = new RunConfig(config.model(), config.options(), data.spec(), config.epochs(),
+                    config.batchSize(), config.augment(), config.normalization(), config.trainLimit(),
+                    config.testLimit());
+        }
+        if (config.epochs() != state.config().epochs()) {
+            changes.add("--epochs " + state.config().epochs() + " -> " + config.epochs());
+        }
+        if (!Double.isNaN(learningRate) && learningRate != config.options().learningRate()) {
+            changes.add(String.format(Locale.ROOT, "--lr %.4g -> %.4g", config.options().learningRate(),
+                    learningRate));
+            config = config.withOptions(config.options().withLearningRate(learningRate));
+            net.setLearningRate(learningRate);
+        }
         if (state.epochsDone() >= config.epochs()) {
             progress.message("run in " + outDir + " already has " + state.epochsDone() + " of " + config.epochs()
                     + " epochs; nothing to do (give --epochs N to train further)");
-        } else {
-            progress.message(String.format(Locale.ROOT, "resuming %s from %s: epoch %d of %d%s", config.model(),
-                    rd.checkpointFile(state).getFileName(), state.epochsDone() + 1, config.epochs(),
-                    state.batchInEpoch() > 0 ? ", batch " + (state.batchInEpoch() + 1) : ""));
+            EvalResult last = data.test() != null && !state.history().isEmpty()
+                    ? Evaluator.evaluate(net, data.test(), evalBatchSize, config.normalization()) : null;
+            return new TrainResult(outDir, state, false, last, state.trainableParameters());
         }
-        state = new RunState(state.format(), config, state.checkpoint(), state.epochsDone(), state.batchInEpoch(),
-                state.iteration(), state.partial(), state.history(), state.classNames(), state.inputShape(),
-                state.trainableParameters(), "running", state.provenance());
+        data.checkImages();
+        progress.message(String.format(Locale.ROOT, "resuming %s from %s: epoch %d of %d%s%s", config.model(),
+                rd.checkpointFile(state).getFileName(), state.epochsDone() + 1, config.epochs(),
+                state.batchInEpoch() > 0 ? ", batch " + (state.batchInEpoch() + 1) : "",
+                changes.isEmpty() ? "" : " (changed, recorded in " + RunDirectory.STATE + ": "
+                        + String.join(", ", changes) + ")"));
+        state = state.with(config, "running").withFingerprint(RunDirectory.fingerprint(net));
         return run(rd, config, data, net, state);
+    }
+
+    /**
+     * metrics.csv and curves.png follow state.json: a process killed (or a disk that filled up) between the commit
+     * of the state and their rewrite left them one epoch behind or missing; they are rebuilt from the state.
+     */
+    private static void repairDerivedFiles(RunDirectory rd, RunState state) {
+        try {
+            String csv = RunDirectory.csv(state.history());
+            boolean stale = !Files.isRegularFile(rd.metricsFile())
+                    || !csv.equals(Files.readString(rd.metricsFile(), java.nio.charset.StandardCharsets.UTF_8));
+            if (stale) {
+                RunDirectory.writeAtomically(rd.metricsFile(), csv);
+            }
+            if (!state.history().isEmpty() && (stale || !Files.isRegularFile(rd.curvesFile()))) {
+                Charts.trainingCurves(curvesTitle(state.config()), state.history(), rd.curvesFile());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write to run directory " + rd.dir() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String curvesTitle(RunConfig config) {
+        return config.model() + " on " + config.data();
     }
 
     private static void checkClasses(RunConfig config, DataSplit data) {
@@ -166,32 +281,18 @@ public final class Trainer {
 
     private TrainResult run(RunDirectory rd, RunConfig config, DataSplit data, ComputationGraph net,
                             RunState start) {
-        CountDownLatch finished = new CountDownLatch(1);
-        Thread hook = null;
+        Interrupts.Guard guard = null;
         if (handleInterrupts) {
-            hook = new Thread(() -> {
-                stopRequested.set(true);
-                progress.message("interrupted: saving a checkpoint after the current batch ...");
-                try {
-                    finished.await(5, TimeUnit.MINUTES);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "pe-save-on-interrupt");
-            Runtime.getRuntime().addShutdownHook(hook);
+            Interrupts.install();
+            guard = Interrupts.enter(this::requestStop);
         }
         try {
             return loop(rd, config, data, net, start);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write to run directory " + rd.dir() + ": " + e.getMessage(), e);
         } finally {
-            finished.countDown();
-            if (hook != null) {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException e) {
-                    // shutting down: the hook is running and is released by the latch
-                }
+            if (guard != null) {
+                guard.close();
             }
         }
     }
@@ -215,6 +316,8 @@ public final class Trainer {
         double runSeconds = 0;
         long runBatches = 0;
         long totalBatches = (long) (config.epochs() - state.epochsDone()) * batches - state.batchInEpoch();
+        long lastSave = clock.getAsLong();
+        boolean trained = false;
 
         for (int epoch = state.epochsDone(); epoch < config.epochs(); epoch++) {
             int first = epoch == state.epochsDone() ? state.batchInEpoch() : 0;
@@ -222,18 +325,37 @@ public final class Trainer {
                     : new RunState.PartialEpoch(0, 0, 0, 0);
             it.setEpoch(epoch);
             it.skipBatches(first);
-            Nd4j.getRandom().setSeed(Seeds.mix(seed, ((long) epoch << 20) + first));
             double lossSum = partial.lossSum();
             long correct = partial.correct();
             long seen = partial.seen();
             double epochSeconds = partial.seconds();
             while (it.hasNext()) {
                 if (stopRequested.get()) {
+                    if (!trained) {
+                        return notStarted(rd, state);
+                    }
                     return interrupt(rd, net, state, epoch, it.position(), iteration, lossSum, correct, seen,
                             epochSeconds, history, lastEval);
                 }
+                int position = it.position();
+                if (checkpointEveryNanos > 0 && position > 0 && trained
+                        && clock.getAsLong() - lastSave >= checkpointEveryNanos) {
+                    state = midEpoch(state, epoch, position, iteration, lossSum, correct, seen, epochSeconds, history,
+                            "running");
+                    save(rd, net, state);
+                    lastSave = clock.getAsLong();
+                }
+                // the random state of every batch (dropout, drop path) depends on (seed, epoch, batch) only, so a
+                // run resumed at any batch continues exactly as an uninterrupted one
+                Nd4j.getRandom().setSeed(Seeds.mix(seed, ((long) epoch << 20) + position));
                 long t0 = System.nanoTime();
-                DataSet ds = it.next();
+                DataSet ds;
+                try {
+                    ds = it.next();
+                } catch (RuntimeException e) {
+                    throw keepWhatWasTrained(rd, net, state, epoch, position, iteration, lossSum, correct, seen,
+                            epochSeconds, history, trained, e);
+                }
                 int n = ds.numExamples();
                 stats.expect(ds.getLabels());
                 double reg = net.calcRegularizationScore(true);   // score() = data loss + reg, at these params
@@ -263,6 +385,7 @@ public final class Trainer {
                 double eta = runSeconds / runBatches * (totalBatches - runBatches);
                 progress.update(label, epoch + 1, config.epochs(), it.position(), batches, lossSum / seen, reg,
                         correct / (double) seen, seen / epochSeconds, eta);
+                trained = true;
                 afterIteration.accept((int) iteration);
             }
             if (stopRequested.get()) {
@@ -273,7 +396,20 @@ public final class Trainer {
             double testLoss = Double.NaN;
             double testAcc = Double.NaN;
             if (test != null) {
-                lastEval = Evaluator.evaluate(net, test, evalBatchSize, config.normalization());
+                try {
+                    lastEval = Evaluator.evaluate(net, test, evalBatchSize, config.normalization());
+                } catch (RuntimeException e) {
+                    // keep the epoch: saved without its test metrics, then the error
+                    history.add(new EpochMetrics(epoch + 1, lossSum / seen, correct / (double) seen, Double.NaN,
+                            Double.NaN, epochSeconds, seen / epochSeconds));
+                    RunState kept = RunState.of(config, RunDirectory.checkpointName(epoch + 1, 0), epoch + 1, 0,
+                            iteration, null, history, state.classNames(), state.inputShape(),
+                            state.trainableParameters(), "interrupted", state.modelFingerprint(), state.trainImages());
+                    save(rd, net, kept);
+                    throw new InvalidDataException("evaluating epoch " + (epoch + 1) + " on the test split failed: "
+                            + e.getMessage() + "; the epoch is kept in " + rd.checkpointFile(kept) + " (continue with"
+                            + " --resume " + rd.dir() + ")", e);
+                }
                 testLoss = lastEval.loss();
                 testAcc = lastEval.accuracy();
             }
@@ -281,11 +417,12 @@ public final class Trainer {
                     correct / (double) seen, testLoss, testAcc, epochSeconds, seen / epochSeconds);
             history.add(m);
             boolean last = epoch + 1 == config.epochs();
-            state = new RunState(RunState.FORMAT, config, RunDirectory.checkpointName(epoch + 1, 0), epoch + 1, 0,
-                    iteration, null, history, state.classNames(), state.inputShape(), state.trainableParameters(),
-                    last ? "finished" : "running", Provenance.current());
-            rd.save(net, state);
-            Charts.trainingCurves(config.model() + " on " + config.data(), history, rd.curvesFile());
+            state = RunState.of(config, RunDirectory.checkpointName(epoch + 1, 0), epoch + 1, 0, iteration, null,
+                    history, state.classNames(), state.inputShape(), state.trainableParameters(),
+                    last ? "finished" : "running", state.modelFingerprint(), state.trainImages());
+            save(rd, net, state);
+            lastSave = clock.getAsLong();
+            Charts.trainingCurves(curvesTitle(config), history, rd.curvesFile());
             progress.epochDone(String.format(Locale.ROOT,
                     "%sepoch %d/%d train loss %.4f%s acc %.4f | test loss %.4f acc %.4f | %.1f s, %.0f img/s",
                     label.isEmpty() ? "" : label + " ", epoch + 1, config.epochs(), m.trainLoss(),
@@ -296,9 +433,7 @@ public final class Trainer {
             lastEval = Evaluator.evaluate(net, test, evalBatchSize, config.normalization());
         }
         if (!"finished".equals(state.status()) && state.epochsDone() >= config.epochs()) {
-            state = new RunState(state.format(), config, state.checkpoint(), state.epochsDone(), 0, state.iteration(),
-                    null, state.history(), state.classNames(), state.inputShape(), state.trainableParameters(),
-                    "finished", state.provenance());
+            state = state.with(config, "finished");
             rd.writeState(state);
         }
         return new TrainResult(rd.dir(), state, false, lastEval, state.trainableParameters());
@@ -307,14 +442,57 @@ public final class Trainer {
     private TrainResult interrupt(RunDirectory rd, ComputationGraph net, RunState state, int epoch, int position,
                                   long iteration, double lossSum, long correct, long seen, double epochSeconds,
                                   List<EpochMetrics> history, EvalResult lastEval) throws IOException {
-        RunState s = new RunState(RunState.FORMAT, state.config(), RunDirectory.checkpointName(epoch, position), epoch,
-                position, iteration, position > 0 ? new RunState.PartialEpoch(lossSum, correct, seen, epochSeconds)
-                : null, history, state.classNames(), state.inputShape(), state.trainableParameters(), "interrupted",
-                Provenance.current());
-        rd.save(net, s);
-        progress.message("stopped at epoch " + (epoch + 1) + ", batch " + position + "; checkpoint "
-                + rd.checkpointFile(s) + "; continue with --resume " + rd.dir());
+        RunState s = midEpoch(state, epoch, position, iteration, lossSum, correct, seen, epochSeconds, history,
+                "interrupted");
+        save(rd, net, s);
+        progress.message("interrupted: stopped at epoch " + (epoch + 1) + ", batch " + position + "; checkpoint "
+                + rd.checkpointFile(s) + " saved; continue with --resume " + rd.dir());
         return new TrainResult(rd.dir(), s, true, lastEval, s.trainableParameters());
+    }
+
+    /** A stop before this process trained a batch: nothing new to save. */
+    private TrainResult notStarted(RunDirectory rd, RunState state) {
+        progress.message(state.checkpoint() == null
+                ? "interrupted before training started: nothing was saved in " + rd.dir()
+                : "interrupted before training continued: the run in " + rd.dir() + " is unchanged; continue with"
+                        + " --resume " + rd.dir());
+        return new TrainResult(rd.dir(), state.with(state.config(), "interrupted"), true, null,
+                state.trainableParameters());
+    }
+
+    private static RunState midEpoch(RunState state, int epoch, int position, long iteration, double lossSum,
+                                     long correct, long seen, double epochSeconds, List<EpochMetrics> history,
+                                     String status) {
+        return RunState.of(state.config(), RunDirectory.checkpointName(epoch, position), epoch, position, iteration,
+                position > 0 ? new RunState.PartialEpoch(lossSum, correct, seen, epochSeconds) : null, history,
+                state.classNames(), state.inputShape(), state.trainableParameters(), status,
+                state.modelFingerprint(), state.trainImages());
+    }
+
+    private void save(RunDirectory rd, ComputationGraph net, RunState state) throws IOException {
+        beforeSave.run();
+        rd.save(net, state);
+    }
+
+    /** A batch failed to load: saves what this process trained (when it trained anything), then says so. */
+    private RuntimeException keepWhatWasTrained(RunDirectory rd, ComputationGraph net, RunState state, int epoch,
+                                                int position, long iteration, double lossSum, long correct,
+                                                long seen, double epochSeconds, List<EpochMetrics> history,
+                                                boolean trained, RuntimeException e) {
+        if (!trained) {
+            return e;
+        }
+        try {
+            RunState s = midEpoch(state, epoch, position, iteration, lossSum, correct, seen, epochSeconds, history,
+                    "interrupted");
+            save(rd, net, s);
+            String m = e.getMessage() + "; what was trained is kept in " + rd.checkpointFile(s)
+                    + " (fix the data, then continue with --resume " + rd.dir() + ")";
+            return e instanceof IllegalArgumentException ? new InvalidDataException(m, e) : new IllegalStateException(m, e);
+        } catch (IOException | RuntimeException saveFailure) {
+            e.addSuppressed(saveFailure);
+            return e;
+        }
     }
 
     private NonFiniteLossException nonFinite(RunDirectory rd, RunState state, RunConfig config, int epoch,

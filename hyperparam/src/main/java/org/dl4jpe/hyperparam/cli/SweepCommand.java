@@ -6,11 +6,11 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.dl4jpe.hyperparam.model.ModelCandidate;
 import org.dl4jpe.hyperparam.model.ModelSpace;
 import org.dl4jpe.hyperparam.model.Presets;
+import org.dl4jpe.zoo.cli.Durations;
+import org.dl4jpe.zoo.train.Interrupts;
 import org.dl4jpe.hyperparam.model.SpaceFile;
 import org.dl4jpe.hyperparam.sweep.CandidateRecord;
 import org.dl4jpe.hyperparam.sweep.GeneratorKind;
@@ -277,34 +277,25 @@ public final class SweepCommand implements Runnable {
         SweepSettings s = sweep.settings();
         Progress.Style style = s.parallel() > 1 ? Progress.Style.QUIET : Progress.Style.detect();
         sweep.progress(pe.err(), style).handleInterrupts(pe.handleInterrupts()).listener(new ProgressLines(s.score()));
-        CountDownLatch finished = new CountDownLatch(1);
-        Thread hook = null;
+        Interrupts.Guard guard = null;
         if (pe.handleInterrupts()) {
-            hook = new Thread(() -> {
+            Interrupts.install();
+            guard = Interrupts.enter(() -> {
                 sweep.requestStop();
                 pe.err().println("interrupted: running candidates save a checkpoint after their current batch;"
                         + " continue with: pe sweep --resume " + sweep.dir());
-                try {
-                    finished.await(5, TimeUnit.MINUTES);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "pe-sweep-interrupt");
-            Runtime.getRuntime().addShutdownHook(hook);
+            });
         }
-        SweepResult r;
         try {
-            r = sweep.run();
+            report(sweep.run(), s);
         } finally {
-            finished.countDown();
-            if (hook != null) {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException e) {
-                    // shutting down
-                }
+            if (guard != null) {
+                guard.close();
             }
         }
+    }
+
+    private void report(SweepResult r, SweepSettings s) {
         pe.out().print(SweepReport.text(r, s.score()));
         CandidateRecord best = r.best();
         if (best != null) {
@@ -326,8 +317,8 @@ public final class SweepCommand implements Runnable {
                     : "; continue with: pe sweep --resume " + r.dir()));
         }
         if (best == null) {
-            pe.err().println("no candidate finished; see the messages in the table and " + r.dir().resolve(
-                    "results.csv"));
+            throw new IllegalArgumentException("no candidate succeeded (" + r.records().size() + " of " + r.planned()
+                    + " ended, none finished); see the messages in the table and " + r.dir().resolve("results.csv"));
         }
     }
 

@@ -197,6 +197,31 @@ public final class ModelAxes {
                 .getSimpleName() + ") cannot be used for a " + t.getSimpleName());
     }
 
+    /**
+     * Checks one converted value of axis {@code a} on its own, as a candidate would use it: a run value must be
+     * positive, an options value must pass {@link ModelOptions}' checks, (config values depend on each other and
+     * are checked when a candidate resolves); the message names the axis, the value and what is valid. A space file is checked this way when it is read, so that a
+     * value no candidate could train with is found before the sweep starts.
+     */
+    public static void check(RegisteredModel model, Axis a, Object value) {
+        try {
+            switch (a.kind()) {
+                case RUN -> {
+                    if ((Integer) value <= 0) {
+                        throw new IllegalArgumentException("must be positive");
+                    }
+                }
+                case OPTIONS -> withComponents(model.defaultOptions(), Map.of(a.name(), value));
+                case CONFIG -> {
+                    // config values are checked together (embedDim against numHeads, ...) when a candidate resolves
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("axis " + a.name() + ": value " + ModelCandidate.exact(value)
+                    + " is not valid: " + e.getMessage(), e);
+        }
+    }
+
     private static long wholeNumber(Axis a, Object value) {
         if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte) {
             return ((Number) value).longValue();

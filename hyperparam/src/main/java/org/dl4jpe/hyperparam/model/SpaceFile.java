@@ -71,7 +71,7 @@ public record SpaceFile(String source, String text, String description, ModelSpa
             "limitTrain", "limitTest", "valFraction", "score", "seed");
 
     private static final Set<String> TOP_KEYS = Set.of("description", "model", "axes", "defaults");
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectMapper MAPPER = org.dl4jpe.zoo.train.Json.mapper();
 
     /** Reads and checks {@code file}; the message names the file. */
     public static SpaceFile read(Path file, ModelRegistry registry) {
@@ -126,7 +126,7 @@ public record SpaceFile(String source, String text, String description, ModelSpa
             Map.Entry<String, JsonNode> e = it.next();
             try {
                 ModelAxes.Axis a = ModelAxes.axis(base, e.getKey());
-                b.axis(a.name(), space(a, e.getValue()));
+                b.axis(a.name(), space(base, a, e.getValue()));
             } catch (IllegalArgumentException ex) {
                 throw new InvalidDataException(source + ": " + ex.getMessage());
             }
@@ -155,7 +155,7 @@ public record SpaceFile(String source, String text, String description, ModelSpa
         return new SpaceFile(source, text, desc == null ? "" : desc.asText(), b.build(), defaults);
     }
 
-    private static ParameterSpace<?> space(ModelAxes.Axis a, JsonNode v) {
+    private static ParameterSpace<?> space(RegisteredModel base, ModelAxes.Axis a, JsonNode v) {
         boolean listAxis = a.isList();
         if (v.isArray() && !(listAxis && !v.isEmpty() && !v.get(0).isArray())) {
             if (v.isEmpty()) {
@@ -163,7 +163,9 @@ public record SpaceFile(String source, String text, String description, ModelSpa
             }
             List<Object> values = new ArrayList<>();
             for (JsonNode item : v) {
-                Object converted = stable(ModelAxes.convert(a, value(a, item)));
+                Object raw = ModelAxes.convert(a, value(a, item));
+                ModelAxes.check(base, a, raw);
+                Object converted = stable(raw);
                 for (Object seen : values) {
                     if (ModelCandidateKeys.same(seen, converted)) {
                         throw new IllegalArgumentException("axis " + a.name() + ": value "
@@ -187,6 +189,16 @@ public record SpaceFile(String source, String text, String description, ModelSpa
             }
             double min = range.get(0).asDouble();
             double max = range.get(1).asDouble();
+            boolean logOfNonPositive = kind.equals("logUniform") && !(min > 0);  // named below
+            for (double end : logOfNonPositive ? new double[0] : new double[] {min, max}) {
+                if (a.type() == int.class || a.type() == Integer.class) {
+                    if (end == Math.rint(end)) {
+                        ModelAxes.check(base, a, (int) end);
+                    }
+                } else if (a.type() == double.class || a.type() == Double.class) {
+                    ModelAxes.check(base, a, end);
+                }
+            }
             if (!(min < max)) {
                 throw new IllegalArgumentException("axis " + a.name() + ": range [" + min + ", " + max + "] needs min"
                         + " < max");
@@ -224,7 +236,9 @@ public record SpaceFile(String source, String text, String description, ModelSpa
                         + "\"; use uniform, logUniform or int");
             }
         }
-        return new FixedValue<>(stable(ModelAxes.convert(a, value(a, v))));
+        Object fixed = ModelAxes.convert(a, value(a, v));
+        ModelAxes.check(base, a, fixed);
+        return new FixedValue<>(stable(fixed));
     }
 
     /** Arrays as lists: a space's text (compared on resume) then shows their values, not an identity hash. */

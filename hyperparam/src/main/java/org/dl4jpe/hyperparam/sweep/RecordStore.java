@@ -16,8 +16,12 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.dl4jpe.zoo.ParameterCounts;
 import org.dl4jpe.zoo.data.InvalidDataException;
+import org.dl4jpe.zoo.train.Json;
 import org.dl4jpe.zoo.train.RunDirectory;
+import org.dl4jpe.zoo.train.RunState;
 
 /**
  * The records of a sweep directory: {@code records/cNNNN.json} (one per ended candidate, written atomically),
@@ -29,6 +33,8 @@ final class RecordStore {
     static final String RESULTS_CSV = "results.csv";
     static final String RESULTS_JSON = "results.json";
     static final String BEST_MODEL = "best-model.zip";
+    /** Whose model {@code best-model.zip} is: candidate number, SHA-256 of the zip, trainable parameters. */
+    static final String BEST_MODEL_RECORD = "best-model.json";
 
     private final Path dir;
     private final ScoreMetric metric;
@@ -50,12 +56,18 @@ final class RecordStore {
                 CandidateRecord r;
                 try {
                     r = SweepJson.read(p, CandidateRecord.class);
-                } catch (IOException e) {
-                    throw new InvalidDataException("cannot read candidate record " + p + ": " + e.getMessage(), e);
+                } catch (IOException | RuntimeException e) {
+                    String m = e.getMessage() == null ? e.getClass().getSimpleName()
+                            : e.getMessage().lines().findFirst().orElse("");
+                    throw new InvalidDataException("cannot read candidate record " + p + ": " + m, e);
                 }
-                if (r.format() != CandidateRecord.FORMAT) {
-                    throw new InvalidDataException(p + " has format " + r.format() + "; this version reads "
-                            + CandidateRecord.FORMAT);
+                if (r == null) {
+                    throw new InvalidDataException("candidate record " + p + " is empty");
+                }
+                List<String> problems = problems(r, p);
+                if (!problems.isEmpty()) {
+                    throw new InvalidDataException("candidate record " + p + " is not valid: "
+                            + String.join("; ", problems));
                 }
                 records.put(r.candidate(), r);
             }
@@ -63,6 +75,99 @@ final class RecordStore {
             throw new UncheckedIOException("cannot list " + rd + ": " + e.getMessage(), e);
         }
         return this;
+    }
+
+    /**
+     * What is wrong with record {@code r} read from {@code file}: missing fields, a number that is not its file's,
+     * a score that is not its validation result, a validation result that its run directory does not show.
+     */
+    private List<String> problems(CandidateRecord r, Path file) {
+        List<String> p = new ArrayList<>();
+        if (r.format() != CandidateRecord.FORMAT) {
+            p.add("format is " + r.format() + "; this version reads " + CandidateRecord.FORMAT);
+            return p;
+        }
+        if (!file.getFileName().toString().equals(fileName(r.candidate()))) {
+            p.add("candidate is " + r.candidate() + " but the file is " + file.getFileName());
+        }
+        if (r.status() == null) {
+            p.add("status is missing (FINISHED or FAILED)");
+            return p;
+        }
+        if (!r.finished()) {
+            return p;
+        }
+        if (!metric.cliName().equals(r.scoreMetric())) {
+            p.add("scoreMetric is " + r.scoreMetric() + " but the sweep scores " + metric.cliName());
+        }
+        Double own = metric == ScoreMetric.ACCURACY ? r.validationAccuracy() : r.validationLoss();
+        if (r.score() == null || !Double.isFinite(r.score()) || own == null || !r.score().equals(own)) {
+            p.add("score " + r.score() + " is not its " + metric.label() + " " + own);
+        }
+        if (r.runDirectory() != null && r.validationAccuracy() != null) {
+            RunDirectory run = new RunDirectory(dir.resolve(r.runDirectory()));
+            if (run.hasState()) {
+                RunState s = run.readState();
+                double trained = s.history().isEmpty() ? Double.NaN
+                        : s.history().get(s.history().size() - 1).testAccuracy();
+                if (trained != r.validationAccuracy()) {
+                    p.add("validationAccuracy " + r.validationAccuracy() + " differs from the "
+                            + trained + " its run " + run.stateFile() + " recorded");
+                }
+            }
+        }
+        return p;
+    }
+
+    /**
+     * Checks the records against the sweep's settings: each candidate was trained with the sweep's seed (unless
+     * the seed is searched); an edited {@code sweep.json} seed is refused here when its hash is absent.
+     */
+    synchronized void check(SweepSettings settings, boolean seedSearched) {
+        if (seedSearched) {
+            return;
+        }
+        for (CandidateRecord r : records.values()) {
+            if (r.finished() && r.seed() != settings.seed()) {
+                throw new InvalidDataException("candidate record " + dir.resolve(RECORDS).resolve(fileName(
+                        r.candidate())) + " was trained with seed " + r.seed() + " but the sweep's seed is "
+                        + settings.seed() + "; the records do not belong to these settings");
+            }
+        }
+    }
+
+    /** Loads {@code best-model.zip}, verified to be the model of {@code best} ({@link #BEST_MODEL_RECORD}). */
+    synchronized ComputationGraph loadBest(CandidateRecord best) {
+        Path zip = dir.resolve(BEST_MODEL);
+        Path meta = dir.resolve(BEST_MODEL_RECORD);
+        if (Files.isRegularFile(meta)) {
+            Map<?, ?> m;
+            byte[] bytes;
+            try {
+                m = SweepJson.MAPPER.readValue(meta.toFile(), Map.class);
+                bytes = Files.readAllBytes(zip);
+            } catch (IOException | RuntimeException e) {
+                throw new InvalidDataException("cannot read " + meta + " or " + zip + ": " + e.getMessage(), e);
+            }
+            Object candidate = m.get("candidate");
+            if (!(candidate instanceof Number n) || n.intValue() != best.candidate()) {
+                throw new InvalidDataException(zip + " is the model of candidate " + candidate + " (" + meta
+                        + ") but the records make candidate " + best.candidate() + " the best; a record was edited"
+                        + " or a write was cut short: check " + dir.resolve(RECORDS));
+            }
+            if (!Json.sha256(bytes).equals(m.get("sha256"))) {
+                throw new InvalidDataException(zip + " is not the file " + meta + " describes (its SHA-256"
+                        + " differs): it was replaced or damaged");
+            }
+        }
+        ComputationGraph net = RunDirectory.load(zip);
+        long trainable = ParameterCounts.trainable(net);
+        if (best.trainableParameters() != null && trainable != best.trainableParameters()) {
+            throw new InvalidDataException(zip + " holds a model with " + trainable + " trainable parameters but the"
+                    + " best candidate " + best.candidate() + " has " + best.trainableParameters()
+                    + "; it is not that candidate's model");
+        }
+        return net;
     }
 
     static String fileName(int candidate) {
@@ -109,10 +214,18 @@ final class RecordStore {
     synchronized CandidateRecord commit(CandidateRecord r, Path checkpoint) {
         try {
             CandidateRecord before = best();
-            boolean newBest = r.finished() && (before == null || metric.better(r.scoreOrNaN(), before.scoreOrNaN()));
+            // the same rule as best(): a better score, or an equal one of a lower candidate number (candidates
+            // running in parallel end in any order)
+            boolean newBest = r.finished() && (before == null || metric.better(r.scoreOrNaN(), before.scoreOrNaN())
+                    || (!metric.better(before.scoreOrNaN(), r.scoreOrNaN()) && r.candidate() < before.candidate()));
             Files.createDirectories(dir.resolve(RECORDS));
             if (newBest && checkpoint != null && Files.isRegularFile(checkpoint)) {
                 copyAtomically(checkpoint, dir.resolve(BEST_MODEL));
+                Map<String, Object> meta = new LinkedHashMap<>();
+                meta.put("candidate", r.candidate());
+                meta.put("sha256", Json.sha256(Files.readAllBytes(dir.resolve(BEST_MODEL))));
+                meta.put("trainableParameters", r.trainableParameters());
+                RunDirectory.writeAtomically(dir.resolve(BEST_MODEL_RECORD), SweepJson.write(meta));
             }
             RunDirectory.writeAtomically(dir.resolve(RECORDS).resolve(fileName(r.candidate())), SweepJson.write(r));
             records.put(r.candidate(), r);
@@ -210,11 +323,15 @@ final class RecordStore {
 
     static void copyAtomically(Path from, Path to) throws IOException {
         Path tmp = to.resolveSibling("." + to.getFileName() + ".tmp");
-        Files.copy(from, tmp, StandardCopyOption.REPLACE_EXISTING);
         try {
-            Files.move(tmp, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, to, StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(from, tmp, StandardCopyOption.REPLACE_EXISTING);
+            try {
+                Files.move(tmp, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, to, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
         }
     }
 }

@@ -59,6 +59,7 @@ import org.dl4jpe.zoo.train.Progress;
 import org.dl4jpe.zoo.train.Provenance;
 import org.dl4jpe.zoo.train.RunConfig;
 import org.dl4jpe.zoo.train.RunDirectory;
+import org.dl4jpe.zoo.train.RunLock;
 import org.dl4jpe.zoo.train.RunState;
 import org.dl4jpe.zoo.train.TrainResult;
 import org.dl4jpe.zoo.train.Trainer;
@@ -148,19 +149,22 @@ public final class Sweep {
         if (!Files.isRegularFile(f)) {
             throw new InvalidDataException("--resume " + dir + ": no " + DEFINITION + " there (not a sweep directory)");
         }
+        SweepDefinition d;
         try {
-            SweepDefinition d = SweepJson.read(f, SweepDefinition.class);
-            if (d.format() != SweepDefinition.FORMAT) {
-                throw new InvalidDataException(f + " has format " + d.format() + "; this version reads "
-                        + SweepDefinition.FORMAT);
-            }
-            return d;
+            d = SweepJson.read(f, SweepDefinition.class);
         } catch (IOException | RuntimeException e) {
-            if (e instanceof InvalidDataException ide) {
-                throw ide;
-            }
-            throw new InvalidDataException("cannot read " + f + ": " + e.getMessage(), e);
+            String m = e.getMessage() == null ? e.getClass().getSimpleName()
+                    : e.getMessage().lines().findFirst().orElse("");
+            throw new InvalidDataException("cannot read " + f + ": " + m, e);
         }
+        if (d == null) {
+            throw new InvalidDataException(f + " is empty");
+        }
+        List<String> problems = d.problems();
+        if (!problems.isEmpty()) {
+            throw new InvalidDataException(f + " is not a valid sweep definition: " + String.join("; ", problems));
+        }
+        return d;
     }
 
     /**
@@ -238,18 +242,69 @@ public final class Sweep {
         SweepData data = SweepData.open(settings.data(), defaults.inputChannels(), defaults.inputHeight(),
                 defaults.inputWidth(), settings.limitTrain(), settings.limitTest(), settings.valFraction(),
                 settings.seed());
+        try (RunLock lock = RunLock.acquire(dir, "pe sweep")) {
+            return run(data, startNanos, timeUp);
+        }
+    }
+
+    /** Sweep directory entries of this class (and the report's) names; a new sweep refuses a directory with others. */
+    private static final java.util.regex.Pattern OWN = java.util.regex.Pattern.compile(
+            "sweep\\.json|candidates|records|results\\.(csv|json|md)|best-model\\.(zip|json)|report\\.html"
+                    + "|[a-z-]+\\.png|" + java.util.regex.Pattern.quote(RunLock.FILE));
+
+    /** Deletes the temporary files ({@code .NAME.tmp}) of a write that was cut short, in the directory and records/. */
+    private void removeTemporaryFiles() throws IOException {
+        for (Path d : List.of(dir, dir.resolve(RecordStore.RECORDS))) {
+            if (!Files.isDirectory(d)) {
+                continue;
+            }
+            try (Stream<Path> s = Files.list(d)) {
+                for (Path p : s.toList()) {
+                    String n = p.getFileName().toString();
+                    if (n.startsWith(".") && n.endsWith(".tmp")) {
+                        String inner = n.substring(1, n.length() - 4);
+                        if (OWN.matcher(inner).matches() || inner.matches("c\\d{4}\\.json")) {
+                            Files.deleteIfExists(p);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private SweepResult run(SweepData data, long startNanos, BooleanSupplier timeUp) {
         try {
-            Files.createDirectories(dir);
+            if (!resumed) {
+                if (Files.exists(dir.resolve(DEFINITION))) {
+                    throw new IllegalArgumentException("--out " + dir + " already holds a sweep (" + DEFINITION
+                            + "); continue it with --resume " + dir + " or choose another --out");
+                }
+                try (Stream<Path> s = Files.list(dir)) {
+                    List<String> foreign = s.map(p -> p.getFileName().toString())
+                            .filter(n -> !OWN.matcher(n).matches() && !(n.startsWith(".") && n.endsWith(".tmp")))
+                            .sorted().toList();
+                    if (!foreign.isEmpty()) {
+                        throw new IllegalArgumentException("--out " + dir + " is not empty and holds no sweep (no "
+                                + DEFINITION + "): " + String.join(", ", foreign.subList(0, Math.min(10,
+                                foreign.size()))) + "; a new sweep needs a new or empty directory, so that no file"
+                                + " of yours is replaced or deleted");
+                    }
+                }
+            }
+            removeTemporaryFiles();
             if (!resumed) {
                 // only once the data has opened: a sweep that cannot start leaves no sweep.json behind
-                RunDirectory.writeAtomically(dir.resolve(DEFINITION), SweepJson.write(new SweepDefinition(
-                        SweepDefinition.FORMAT, settings, space.toString(), Provenance.current())));
+                RunDirectory.writeAtomically(dir.resolve(DEFINITION), SweepJson.write(SweepDefinition.of(settings,
+                        space.toString())));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write to " + dir + ": " + e.getMessage(), e);
         }
+        RegisteredModel base = registry.get(space.baseModel());
+        ModelOptions defaults = base.defaultOptions();
         ModelOptions options = defaults.withNumClasses(data.train().numClasses()).withSeed(settings.seed());
         RecordStore store = new RecordStore(dir, settings.score()).load();
+        store.check(settings, space.searchedAxes().contains("seed"));
         ScoreFunction scoreFunction = settings.score().scoreFunction();
         CandidateGenerator inner = settings.generator().create(space, scoreFunction, settings.candidates(),
                 settings.gridPoints(), settings.seed());
@@ -293,8 +348,7 @@ public final class Sweep {
         if (best != null && data.test() != null && !stop.get()) {
             listener.message("evaluating the best candidate (" + best.candidate() + ") on the test split ("
                     + data.test().size() + " images) ...");
-            bestTest = Evaluator.evaluate(RunDirectory.load(dir.resolve(RecordStore.BEST_MODEL)), data.test(), 256,
-                    Normalization.UNIT);
+            bestTest = Evaluator.evaluate(store.loadBest(best), data.test(), 256, Normalization.UNIT);
         }
         SweepResult result = new SweepResult(dir, records, axes, best, bestTest, planned, complete, endReason);
         try {
@@ -426,7 +480,7 @@ public final class Sweep {
                 ModelRegistry own = new ModelRegistry();
                 rc.register(own, name, "sweep candidate " + number + " of " + base.name() + ": " + mc.describe(axes));
                 Trainer t = new Trainer(own, err, progressStyle).label("c" + number)
-                        .handleInterrupts(handleInterrupts);
+                        .handleInterrupts(handleInterrupts).companionFiles(Set.of(CANDIDATE_FILE));
                 trainer = t;
                 t.afterIteration(i -> {
                     if (stop.get() || timeUp.getAsBoolean()) {

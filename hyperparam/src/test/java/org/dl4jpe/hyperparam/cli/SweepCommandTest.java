@@ -121,4 +121,15 @@ class SweepCommandTest {
         SpaceFile f = SpaceFile.parse(printed.out(), "printed", Zoo.registry());
         assertEquals(List.of("attention", "mlpTie", "learningRate"), f.space().searchedAxes());
     }
+
+    @Test
+    void aSweepWhoseEveryCandidateFailsExitsNonZero() throws Exception {
+        // embedDim 8 cannot be split into 3 heads: every candidate fails when it resolves
+        Path space = Files.writeString(tmp.resolve("bad.json"), Files.readString(tinySpace())
+                .replace("\"numHeads\":  2", "\"numHeads\":  3"));
+        Run r = pe("sweep", "--space", space.toString(), "--out", tmp.resolve("s").toString());
+        assertEquals(PeCommand.BAD_INPUT, r.code(), r.err());
+        assertTrue(r.err().contains("no candidate succeeded (2 of 2 ended, none finished)"), r.err());
+        assertTrue(r.out().contains("FAILED") || r.out().contains("failed"), r.out());
+    }
 }

@@ -90,6 +90,21 @@ class SpaceFileTest {
     }
 
     @Test
+    void valuesNoCandidateCouldTrainWithAreRefusedWhenTheFileIsRead() {
+        assertEquals("s.json: axis batchSize: value 0 is not valid: must be positive",
+                error(space("\"batchSize\": 0")));
+        assertEquals("s.json: axis epochs: value -1 is not valid: must be positive", error(space("\"epochs\": [1, -1]")));
+        assertEquals("s.json: axis learningRate: value -1.0 is not valid: learningRate -1.0 must be positive and"
+                + " finite", error(space("\"learningRate\": -1")));
+        assertEquals("s.json: axis dropout: value 1.5 is not valid: dropout 1.5 must be in [0, 1)",
+                error(space("\"dropout\": {\"uniform\": [0, 1.5]}")));
+        assertEquals("s.json: axis batchSize: value 0 is not valid: must be positive",
+                error(space("\"batchSize\": {\"int\": [0, 64]}")));
+        assertTrue(error("{\"model\": \"vit_pe_micro_patch4_28\", \"model\": \"x\", \"axes\": {}}")
+                .contains("Duplicate field 'model'"));
+    }
+
+    @Test
     void listAxesTakeAListAsOneValueAndAListOfListsAsChoices() {
         SpaceFile f = SpaceFile.parse("{\"model\": \"resnet_pe_mini_28\", \"axes\": {\"blocks\": [[1, 1, 1], [2, 2, 2]],"
                 + " \"midWidths\": [8, 16, 32], \"sharing\": [\"NONE\", \"STAGE\"]}}", "r.json", Zoo.registry());

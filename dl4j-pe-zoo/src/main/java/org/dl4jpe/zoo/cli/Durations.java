@@ -1,18 +1,18 @@
-package org.dl4jpe.hyperparam.cli;
+package org.dl4jpe.zoo.cli;
 
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Durations on the command line: {@code 90s}, {@code 30m}, {@code 2h}, {@code 1h30m}. */
-final class Durations {
+public final class Durations {
     private static final Pattern FORM = Pattern.compile("(?:(\\d+)h)?(?:(\\d+)m)?(?:(\\d+)s)?");
 
     private Durations() {
     }
 
     /** Seconds in {@code text}; the message names the option and the accepted forms. */
-    static long seconds(String option, String text) {
+    public static long seconds(String option, String text) {
         String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
         Matcher m = FORM.matcher(t);
         if (t.isEmpty() || !m.matches() || (m.group(1) == null && m.group(2) == null && m.group(3) == null)) {

@@ -18,6 +18,7 @@ import java.util.zip.ZipFile;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
+import org.dl4jpe.layers.Regularizations;
 import org.dl4jpe.zoo.ParameterCounts;
 import org.dl4jpe.zoo.data.InvalidDataException;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -278,7 +279,8 @@ public final class RunDirectory {
                 throw new InvalidDataException("checkpoint " + file + " is not a complete zip (" + e.getMessage()
                         + "): truncated or corrupt; it cannot be restored", e);
             }
-            return ModelSerializer.restoreComputationGraph(file.toFile(), true);
+            // a checkpoint saved before the zoo deduped DL4J's twice-listed weight decay would decay twice again
+            return Regularizations.dedupe(ModelSerializer.restoreComputationGraph(file.toFile(), true));
         } catch (InvalidDataException e) {
             throw e;
         } catch (IOException | RuntimeException e) {

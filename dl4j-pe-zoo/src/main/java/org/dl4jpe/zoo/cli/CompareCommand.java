@@ -146,7 +146,7 @@ final class CompareCommand implements Runnable {
                 rows.add(new ResultsCsv.Row(model, r.trainableParameters(), c.options().seed(), c.epochs(),
                         p.data().requireTrain().size(), p.data().evaluationSet().size(), r.testAccuracy(),
                         c.batchSize(), c.options().updater().name().toLowerCase(Locale.ROOT),
-                        c.options().learningRate(), c.options().weightDecay(), "constant", c.augment(),
+                        c.options().learningRate(), c.options().weightDecay(), c.schedule().describe(), c.augment(),
                         r.trainSeconds(), c.data(), r.runDir().toString(), now.gitRevision(), now.recorded()));
             }
         });
@@ -182,9 +182,10 @@ final class CompareCommand implements Runnable {
     }
 
     private static String describe(RunConfig c) {
-        return String.format(Locale.ROOT, "%s on %s (limit %d/%d), %d epochs, batch %d, seed %d, %s lr %s",
+        return String.format(Locale.ROOT, "%s on %s (limit %d/%d), %d epochs, batch %d, seed %d, %s lr %s %s",
                 c.model(), c.data(), c.trainLimit(), c.testLimit(), c.epochs(), c.batchSize(), c.options().seed(),
-                c.options().updater().name().toLowerCase(Locale.ROOT), c.options().learningRate());
+                c.options().updater().name().toLowerCase(Locale.ROOT), c.options().learningRate(),
+                c.schedule().describe());
     }
 
     private static void report(PeCommand pe, List<String> models, RunConfig first, int epochs, int batch,
@@ -229,9 +230,10 @@ final class CompareCommand implements Runnable {
         pe.out.flush();
         String md = "# " + String.join(" vs ", models) + "\n\n" + t.markdown() + "\n" + difference + "\n"
                 + String.format(Locale.ROOT, "Same budget for every model: data `%s`%s, %d %s, batch %d, %s at"
-                        + " learning rate %s, weight decay %s, %s %s, augmentation %s, normalisation %s.%n%n",
+                        + " learning rate %s (%s), weight decay %s, %s %s, augmentation %s, normalisation %s.%n%n",
                         first.data(), limits(first), epochs, epochs == 1 ? "epoch" : "epochs", batch,
                         first.options().updater().name().toLowerCase(Locale.ROOT), first.options().learningRate(),
+                        first.schedule().describe(),
                         first.options().weightDecay(), several ? "seeds" : "seed",
                         String.join(", ", seeds.stream().map(String::valueOf).toList()),
                         first.augment() ? "on" : "off", first.normalization().describe())

@@ -5,6 +5,7 @@ import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.dl4jpe.zoo.ModelOptions;
 import org.dl4jpe.zoo.UpdaterKind;
+import org.dl4jpe.zoo.train.LrSchedule;
 import picocli.CommandLine.Option;
 
 /** Model options on the command line; each one left out keeps the model's default. */
@@ -30,6 +31,19 @@ final class ModelOptionsMixin {
     @Option(names = "--weight-decay", paramLabel = "W", description = "Weight decay (default: the model's).")
     Double weightDecay;
 
+    @Option(names = "--schedule", paramLabel = "KIND", description = "Learning rate over the run: ${COMPLETION-CANDIDATES}"
+            + " (default: constant). cosine warms up linearly over --warmup-epochs, then decays along a cosine to"
+            + " --min-lr at the end of the last epoch.")
+    LrSchedule.Kind schedule;
+
+    @Option(names = "--warmup-epochs", paramLabel = "E", description = "Warm-up of the cosine schedule in epochs, may be"
+            + " fractional (default: 1, or 0 when the run has a single epoch).")
+    Double warmupEpochs;
+
+    @Option(names = "--min-lr", paramLabel = "RATE", description = "Final learning rate of the cosine schedule"
+            + " (default: 0).")
+    Double minLearningRate;
+
     @Option(names = "--dropout", paramLabel = "P", description = "Dropout probability in [0, 1) (default: the model's).")
     Double dropout;
 
@@ -41,6 +55,29 @@ final class ModelOptionsMixin {
 
     @Option(names = "--cache", paramLabel = "MODE", description = "DL4J cache mode: NONE, HOST or DEVICE (default: NONE).")
     String cache;
+
+    /** The learning-rate schedule the options ask for, for a run of {@code epochs} epochs. */
+    LrSchedule schedule(int epochs) {
+        if (schedule == null || schedule == LrSchedule.Kind.CONSTANT) {
+            if (warmupEpochs != null || minLearningRate != null) {
+                throw new IllegalArgumentException("--warmup-epochs and --min-lr shape the cosine schedule; give"
+                        + " --schedule cosine with them");
+            }
+            return LrSchedule.CONSTANT;
+        }
+        double warmup = warmupEpochs != null ? warmupEpochs : epochs > 1 ? 1 : 0;
+        try {
+            return LrSchedule.cosine(warmup, minLearningRate != null ? minLearningRate : 0);
+        } catch (IllegalArgumentException e) {
+            throw inFlags(e);
+        }
+    }
+
+    /** {@code e} with the schedule's field names replaced by the options that set them. */
+    static IllegalArgumentException inFlags(IllegalArgumentException e) {
+        return new IllegalArgumentException(e.getMessage().replace("warmupEpochs", "--warmup-epochs")
+                .replace("minLearningRate", "--min-lr"), e);
+    }
 
     /** {@code defaults} with every given option applied. */
     ModelOptions apply(ModelOptions defaults) {

@@ -9,6 +9,7 @@ import org.dl4jpe.zoo.RegisteredModel;
 import org.dl4jpe.zoo.data.DataSets;
 import org.dl4jpe.zoo.data.DataSplit;
 import org.dl4jpe.zoo.data.ImageFolderSource;
+import org.dl4jpe.zoo.train.LrSchedule;
 import org.dl4jpe.zoo.train.RunConfig;
 
 /** Turns command-line options into a {@link RunConfig} and the data it trains on. */
@@ -33,8 +34,15 @@ final class RunSetup {
             o = o.withNumClasses(split.requireTrain().numClasses());
         }
         boolean augment = dopt.augment != null ? dopt.augment : split.requireTrain() instanceof ImageFolderSource;
+        LrSchedule schedule = mo.schedule(epochs);
+        int batches = (split.requireTrain().size() + batch - 1) / Math.max(1, batch);
+        try {
+            schedule.perIteration(o.learningRate(), batches, epochs);   // fits this run, or says why not
+        } catch (IllegalArgumentException e) {
+            throw ModelOptionsMixin.inFlags(e);
+        }
         RunConfig config = new RunConfig(m.name(), o, spec, epochs, batch, augment, dopt.normalization(),
-                dopt.limitTrain, dopt.limitTest);
+                dopt.limitTrain, dopt.limitTest, schedule);
         return new Prepared(config, split);
     }
 

@@ -90,9 +90,7 @@ final class TrainCommand implements Runnable {
                         + " (" + config.model() + "); leave MODEL out when resuming");
             }
             RunConfig dataConfig = dataOptions.data != null
-                    ? new RunConfig(config.model(), config.options(), dataOptions.data, config.epochs(),
-                            config.batchSize(), config.augment(), config.normalization(), config.trainLimit(),
-                            config.testLimit())
+                    ? config.withData(dataOptions.data)
                     : config;
             DataSplit data = Trainer.openData(dataConfig);
             r = trainer.resume(resume, data, epochs == null ? 0 : epochs,

@@ -17,9 +17,18 @@ import org.dl4jpe.zoo.data.Normalization;
  * @param normalization pixel normalisation of inputs
  * @param trainLimit    train on the first {@code trainLimit} images only (class-balanced; 0 = all)
  * @param testLimit     evaluate on the first {@code testLimit} test images only (class-balanced; 0 = all)
+ * @param schedule      how the learning rate moves over the run ({@link LrSchedule#CONSTANT} when absent, as in
+ *                      runs of versions before it existed)
  */
 public record RunConfig(String model, ModelOptions options, String data, int epochs, int batchSize, boolean augment,
-                        Normalization normalization, int trainLimit, int testLimit) {
+                        Normalization normalization, int trainLimit, int testLimit, LrSchedule schedule) {
+
+    /** A run at the options' constant learning rate. */
+    public RunConfig(String model, ModelOptions options, String data, int epochs, int batchSize, boolean augment,
+                     Normalization normalization, int trainLimit, int testLimit) {
+        this(model, options, data, epochs, batchSize, augment, normalization, trainLimit, testLimit,
+                LrSchedule.CONSTANT);
+    }
 
     public RunConfig {
         if (model == null || model.isBlank()) {
@@ -41,13 +50,28 @@ public record RunConfig(String model, ModelOptions options, String data, int epo
         if (normalization == null) {
             normalization = Normalization.UNIT;
         }
+        if (schedule == null) {
+            schedule = LrSchedule.CONSTANT;
+        }
     }
 
     public RunConfig withEpochs(int v) {
-        return new RunConfig(model, options, data, v, batchSize, augment, normalization, trainLimit, testLimit);
+        return new RunConfig(model, options, data, v, batchSize, augment, normalization, trainLimit, testLimit,
+                schedule);
     }
 
     public RunConfig withOptions(ModelOptions v) {
-        return new RunConfig(model, v, data, epochs, batchSize, augment, normalization, trainLimit, testLimit);
+        return new RunConfig(model, v, data, epochs, batchSize, augment, normalization, trainLimit, testLimit,
+                schedule);
+    }
+
+    public RunConfig withData(String v) {
+        return new RunConfig(model, options, v, epochs, batchSize, augment, normalization, trainLimit, testLimit,
+                schedule);
+    }
+
+    public RunConfig withSchedule(LrSchedule v) {
+        return new RunConfig(model, options, data, epochs, batchSize, augment, normalization, trainLimit, testLimit,
+                v);
     }
 }

@@ -26,6 +26,7 @@ import org.dl4jpe.zoo.data.InvalidDataException;
 import org.dl4jpe.zoo.data.Seeds;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.schedule.ISchedule;
 
 /**
  * Trains a registered model on a {@link DataSplit}, epoch by epoch, into a {@link RunDirectory}.
@@ -212,9 +213,7 @@ public final class Trainer {
         List<String> changes = new ArrayList<>();
         if (!data.spec().equals(config.data())) {
             changes.add("--data " + config.data() + " -> " + data.spec());
-            config = new RunConfig(config.model(), config.options(), data.spec(), config.epochs(),
-                    config.batchSize(), config.augment(), config.normalization(), config.trainLimit(),
-                    config.testLimit());
+            config = config.withData(data.spec());
         }
         if (config.epochs() != state.config().epochs()) {
             changes.add("--epochs " + state.config().epochs() + " -> " + config.epochs());
@@ -306,6 +305,11 @@ public final class Trainer {
         ImageBatchIterator it = ImageBatchIterator.training(train, config.batchSize(), seed, config.augment(),
                 config.normalization());
         int batches = it.batchesPerEpoch();
+        ISchedule schedule = config.schedule().perIteration(o.learningRate(), batches, config.epochs());
+        if (schedule != null) {
+            // the same curve on every start of the run; DL4J's iteration count, kept by checkpoints, says where
+            net.setLearningRate(schedule);
+        }
         BatchStats stats = new BatchStats(net);
         net.setListeners(stats);
 
@@ -400,8 +404,8 @@ public final class Trainer {
                     lastEval = Evaluator.evaluate(net, test, evalBatchSize, config.normalization());
                 } catch (RuntimeException e) {
                     // keep the epoch: saved without its test metrics, then the error
-                    history.add(new EpochMetrics(epoch + 1, lossSum / seen, correct / (double) seen, Double.NaN,
-                            Double.NaN, epochSeconds, seen / epochSeconds));
+                    history.add(new EpochMetrics(epoch + 1, lossSum / seen, net.calcRegularizationScore(true),
+                            correct / (double) seen, Double.NaN, Double.NaN, epochSeconds, seen / epochSeconds));
                     RunState kept = RunState.of(config, RunDirectory.checkpointName(epoch + 1, 0), epoch + 1, 0,
                             iteration, null, history, state.classNames(), state.inputShape(),
                             state.trainableParameters(), "interrupted", state.modelFingerprint(), state.trainImages());

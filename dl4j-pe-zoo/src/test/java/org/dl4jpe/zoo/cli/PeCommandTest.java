@@ -96,6 +96,11 @@ class PeCommandTest {
         assertBadInput(pe("train", "--resume", tmp.toString()), "state.json");
         assertBadInput(pe(), "a command is missing");
         assertBadInput(pe("compare", "tiny_cnn_28", "tiny_cnn_28"), "different models; tiny_cnn_28 is named twice");
+        assertBadInput(pe("train", "tiny_cnn_28", "--min-lr", "1e-5"), "--warmup-epochs and --min-lr shape the cosine"
+                + " schedule; give --schedule cosine with them");
+        assertBadInput(pe("train", "tiny_cnn_28", "--schedule", "cosine", "--warmup-epochs", "3", "--epochs", "2",
+                "--limit-train", "100"), "--warmup-epochs 3.0 (6 steps) must be shorter than the run's 2 epochs (4 steps)");
+        assertBadInput(pe("train", "tiny_cnn_28", "--schedule", "linear"), "--schedule");
         assertBadInput(pe("compare", "tiny_cnn_28", "vit_nope"), "'vit_nope' is not registered");
         Run verbose = pe("summary", "vit_nope", "--verbose");
         assertEquals(2, verbose.code());

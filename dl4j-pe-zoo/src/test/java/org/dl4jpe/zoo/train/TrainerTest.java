@@ -136,6 +136,37 @@ class TrainerTest {
     }
 
     @Test
+    void aCosineScheduleDrivesTheRateAndAStoppedRunResumesOnTheSameCurve() throws IOException {
+        RunConfig cfg = config(2).withSchedule(LrSchedule.cosine(0.5, 1e-4));
+        Path straight = tmp.resolve("straight");
+        trainer().train(cfg, DATA, straight);
+        RunDirectory srd = new RunDirectory(straight);
+        ComputationGraph done = srd.loadModel(srd.readState());
+        String layer = done.getLayer(0).conf().getLayer().getLayerName();
+        // 12 steps: warm-up 3, then cosine from 3e-3 to 1e-4 over 9; after the last one DL4J is at iteration 12
+        assertEquals(1e-4, done.getLearningRate(layer), 1e-12, "the rate after the last step is the final one");
+        assertEquals(cfg, srd.readState().config(), "the schedule is part of the run's record");
+
+        Path out = tmp.resolve("stopped");
+        Trainer t = trainer();
+        t.afterIteration(i -> {
+            if (i == 4) {
+                t.requestStop();
+            }
+        });
+        assertTrue(t.train(cfg, DATA, out).interrupted());
+        trainer().resume(out, DATA, 0, Double.NaN);
+        RunDirectory ord = new RunDirectory(out);
+        assertArrayEquals(done.params().data().asFloat(), ord.loadModel(ord.readState()).params().data().asFloat(),
+                "stopped at step 4 and resumed: the weights of the uninterrupted run");
+        RunDirectory constant = new RunDirectory(tmp.resolve("constant"));
+        trainer().train(config(2), DATA, constant.dir());
+        ComputationGraph flat = constant.loadModel(constant.readState());
+        assertEquals(flat.getConfiguration().getIterationCount(), done.getConfiguration().getIterationCount());
+        assertEquals(Zoo.get("tiny_cnn_28").defaultOptions().learningRate(), flat.getLearningRate(layer), 1e-12);
+    }
+
+    @Test
     void resumeContinuesFromTheNextEpochWithoutRedoingOne() throws IOException {
         Path out = tmp.resolve("run");
         trainer().train(config(1), DATA, out);

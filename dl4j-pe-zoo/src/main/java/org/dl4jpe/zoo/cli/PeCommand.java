@@ -123,6 +123,7 @@ public final class PeCommand implements Runnable {
         PeCommand root = new PeCommand(out, err, registry, handleInterrupts);
         CommandLine cl = new CommandLine(root);
         extend.accept(cl);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);   // --schedule cosine, --sharing stage_first
         cl.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
         cl.setParameterExceptionHandler((ex, a) -> {

@@ -8,6 +8,7 @@ import org.dl4jpe.zoo.ModelRegistry;
 import org.dl4jpe.zoo.RegisteredModel;
 import org.dl4jpe.zoo.data.DataSets;
 import org.dl4jpe.zoo.data.DataSplit;
+import org.dl4jpe.zoo.data.ImageBatchIterator;
 import org.dl4jpe.zoo.data.ImageFolderSource;
 import org.dl4jpe.zoo.train.LrSchedule;
 import org.dl4jpe.zoo.train.RunConfig;
@@ -35,9 +36,10 @@ final class RunSetup {
         }
         boolean augment = dopt.augment != null ? dopt.augment : split.requireTrain() instanceof ImageFolderSource;
         LrSchedule schedule = mo.schedule(epochs);
-        int batches = (split.requireTrain().size() + batch - 1) / Math.max(1, batch);
         try {
-            schedule.perIteration(o.learningRate(), batches, epochs);   // fits this run, or says why not
+            // fits this run, or says why not
+            schedule.perIteration(o.learningRate(),
+                    ImageBatchIterator.batchesPerEpoch(split.requireTrain().size(), Math.max(1, batch)), epochs);
         } catch (IllegalArgumentException e) {
             throw ModelOptionsMixin.inFlags(e);
         }

@@ -85,7 +85,12 @@ public final class ImageBatchIterator implements DataSetIterator {
 
     /** Batches per epoch. */
     public int batchesPerEpoch() {
-        return (source.size() + batchSize - 1) / batchSize;
+        return batchesPerEpoch(source.size(), batchSize);
+    }
+
+    /** Batches of an epoch over {@code images} images at {@code batchSize}: the last one may be smaller. */
+    public static int batchesPerEpoch(int images, int batchSize) {
+        return (images + batchSize - 1) / batchSize;
     }
 
     /** Moves to the start of epoch {@code epoch} (0-based). */

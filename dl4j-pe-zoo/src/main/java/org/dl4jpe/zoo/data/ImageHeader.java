@@ -88,7 +88,18 @@ public record ImageHeader(String format, int width, int height, int maxSample) {
         return new ImageHeader("png", w, ht, depth == 16 ? 65535 : 255);
     }
 
+    /**
+     * TIFF is refused up front: DataVec's OpenCV decodes an 8-bit TIFF in a fresh JVM but not once ND4J's native
+     * libraries were loaded first (seen on this project's test machine; the order a training run has), so a TIFF
+     * would fail in the middle of training. The header is still read, for a clear message.
+     */
     private static ImageHeader tiff(Path file) throws IOException {
+        ImageHeader h = tiffHeader(file);
+        throw new IOException("a TIFF image (" + h.width() + "x" + h.height() + "): TIFF is not read (OpenCV's TIFF"
+                + " decoder fails once ND4J is loaded); convert it to PNG");
+    }
+
+    private static ImageHeader tiffHeader(Path file) throws IOException {
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
             Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName("tiff");
             if (in == null || !readers.hasNext()) {

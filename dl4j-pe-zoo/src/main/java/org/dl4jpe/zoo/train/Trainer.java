@@ -153,6 +153,7 @@ public final class Trainer {
         RunLock lock = rd.open(false, "pe train of " + config.model());
         try {
             ComputationGraph net = model.create(config.options());
+            applySchedule(net, config, train);
             long trainable = ParameterCounts.trainable(net);
             RunState state = RunState.of(config, null, 0, 0, 0, null, List.of(), train.classNames(),
                     new int[] {train.channels(), train.height(), train.width()}, trainable, "running",
@@ -231,6 +232,7 @@ public final class Trainer {
                     ? Evaluator.evaluate(net, data.test(), evalBatchSize, config.normalization()) : null;
             return new TrainResult(outDir, state, false, last, state.trainableParameters());
         }
+        applySchedule(net, config, data.requireTrain());
         data.checkImages();
         progress.message(String.format(Locale.ROOT, "resuming %s from %s: epoch %d of %d%s%s", config.model(),
                 rd.checkpointFile(state).getFileName(), state.epochsDone() + 1, config.epochs(),
@@ -239,6 +241,18 @@ public final class Trainer {
                         + String.join(", ", changes) + ")"));
         state = state.with(config, "running").withFingerprint(RunDirectory.fingerprint(net));
         return run(rd, config, data, net, state);
+    }
+
+    /**
+     * Puts the run's learning-rate schedule on {@code net} (before its fingerprint is taken): the same curve on every
+     * start of the run, with DL4J's iteration count, which checkpoints keep, saying where on it the run is.
+     */
+    private static void applySchedule(ComputationGraph net, RunConfig config, ImageSource train) {
+        ISchedule schedule = config.schedule().perIteration(config.options().learningRate(),
+                ImageBatchIterator.batchesPerEpoch(train.size(), config.batchSize()), config.epochs());
+        if (schedule != null) {
+            net.setLearningRate(schedule);
+        }
     }
 
     /**
@@ -305,11 +319,6 @@ public final class Trainer {
         ImageBatchIterator it = ImageBatchIterator.training(train, config.batchSize(), seed, config.augment(),
                 config.normalization());
         int batches = it.batchesPerEpoch();
-        ISchedule schedule = config.schedule().perIteration(o.learningRate(), batches, config.epochs());
-        if (schedule != null) {
-            // the same curve on every start of the run; DL4J's iteration count, kept by checkpoints, says where
-            net.setLearningRate(schedule);
-        }
         BatchStats stats = new BatchStats(net);
         net.setListeners(stats);
 

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every bit depth and colour type the decoder accepts lands on the 8-bit scale (0..255): the same picture saved as
- * 1-, 8- and 16-bit grey, palette, RGB, RGBA, grey+alpha, JPEG, BMP, 8-bit TIFF and 16-bit PGM decodes to
+ * 1-, 8- and 16-bit grey, palette, RGB, RGBA, grey+alpha, JPEG, BMP and 16-bit PGM decodes to
  * the same raw values.
  * The images are made here with javax.imageio.
  */
@@ -119,7 +119,6 @@ class ImageDepthTest {
         images.put("greyalpha16.png", component(16, false, true));
         images.put("rgb.jpg", component(8, true, false));
         images.put("rgb.bmp", component(8, true, false));
-        images.put("rgb8.tiff", component(8, true, false));
         Files.createDirectories(tmp.resolve("img"));
         for (Map.Entry<String, BufferedImage> e : images.entrySet()) {
             String name = e.getKey();
@@ -169,5 +168,18 @@ class ImageDepthTest {
             }
         }
         assertEquals("", wrong.toString());
+    }
+
+    @Test
+    void aTiffIsNamedBeforeTrainingInsteadOfFailingInIt() throws IOException {
+        Path root = tmp.resolve("tiff");
+        Files.createDirectories(root.resolve("a"));
+        Files.createDirectories(root.resolve("b"));
+        assertTrue(ImageIO.write(component(8, true, false), "tiff", root.resolve("a").resolve("x.tiff").toFile()));
+        assertTrue(ImageIO.write(component(8, true, false), "png", root.resolve("b").resolve("y.png").toFile()));
+        java.util.List<String> problems = new ImageFolderSource(root, 1, H, W).problems();
+        assertEquals(1, problems.size(), problems.toString());
+        assertTrue(problems.get(0).contains("x.tiff") && problems.get(0).contains("TIFF is not read")
+                && problems.get(0).contains("convert it to PNG"), problems.get(0));
     }
 }

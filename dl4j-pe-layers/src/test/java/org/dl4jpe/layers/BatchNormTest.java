@@ -157,27 +157,35 @@ class BatchNormTest {
             double[] var = {1, 1, 1};
             for (int t = 0; t < 3; t++) {
                 INDArray x = input(30 + t);
-                for (int c = 0; c < C; c++) {
-                    double[] v = x.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
-                            org.nd4j.linalg.indexing.NDArrayIndex.point(c)).dup().data().asDouble();
-                    double sum = 0;
-                    for (double e : v) {
-                        sum += e;
-                    }
-                    double mu = sum / v.length;
-                    double ss = 0;
-                    for (double e : v) {
-                        ss += (e - mu) * (e - mu);
-                    }
-                    mean[c] = (1 - momentum) * mean[c] + momentum * mu;
-                    var[c] = (1 - momentum) * var[c] + momentum * ss / (v.length - 1);
-                }
+                pytorchStep(mean, var, x, momentum);
                 net.fit(x, labels(40 + t));
             }
             SharedBottleneckStageTest.assertClose(Nd4j.createFromArray(mean), net.getParam("0_" + BatchNorm.MEAN),
                     engine + " momentum " + momentum + ": running mean");
             SharedBottleneckStageTest.assertClose(Nd4j.createFromArray(var), net.getParam("0_" + BatchNorm.VAR),
                     engine + " momentum " + momentum + ": running variance (unbiased, PyTorch)");
+        }
+    }
+
+    /**
+     * One step of PyTorch's running-statistics recurrence, by hand in double: for each channel c of {@code z}
+     * (NCHW), {@code mean[c] ← (1 − m)·mean[c] + m·μ}, {@code var[c] ← (1 − m)·var[c] + m·Σ(z − μ)²/(n − 1)} over
+     * the n values of the channel.
+     */
+    static void pytorchStep(double[] mean, double[] var, INDArray z, double momentum) {
+        for (int c = 0; c < z.size(1); c++) {
+            double[] v = z.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                    org.nd4j.linalg.indexing.NDArrayIndex.point(c)).dup().castTo(DataType.DOUBLE).data().asDouble();
+            double mu = 0;
+            for (double e : v) {
+                mu += e / v.length;
+            }
+            double ss = 0;
+            for (double e : v) {
+                ss += (e - mu) * (e - mu);
+            }
+            mean[c] = (1 - momentum) * mean[c] + momentum * mu;
+            var[c] = (1 - momentum) * var[c] + momentum * ss / (v.length - 1);
         }
     }
 

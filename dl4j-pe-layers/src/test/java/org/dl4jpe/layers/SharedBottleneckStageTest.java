@@ -704,19 +704,7 @@ class SharedBottleneckStageTest {
                             : BuiltInStage.name("", i, "conv" + c));
                     double[][] r = expected.computeIfAbsent(bn, k -> new double[][] {new double[(int) z.size(1)],
                             filled((int) z.size(1), 1.0)});
-                    for (int ch = 0; ch < z.size(1); ch++) {
-                        double[] v = z.get(NDArrayIndex.all(), NDArrayIndex.point(ch)).dup().data().asDouble();
-                        double mu = 0;
-                        for (double e : v) {
-                            mu += e / v.length;
-                        }
-                        double ss = 0;
-                        for (double e : v) {
-                            ss += (e - mu) * (e - mu);
-                        }
-                        r[0][ch] = (1 - momentum) * r[0][ch] + momentum * mu;
-                        r[1][ch] = (1 - momentum) * r[1][ch] + momentum * ss / (v.length - 1);
-                    }
+                    BatchNormTest.pytorchStep(r[0], r[1], z, momentum);
                 }
             }
             ours.fit(new INDArray[] {x}, new INDArray[] {labels});

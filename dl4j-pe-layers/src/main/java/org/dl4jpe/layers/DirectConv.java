@@ -52,6 +52,7 @@ final class DirectConv {
         if (b == null) {
             String info;
             try {
+                Nd4j.getExecutioner(); // the backend first: it loads the native library NativeOpsHolder reads
                 info = NativeOpsHolder.getInstance().getDeviceNativeOps().buildInfo();
             } catch (RuntimeException | LinkageError e) {
                 info = "";

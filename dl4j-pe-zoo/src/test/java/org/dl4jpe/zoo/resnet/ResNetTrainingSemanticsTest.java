@@ -37,9 +37,18 @@ class ResNetTrainingSemanticsTest {
         Nd4j.getEnvironment().setMaxThreads(threads);
     }
 
+    /** Input size of the tests: the mini ResNet at 12×12 (stages at 12, 6, 3) keeps them fast; nothing depends on 28. */
+    private static final int HW = 12;
+
+    /** resnet_pe_mini_28 as the zoo builds it, on {@link #HW}² inputs. */
+    private static ComputationGraph model() {
+        org.dl4jpe.zoo.RegisteredModel m = Zoo.get("resnet_pe_mini_28");
+        return m.create(m.options(o -> o.withInputShape(HW, HW, 1)));
+    }
+
     private static DataSet batch(long seed) {
         Nd4j.getRandom().setSeed(seed);
-        INDArray x = Nd4j.rand(DataType.FLOAT, 4, 1, 28, 28);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 4, 1, HW, HW);
         INDArray y = Nd4j.zeros(DataType.FLOAT, 4, 10);
         for (int i = 0; i < 4; i++) {
             y.putScalar(i, (int) ((seed + i) % 10), 1.0);
@@ -49,7 +58,7 @@ class ResNetTrainingSemanticsTest {
 
     @Test
     void trainingModeInferenceMovesNoRunningStatistic() {
-        ComputationGraph net = Zoo.get("resnet_pe_mini_28").create();
+        ComputationGraph net = model();
         net.fit(batch(1));
         INDArray probe = batch(2).getFeatures();
         INDArray before = net.outputSingle(false, probe).dup();
@@ -65,7 +74,7 @@ class ResNetTrainingSemanticsTest {
     /** The stem's BatchNorm after 3 steps: PyTorch's recurrence from the stem convolution's outputs, by hand. */
     @Test
     void stemRunningStatisticsFollowPyTorchAfterThreeSteps() {
-        ComputationGraph net = Zoo.get("resnet_pe_mini_28").create();
+        ComputationGraph net = model();
         assertTrue(net.getLayer("stem_bn").conf().getLayer() instanceof BatchNorm, "the stem uses our BatchNorm");
         int channels = 32;
         double[] mean = new double[channels];
@@ -103,7 +112,7 @@ class ResNetTrainingSemanticsTest {
     /** Stem He normal fan-out (std √(2/(32·3·3)), within 5 standard errors), head U(±1/√256) weight and bias. */
     @Test
     void initializationIsTorchvisions() {
-        ComputationGraph net = Zoo.get("resnet_pe_mini_28").create();
+        ComputationGraph net = model();
         INDArray stem = net.getParam("stem_conv_W");
         double sigma = HeNormalFanOutInit.std(new long[] {32, 1, 3, 3});
         double n = stem.length();

@@ -2,7 +2,6 @@ package org.dl4jpe.layers;
 
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
@@ -13,12 +12,10 @@ import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.dl4jpe.layers.samediff.LayerContext;
 import org.dl4jpe.layers.samediff.PeSameDiffLayer;
+import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.autodiff.samediff.SDVariable;
-import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
-import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
 
 /**
  * A ResNet v1.5 bottleneck stage whose 1×1 reduce and expand convolutions are one matrix and its transpose, shared
@@ -41,21 +38,27 @@ import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
  * parameters that are used exist: with one block, {@link Sharing#STAGE} has no {@code W} and
  * {@link Sharing#STAGE_FIRST_3X3} no {@code S}.
  *
- * <p>BatchNorm follows every convolution and is never shared. In training it normalizes with the batch mean and
- * the biased batch variance over N, H, W, and after each training forward pass the running statistics become
- * {@code (1 − momentum)·running + momentum·batch}, the variance term using the unbiased batch variance (PyTorch's
- * convention); at inference it normalizes with the running statistics, so the output of an example does not depend
- * on the rest of its batch. Defaults: momentum 0.1, eps 1e-5 (PyTorch). DL4J's own {@code BatchNormalization}
- * (decay 0.9 = 1 − momentum) differs in one point: its running variance uses the biased batch variance. Training
- * needs more than one value per channel (batch × output height × output width ≥ 2), as in PyTorch.
+ * <p>BatchNorm follows every convolution and is never shared; it is {@link BatchNorm}'s: batch statistics in
+ * training, running statistics at inference (so the output of an example does not depend on the rest of its
+ * batch), and the running statistics change only when a training step is taken (in the backward pass of
+ * {@code fit}; {@code output(x, true)}, {@code feedForward(x, true)} or {@code score(ds, true)} leave them), by
+ * PyTorch's formula (momentum 0.1, the unbiased batch variance, eps 1e-5). Training needs more than one value per
+ * channel (batch × output height × output width ≥ 2), as in PyTorch.
  *
- * <p>Initialization: γ = 1, β = 0, running mean 0, running variance 1; convolution weights use the layer's weight
- * initialization (DL4J's default is Xavier; torchvision's ResNet uses He normal with fan-out). γ and β are bias
- * parameters for regularization ({@code l2Bias}, {@code weightDecayBias}).
+ * <p>Initialization (torchvision's ResNet): convolutions {@code kaiming_normal_(mode="fan_out",
+ * nonlinearity="relu")}, i.e. {@code N(0, 2/fan_out)} with the fan-out of the stored tensor
+ * ({@link HeNormalFanOutInit}): {@code √(2/m)} for a reduce P {@code [m, in]} and for the shared W {@code [m, 4m]}
+ * (its untransposed use, the reduce; the natural reading of "fan-out" for a tensor used both ways, and what
+ * {@code kaiming_normal_} computes for it), {@code √(2/4m)} for an own expand {@code [4m, m]} and the shortcut,
+ * {@code √(2/9m)} for a 3×3. BN γ = 1 ({@link Builder#zeroInitLastBnGamma}: 0 for each block's last BN, as
+ * torchvision's {@code zero_init_residual}), β = 0, running mean 0, running variance 1. Setting
+ * {@link Builder#weightInit(WeightInit)} on the layer uses DL4J's initialization instead. γ and β are bias
+ * parameters for regularization (no weight decay unless {@code weightDecayBias}); running statistics are state.
  *
  * <p>DL4J runs the stage on the {@link Engine#DIRECT} engine: a hand-written forward and backward pass on ND4J's
  * native ops. {@link #define} states the same computation for SameDiff ({@link Engine#SAMEDIFF}), the reference the
- * direct engine is tested against.
+ * direct engine is tested against. Both, the parameter declarations, their initialization and the FLOP count read
+ * one description of the blocks and convolutions, derived from the sharing level ({@code StagePlan}).
  */
 public final class SharedBottleneckStage extends PeSameDiffLayer implements MatmulFlops {
     /** What the blocks of a stage share (SPEC §3; blocks numbered from 1; block 1's reduce P₁ is never shared). */
@@ -87,20 +90,28 @@ public final class SharedBottleneckStage extends PeSameDiffLayer implements Matm
         SAMEDIFF
     }
 
+    /** How the convolution weights start. */
+    public enum ConvInit {
+        /** torchvision's ResNet: {@code kaiming_normal_(mode="fan_out", nonlinearity="relu")}. The default. */
+        HE_FAN_OUT,
+        /** DL4J's weight initialization of the layer ({@code weightInit}; fan-in and fan-out of the convolution). */
+        LAYER_WEIGHT_INIT
+    }
+
     /** The stage's shared 1×1 matrix W [m, 4m]. */
     public static final String SHARED_1X1 = "W";
     /** The stage's shared 3×3 weight S [m, m, 3, 3]. */
     public static final String SHARED_3X3 = "S";
     /** Suffixes of a BatchNorm's parameters. */
-    public static final String GAMMA = "Gamma";
-    public static final String BETA = "Beta";
-    public static final String MEAN = "Mean";
-    public static final String VAR = "Var";
+    public static final String GAMMA = BatchNorm.GAMMA;
+    public static final String BETA = BatchNorm.BETA;
+    public static final String MEAN = BatchNorm.MEAN;
+    public static final String VAR = BatchNorm.VAR;
 
     /** Default BatchNorm momentum (PyTorch): weight of the batch statistic in the running-statistics update. */
-    public static final double DEFAULT_BN_MOMENTUM = 0.1;
+    public static final double DEFAULT_BN_MOMENTUM = BatchNorm.DEFAULT_MOMENTUM;
     /** Default BatchNorm epsilon (PyTorch). */
-    public static final double DEFAULT_BN_EPS = 1e-5;
+    public static final double DEFAULT_BN_EPS = BatchNorm.DEFAULT_EPS;
 
     private long inChannels;
     private long midChannels;
@@ -110,6 +121,8 @@ public final class SharedBottleneckStage extends PeSameDiffLayer implements Matm
     private double bnMomentum = DEFAULT_BN_MOMENTUM;
     private double bnEps = DEFAULT_BN_EPS;
     private Engine engine = Engine.DIRECT;
+    private ConvInit convInit = ConvInit.HE_FAN_OUT;
+    private boolean zeroInitLastBnGamma;
 
     private SharedBottleneckStage() {
         // JSON
@@ -125,6 +138,8 @@ public final class SharedBottleneckStage extends PeSameDiffLayer implements Matm
         this.bnMomentum = b.bnMomentum;
         this.bnEps = b.bnEps;
         this.engine = b.engine;
+        this.convInit = b.convInit;
+        this.zeroInitLastBnGamma = b.zeroInitLastBnGamma;
     }
 
     /**
@@ -170,6 +185,27 @@ public final class SharedBottleneckStage extends PeSameDiffLayer implements Matm
 
     public Engine getEngine() {
         return engine;
+    }
+
+    public ConvInit getConvInit() {
+        return convInit;
+    }
+
+    public boolean isZeroInitLastBnGamma() {
+        return zeroInitLastBnGamma;
+    }
+
+    /** The initialization in words, for model descriptions and summaries. */
+    public String describeInit() {
+        String conv = convInit == ConvInit.HE_FAN_OUT
+                ? "convolutions He normal fan-out (torchvision: std sqrt(2/(out*kH*kW)) of the stored weight)"
+                : "convolutions by the layer's weightInit " + getWeightInit();
+        return conv + ", BN gamma 1" + (zeroInitLastBnGamma ? " (each block's last BN: 0)" : "") + ", beta 0";
+    }
+
+    /** The blocks and convolutions of this stage: the one description that everything else reads. */
+    StagePlan plan() {
+        return StagePlan.of(inChannels, midChannels, numBlocks, stride, sharing);
     }
 
     @Override
@@ -222,136 +258,58 @@ public final class SharedBottleneckStage extends PeSameDiffLayer implements Matm
             throw new IllegalArgumentException(describe() + ": no convolution " + conv + " in block " + block
                     + " (blocks 1.." + numBlocks + ", convolutions 1..3)");
         }
-        switch (conv) {
-            case 1:
-                return new WeightUse(ownReduce(block) ? convParam(block, 1) : SHARED_1X1, false);
-            case 2:
-                return new WeightUse(ownConv3x3(block) ? convParam(block, 2) : SHARED_3X3, false);
-            default:
-                if (ownExpand(block)) {
-                    return new WeightUse(convParam(block, 3), false);
-                }
-                return new WeightUse(sharing == Sharing.TIED ? convParam(block, 1) : SHARED_1X1, true);
-        }
-    }
-
-    /** Whether block {@code i} has its own reduce weight P (else it uses W). */
-    private boolean ownReduce(int i) {
-        return i == 1 || sharing == Sharing.NONE || sharing == Sharing.TIED;
-    }
-
-    /** Whether block {@code i} has its own expand weight Q (else Q is the transpose of its P or of W). */
-    private boolean ownExpand(int i) {
-        switch (sharing) {
-            case NONE:
-                return true;
-            case TIED:
-            case STAGE:
-                return i == 1;
-            default:
-                return false;
-        }
-    }
-
-    /** Whether block {@code i} has its own 3×3 weight (else it uses S). */
-    private boolean ownConv3x3(int i) {
-        return i == 1 || sharing != Sharing.STAGE_FIRST_3X3;
-    }
-
-    private boolean hasShared1x1() {
-        return sharing == Sharing.STAGE_FIRST || sharing == Sharing.STAGE_FIRST_3X3
-                || (sharing == Sharing.STAGE && numBlocks >= 2);
-    }
-
-    private boolean hasShared3x3() {
-        return sharing == Sharing.STAGE_FIRST_3X3 && numBlocks >= 2;
-    }
-
-    private long blockIn(int i) {
-        return i == 1 ? inChannels : 4 * midChannels;
+        StagePlan.Block b = plan().blocks().get(block - 1);
+        return (conv == 1 ? b.reduce() : conv == 2 ? b.conv3x3() : b.expand()).weight();
     }
 
     @Override
     public Set<String> stateParams() {
-        Set<String> s = new LinkedHashSet<>();
-        for (int i = 1; i <= numBlocks; i++) {
-            for (int c = 1; c <= 3; c++) {
-                s.add(bnParam(i, c, MEAN));
-                s.add(bnParam(i, c, VAR));
-            }
-        }
-        s.add(downBnParam(MEAN));
-        s.add(downBnParam(VAR));
-        return s;
+        return plan().stateParams();
     }
 
+    /**
+     * The weights that exist, then block by block its own weights and its BatchNorms (γ, β, running mean, running
+     * variance): the order of the flattened parameter vector of saved models.
+     */
     @Override
     public void defineParameters(SDLayerParams params) {
-        long m = midChannels;
-        if (hasShared1x1()) {
-            params.addWeightParam(SHARED_1X1, m, 4 * m);
-        }
-        if (hasShared3x3()) {
-            params.addWeightParam(SHARED_3X3, m, m, 3, 3);
-        }
-        for (int i = 1; i <= numBlocks; i++) {
-            if (ownReduce(i)) {
-                params.addWeightParam(convParam(i, 1), m, blockIn(i));
-            }
-            if (ownConv3x3(i)) {
-                params.addWeightParam(convParam(i, 2), m, m, 3, 3);
-            }
-            if (ownExpand(i)) {
-                params.addWeightParam(convParam(i, 3), 4 * m, m);
-            }
-            if (i == 1) {
-                params.addWeightParam(downParam(), 4 * m, inChannels);
-            }
-            for (int c = 1; c <= 3; c++) {
-                addBatchNorm(params, bnParam(i, c, ""), c == 3 ? 4 * m : m);
-            }
-            if (i == 1) {
-                addBatchNorm(params, downBnParam(""), 4 * m);
+        StagePlan plan = plan();
+        declareWeights(params, plan, 0);
+        for (StagePlan.Block b : plan.blocks()) {
+            declareWeights(params, plan, b.index());
+            for (StagePlan.Conv c : b.convs()) {
+                BatchNorm.declare(params, c.bn(), c.out());
             }
         }
     }
 
-    /** γ, β, running mean and running variance {@code [width]} of the BatchNorm whose names start with prefix. */
-    private static void addBatchNorm(SDLayerParams params, String prefix, long width) {
-        for (String suffix : new String[] {GAMMA, BETA, MEAN, VAR}) {
-            params.addBiasParam(prefix + suffix, width);
+    private static void declareWeights(SDLayerParams params, StagePlan plan, int block) {
+        for (StagePlan.Weight w : plan.weights().values()) {
+            if (w.block() == block) {
+                params.addWeightParam(w.name(), w.shape());
+            }
         }
     }
 
     @Override
     public void initializeParameters(Map<String, INDArray> params) {
-        long m = midChannels;
-        for (Map.Entry<String, INDArray> e : params.entrySet()) {
-            String name = e.getKey();
-            if (name.endsWith(GAMMA) || name.endsWith(VAR)) {
-                e.getValue().assign(1);
-            } else if (name.endsWith(BETA) || name.endsWith(MEAN)) {
-                e.getValue().assign(0);
+        StagePlan plan = plan();
+        Set<String> zeroGamma = zeroInitLastBnGamma ? plan.lastBatchNorms() : Set.of();
+        for (String bn : plan.batchNorms().keySet()) {
+            BatchNorm.initialize(params, bn, zeroGamma.contains(bn));
+        }
+        HeNormalFanOutInit he = new HeNormalFanOutInit();
+        for (StagePlan.Weight w : plan.weights().values()) {
+            long[] shape = w.shape();
+            long k2 = shape.length == 4 ? shape[2] * shape[3] : 1;
+            boolean ownInit = paramWeightInit != null && paramWeightInit.containsKey(w.name());
+            if (convInit == ConvInit.HE_FAN_OUT && !ownInit) {
+                INDArray view = params.get(w.name());
+                he.init(shape[1] * k2, shape[0] * k2, shape, 'c', view);
+            } else {
+                initWeight(params, w.name(), shape[1] * k2, shape[0] * k2);
             }
         }
-        if (hasShared1x1()) {
-            initWeight(params, SHARED_1X1, 4 * m, m);
-        }
-        if (hasShared3x3()) {
-            initWeight(params, SHARED_3X3, 9 * m, 9 * m);
-        }
-        for (int i = 1; i <= numBlocks; i++) {
-            if (ownReduce(i)) {
-                initWeight(params, convParam(i, 1), blockIn(i), m);
-            }
-            if (ownConv3x3(i)) {
-                initWeight(params, convParam(i, 2), 9 * m, 9 * m);
-            }
-            if (ownExpand(i)) {
-                initWeight(params, convParam(i, 3), m, 4 * m);
-            }
-        }
-        initWeight(params, downParam(), inChannels, 4 * m);
     }
 
     // ---- forward pass ----------------------------------------------------------------------------------------
@@ -362,134 +320,7 @@ public final class SharedBottleneckStage extends PeSameDiffLayer implements Matm
      */
     @Override
     public SDVariable define(LayerContext ctx, SDVariable input, Map<String, SDVariable> p, SDVariable mask) {
-        SameDiff sd = ctx.sd();
-        BatchNorms bn = new BatchNorms(ctx, p);
-        Kernels kernels = new Kernels(sd, p);
-        long m = midChannels;
-        SDVariable x = input;
-        for (int i = 1; i <= numBlocks; i++) {
-            int s = i == 1 ? stride : 1;
-            SDVariable h = conv1x1(sd, x, kernels.matrix(weightUse(i, 1)), m, blockIn(i), 1);
-            h = sd.nn.relu(bn.apply(h, bnParam(i, 1, ""), m, i == 1 ? "input" : "output"), 0);
-            h = conv3x3(sd, h, kernels.conv3x3(weightUse(i, 2).param()), s);
-            h = sd.nn.relu(bn.apply(h, bnParam(i, 2, ""), m, "output"), 0);
-            h = conv1x1(sd, h, kernels.matrix(weightUse(i, 3)), 4 * m, m, 1);
-            h = bn.apply(h, bnParam(i, 3, ""), 4 * m, "output");
-            SDVariable shortcut = x;
-            if (i == 1) {
-                shortcut = conv1x1(sd, x, kernels.matrix(new WeightUse(downParam(), false)), 4 * m, inChannels, s);
-                shortcut = bn.apply(shortcut, downBnParam(""), 4 * m, "output");
-            }
-            x = sd.nn.relu(h.add(shortcut), 0);
-        }
-        return x;
-    }
-
-    /*
-     * Convolutions use SameDiff's conv2d with its default kernel layout [kH, kW, in, out] (YXIO): on 1.0.0-M2.1 the
-     * gradient function's copy of conv2d loses any other weightsFormat, and conv2d_bp then fails. Parameters keep
-     * DL4J's (and PyTorch's) layout [out, in, kH, kW]; the permutation is a copy of the (small) kernel.
-     */
-
-    /**
-     * Kernels in conv2d's layout, each built once per parameter use (a shared weight's layout change is one op
-     * whose gradient SameDiff sums over all uses).
-     */
-    private static final class Kernels {
-        private final SameDiff sd;
-        private final Map<String, SDVariable> p;
-        private final Map<WeightUse, SDVariable> matrices = new java.util.HashMap<>();
-        private final Map<String, SDVariable> kernels3x3 = new java.util.HashMap<>();
-
-        Kernels(SameDiff sd, Map<String, SDVariable> p) {
-            this.sd = sd;
-            this.p = p;
-        }
-
-        /**
-         * The {@code [in, out]} kernel matrix of a 1×1 convolution whose weight is {@code use}: the transpose of the
-         * stored {@code [out, in]} matrix, or the stored matrix itself when the convolution uses its transpose.
-         */
-        SDVariable matrix(WeightUse use) {
-            return matrices.computeIfAbsent(use,
-                    u -> u.transposed() ? p.get(u.param()) : sd.transpose(p.get(u.param())));
-        }
-
-        /** {@code [out, in, 3, 3]} as {@code [3, 3, in, out]}. */
-        SDVariable conv3x3(String param) {
-            return kernels3x3.computeIfAbsent(param, name -> sd.permute(p.get(name), 2, 3, 1, 0));
-        }
-    }
-
-    /** 1×1 convolution with the kernel matrix {@code wt [in, out]}. */
-    private static SDVariable conv1x1(SameDiff sd, SDVariable x, SDVariable wt, long out, long in, int stride) {
-        SDVariable kernel = sd.reshape(wt, 1, 1, in, out);
-        return sd.cnn().conv2d(x, kernel, Conv2DConfig.builder().kH(1).kW(1).sH(stride).sW(stride)
-                .paddingMode(PaddingMode.VALID).dataFormat(Conv2DConfig.NCHW).build());
-    }
-
-    /** 3×3 convolution, padding 1, with the kernel {@code [3, 3, in, out]}. */
-    private static SDVariable conv3x3(SameDiff sd, SDVariable x, SDVariable kernel, int stride) {
-        return sd.cnn().conv2d(x, kernel, Conv2DConfig.builder().kH(3).kW(3).sH(stride).sW(stride).pH(1).pW(1)
-                .paddingMode(PaddingMode.VALID).dataFormat(Conv2DConfig.NCHW).build());
-    }
-
-    /**
-     * BatchNorm over the channels of NCHW activations, with the training flag choosing the statistics.
-     *
-     * <p>Composed from elementary SameDiff ops: on 1.0.0-M2.1 the gradient function is built from a serialized
-     * copy of the graph that drops fields which are not op arguments, so the fused {@code batchnorm} op loses its
-     * axis (its backward pass fails) and {@code variance} loses {@code biasCorrected = false} (its backward pass
-     * differentiates the unbiased variance). The variance is therefore {@code mean((z − mean)²)}.
-     */
-    private final class BatchNorms {
-        private final SameDiff sd;
-        private final LayerContext ctx;
-        private final Map<String, SDVariable> p;
-        private final SDVariable training;
-        private final SDVariable inference;
-        /** {@code momentum·n/(n − 1)} per activation resolution (n values per channel), shared by its BNs. */
-        private final Map<String, SDVariable> varUpdateWeights = new java.util.HashMap<>();
-
-        BatchNorms(LayerContext ctx, Map<String, SDVariable> p) {
-            this.ctx = ctx;
-            this.sd = ctx.sd();
-            this.p = p;
-            this.training = ctx.training();
-            this.inference = training.rsub(1.0);
-        }
-
-        /**
-         * {@code y = (z − mean)·γ/√(var + eps) + β}, where (mean, var) are the batch mean and biased batch variance
-         * in training and the running statistics at inference: with the training flag t (exactly 1 or 0),
-         * {@code t·batch + (1 − t)·running}, which is exact. Registers the running-statistics update
-         * {@code (1 − momentum)·running + momentum·batch}, with the unbiased batch variance
-         * {@code n/(n − 1)·var}.
-         *
-         * @param z          activations {@code [N, width, H, W]}
-         * @param prefix     the BatchNorm's parameter name prefix
-         * @param resolution a name for z's resolution: BNs whose inputs have the same N·H·W share it
-         */
-        SDVariable apply(SDVariable z, String prefix, long width, String resolution) {
-            SDVariable runMean = p.get(prefix + MEAN);
-            SDVariable runVar = p.get(prefix + VAR);
-            SDVariable batchMean = sd.mean(z, false, 0, 2, 3);
-            SDVariable mean = batchMean.mul(training).add(runMean.mul(inference));
-            SDVariable centered = z.sub(sd.reshape(mean, 1, width, 1, 1));
-            SDVariable batchVar = sd.mean(sd.math.square(centered), false, 0, 2, 3); // biased; used in training only
-            SDVariable var = batchVar.mul(training).add(runVar.mul(inference));
-            SDVariable scale = sd.math.rsqrt(var.add(bnEps)).mul(p.get(prefix + GAMMA));
-            SDVariable y = centered.mul(sd.reshape(scale, 1, width, 1, 1))
-                    .add(sd.reshape(p.get(prefix + BETA), 1, width, 1, 1));
-
-            SDVariable varWeight = varUpdateWeights.computeIfAbsent(resolution, r -> {
-                SDVariable n = sd.prod(sd.shape(z).castTo(ctx.dataType()), 0).div(width);
-                return n.mul(bnMomentum).div(n.sub(1.0)); // momentum·n/(n − 1)
-            });
-            ctx.updateState(prefix + MEAN, runMean.mul(1.0 - bnMomentum).add(batchMean.mul(bnMomentum)));
-            ctx.updateState(prefix + VAR, runVar.mul(1.0 - bnMomentum).add(batchVar.mul(varWeight)));
-            return y;
-        }
+        return StageSameDiff.define(plan(), ctx, input, p, bnMomentum, bnEps);
     }
 
     // ---- shapes ----------------------------------------------------------------------------------------------
@@ -544,6 +375,21 @@ public final class SharedBottleneckStage extends PeSameDiffLayer implements Matm
         return c;
     }
 
+    /** Every convolution of the plan, at its resolution (block 1's reduce, 3×3 and shortcut read the input's). */
+    @Override
+    public double forwardFlops(InputType inputType) {
+        InputType.InputTypeConvolutional c = requireInputType(inputType);
+        double flops = 0;
+        for (StagePlan.Conv conv : plan().convs()) {
+            boolean atInput = conv.block() == 1 && conv.role() != StagePlan.Role.EXPAND;
+            long h = atInput ? c.getHeight() : outSize(c.getHeight());
+            long w = atInput ? c.getWidth() : outSize(c.getWidth());
+            flops += MatmulFlops.convolution((h - 1) / conv.stride() + 1, (w - 1) / conv.stride() + 1, conv.kernel(),
+                    conv.in(), conv.out());
+        }
+        return flops;
+    }
+
     /**
      * Builder: {@code inChannels}, {@code midChannels} and {@code numBlocks} are required; everything else has the
      * default given on its method.
@@ -557,6 +403,8 @@ public final class SharedBottleneckStage extends PeSameDiffLayer implements Matm
         private double bnMomentum = DEFAULT_BN_MOMENTUM;
         private double bnEps = DEFAULT_BN_EPS;
         private Engine engine = Engine.DIRECT;
+        private ConvInit convInit = ConvInit.HE_FAN_OUT;
+        private boolean zeroInitLastBnGamma;
 
         private Builder(long inChannels, long midChannels, int numBlocks) {
             this.inChannels = inChannels;
@@ -594,6 +442,29 @@ public final class SharedBottleneckStage extends PeSameDiffLayer implements Matm
             return this;
         }
 
+        /** How the convolution weights start; default {@link ConvInit#HE_FAN_OUT} (torchvision). */
+        public Builder convInit(ConvInit convInit) {
+            this.convInit = convInit;
+            return this;
+        }
+
+        /** DL4J's weight initialization for the convolutions (sets {@link ConvInit#LAYER_WEIGHT_INIT}). */
+        @Override
+        public Builder weightInit(WeightInit weightInit) {
+            super.weightInit(weightInit);
+            this.convInit = ConvInit.LAYER_WEIGHT_INIT;
+            return this;
+        }
+
+        /**
+         * Start each block's last BN γ (after the expand) at 0, so that each block starts as its shortcut
+         * (torchvision's {@code zero_init_residual}); default false, as torchvision.
+         */
+        public Builder zeroInitLastBnGamma(boolean zero) {
+            this.zeroInitLastBnGamma = zero;
+            return this;
+        }
+
         @Override
         @SuppressWarnings("unchecked")
         public SharedBottleneckStage build() {
@@ -603,32 +474,10 @@ public final class SharedBottleneckStage extends PeSameDiffLayer implements Matm
             Check.positive(who, "numBlocks", numBlocks);
             Check.positive(who, "stride", stride);
             Check.notNull(who, "sharing", sharing);
-            if (!(bnMomentum > 0.0 && bnMomentum <= 1.0)) {
-                throw new IllegalArgumentException(who + ": bnMomentum " + bnMomentum + " must be in (0, 1]");
-            }
-            Check.positive(who, "bnEps", bnEps);
+            BatchNorm.checkMomentumAndEps(who, "bnMomentum", bnMomentum, "bnEps", bnEps);
             Check.notNull(who, "engine", engine);
+            Check.notNull(who, "convInit", convInit);
             return new SharedBottleneckStage(this);
         }
     }
-
-    /** Every block's reduce, 3×3 and expand convolutions and the first block's projection shortcut. */
-    @Override
-    public double forwardFlops(InputType inputType) {
-        InputType.InputTypeConvolutional c = requireInputType(inputType);
-        long inH = c.getHeight();
-        long inW = c.getWidth();
-        long outH = outSize(inH);
-        long outW = outSize(inW);
-        long out = 4 * midChannels;
-        double flops = MatmulFlops.convolution(outH, outW, 1, inChannels, out); // projection shortcut
-        for (int i = 1; i <= numBlocks; i++) {
-            long in = i == 1 ? inChannels : out;
-            flops += MatmulFlops.convolution(i == 1 ? inH : outH, i == 1 ? inW : outW, 1, in, midChannels)
-                    + MatmulFlops.convolution(outH, outW, 3, midChannels, midChannels)
-                    + MatmulFlops.convolution(outH, outW, 1, midChannels, out);
-        }
-        return flops;
-    }
-
 }

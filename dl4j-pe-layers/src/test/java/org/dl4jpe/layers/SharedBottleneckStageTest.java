@@ -343,9 +343,22 @@ class SharedBottleneckStageTest {
         }
     }
 
-    /** The same comparison in float, the precision networks train in (tolerance 1e-4 of the values' scale). */
-    @Test
-    void noneEqualsBuiltInLayersInFloat() {
+    /**
+     * The same comparison in float, the precision networks train in (tolerance 1e-4 of the values' scale), with
+     * either convolution kernel (on a oneDNN build of nd4j-native, CONV2D runs on oneDNN in float).
+     */
+    @ParameterizedTest
+    @EnumSource(DirectConv.Kernel.class)
+    void noneEqualsBuiltInLayersInFloat(DirectConv.Kernel kernel) {
+        DirectConv.force(kernel);
+        try {
+            assertNoneEqualsBuiltInInFloat();
+        } finally {
+            DirectConv.force(null);
+        }
+    }
+
+    private static void assertNoneEqualsBuiltInInFloat() {
         ComputationGraph ours = ours(stage(Sharing.NONE), new NoOp(), DataType.FLOAT);
         randomizeBatchNorms(ours, 23);
         ComputationGraph builtIn = builtIn(new NoOp(), 0.1, DataType.FLOAT);
@@ -496,6 +509,27 @@ class SharedBottleneckStageTest {
     @ParameterizedTest
     @EnumSource(Sharing.class)
     void directEngineEqualsSameDiffEngine(Sharing sharing) {
+        DirectConv.force(DirectConv.Kernel.IM2COL_GEMM);
+        try {
+            assertDirectEqualsSameDiff(sharing);
+        } finally {
+            DirectConv.force(null);
+        }
+    }
+
+    /** The same with the direct engine's convolutions on libnd4j's conv2d / conv2d_bp (what oneDNN builds run). */
+    @ParameterizedTest
+    @EnumSource(value = Sharing.class, names = {"NONE", "TIED", "STAGE_FIRST_3X3"})
+    void directEngineOnConv2dOpsEqualsSameDiffEngine(Sharing sharing) {
+        DirectConv.force(DirectConv.Kernel.CONV2D);
+        try {
+            assertDirectEqualsSameDiff(sharing);
+        } finally {
+            DirectConv.force(null);
+        }
+    }
+
+    private static void assertDirectEqualsSameDiff(Sharing sharing) {
         ComputationGraph direct = ours(stage(sharing), new Sgd(0.1));
         ComputationGraph reference = ours(SharedBottleneckStage.builder(C, M, BLOCKS).stride(STRIDE).sharing(sharing)
                 .engine(SharedBottleneckStage.Engine.SAMEDIFF).name(STAGE).build(), new Sgd(0.1));
@@ -506,7 +540,7 @@ class SharedBottleneckStageTest {
                 "inference output");
         assertClose(reference.feedForward(x, true).get(STAGE), direct.feedForward(x, true).get(STAGE),
                 "training output");
-        assertClose(reference.params(), direct.params(), "parameters and running statistics after a training pass");
+        assertEquals(reference.params(), direct.params(), "training-mode forward passes change no parameter");
 
         INDArray labels = Nd4j.rand(DataType.DOUBLE, N, 4 * M, OUT_HW, OUT_HW);
         List<INDArray> dx = new ArrayList<>();
@@ -581,7 +615,7 @@ class SharedBottleneckStageTest {
     }
 
     /**
-     * Running statistics are updated by the forward pass only: one step with Adam, weight decay and bias L2 leaves
+     * Running statistics are updated by the training step only: one step with Adam, weight decay and bias L2 leaves
      * them exactly where one step at learning rate 0 does, while the weights move.
      */
     @Test
@@ -610,13 +644,148 @@ class SharedBottleneckStageTest {
             if (state.contains(name)) {
                 stateCount++;
                 assertEquals(plain.getParam(key), decayed.getParam(key), name + " touched by updater or regularization");
-                assertNotEquals(before.get(key), plain.getParam(key), name + " was updated by the forward pass");
+                assertNotEquals(before.get(key), plain.getParam(key), name + " was updated by the training step");
             } else {
                 assertEquals(before.get(key), plain.getParam(key), name + ": learning rate 0, no change");
                 assertNotEquals(plain.getParam(key), decayed.getParam(key), name + ": Adam + decay moved it");
             }
         }
         assertEquals(state.size(), stateCount, "every state parameter was checked");
+    }
+
+    /**
+     * output(x, true), feedForward(x, true) and score(ds, true) leave every running statistic and the later
+     * inference output exactly where they were (both engines); a training step then moves them.
+     */
+    @ParameterizedTest
+    @EnumSource(SharedBottleneckStage.Engine.class)
+    void trainingModeInferenceLeavesRunningStatistics(SharedBottleneckStage.Engine engine) {
+        MultiLayerNetwork net = frozenWeights(SharedBottleneckStage.builder(C, M, BLOCKS).stride(STRIDE)
+                .engine(engine).name(STAGE).build());
+        trainRunningStats(net, 1);
+        INDArray probe = input(110, N);
+        INDArray before = net.output(probe, false).dup();
+        INDArray params = net.params().dup();
+        INDArray x = input(111, N).muli(2.0).addi(0.5);
+        INDArray labels = LayerTestKit.labelsFor(net, x);
+        net.output(x, true);
+        net.feedForward(x, true);
+        net.score(new org.nd4j.linalg.dataset.DataSet(x, labels), true);
+        assertEquals(params, net.params(), engine + ": parameters after training-mode inference");
+        assertEquals(before, net.output(probe, false), engine + ": inference output after training-mode inference");
+        net.fit(x, labels);
+        assertNotEquals(params, net.params(), engine + ": the training step moved the running statistics");
+    }
+
+    /**
+     * After 3 SGD steps every running statistic equals PyTorch's recurrence computed here by hand,
+     * {@code r ← (1 − m)·r + m·b} from mean 0 and variance 1, with the batch mean and the unbiased batch variance
+     * (divisor n − 1) of each BatchNorm's input: the convolution outputs of the built-in twin (same weights, trained
+     * in step), read before each step.
+     */
+    @ParameterizedTest
+    @EnumSource(SharedBottleneckStage.Engine.class)
+    void runningStatisticsFollowPyTorchRecurrenceAfterThreeSteps(SharedBottleneckStage.Engine engine) {
+        double momentum = 0.1;
+        SharedBottleneckStage layer = SharedBottleneckStage.builder(C, M, BLOCKS).stride(STRIDE)
+                .sharing(Sharing.NONE).engine(engine).name(STAGE).build();
+        ComputationGraph ours = ours(layer, new Sgd(0.05));
+        ComputationGraph builtIn = builtIn(new Sgd(0.05), momentum);
+        copyInto(ours, builtIn);
+        Map<String, double[][]> expected = new java.util.LinkedHashMap<>(); // BN → {mean, var}
+        for (int t = 0; t < 3; t++) {
+            INDArray x = input(120 + t, N);
+            INDArray labels = Nd4j.rand(DataType.DOUBLE, N, 4 * M, OUT_HW, OUT_HW);
+            Map<String, INDArray> acts = builtIn.feedForward(x, true);
+            for (int i = 0; i <= BLOCKS; i++) {
+                for (int c = i == 0 ? 0 : 1; c <= (i == 0 ? 0 : 3); c++) {
+                    String bn = ourBn(i, c, "");
+                    INDArray z = acts.get(i == 0 ? BuiltInStage.name("", 1, "down")
+                            : BuiltInStage.name("", i, "conv" + c));
+                    double[][] r = expected.computeIfAbsent(bn, k -> new double[][] {new double[(int) z.size(1)],
+                            filled((int) z.size(1), 1.0)});
+                    BatchNormTest.pytorchStep(r[0], r[1], z, momentum);
+                }
+            }
+            ours.fit(new INDArray[] {x}, new INDArray[] {labels});
+            builtIn.fit(new INDArray[] {x}, new INDArray[] {labels});
+        }
+        assertEquals(3 * BLOCKS + 1, expected.size(), "every BatchNorm computed");
+        for (Map.Entry<String, double[][]> e : expected.entrySet()) {
+            assertClose(Nd4j.createFromArray(e.getValue()[0]), ours.getParam(e.getKey() + SharedBottleneckStage.MEAN),
+                    engine + " " + e.getKey() + " running mean after 3 steps");
+            assertClose(Nd4j.createFromArray(e.getValue()[1]), ours.getParam(e.getKey() + SharedBottleneckStage.VAR),
+                    engine + " " + e.getKey() + " running variance after 3 steps (unbiased, PyTorch)");
+        }
+    }
+
+    private static double[] filled(int n, double v) {
+        double[] a = new double[n];
+        java.util.Arrays.fill(a, v);
+        return a;
+    }
+
+    // ---- initialization ------------------------------------------------------------------------------------
+
+    /**
+     * torchvision's init at every level: each weight tensor's sample std is √(2/fan_out) of its stored shape
+     * (shape[0]·kH·kW) and its mean 0, within 5 standard errors of the sample (std: σ/√(2n), mean: σ/√n); BN γ 1
+     * (each block's last 0 with zeroInitLastBnGamma), β 0, running mean 0, variance 1.
+     */
+    @ParameterizedTest
+    @EnumSource(Sharing.class)
+    void weightsStartFromHeNormalFanOut(Sharing sharing) {
+        for (boolean zero : new boolean[] {false, true}) {
+            SharedBottleneckStage layer = SharedBottleneckStage.builder(32, 16, 3).stride(2).sharing(sharing)
+                    .zeroInitLastBnGamma(zero).build();
+            MultiLayerNetwork net = LayerTestKit.mln(InputType.convolutional(8, 8, 32), DataType.DOUBLE, layer);
+            StagePlan plan = layer.plan();
+            int checked = 0;
+            for (StagePlan.Weight w : plan.weights().values()) {
+                INDArray v = net.getParam("0_" + w.name());
+                double n = v.length();
+                double sigma = HeNormalFanOutInit.std(w.shape());
+                double std = v.stdNumber().doubleValue();
+                double mean = v.meanNumber().doubleValue();
+                assertTrue(Math.abs(std / sigma - 1) < 5 / Math.sqrt(2 * n), sharing + " " + w.name() + " std "
+                        + std + " vs sqrt(2/fan_out) " + sigma + " (n " + (long) n + ")");
+                assertTrue(Math.abs(mean) < 5 * sigma / Math.sqrt(n), sharing + " " + w.name() + " mean " + mean);
+                checked++;
+            }
+            assertEquals(layer.getLayerParams().getWeightParameterKeys().size(), checked, "every weight checked");
+            for (String bn : plan.batchNorms().keySet()) {
+                double gamma = zero && plan.lastBatchNorms().contains(bn) ? 0 : 1;
+                assertEquals(gamma, net.getParam("0_" + bn + SharedBottleneckStage.GAMMA).minNumber().doubleValue());
+                assertEquals(gamma, net.getParam("0_" + bn + SharedBottleneckStage.GAMMA).maxNumber().doubleValue(),
+                        bn + " gamma");
+                assertEquals(0.0, net.getParam("0_" + bn + SharedBottleneckStage.BETA).amaxNumber().doubleValue());
+                assertEquals(0.0, net.getParam("0_" + bn + SharedBottleneckStage.MEAN).amaxNumber().doubleValue());
+                assertEquals(1.0, net.getParam("0_" + bn + SharedBottleneckStage.VAR).minNumber().doubleValue());
+            }
+        }
+    }
+
+    /** The shared W [m, 4m] is read with the fan-out of its untransposed use, the reduce: √(2/m), not √(2/4m). */
+    @Test
+    void sharedMatrixUsesTheReduceFanOut() {
+        StagePlan.Weight w = SharedBottleneckStage.builder(32, 16, 3).build().plan().weights()
+                .get(SharedBottleneckStage.SHARED_1X1);
+        assertEquals(Math.sqrt(2.0 / 16), HeNormalFanOutInit.std(w.shape()), 1e-15);
+        assertEquals("[16, 64]", java.util.Arrays.toString(w.shape()));
+    }
+
+    /** weightInit set on the layer uses DL4J's initialization instead (here Xavier: std √(2/(fan_in + fan_out))). */
+    @Test
+    void layerWeightInitOverridesTorchvisionInit() {
+        SharedBottleneckStage layer = SharedBottleneckStage.builder(32, 16, 2).sharing(Sharing.NONE)
+                .weightInit(org.deeplearning4j.nn.weights.WeightInit.XAVIER).build();
+        assertEquals(SharedBottleneckStage.ConvInit.LAYER_WEIGHT_INIT, layer.getConvInit());
+        MultiLayerNetwork net = LayerTestKit.mln(InputType.convolutional(8, 8, 32), DataType.DOUBLE, layer);
+        INDArray v = net.getParam("0_" + SharedBottleneckStage.convParam(2, 2)); // [16, 16, 3, 3]
+        double xavier = Math.sqrt(2.0 / (16 * 9 + 16 * 9));
+        assertTrue(Math.abs(v.stdNumber().doubleValue() / xavier - 1) < 5 / Math.sqrt(2 * v.length()),
+                "Xavier std " + v.stdNumber() + " vs " + xavier);
+        assertTrue(SharedBottleneckStage.builder(C, M, 2).build().describeInit().contains("He normal fan-out"));
     }
 
     /** After training, ModelSerializer keeps the running statistics: same parameters and inference output. */

@@ -13,7 +13,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 /**
  * What a {@link PeSameDiffLayer} can ask for while it defines its graph, beyond DL4J's plain {@code SameDiffLayer}:
  * a training flag, dropout that acts only in training and uses the same mask in the forward and the backward pass,
- * and state (such as BatchNorm running statistics) updated after every training forward pass.
+ * and state (such as BatchNorm running statistics) updated when a training step is taken.
  *
  * <p>One context exists per layer instance; it holds the SameDiff graph under construction.
  */
@@ -74,8 +74,11 @@ public final class LayerContext {
     }
 
     /**
-     * Declares that after every training forward pass the state parameter {@code paramName} (one listed by
-     * {@link PeSameDiffLayer#stateParams()}) takes the value of {@code newValue}.
+     * Declares that when a training step is taken the state parameter {@code paramName} (one listed by
+     * {@link PeSameDiffLayer#stateParams()}) takes the value {@code newValue} had in the step's training forward
+     * pass: the value is computed in every training forward pass and assigned in the backward pass that follows
+     * (DL4J's {@code fit}), so training-mode inference ({@code output(x, true)}, {@code feedForward(x, true)},
+     * {@code score(ds, true)}) leaves the state where it was.
      */
     public void updateState(String paramName, SDVariable newValue) {
         stateUpdates.put(paramName, newValue);

@@ -36,8 +36,8 @@ import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
  *
  * <p><b>What else it gives.</b> DL4J passes no training flag to SameDiff layers. Here {@link #define} gets a
  * {@link LayerContext} with a training flag, dropout that acts only in training (with the same mask forward and
- * backward), and state parameters (e.g. BatchNorm running statistics) that are updated after each training
- * forward pass and are never touched by the updater or by regularization.
+ * backward), and state parameters (e.g. BatchNorm running statistics) that are updated when a training step is
+ * taken (in the backward pass) and are never touched by the updater or by regularization.
  *
  * <p><b>Writing a layer.</b> Implement {@link #defineParameters}, {@link #initializeParameters},
  * {@link #getOutputType} and {@link #define}; keep configuration in plain non-final fields (DL4J serializes

@@ -35,6 +35,11 @@ public class PeSameDiffLayerImpl extends SameDiffLayer {
     private static final String LOSS_KEY = "pe_backprop_objective";
 
     private transient LayerContext ctx;
+    /**
+     * State values computed by the last training forward pass, assigned in the backward pass (when a training step
+     * is taken), once.
+     */
+    private transient Map<String, INDArray> pendingState;
     /** Dropout masks of the last training forward pass, reused by the backward pass on the same input. */
     private transient Map<String, INDArray> lastNoise;
     private transient INDArray lastNoiseInput;
@@ -114,8 +119,14 @@ public class PeSameDiffLayerImpl extends SameDiffLayer {
             wanted.add(v.name());
         }
         Map<String, INDArray> out = sameDiff.output(ph, wanted.toArray(new String[0]));
-        for (Map.Entry<String, SDVariable> e : updates.entrySet()) {
-            paramTable.get(e.getKey()).assign(out.get(e.getValue().name()));
+        if (training && !updates.isEmpty()) {
+            Map<String, INDArray> pending = new HashMap<>();
+            try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                for (Map.Entry<String, SDVariable> e : updates.entrySet()) {
+                    pending.put(e.getKey(), out.get(e.getValue().name()).dup());
+                }
+            }
+            pendingState = pending;
         }
         INDArray result = out.get(outputKey);
         if (!actScopedOut && !result.data().getParentWorkspace().getId().equals(wsNameOutput)) {
@@ -177,6 +188,13 @@ public class PeSameDiffLayerImpl extends SameDiffLayer {
                 : workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, dLdIn);
         sameDiff.clearPlaceholders(true);
         sameDiff.clearOpInputs();
+        if (pendingState != null) {
+            // the training step is being taken: the state moves now, not in training-mode inference
+            for (Map.Entry<String, INDArray> e : pendingState.entrySet()) {
+                paramTable.get(e.getKey()).assign(e.getValue());
+            }
+            pendingState = null;
+        }
         lastNoise = null;
         lastNoiseInput = null;
         return new Pair<>(g, epsOut);

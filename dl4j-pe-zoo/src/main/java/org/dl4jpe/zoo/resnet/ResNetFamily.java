@@ -4,13 +4,15 @@ import java.util.List;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
-import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
+import org.dl4jpe.layers.BatchNorm;
+import org.dl4jpe.layers.HeNormalFanOutInit;
 import org.dl4jpe.layers.Regularizations;
 import org.dl4jpe.layers.SharedBottleneckStage;
 import org.dl4jpe.layers.SharedBottleneckStage.Sharing;
@@ -19,6 +21,8 @@ import org.dl4jpe.zoo.ModelOptions;
 import org.dl4jpe.zoo.ModelRegistry;
 import org.dl4jpe.zoo.VertexNames;
 import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
@@ -26,8 +30,13 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * {@link SharedBottleneckStage} per stage with the variant's {@link Sharing}, global average pooling, and a linear
  * softmax head. The baselines are this builder with {@link Sharing#NONE}, not DL4J's zoo ResNet50.
  *
- * <p>BatchNorm everywhere uses momentum 0.1 (DL4J decay 0.9) and eps 1e-5; the stem is DL4J's built-in
- * convolution (no bias) and BatchNormalization.
+ * <p>One BatchNorm everywhere, {@link BatchNorm}'s (PyTorch's formula: momentum 0.1, unbiased running variance,
+ * eps 1e-5; running statistics move only when a training step is taken): the stem's is the {@link BatchNorm} layer,
+ * the stages' are the same inside {@link SharedBottleneckStage}. The stem convolution is DL4J's (no bias).
+ *
+ * <p>Initialization as torchvision's ResNet ({@link #INIT}): every convolution, stem included, He normal with
+ * fan-out ({@link HeNormalFanOutInit}); BN γ 1, β 0 (the stages' {@code zeroInitLastBnGamma} off, as torchvision);
+ * the head as {@code nn.Linear}: weight and bias uniform in ±1/√fan_in.
  */
 public final class ResNetFamily implements ModelFamily<ResNetConfig> {
     public static final ResNetConfig RESNET50 = new ResNetConfig(ResNetConfig.Stem.IMAGENET, List.of(3, 4, 6, 3),
@@ -42,6 +51,10 @@ public final class ResNetFamily implements ModelFamily<ResNetConfig> {
     public static final ResNetConfig MINI_NARROW = new ResNetConfig(ResNetConfig.Stem.MINI, List.of(3, 4, 3),
             List.of(12, 24, 48), List.of(1, 2, 2), Sharing.NONE);
 
+    /** The initialization, as {@code pe summary} and the model descriptions state it. */
+    public static final String INIT = "torchvision init: convolutions He normal fan-out, BN gamma 1 beta 0,"
+            + " head U(+-1/sqrt(fan_in))";
+
     @Override
     public String name() {
         return "resnet";
@@ -49,20 +62,25 @@ public final class ResNetFamily implements ModelFamily<ResNetConfig> {
 
     @Override
     public void registerVariants(ModelRegistry r) {
-        r.register("resnet50", "ResNet50 (v1.5), 224x224x3, 1000 classes, no sharing", this, RESNET50);
-        r.register("resnet50_pe_tied", "ResNet50-PE, TIED: each block's expand is its reduce transposed", this,
+        register(r, "resnet50", "ResNet50 (v1.5), 224x224x3, 1000 classes, no sharing", RESNET50);
+        register(r, "resnet50_pe_tied", "ResNet50-PE, TIED: each block's expand is its reduce transposed",
                 RESNET50.withSharing(Sharing.TIED));
-        r.register("resnet50_pe_stage", "ResNet50-PE, STAGE: one 1x1 matrix W (reduce W, expand W^T) per stage",
-                this, RESNET50.withSharing(Sharing.STAGE));
-        r.register("resnet50_pe_stage_first", "ResNet50-PE, STAGE_FIRST: STAGE and the first block's expand too",
-                this, RESNET50.withSharing(Sharing.STAGE_FIRST));
-        r.register("resnet50_pe", "ResNet50-PE: STAGE_FIRST and one 3x3 weight per stage", this,
+        register(r, "resnet50_pe_stage", "ResNet50-PE, STAGE: one 1x1 matrix W (reduce W, expand W^T) per stage",
+                RESNET50.withSharing(Sharing.STAGE));
+        register(r, "resnet50_pe_stage_first", "ResNet50-PE, STAGE_FIRST: STAGE and the first block's expand too",
+                RESNET50.withSharing(Sharing.STAGE_FIRST));
+        register(r, "resnet50_pe", "ResNet50-PE: STAGE_FIRST and one 3x3 weight per stage",
                 RESNET50.withSharing(Sharing.STAGE_FIRST_3X3));
-        r.register("resnet_mini_28", "mini ResNet for 28x28x1 (stages 3,4,3; m 16,32,64), no sharing", this, MINI);
-        r.register("resnet_pe_mini_28", "mini ResNet-PE for 28x28x1, STAGE_FIRST_3X3 sharing", this,
+        register(r, "resnet_mini_28", "mini ResNet for 28x28x1 (stages 3,4,3; m 16,32,64), no sharing", MINI);
+        register(r, "resnet_pe_mini_28", "mini ResNet-PE for 28x28x1, STAGE_FIRST_3X3 sharing",
                 MINI.withSharing(Sharing.STAGE_FIRST_3X3));
-        r.register("resnet_mini_w075_28", "mini ResNet at 0.75 width (m 12,24,48): the parameters of mini ResNet-PE",
-                this, MINI_NARROW);
+        register(r, "resnet_mini_w075_28", "mini ResNet at 0.75 width (m 12,24,48): the parameters of mini ResNet-PE",
+                MINI_NARROW);
+    }
+
+    /** Registers a variant; its description ends with the initialization ({@link #INIT}). */
+    private void register(ModelRegistry r, String name, String description, ResNetConfig config) {
+        r.register(name, description + "; " + INIT, this, config);
     }
 
     @Override
@@ -80,14 +98,14 @@ public final class ResNetFamily implements ModelFamily<ResNetConfig> {
         }
         ResNetConfig.Stem stem = c.stem();
         ComputationGraphConfiguration.GraphBuilder g = o.baseConfiguration()
-                .weightInit(WeightInit.RELU)
                 .graphBuilder()
                 .addInputs("input")
                 .setInputTypes(InputType.convolutional(o.inputHeight(), o.inputWidth(), o.inputChannels()));
         int pad = stem.kernel / 2;
         g.addLayer("stem_conv", new ConvolutionLayer.Builder(stem.kernel, stem.kernel).stride(stem.stride, stem.stride)
-                .padding(pad, pad).nOut(stem.width).hasBias(false).activation(Activation.IDENTITY).build(), "input");
-        g.addLayer("stem_bn", new BatchNormalization.Builder().decay(0.9).eps(1e-5).build(), "stem_conv");
+                .padding(pad, pad).nOut(stem.width).hasBias(false).activation(Activation.IDENTITY)
+                .weightInit(new HeNormalFanOutInit()).build(), "input");
+        g.addLayer("stem_bn", BatchNorm.builder().build(), "stem_conv");
         g.addLayer("stem_relu", new ActivationLayer.Builder().activation(Activation.RELU).build(), "stem_bn");
         String prev = "stem_relu";
         if (stem.maxPool) {
@@ -110,8 +128,19 @@ public final class ResNetFamily implements ModelFamily<ResNetConfig> {
         g.addLayer("head", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
                 .nOut(o.numClasses())
                 .activation(Activation.SOFTMAX)
-                .weightInit(WeightInit.XAVIER)
+                .weightInit(WeightInit.UNIFORM) // U(±1/√fan_in), nn.Linear's weight; its bias: build()
                 .build(), "avgpool");
         return Regularizations.dedupe(g.setOutputs("head").build()); // DL4J lists a global weightDecay twice
+    }
+
+    /** The graph, with the head's bias drawn as {@code nn.Linear}'s: U(±1/√fan_in) (DL4J sets a constant). */
+    @Override
+    public ComputationGraph build(ResNetConfig config, org.dl4jpe.zoo.ModelOptions options) {
+        ComputationGraph net = ModelFamily.super.build(config, options);
+        INDArray bias = net.getParam("head_b");
+        long fanIn = net.getParam("head_W").size(0);
+        double bound = 1.0 / Math.sqrt(fanIn);
+        net.setParam("head_b", Nd4j.rand(bias.dataType(), bias.shape()).muli(2 * bound).subi(bound));
+        return net;
     }
 }

@@ -1,6 +1,9 @@
 package org.dl4jpe.layers;
 
 import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.dl4jpe.layers.samediff.PeSameDiffLayerImpl;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
@@ -33,6 +36,7 @@ public final class LayerNorm extends PeSameDiffLayer {
 
     private long dim;
     private double eps = DEFAULT_EPS;
+    private Engine engine = Engine.DIRECT;
 
     private LayerNorm() {
         // JSON
@@ -42,6 +46,18 @@ public final class LayerNorm extends PeSameDiffLayer {
         super(b);
         this.dim = b.dim;
         this.eps = b.eps;
+        this.engine = b.engine;
+    }
+
+    /** How DL4J runs the layer; default {@link Engine#DIRECT}. */
+    public Engine getEngine() {
+        return engine;
+    }
+
+    @Override
+    protected PeSameDiffLayerImpl newImpl(NeuralNetConfiguration conf, DataType networkDataType) {
+        return engine == Engine.SAMEDIFF ? super.newImpl(conf, networkDataType)
+                : new DirectLayerImpl(conf, networkDataType);
     }
 
     /** A builder for normalization over {@code dim} features. */
@@ -128,6 +144,7 @@ public final class LayerNorm extends PeSameDiffLayer {
 
     /** Builder: {@code dim} is required; {@code eps} defaults to 1e-6. */
     public static final class Builder extends SameDiffLayer.Builder<Builder> {
+        private Engine engine = Engine.DIRECT;
         private final long dim;
         private double eps = DEFAULT_EPS;
 
@@ -141,12 +158,19 @@ public final class LayerNorm extends PeSameDiffLayer {
             return this;
         }
 
+        /** How DL4J runs the layer; default {@link Engine#DIRECT} ({@link Engine#SAMEDIFF}: the reference). */
+        public Builder engine(Engine engine) {
+            this.engine = engine;
+            return this;
+        }
+
         @Override
         @SuppressWarnings("unchecked")
         public LayerNorm build() {
             String who = "LayerNorm" + (layerName == null ? "" : " '" + layerName + "'");
             Check.positive(who, "dim", dim);
             Check.positive(who, "eps", eps);
+            Check.notNull(who, "engine", engine);
             return new LayerNorm(this);
         }
     }

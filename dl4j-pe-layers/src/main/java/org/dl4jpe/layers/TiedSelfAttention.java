@@ -1,6 +1,8 @@
 package org.dl4jpe.layers;
 
 import java.util.Map;
+import org.dl4jpe.layers.samediff.PeSameDiffLayerImpl;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
@@ -67,6 +69,7 @@ public final class TiedSelfAttention extends PeSameDiffLayer implements MatmulFl
     private Scheme scheme = Scheme.QO_KV;
     private double attnDropout;
     private double projDropout;
+    private Engine engine = Engine.DIRECT;
 
     private TiedSelfAttention() {
         // JSON
@@ -79,6 +82,18 @@ public final class TiedSelfAttention extends PeSameDiffLayer implements MatmulFl
         this.scheme = b.scheme;
         this.attnDropout = b.attnDropout;
         this.projDropout = b.projDropout;
+        this.engine = b.engine;
+    }
+
+    /** How DL4J runs the layer; default {@link Engine#DIRECT}. */
+    public Engine getEngine() {
+        return engine;
+    }
+
+    @Override
+    protected PeSameDiffLayerImpl newImpl(NeuralNetConfiguration conf, DataType networkDataType) {
+        return engine == Engine.SAMEDIFF ? super.newImpl(conf, networkDataType)
+                : new DirectLayerImpl(conf, networkDataType);
     }
 
     /** A builder for attention over {@code embedDim} features split into {@code numHeads} heads. */
@@ -259,6 +274,7 @@ public final class TiedSelfAttention extends PeSameDiffLayer implements MatmulFl
 
     /** Builder: {@code embedDim} and {@code numHeads} are required; everything else has the default on its method. */
     public static final class Builder extends SameDiffLayer.Builder<Builder> {
+        private Engine engine = Engine.DIRECT;
         private final long embedDim;
         private final int numHeads;
         private Scheme scheme = Scheme.QO_KV;
@@ -288,6 +304,12 @@ public final class TiedSelfAttention extends PeSameDiffLayer implements MatmulFl
             return this;
         }
 
+        /** How DL4J runs the layer; default {@link Engine#DIRECT} ({@link Engine#SAMEDIFF}: the reference). */
+        public Builder engine(Engine engine) {
+            this.engine = engine;
+            return this;
+        }
+
         @Override
         @SuppressWarnings("unchecked")
         public TiedSelfAttention build() {
@@ -296,6 +318,7 @@ public final class TiedSelfAttention extends PeSameDiffLayer implements MatmulFl
             Check.notNull(who, "scheme", scheme);
             Check.probability(who, "attnDropout", attnDropout);
             Check.probability(who, "projDropout", projDropout);
+            Check.notNull(who, "engine", engine);
             return new TiedSelfAttention(this);
         }
     }

@@ -1,6 +1,9 @@
 package org.dl4jpe.layers;
 
 import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.dl4jpe.layers.samediff.PeSameDiffLayerImpl;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
@@ -55,6 +58,7 @@ public final class TransformerBlock extends PeSameDiffLayer implements MatmulFlo
     private double mlpDropout;
     private double dropPath;
     private double eps = LayerNorm.DEFAULT_EPS;
+    private Engine engine = Engine.DIRECT;
 
     private TransformerBlock() {
         // JSON
@@ -73,6 +77,18 @@ public final class TransformerBlock extends PeSameDiffLayer implements MatmulFlo
         this.mlpDropout = b.mlpDropout;
         this.dropPath = b.dropPath;
         this.eps = b.eps;
+        this.engine = b.engine;
+    }
+
+    /** How DL4J runs the layer; default {@link Engine#DIRECT}. */
+    public Engine getEngine() {
+        return engine;
+    }
+
+    @Override
+    protected PeSameDiffLayerImpl newImpl(NeuralNetConfiguration conf, DataType networkDataType) {
+        return engine == Engine.SAMEDIFF ? super.newImpl(conf, networkDataType)
+                : new DirectLayerImpl(conf, networkDataType);
     }
 
     /** A builder for a block over {@code embedDim} features with {@code numHeads} heads (MLP width 4·embedDim). */
@@ -190,6 +206,7 @@ public final class TransformerBlock extends PeSameDiffLayer implements MatmulFlo
      * method.
      */
     public static final class Builder extends SameDiffLayer.Builder<Builder> {
+        private Engine engine = Engine.DIRECT;
         private final long embedDim;
         private final int numHeads;
         private double mlpRatio = 4.0;
@@ -268,6 +285,12 @@ public final class TransformerBlock extends PeSameDiffLayer implements MatmulFlo
             return this;
         }
 
+        /** How DL4J runs the layer; default {@link Engine#DIRECT} ({@link Engine#SAMEDIFF}: the reference). */
+        public Builder engine(Engine engine) {
+            this.engine = engine;
+            return this;
+        }
+
         @Override
         @SuppressWarnings("unchecked")
         public TransformerBlock build() {
@@ -288,6 +311,7 @@ public final class TransformerBlock extends PeSameDiffLayer implements MatmulFlo
             Check.probability(who, "mlpDropout", mlpDropout);
             Check.probability(who, "dropPath", dropPath);
             Check.positive(who, "eps", eps);
+            Check.notNull(who, "engine", engine);
             return new TransformerBlock(this);
         }
     }

@@ -74,6 +74,15 @@ final class AttentionKernel implements DirectKernel {
         this.projDropout = projDropout;
     }
 
+    /**
+     * How the bias of projection {@code j} (0 query, 1 key, 2 value) enters: the query's scaled by {@code 1/√d}; the
+     * key's not at all: it adds {@code q·bk} to every score of a query alike, which the softmax ignores, so the
+     * output does not depend on it (its gradient is exactly 0; {@code define} adds it and gets 0 up to round-off).
+     */
+    private double biasFactor(int j) {
+        return j == 0 ? scale : j == 1 ? 0.0 : 1.0;
+    }
+
     private static INDArray matrix(DirectParams p, Role r) {
         INDArray w = p.nd(r.param);
         return r.transposed ? w.transpose() : w;
@@ -95,7 +104,7 @@ final class AttentionKernel implements DirectKernel {
             INDArray part = w.get(NDArrayIndex.all(), NDArrayIndex.interval((long) j * d, (long) (j + 1) * d));
             part.assign(matrix(p, qkv[j]));
             double[] b = p.host(bias[j]);
-            double f = j == 0 ? scale : 1.0;
+            double f = biasFactor(j);
             if (j == 0) {
                 part.muli(scale);
             }
@@ -336,7 +345,7 @@ final class AttentionKernel implements DirectKernel {
         }
         for (int j = 0; j < 3; j++) {
             double[] b = buf.host(k + "db" + j, d);
-            double f = j == 0 ? scale : 1.0;
+            double f = biasFactor(j);
             for (int c = 0; c < d; c++) {
                 b[c] = db3[j * d + c] * f;
             }

@@ -355,7 +355,7 @@ final class AttentionKernel implements DirectKernel {
         INDArray dw3 = DirectBuffers.gemm(xn, dqkvn, buf.nd(k + "dw3", d, 3L * d), true, false);
         for (int j = 0; j < 3; j++) {
             INDArray part = dw3.get(NDArrayIndex.all(), NDArrayIndex.interval((long) j * d, (long) (j + 1) * d));
-            p.addGradient(qkv[j].param, j == 0 ? part.mul(scale) : part, qkv[j].transposed);
+            p.addGradient(qkv[j].param, j == 0 ? part.muli(scale) : part, qkv[j].transposed);
         }
         INDArray dx = DirectBuffers.gemm(dqkvn, w3, buf.nd(k + "dx", m, d), false, true);
         return buf.read(dx, k + "dxHost");

@@ -62,7 +62,7 @@ final class DirectBuffers {
 
     /** The values of {@code a} in row-major ('c') order, into {@code dst}. */
     double[] read(INDArray a, double[] dst) {
-        INDArray c = dense(a);
+        INDArray c = isDense(a) ? a : nd("dense", a.shape()).assign(a);
         int n = Math.toIntExact(c.length());
         if (c.dataType() == DataType.DOUBLE) {
             c.data().asNioDouble().get(dst, 0, n);
@@ -73,7 +73,7 @@ final class DirectBuffers {
                 dst[i] = f[i];
             }
         } else {
-            return read(c.castTo(dataType), dst);
+            return read(nd("dense", c.shape()).assign(c), dst);
         }
         return dst;
     }
@@ -122,11 +122,8 @@ final class DirectBuffers {
         return floats;
     }
 
-    /** {@code a} itself if its buffer holds exactly its values in row-major order, else a row-major copy. */
-    private static INDArray dense(INDArray a) {
-        if (!a.isView() && a.ordering() == 'c' && a.offset() == 0 && a.data().length() == a.length()) {
-            return a;
-        }
-        return a.dup('c');
+    /** Whether the buffer of {@code a} holds exactly its values, in row-major order. */
+    private static boolean isDense(INDArray a) {
+        return !a.isView() && a.ordering() == 'c' && a.offset() == 0 && a.data().length() == a.length();
     }
 }

@@ -1,14 +1,9 @@
 package org.dl4jpe.layers;
 
 import java.util.Map;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.dl4jpe.layers.samediff.PeSameDiffLayerImpl;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
-import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
 import org.dl4jpe.layers.samediff.LayerContext;
-import org.dl4jpe.layers.samediff.PeSameDiffLayer;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -28,7 +23,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>DL4J 1.0.0-M2.1 has no layer normalization layer; the name avoids ND4J's {@code LayerNorm} op class only by
  * package.
  */
-public final class LayerNorm extends PeSameDiffLayer {
+public final class LayerNorm extends EngineLayer {
     public static final String GAMMA = "gamma";
     public static final String BETA = "beta";
     /** timm's ViT value (SPEC §4). */
@@ -36,7 +31,6 @@ public final class LayerNorm extends PeSameDiffLayer {
 
     private long dim;
     private double eps = DEFAULT_EPS;
-    private Engine engine = Engine.DIRECT;
 
     private LayerNorm() {
         // JSON
@@ -46,18 +40,6 @@ public final class LayerNorm extends PeSameDiffLayer {
         super(b);
         this.dim = b.dim;
         this.eps = b.eps;
-        this.engine = b.engine;
-    }
-
-    /** How DL4J runs the layer; default {@link Engine#DIRECT}. */
-    public Engine getEngine() {
-        return engine;
-    }
-
-    @Override
-    protected PeSameDiffLayerImpl newImpl(NeuralNetConfiguration conf, DataType networkDataType) {
-        return engine == Engine.SAMEDIFF ? super.newImpl(conf, networkDataType)
-                : new DirectLayerImpl(conf, networkDataType);
     }
 
     /** A builder for normalization over {@code dim} features. */
@@ -143,8 +125,7 @@ public final class LayerNorm extends PeSameDiffLayer {
     }
 
     /** Builder: {@code dim} is required; {@code eps} defaults to 1e-6. */
-    public static final class Builder extends SameDiffLayer.Builder<Builder> {
-        private Engine engine = Engine.DIRECT;
+    public static final class Builder extends EngineLayer.Builder<Builder> {
         private final long dim;
         private double eps = DEFAULT_EPS;
 
@@ -158,19 +139,13 @@ public final class LayerNorm extends PeSameDiffLayer {
             return this;
         }
 
-        /** How DL4J runs the layer; default {@link Engine#DIRECT} ({@link Engine#SAMEDIFF}: the reference). */
-        public Builder engine(Engine engine) {
-            this.engine = engine;
-            return this;
-        }
-
         @Override
         @SuppressWarnings("unchecked")
         public LayerNorm build() {
             String who = "LayerNorm" + (layerName == null ? "" : " '" + layerName + "'");
             Check.positive(who, "dim", dim);
             Check.positive(who, "eps", eps);
-            Check.notNull(who, "engine", engine);
+            checkEngine(who);
             return new LayerNorm(this);
         }
     }

@@ -1,14 +1,9 @@
 package org.dl4jpe.layers;
 
 import java.util.Map;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.dl4jpe.layers.samediff.PeSameDiffLayerImpl;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
-import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
 import org.dl4jpe.layers.samediff.LayerContext;
-import org.dl4jpe.layers.samediff.PeSameDiffLayer;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -25,7 +20,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>Dropout (optional, training only) follows the activation and the output projection, as in timm's
  * {@code Mlp}.
  */
-public final class TiedFeedForward extends PeSameDiffLayer implements MatmulFlops {
+public final class TiedFeedForward extends EngineLayer implements MatmulFlops {
     /** Whether the output projection is the input projection's transpose. */
     public enum Tie {
         /** {@code y = Wᵀ act(W x + b1) + b2}: one matrix. The default. */
@@ -44,7 +39,6 @@ public final class TiedFeedForward extends PeSameDiffLayer implements MatmulFlop
     private Tie tie = Tie.TRANSPOSE;
     private MlpActivation activation = MlpActivation.GELU;
     private double dropout;
-    private Engine engine = Engine.DIRECT;
 
     private TiedFeedForward() {
         // JSON
@@ -57,18 +51,6 @@ public final class TiedFeedForward extends PeSameDiffLayer implements MatmulFlop
         this.tie = b.tie;
         this.activation = b.activation;
         this.dropout = b.dropout;
-        this.engine = b.engine;
-    }
-
-    /** How DL4J runs the layer; default {@link Engine#DIRECT}. */
-    public Engine getEngine() {
-        return engine;
-    }
-
-    @Override
-    protected PeSameDiffLayerImpl newImpl(NeuralNetConfiguration conf, DataType networkDataType) {
-        return engine == Engine.SAMEDIFF ? super.newImpl(conf, networkDataType)
-                : new DirectLayerImpl(conf, networkDataType);
     }
 
     /** A builder for an MLP over {@code embedDim} features (hidden width {@code 4·embedDim} unless set). */
@@ -186,8 +168,7 @@ public final class TiedFeedForward extends PeSameDiffLayer implements MatmulFlop
     }
 
     /** Builder: {@code embedDim} is required; everything else has the default given on its method. */
-    public static final class Builder extends SameDiffLayer.Builder<Builder> {
-        private Engine engine = Engine.DIRECT;
+    public static final class Builder extends EngineLayer.Builder<Builder> {
         private final long embedDim;
         private long hiddenDim;
         private double mlpRatio = 4.0;
@@ -229,12 +210,6 @@ public final class TiedFeedForward extends PeSameDiffLayer implements MatmulFlop
             return this;
         }
 
-        /** How DL4J runs the layer; default {@link Engine#DIRECT} ({@link Engine#SAMEDIFF}: the reference). */
-        public Builder engine(Engine engine) {
-            this.engine = engine;
-            return this;
-        }
-
         @Override
         @SuppressWarnings("unchecked")
         public TiedFeedForward build() {
@@ -250,7 +225,7 @@ public final class TiedFeedForward extends PeSameDiffLayer implements MatmulFlop
             Check.notNull(who, "tie", tie);
             Check.notNull(who, "activation", activation);
             Check.probability(who, "dropout", dropout);
-            Check.notNull(who, "engine", engine);
+            checkEngine(who);
             return new TiedFeedForward(this);
         }
     }

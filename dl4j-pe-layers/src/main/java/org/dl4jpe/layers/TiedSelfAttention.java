@@ -1,13 +1,9 @@
 package org.dl4jpe.layers;
 
 import java.util.Map;
-import org.dl4jpe.layers.samediff.PeSameDiffLayerImpl;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
-import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
 import org.dl4jpe.layers.samediff.LayerContext;
-import org.dl4jpe.layers.samediff.PeSameDiffLayer;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -37,7 +33,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * probabilities ({@code attnDropout}) and after the output projection ({@code projDropout}), as timm's
  * {@code Attention}.
  */
-public final class TiedSelfAttention extends PeSameDiffLayer implements MatmulFlops {
+public final class TiedSelfAttention extends EngineLayer implements MatmulFlops {
     /** Which projections share a matrix (SPEC §1). */
     public enum Scheme {
         /**
@@ -69,7 +65,6 @@ public final class TiedSelfAttention extends PeSameDiffLayer implements MatmulFl
     private Scheme scheme = Scheme.QO_KV;
     private double attnDropout;
     private double projDropout;
-    private Engine engine = Engine.DIRECT;
 
     private TiedSelfAttention() {
         // JSON
@@ -82,18 +77,6 @@ public final class TiedSelfAttention extends PeSameDiffLayer implements MatmulFl
         this.scheme = b.scheme;
         this.attnDropout = b.attnDropout;
         this.projDropout = b.projDropout;
-        this.engine = b.engine;
-    }
-
-    /** How DL4J runs the layer; default {@link Engine#DIRECT}. */
-    public Engine getEngine() {
-        return engine;
-    }
-
-    @Override
-    protected PeSameDiffLayerImpl newImpl(NeuralNetConfiguration conf, DataType networkDataType) {
-        return engine == Engine.SAMEDIFF ? super.newImpl(conf, networkDataType)
-                : new DirectLayerImpl(conf, networkDataType);
     }
 
     /** A builder for attention over {@code embedDim} features split into {@code numHeads} heads. */
@@ -273,8 +256,7 @@ public final class TiedSelfAttention extends PeSameDiffLayer implements MatmulFl
     }
 
     /** Builder: {@code embedDim} and {@code numHeads} are required; everything else has the default on its method. */
-    public static final class Builder extends SameDiffLayer.Builder<Builder> {
-        private Engine engine = Engine.DIRECT;
+    public static final class Builder extends EngineLayer.Builder<Builder> {
         private final long embedDim;
         private final int numHeads;
         private Scheme scheme = Scheme.QO_KV;
@@ -304,12 +286,6 @@ public final class TiedSelfAttention extends PeSameDiffLayer implements MatmulFl
             return this;
         }
 
-        /** How DL4J runs the layer; default {@link Engine#DIRECT} ({@link Engine#SAMEDIFF}: the reference). */
-        public Builder engine(Engine engine) {
-            this.engine = engine;
-            return this;
-        }
-
         @Override
         @SuppressWarnings("unchecked")
         public TiedSelfAttention build() {
@@ -318,7 +294,7 @@ public final class TiedSelfAttention extends PeSameDiffLayer implements MatmulFl
             Check.notNull(who, "scheme", scheme);
             Check.probability(who, "attnDropout", attnDropout);
             Check.probability(who, "projDropout", projDropout);
-            Check.notNull(who, "engine", engine);
+            checkEngine(who);
             return new TiedSelfAttention(this);
         }
     }

@@ -1,16 +1,11 @@
 package org.dl4jpe.layers;
 
 import java.util.Map;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.dl4jpe.layers.samediff.PeSameDiffLayerImpl;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
-import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
 import org.dl4jpe.layers.TiedFeedForward.Tie;
 import org.dl4jpe.layers.TiedSelfAttention.Scheme;
 import org.dl4jpe.layers.samediff.LayerContext;
-import org.dl4jpe.layers.samediff.PeSameDiffLayer;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -40,7 +35,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * (stochastic depth) dropping each residual branch for whole examples (mask {@code [N, 1, 1]}, kept branches scaled
  * by {@code 1/(1 − dropPath)}, as timm's {@code DropPath}).
  */
-public final class TransformerBlock extends PeSameDiffLayer implements MatmulFlops {
+public final class TransformerBlock extends EngineLayer implements MatmulFlops {
     /** Parameter name prefixes of the four sub-parts ({@code attn} + {@code Wq} = {@code attnWq}). */
     public static final String NORM1 = "norm1";
     public static final String ATTN = "attn";
@@ -58,7 +53,6 @@ public final class TransformerBlock extends PeSameDiffLayer implements MatmulFlo
     private double mlpDropout;
     private double dropPath;
     private double eps = LayerNorm.DEFAULT_EPS;
-    private Engine engine = Engine.DIRECT;
 
     private TransformerBlock() {
         // JSON
@@ -77,18 +71,6 @@ public final class TransformerBlock extends PeSameDiffLayer implements MatmulFlo
         this.mlpDropout = b.mlpDropout;
         this.dropPath = b.dropPath;
         this.eps = b.eps;
-        this.engine = b.engine;
-    }
-
-    /** How DL4J runs the layer; default {@link Engine#DIRECT}. */
-    public Engine getEngine() {
-        return engine;
-    }
-
-    @Override
-    protected PeSameDiffLayerImpl newImpl(NeuralNetConfiguration conf, DataType networkDataType) {
-        return engine == Engine.SAMEDIFF ? super.newImpl(conf, networkDataType)
-                : new DirectLayerImpl(conf, networkDataType);
     }
 
     /** A builder for a block over {@code embedDim} features with {@code numHeads} heads (MLP width 4·embedDim). */
@@ -205,8 +187,7 @@ public final class TransformerBlock extends PeSameDiffLayer implements MatmulFlo
      * Builder: {@code embedDim} and {@code numHeads} are required; everything else has the default given on its
      * method.
      */
-    public static final class Builder extends SameDiffLayer.Builder<Builder> {
-        private Engine engine = Engine.DIRECT;
+    public static final class Builder extends EngineLayer.Builder<Builder> {
         private final long embedDim;
         private final int numHeads;
         private double mlpRatio = 4.0;
@@ -285,12 +266,6 @@ public final class TransformerBlock extends PeSameDiffLayer implements MatmulFlo
             return this;
         }
 
-        /** How DL4J runs the layer; default {@link Engine#DIRECT} ({@link Engine#SAMEDIFF}: the reference). */
-        public Builder engine(Engine engine) {
-            this.engine = engine;
-            return this;
-        }
-
         @Override
         @SuppressWarnings("unchecked")
         public TransformerBlock build() {
@@ -311,7 +286,7 @@ public final class TransformerBlock extends PeSameDiffLayer implements MatmulFlo
             Check.probability(who, "mlpDropout", mlpDropout);
             Check.probability(who, "dropPath", dropPath);
             Check.positive(who, "eps", eps);
-            Check.notNull(who, "engine", engine);
+            checkEngine(who);
             return new TransformerBlock(this);
         }
     }

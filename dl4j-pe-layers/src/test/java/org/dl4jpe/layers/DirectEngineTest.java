@@ -105,6 +105,41 @@ class DirectEngineTest {
         compare(d, r, input(3, D, T), MASK);
     }
 
+    /**
+     * In float32 the direct engine uses its own exp and GELU ({@link VectorMath}): outputs and gradients agree with
+     * the reference to float rounding (relative 1e-4 of the largest value, where the two engines' different
+     * summation orders alone give about 1e-6).
+     */
+    @Test
+    void floatNetworksAgreeToFloatRounding() {
+        Nd4j.getRandom().setSeed(41);
+        INDArray x = Nd4j.randn(DataType.FLOAT, 3, D, T).muli(2);
+        INDArray mask = MASK.castTo(DataType.FLOAT);
+        MultiLayerNetwork d = LayerTestKit.mln(InputType.recurrent(D, T), DataType.FLOAT,
+                block(Scheme.QO_KV, Tie.TRANSPOSE, MlpActivation.GELU).build());
+        MultiLayerNetwork r = LayerTestKit.mln(InputType.recurrent(D, T), DataType.FLOAT,
+                block(Scheme.QO_KV, Tie.TRANSPOSE, MlpActivation.GELU).engine(Engine.SAMEDIFF).build());
+        d.setParams(Nd4j.randn(DataType.FLOAT, 1, d.numParams()).muli(0.5));
+        r.setParams(d.params());
+        assertRelativelyClose(r.output(x, false, mask, null), d.output(x, false, mask, null), "output");
+        INDArray labels = Nd4j.rand(DataType.FLOAT, 3, 3, T);
+        var rg = r.calculateGradients(x, labels, mask, mask);
+        var dg = d.calculateGradients(x, labels, mask, mask);
+        for (String key : r.paramTable().keySet()) {
+            if (!key.endsWith("attnBk")) {
+                assertRelativelyClose(rg.getFirst().getGradientFor(key), dg.getFirst().getGradientFor(key),
+                        "gradient of " + key);
+            }
+        }
+        assertRelativelyClose(rg.getSecond(), dg.getSecond(), "input gradient");
+    }
+
+    private static void assertRelativelyClose(INDArray expected, INDArray actual, String what) {
+        double scale = expected.amaxNumber().doubleValue();
+        double diff = expected.sub(actual).amaxNumber().doubleValue();
+        assertTrue(scale > 0 && diff <= 1e-4 * scale, what + ": max |difference| " + diff + " (scale " + scale + ")");
+    }
+
     @Test
     void oldConfigurationWithoutEngineFieldLoadsAsDirect() {
         for (Layer l : new Layer[] {block(Scheme.QO_KV, Tie.TRANSPOSE, MlpActivation.GELU).build(),

@@ -32,7 +32,7 @@ final class BatchNormImpl extends PeSameDiffLayerImpl {
     @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(false);
-        bn().validateInput(input);
+        bn().validateInput(input, maskArray);
         if (training) {
             bn().validateTrainingInput(input);
         }
@@ -47,7 +47,7 @@ final class BatchNormImpl extends PeSameDiffLayerImpl {
                 buffers = new DirectBuffers(dataType);
             }
             buffers.forInput(z.shape());
-            y = buffers.get("out", z.shape());
+            y = buffers.nd("out", z.shape());
             DirectBatchNorm.Batch b = DirectBatchNorm.forward(z, paramTable.get(BatchNorm.GAMMA),
                     paramTable.get(BatchNorm.BETA), paramTable.get(BatchNorm.MEAN), paramTable.get(BatchNorm.VAR),
                     bn().getEps(), training, y);
@@ -72,9 +72,9 @@ final class BatchNormImpl extends PeSameDiffLayerImpl {
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             INDArray g = epsilon.castTo(dataType);
             g = g.ordering() == 'c' && !g.isView() ? g : g.dup('c');
-            dz = buffers.get("gradIn", g.shape());
+            dz = buffers.nd("gradIn", g.shape());
             DirectBatchNorm.backward(kept, g, paramTable.get(BatchNorm.GAMMA), gradTable.get(BatchNorm.GAMMA),
-                    gradTable.get(BatchNorm.BETA), dz, buffers.get("gradTmp", g.shape()));
+                    gradTable.get(BatchNorm.BETA), dz, buffers.nd("gradTmp", g.shape()));
             DirectBatchNorm.updateRunning(kept, paramTable.get(BatchNorm.MEAN), paramTable.get(BatchNorm.VAR),
                     bn().getMomentum());
             gradTable.get(BatchNorm.MEAN).assign(0);

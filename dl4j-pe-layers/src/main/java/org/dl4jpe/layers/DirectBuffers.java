@@ -5,37 +5,137 @@ import java.util.HashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Detached arrays owned by one layer of a direct engine, one per name and shape, reused from pass to pass. A new
- * input shape drops the buffers of the previous one (arrays that the latest training pass kept stay referenced
- * where they were kept).
+ * The arrays a direct engine (the transformer layers', the bottleneck stage's, BatchNorm's) owns: native ND4J arrays (detached from DL4J's workspaces) and Java arrays, one per
+ * name, reused from pass to pass while the shapes stay the same, and the copies between the two. Java arrays are
+ * {@code double[]} whatever the network's data type, so that one implementation of each kernel serves float and
+ * double networks (float values are widened on reading and rounded on writing; the JIT vectorizes both).
  */
 final class DirectBuffers {
-    private final Map<String, INDArray> buffers = new HashMap<>();
     private final DataType dataType;
+    private final Map<String, INDArray> nd = new HashMap<>();
+    private final Map<String, double[]> host = new HashMap<>();
+    private float[] floats = new float[0];
     private long[] inputShape;
 
     DirectBuffers(DataType dataType) {
         this.dataType = dataType;
     }
 
-    /** Call at the start of a pass: a different input shape than last time drops every buffer. */
+    DataType dataType() {
+        return dataType;
+    }
+
+    /** Whether the arithmetic must be accurate to double rounding (a double-precision network). */
+    boolean exact() {
+        return dataType == DataType.DOUBLE;
+    }
+
+    /** A detached native array of the network's data type, one per name and shape, contents undefined. */
+    INDArray nd(String name, long... shape) {
+        String key = name + Arrays.toString(shape);
+        INDArray b = nd.get(key);
+        if (b == null) {
+            b = Nd4j.createUninitializedDetached(dataType, shape);
+            nd.put(key, b);
+        }
+        return b;
+    }
+
+    /** A Java array of {@code length} values, one per name, contents undefined. */
+    double[] host(String name, long length) {
+        double[] b = host.get(name);
+        if (b == null || b.length != length) {
+            b = new double[Math.toIntExact(length)];
+            host.put(name, b);
+        }
+        return b;
+    }
+
+    /**
+     * Call at the start of a pass: a different input shape than last time drops every array (arrays that the latest
+     * training pass kept stay referenced where they were kept).
+     */
     void forInput(long[] shape) {
         if (!Arrays.equals(shape, inputShape)) {
-            buffers.clear();
+            clear();
             inputShape = shape.clone();
         }
     }
 
-    INDArray get(String name, long... shape) {
-        String key = name + Arrays.toString(shape);
-        INDArray b = buffers.get(key);
-        if (b == null) {
-            b = Nd4j.createUninitializedDetached(dataType, shape);
-            buffers.put(key, b);
+    /** Drops every array (a new input shape). */
+    void clear() {
+        nd.clear();
+        host.clear();
+    }
+
+    /** The values of {@code a} in row-major ('c') order, into {@code dst}. */
+    double[] read(INDArray a, double[] dst) {
+        INDArray c = isDense(a) ? a : nd("dense", a.shape()).assign(a);
+        int n = Math.toIntExact(c.length());
+        if (c.dataType() == DataType.DOUBLE) {
+            c.data().asNioDouble().get(dst, 0, n);
+        } else if (c.dataType() == DataType.FLOAT) {
+            float[] f = floats(n);
+            c.data().asNioFloat().get(f, 0, n);
+            for (int i = 0; i < n; i++) {
+                dst[i] = f[i];
+            }
+        } else {
+            return read(nd("dense", c.shape()).assign(c), dst);
         }
-        return b;
+        return dst;
+    }
+
+    /** The values of {@code a} in row-major order, into the Java array {@code name}. */
+    double[] read(INDArray a, String name) {
+        return read(a, host(name, a.length()));
+    }
+
+    /** Writes {@code src} into {@code dst}, an array of {@link #nd}, in row-major order. */
+    INDArray write(double[] src, INDArray dst) {
+        int n = Math.toIntExact(dst.length());
+        if (dataType == DataType.DOUBLE) {
+            dst.data().asNioDouble().put(src, 0, n);
+        } else {
+            float[] f = floats(n);
+            for (int i = 0; i < n; i++) {
+                f[i] = (float) src[i];
+            }
+            dst.data().asNioFloat().put(f, 0, n);
+        }
+        return dst;
+    }
+
+    /** Writes {@code src} into a native array {@code name} of {@code shape} and returns it. */
+    INDArray write(double[] src, String name, long... shape) {
+        return write(src, nd(name, shape));
+    }
+
+    /** {@code c = op(a)·op(b)} for matrices (BLAS gemm). */
+    static INDArray gemm(INDArray a, INDArray b, INDArray c, boolean transA, boolean transB) {
+        return Nd4j.gemm(a, b, c, transA, transB, 1.0, 0.0);
+    }
+
+    /** {@code c[i] = op(a[i])·op(b[i])} for stacks of matrices {@code [B, rows, cols]} (ND4J's {@code matmul}). */
+    static INDArray batchedGemm(INDArray a, INDArray b, INDArray c, boolean transA, boolean transB) {
+        Nd4j.exec(DynamicCustomOp.builder("matmul").addInputs(a, b).addOutputs(c)
+                .addIntegerArguments(transA ? 1 : 0, transB ? 1 : 0).build());
+        return c;
+    }
+
+    private float[] floats(int n) {
+        if (floats.length < n) {
+            floats = new float[n];
+        }
+        return floats;
+    }
+
+    /** Whether the buffer of {@code a} holds exactly its values, in row-major order. */
+    private static boolean isDense(INDArray a) {
+        return !a.isView() && a.ordering() == 'c' && a.offset() == 0 && a.data().length() == a.length();
     }
 }

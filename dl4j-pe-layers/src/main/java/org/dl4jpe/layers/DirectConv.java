@@ -124,7 +124,7 @@ final class DirectConv {
         long positions = z.size(2) * z.size(3);
         INDArray cols = in;
         if (k != 1 || stride != 1) {
-            cols = buffers.get(colsName, in.size(0), in.size(1), k, k, z.size(2), z.size(3));
+            cols = buffers.nd(colsName, in.size(0), in.size(1), k, k, z.size(2), z.size(3));
             Nd4j.exec(DynamicCustomOp.builder("im2col").addInputs(in).addOutputs(cols)
                     .addIntegerArguments(k, k, stride, stride, k / 2, k / 2, 1, 1, NOT_SAME)
                     .addFloatingPointArguments(0.0).build());
@@ -151,8 +151,8 @@ final class DirectConv {
         if (kept.kernel == Kernel.CONV2D) {
             INDArray kernelW = convWeight(w.param(), w.transposed(), k);
             INDArray gradW = first ? convWeight(w.grad(), w.transposed(), k)
-                    : buffers.get("gradW", kernelW.shape());
-            INDArray dIn = buffers.get(dst, in.shape());
+                    : buffers.nd("gradW", kernelW.shape());
+            INDArray dIn = buffers.nd(dst, in.shape());
             Nd4j.exec(DynamicCustomOp.builder("conv2d_bp").addInputs(in, kernelW, dz).addOutputs(dIn, gradW)
                     .addIntegerArguments(geometry(k, stride, w.transposed())).build());
             if (!first) {
@@ -167,10 +167,10 @@ final class DirectConv {
         long inK = m.size(1);
         boolean pointwise = kept.cols == in;
         INDArray cols = kept.cols;
-        INDArray dCols = buffers.get(pointwise ? dst : "gradCols", cols.shape());
-        INDArray dW = first ? matrix(w.grad(), w.transposed()) : buffers.get("gradW", outChannels, inK);
+        INDArray dCols = buffers.nd(pointwise ? dst : "gradCols", cols.shape());
+        INDArray dW = first ? matrix(w.grad(), w.transposed()) : buffers.nd("gradW", outChannels, inK);
         boolean direct = dW.ordering() == 'c' && dW.elementWiseStride() == 1;
-        INDArray target = direct ? dW : buffers.get("gradWc", outChannels, inK);
+        INDArray target = direct ? dW : buffers.nd("gradWc", outChannels, inK);
         for (long s = 0; s < n; s++) {
             INDArray dzS = dz.slice(s).reshape('c', outChannels, positions);
             Nd4j.gemm(dzS, cols.slice(s).reshape('c', inK, positions), target, false, true, 1.0, s == 0 ? 0.0 : 1.0);
@@ -185,7 +185,7 @@ final class DirectConv {
         if (pointwise) {
             return dCols;
         }
-        INDArray dIn = buffers.get(dst, in.shape());
+        INDArray dIn = buffers.nd(dst, in.shape());
         Nd4j.exec(DynamicCustomOp.builder("col2im").addInputs(dCols).addOutputs(dIn)
                 .addIntegerArguments(stride, stride, k / 2, k / 2, (int) in.size(2), (int) in.size(3), 1, 1, NOT_SAME)
                 .build());

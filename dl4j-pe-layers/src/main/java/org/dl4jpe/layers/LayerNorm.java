@@ -3,9 +3,7 @@ package org.dl4jpe.layers;
 import java.util.Map;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
-import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
 import org.dl4jpe.layers.samediff.LayerContext;
-import org.dl4jpe.layers.samediff.PeSameDiffLayer;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -25,7 +23,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>DL4J 1.0.0-M2.1 has no layer normalization layer; the name avoids ND4J's {@code LayerNorm} op class only by
  * package.
  */
-public final class LayerNorm extends PeSameDiffLayer {
+public final class LayerNorm extends EngineLayer {
     public static final String GAMMA = "gamma";
     public static final String BETA = "beta";
     /** timm's ViT value (SPEC §4). */
@@ -133,7 +131,7 @@ public final class LayerNorm extends PeSameDiffLayer {
     }
 
     /** Builder: {@code dim} is required; {@code eps} defaults to 1e-6. */
-    public static final class Builder extends SameDiffLayer.Builder<Builder> {
+    public static final class Builder extends EngineLayer.Builder<Builder> {
         private final long dim;
         private double eps = DEFAULT_EPS;
 

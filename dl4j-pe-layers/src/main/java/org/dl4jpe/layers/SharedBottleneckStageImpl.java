@@ -75,7 +75,7 @@ final class SharedBottleneckStageImpl extends PeSameDiffLayerImpl {
     @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(false);
-        stage().validateInput(input);
+        stage().validateInput(input, maskArray);
         if (training) {
             stage().validateTrainingInput(input);
         }
@@ -157,10 +157,10 @@ final class SharedBottleneckStageImpl extends PeSameDiffLayerImpl {
     /** {@code BN(w ⊛ in)}, then ReLU if the plan says so, into the buffer {@code dst}. */
     private ConvState convBn(StagePlan.Conv c, INDArray in, boolean training, String dst) {
         ConvState st = new ConvState(c);
-        INDArray z = buffers.get(dst + "z", DirectConv.outShape(in, c.out(), c.stride()));
+        INDArray z = buffers.nd(dst + "z", DirectConv.outShape(in, c.out(), c.stride()));
         st.conv = DirectConv.forward(weight(c), c.kernel(), c.stride(), in, z, buffers,
                 training ? dst + "cols" : "inferCols");
-        INDArray y = buffers.get(dst, z.shape());
+        INDArray y = buffers.nd(dst, z.shape());
         st.bn = DirectBatchNorm.forward(z, param(c.bn(), BatchNorm.GAMMA), param(c.bn(), BatchNorm.BETA),
                 param(c.bn(), BatchNorm.MEAN), param(c.bn(), BatchNorm.VAR), stage().getBnEps(), training, y);
         if (c.relu()) {
@@ -181,7 +181,7 @@ final class SharedBottleneckStageImpl extends PeSameDiffLayerImpl {
         INDArray g = epsilon.ordering() == 'c' && !epsilon.isView() ? epsilon : epsilon.dup('c');
         for (int i = kept.size() - 1; i >= 0; i--) {
             BlockState b = kept.get(i);
-            INDArray pre = buffers.get("gradPre", b.out.shape());
+            INDArray pre = buffers.nd("gradPre", b.out.shape());
             Nd4j.exec(new RectifiedLinearDerivative(b.out, g, pre));
             INDArray d = convBnBackward(b.convs[2], pre, touched, "gradH3");
             d = reluBackward(b.convs[1].out, d);
@@ -216,9 +216,9 @@ final class SharedBottleneckStageImpl extends PeSameDiffLayerImpl {
      */
     private INDArray convBnBackward(ConvState st, INDArray g, Set<String> touched, String dst) {
         String bn = st.plan.bn();
-        INDArray dz = buffers.get("gradZ", g.shape());
+        INDArray dz = buffers.nd("gradZ", g.shape());
         DirectBatchNorm.backward(st.bn, g, param(bn, BatchNorm.GAMMA), gradTable.get(bn + BatchNorm.GAMMA),
-                gradTable.get(bn + BatchNorm.BETA), dz, buffers.get("gradTmp", g.shape()));
+                gradTable.get(bn + BatchNorm.BETA), dz, buffers.nd("gradTmp", g.shape()));
         touched.add(bn + BatchNorm.GAMMA);
         touched.add(bn + BatchNorm.BETA);
         DirectBatchNorm.updateRunning(st.bn, param(bn, BatchNorm.MEAN), param(bn, BatchNorm.VAR),

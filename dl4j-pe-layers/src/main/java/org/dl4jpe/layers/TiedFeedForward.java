@@ -3,9 +3,7 @@ package org.dl4jpe.layers;
 import java.util.Map;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
-import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
 import org.dl4jpe.layers.samediff.LayerContext;
-import org.dl4jpe.layers.samediff.PeSameDiffLayer;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -22,7 +20,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>Dropout (optional, training only) follows the activation and the output projection, as in timm's
  * {@code Mlp}.
  */
-public final class TiedFeedForward extends PeSameDiffLayer implements MatmulFlops {
+public final class TiedFeedForward extends EngineLayer implements MatmulFlops {
     /** Whether the output projection is the input projection's transpose. */
     public enum Tie {
         /** {@code y = Wᵀ act(W x + b1) + b2}: one matrix. The default. */
@@ -180,7 +178,7 @@ public final class TiedFeedForward extends PeSameDiffLayer implements MatmulFlop
     }
 
     /** Builder: {@code embedDim} is required; everything else has the default given on its method. */
-    public static final class Builder extends SameDiffLayer.Builder<Builder> {
+    public static final class Builder extends EngineLayer.Builder<Builder> {
         private final long embedDim;
         private long hiddenDim;
         private double mlpRatio = 4.0;

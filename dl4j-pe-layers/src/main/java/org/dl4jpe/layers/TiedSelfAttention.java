@@ -4,9 +4,7 @@ import java.util.Map;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
-import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
 import org.dl4jpe.layers.samediff.LayerContext;
-import org.dl4jpe.layers.samediff.PeSameDiffLayer;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -36,7 +34,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * probabilities ({@code attnDropout}) and after the output projection ({@code projDropout}), as timm's
  * {@code Attention}.
  */
-public final class TiedSelfAttention extends PeSameDiffLayer implements MatmulFlops {
+public final class TiedSelfAttention extends EngineLayer implements MatmulFlops {
     /** Which projections share a matrix (SPEC §1). */
     public enum Scheme {
         /**
@@ -270,7 +268,7 @@ public final class TiedSelfAttention extends PeSameDiffLayer implements MatmulFl
     }
 
     /** Builder: {@code embedDim} and {@code numHeads} are required; everything else has the default on its method. */
-    public static final class Builder extends SameDiffLayer.Builder<Builder> {
+    public static final class Builder extends EngineLayer.Builder<Builder> {
         private final long embedDim;
         private final int numHeads;
         private Scheme scheme = Scheme.QO_KV;

@@ -4,11 +4,9 @@ import java.util.Map;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
-import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
 import org.dl4jpe.layers.TiedFeedForward.Tie;
 import org.dl4jpe.layers.TiedSelfAttention.Scheme;
 import org.dl4jpe.layers.samediff.LayerContext;
-import org.dl4jpe.layers.samediff.PeSameDiffLayer;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -38,7 +36,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * (stochastic depth) dropping each residual branch for whole examples (mask {@code [N, 1, 1]}, kept branches scaled
  * by {@code 1/(1 − dropPath)}, as timm's {@code DropPath}).
  */
-public final class TransformerBlock extends PeSameDiffLayer implements MatmulFlops {
+public final class TransformerBlock extends EngineLayer implements MatmulFlops {
     /** Parameter name prefixes of the four sub-parts ({@code attn} + {@code Wq} = {@code attnWq}). */
     public static final String NORM1 = "norm1";
     public static final String ATTN = "attn";
@@ -211,7 +209,7 @@ public final class TransformerBlock extends PeSameDiffLayer implements MatmulFlo
      * Builder: {@code embedDim} and {@code numHeads} are required; everything else has the default given on its
      * method.
      */
-    public static final class Builder extends SameDiffLayer.Builder<Builder> {
+    public static final class Builder extends EngineLayer.Builder<Builder> {
         private final long embedDim;
         private final int numHeads;
         private double mlpRatio = 4.0;

@@ -112,7 +112,9 @@ class TransformerBlockTest {
         for (Map.Entry<String, String> e : names.entrySet()) {
             INDArray g = gs.getGradientFor(e.getKey());
             assertClose(gc.getGradientFor(e.getValue()), g, "gradient of " + e.getKey());
-            assertTrue(g.amaxNumber().doubleValue() > 0, e.getKey() + " gets a gradient");
+            // attnBk shifts all scores of a query alike, which softmax ignores: its gradient is zero by construction
+            assertTrue(e.getKey().endsWith("attnBk") || g.amaxNumber().doubleValue() > 0,
+                    e.getKey() + " gets a gradient");
         }
     }
 

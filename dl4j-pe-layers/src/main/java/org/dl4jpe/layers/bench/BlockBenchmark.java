@@ -19,6 +19,7 @@ import org.deeplearning4j.nn.conf.layers.SelfAttentionLayer;
 import org.deeplearning4j.nn.conf.layers.recurrent.TimeDistributed;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.dl4jpe.layers.Engine;
 import org.dl4jpe.layers.LayerNorm;
 import org.dl4jpe.layers.MatmulFlops;
 import org.dl4jpe.layers.TiedFeedForward;
@@ -37,8 +38,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Times one transformer block, tied and untied, against the same block built from our separate layers and against
- * DL4J's built-in layers, and prints one table.
+ * Times one transformer block, tied and untied, against the same block built from our separate layers, against
+ * DL4J's built-in layers and against itself on the SameDiff engine, and prints one table.
  *
  * <p>Default workload: ViT-S block (D 384, H 6, r 4), 197 tokens, batch 8, float32. A training step is
  * {@code fit(features, labels)} on a network of the block and an MSE {@link RnnLossLayer} (no parameters) with Adam;
@@ -143,6 +144,9 @@ public final class BlockBenchmark {
                 + "TiedFeedForward+Add", composedGraph(o, dt), x, y));
         variants.add(Variant.of("(d) DL4J built-ins", "SelfAttentionLayer+Add+2 Dense+Add; no LN, no attn "
                 + "biases, sigmoid-GELU", builtInGraph(o, dt), x, y));
+        variants.add(Variant.of("(e) (a), SameDiff engine", "as (a), Engine.SAMEDIFF (the reference): "
+                + "(e)/(a) is the direct engine's speed-up", blockNet(o, Scheme.QO_KV, Tie.TRANSPOSE, Engine.SAMEDIFF,
+                dt), x, y));
 
         GemmRate gemm = new GemmRate((long) o.batch * o.tokens, o.embedDim, hidden, dt);
         log.info("building the graphs, then warming up ({} repetitions)", o.warmup);
@@ -245,9 +249,13 @@ public final class BlockBenchmark {
     }
 
     static MultiLayerNetwork blockNet(Options o, Scheme scheme, Tie tie, DataType dt) {
+        return blockNet(o, scheme, tie, Engine.DIRECT, dt);
+    }
+
+    static MultiLayerNetwork blockNet(Options o, Scheme scheme, Tie tie, Engine engine, DataType dt) {
         MultiLayerNetwork net = new MultiLayerNetwork(base(dt).list()
                 .layer(TransformerBlock.builder(o.embedDim, o.numHeads).mlpRatio(o.mlpRatio).scheme(scheme).tie(tie)
-                        .build())
+                        .engine(engine).build())
                 .layer(loss())
                 .setInputType(InputType.recurrent(o.embedDim, o.tokens)).build());
         net.init();

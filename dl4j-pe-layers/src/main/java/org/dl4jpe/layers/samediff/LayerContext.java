@@ -9,6 +9,9 @@ import java.util.function.Function;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * What a {@link PeSameDiffLayer} can ask for while it defines its graph, beyond DL4J's plain {@code SameDiffLayer}:
@@ -71,6 +74,18 @@ public final class LayerContext {
         SDVariable mask = sd.placeHolder(name, dataType);
         noise.add(new Noise(name, p, maskShape));
         return x.mul(mask);
+    }
+
+    /**
+     * A dropout mask as {@link #dropout} draws it: {@code m / (1 − p)} with {@code m ~ Bernoulli(1 − p)}, from ND4J's
+     * random generator. Engines that run without SameDiff draw theirs with this too, in the order {@code define}
+     * declares them, so that the same seed gives the same masks.
+     */
+    public static INDArray dropoutMask(DataType dataType, long[] shape, double p) {
+        double keep = 1.0 - p;
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            return Nd4j.rand(dataType, shape).lt(keep).castTo(dataType).divi(keep);
+        }
     }
 
     /**

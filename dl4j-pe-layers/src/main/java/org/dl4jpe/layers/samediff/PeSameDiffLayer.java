@@ -142,7 +142,7 @@ public abstract class PeSameDiffLayer extends SameDiffLayer {
                              int layerIndex, INDArray layerParamsView, boolean initializeParams,
                              DataType networkDataType) {
         validateConfiguration();
-        PeSameDiffLayerImpl ret = new PeSameDiffLayerImpl(conf, networkDataType);
+        PeSameDiffLayerImpl ret = newImpl(conf, networkDataType);
         ret.setIndex(layerIndex);
         ret.setParamsViewArray(layerParamsView);
         Map<String, INDArray> paramTable = initializer().init(conf, layerParamsView, initializeParams);
@@ -150,6 +150,14 @@ public abstract class PeSameDiffLayer extends SameDiffLayer {
         ret.setConf(conf);
         ret.setListeners(trainingListeners);
         return ret;
+    }
+
+    /**
+     * The layer implementation DL4J runs: the SameDiff runtime ({@link PeSameDiffLayerImpl}) unless a layer with its
+     * own engine returns a subclass.
+     */
+    protected PeSameDiffLayerImpl newImpl(NeuralNetConfiguration conf, DataType networkDataType) {
+        return new PeSameDiffLayerImpl(conf, networkDataType);
     }
 
     @Override

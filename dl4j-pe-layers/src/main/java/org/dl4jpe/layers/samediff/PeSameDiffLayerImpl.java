@@ -238,13 +238,8 @@ public class PeSameDiffLayerImpl extends SameDiffLayer {
 
     private Map<String, INDArray> drawNoise() {
         Map<String, INDArray> masks = new HashMap<>();
-        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            for (LayerContext.Noise n : ctx.noise()) {
-                double keep = 1.0 - n.p();
-                long[] shape = n.shape().apply(input.shape());
-                INDArray m = Nd4j.rand(dataType, shape).lt(keep).castTo(dataType).divi(keep);
-                masks.put(n.name(), m);
-            }
+        for (LayerContext.Noise n : ctx.noise()) {
+            masks.put(n.name(), LayerContext.dropoutMask(dataType, n.shape().apply(input.shape()), n.p()));
         }
         return masks;
     }

@@ -33,10 +33,11 @@ class BlockBenchmarkTest {
         assertEquals("", stdout, "nothing on standard output");
         String text = table.toString(StandardCharsets.UTF_8);
         for (String label : new String[] {"(a) TransformerBlock tied", "(b) TransformerBlock untied",
-                "(c) composed graph, tied", "(d) DL4J built-ins", "GFLOP/s"}) {
+                "(c) composed graph, tied", "(d) DL4J built-ins", "(e) (a), SameDiff engine", "GFLOP/s"}) {
             assertTrue(text.contains(label), "table has " + label + ":\n" + text);
         }
-        assertEquals(4, result[0].rows().size());
+        assertEquals(5, result[0].rows().size());
+        assertEquals(344, result[0].row("(e)").params());
         // D 8, R 16: tied block 4D + (2D² + 4D) + (R·D + R + D) = 32 + 160 + 152; untied 32 + 288 + 280
         assertEquals(344, result[0].row("(a)").params());
         assertEquals(600, result[0].row("(b)").params());

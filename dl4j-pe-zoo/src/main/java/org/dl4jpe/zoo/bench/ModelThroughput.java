@@ -52,6 +52,17 @@ public final class ModelThroughput {
         }
     }
 
+    /**
+     * With a warm-up at all, it lasts at least this long: the transformer layers' direct engine is Java that the JIT
+     * compiles while it runs, and on a busy machine two steps left the first model measured at a third of its
+     * speed (measured: 35 vs 99 images/s for the same model first and second in one run).
+     */
+    static final double MIN_WARMUP_SECONDS = 20.0;
+
+    /**
+     * Training and inference images/s: {@code warmup} untimed iterations (if any, then more until
+     * {@link #MIN_WARMUP_SECONDS} have passed), then {@code iterations} timed ones.
+     */
     public static Result measure(RegisteredModel model, ModelOptions options, int batch, int warmup, int iterations) {
         if (batch <= 0 || warmup < 0 || iterations <= 0) {
             throw new IllegalArgumentException("batch " + batch + " and iterations " + iterations
@@ -60,7 +71,8 @@ public final class ModelThroughput {
         ComputationGraph net = model.create(options);
         DataSet ds = randomBatch(options, batch);
         INDArray x = ds.getFeatures();
-        for (int i = 0; i < warmup; i++) {
+        long w0 = System.nanoTime();
+        for (int i = 0; i < warmup || (warmup > 0 && seconds(w0) < MIN_WARMUP_SECONDS); i++) {
             net.fit(ds);
         }
         TrainingMemory.Probe memory = TrainingMemory.start();
@@ -73,7 +85,8 @@ public final class ModelThroughput {
         }
         double train = batch / (median(steps) / 1e9);
         TrainingMemory trainingMemory = memory.finish(net);
-        for (int i = 0; i < warmup; i++) {
+        w0 = System.nanoTime();
+        for (int i = 0; i < warmup || (warmup > 0 && seconds(w0) < MIN_WARMUP_SECONDS / 4); i++) {
             net.outputSingle(false, x);
         }
         for (int i = 0; i < iterations; i++) {
@@ -147,6 +160,10 @@ public final class ModelThroughput {
 
     /** A line of {@link org.nd4j.linalg.profiler.data.StringAggregator#asPercentageString}: kind, name, ms. */
     private static final Pattern OP_LINE = Pattern.compile("^\\w+ (\\S+).*Time spent: (\\d+) ms", Pattern.MULTILINE);
+
+    private static double seconds(long since) {
+        return (System.nanoTime() - since) / 1e9;
+    }
 
     private static DataSet randomBatch(ModelOptions options, int batch) {
         Nd4j.getRandom().setSeed(options.seed());

@@ -1,0 +1,363 @@
+package org.dl4jpe.layers;
+
+import org.dl4jpe.layers.TiedSelfAttention.Scheme;
+import org.dl4jpe.layers.samediff.LayerContext;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * {@link TiedSelfAttention#attention} on token rows, forward and backward. The query, key and value projections
+ * are one matrix product with the three (scheme-dependent, possibly transposed) matrices side by side,
+ * {@code [M, D]·[D, 3D]}, the query's {@code 1/√d} folded into its columns; the per-head products are batched over
+ * the N·H heads ({@code [N·H, T, d]}); the softmax (with the key mask's penalty, as {@code define} adds it), its
+ * backward {@code dS = P·(dP − Σ P·dP)}, the biases, dropout and the head/row layout changes are Java loops.
+ */
+final class AttentionKernel implements DirectKernel {
+    /** Which parameter serves a projection, and whether it is used transposed. */
+    private record Role(String param, boolean transposed) {
+    }
+
+    private final String name;
+    private final Role[] qkv;
+    private final Role out;
+    private final String[] bias;
+    private final int dim;
+    private final int heads;
+    private final int headDim;
+    private final double scale;
+    private final double attnDropout;
+    private final double projDropout;
+
+    // what the latest training forward pass kept
+    private int n;
+    private int t;
+    private INDArray xn;
+    private INDArray w3;
+    private INDArray qn;
+    private INDArray kn;
+    private INDArray vn;
+    private double[] probs;
+    private double[] attnMask;
+    private INDArray pdn;
+    private INDArray ctxRows;
+    private double[] projMask;
+
+    AttentionKernel(String name, String prefix, Scheme scheme, long embedDim, int numHeads, double attnDropout,
+                    double projDropout) {
+        this.name = name;
+        String wq = ParamNames.prefixed(prefix, TiedSelfAttention.WQ);
+        String wkv = ParamNames.prefixed(prefix, TiedSelfAttention.WKV);
+        switch (scheme) {
+            case QO_KV -> {
+                qkv = new Role[] {new Role(wq, false), new Role(wkv, false), new Role(wkv, true)};
+                out = new Role(wq, true);
+            }
+            case QK_VO -> {
+                qkv = new Role[] {new Role(wq, false), new Role(wq, true), new Role(wkv, false)};
+                out = new Role(wkv, true);
+            }
+            case NONE -> {
+                qkv = new Role[] {new Role(wq, false), new Role(ParamNames.prefixed(prefix, TiedSelfAttention.WK),
+                        false), new Role(ParamNames.prefixed(prefix, TiedSelfAttention.WV), false)};
+                out = new Role(ParamNames.prefixed(prefix, TiedSelfAttention.WO), false);
+            }
+            default -> throw new AssertionError(scheme);
+        }
+        bias = new String[] {ParamNames.prefixed(prefix, TiedSelfAttention.BQ),
+                ParamNames.prefixed(prefix, TiedSelfAttention.BK), ParamNames.prefixed(prefix, TiedSelfAttention.BV),
+                ParamNames.prefixed(prefix, TiedSelfAttention.BO)};
+        this.dim = Math.toIntExact(embedDim);
+        this.heads = numHeads;
+        this.headDim = dim / numHeads;
+        this.scale = 1.0 / Math.sqrt(headDim);
+        this.attnDropout = attnDropout;
+        this.projDropout = projDropout;
+    }
+
+    /**
+     * How the bias of projection {@code j} (0 query, 1 key, 2 value) enters: the query's scaled by {@code 1/√d}; the
+     * key's not at all: it adds {@code q·bk} to every score of a query alike, which the softmax ignores, so the
+     * output does not depend on it (its gradient is exactly 0; {@code define} adds it and gets 0 up to round-off).
+     */
+    private double biasFactor(int j) {
+        return j == 0 ? scale : j == 1 ? 0.0 : 1.0;
+    }
+
+    private static INDArray matrix(DirectParams p, Role r) {
+        INDArray w = p.nd(r.param);
+        return r.transposed ? w.transpose() : w;
+    }
+
+    @Override
+    public double[] forward(double[] x, int n, int t, double[] keyMask, boolean training, DirectParams p) {
+        DirectBuffers buf = p.buffers();
+        String k = training ? name + ".train." : name + ".infer.";
+        int d = dim;
+        int m = n * t;
+        int nh = n * heads;
+        INDArray xIn = buf.write(x, k + "x", m, d);
+
+        // [Eq·s | Ek | Ev] and [bq·s, bk, bv]
+        INDArray w = buf.nd(k + "w3", d, 3L * d);
+        double[] b3 = buf.host(k + "b3", 3L * d);
+        for (int j = 0; j < 3; j++) {
+            INDArray part = w.get(NDArrayIndex.all(), NDArrayIndex.interval((long) j * d, (long) (j + 1) * d));
+            part.assign(matrix(p, qkv[j]));
+            double[] b = p.host(bias[j]);
+            double f = biasFactor(j);
+            if (j == 0) {
+                part.muli(scale);
+            }
+            for (int c = 0; c < d; c++) {
+                b3[j * d + c] = b[c] * f;
+            }
+        }
+        INDArray proj = DirectBuffers.gemm(xIn, w, buf.nd(name + ".qkv", m, 3L * d), false, false);
+        double[] qkvRows = buf.read(proj, name + ".qkvRows");
+
+        // rows [N, T, 3, H, d] + bias -> three [N·H, T, d]
+        long headsLen = (long) m * d;
+        double[] q = buf.host(k + "q", headsLen);
+        double[] kk = buf.host(k + "k", headsLen);
+        double[] v = buf.host(k + "v", headsLen);
+        int hd = headDim;
+        for (int s = 0; s < n; s++) {
+            for (int tok = 0; tok < t; tok++) {
+                int src = (s * t + tok) * 3 * d;
+                for (int h = 0; h < heads; h++) {
+                    int dst = ((s * heads + h) * t + tok) * hd;
+                    int c0 = h * hd;
+                    for (int e = 0; e < hd; e++) {
+                        q[dst + e] = qkvRows[src + c0 + e] + b3[c0 + e];
+                    }
+                    for (int e = 0; e < hd; e++) {
+                        kk[dst + e] = qkvRows[src + d + c0 + e] + b3[d + c0 + e];
+                    }
+                    for (int e = 0; e < hd; e++) {
+                        v[dst + e] = qkvRows[src + 2 * d + c0 + e] + b3[2 * d + c0 + e];
+                    }
+                }
+            }
+        }
+        INDArray qh = buf.write(q, k + "qn", nh, t, hd);
+        INDArray kh = buf.write(kk, k + "kn", nh, t, hd);
+        INDArray vh = buf.write(v, k + "vn", nh, t, hd);
+
+        INDArray scores = DirectBuffers.batchedGemm(qh, kh, buf.nd(name + ".scores", nh, t, t), false, true);
+        double[] pr = buf.read(scores, k + "probs");
+        softmax(pr, n, t, keyMask, buf);
+
+        double[] dropped = pr;
+        double[] am = null;
+        if (training && attnDropout > 0) {
+            am = buf.read(LayerContext.dropoutMask(buf.dataType(), new long[] {n, heads, t, t}, attnDropout),
+                    k + "attnMask");
+            dropped = buf.host(k + "probsDropped", pr.length);
+            for (int i = 0; i < pr.length; i++) {
+                dropped[i] = pr[i] * am[i];
+            }
+        }
+        INDArray pd = buf.write(dropped, k + "pdn", nh, t, t);
+        INDArray ctx = DirectBuffers.batchedGemm(pd, vh, buf.nd(name + ".ctx", nh, t, hd), false, false);
+        double[] ctxHeads = buf.read(ctx, name + ".ctxHeads");
+        double[] rows = buf.host(name + ".ctxRowsHost", (long) m * d);
+        headsToRows(ctxHeads, rows, n, t);
+        INDArray cr = buf.write(rows, k + "ctxRows", m, d);
+
+        INDArray yn = buf.nd(name + ".yn", m, d);
+        DirectBuffers.gemm(cr, p.nd(out.param), yn, false, out.transposed);
+        double[] y = buf.read(yn, name + ".y");
+        double[] bo = p.host(bias[3]);
+        for (int r = 0; r < m; r++) {
+            int off = r * d;
+            for (int c = 0; c < d; c++) {
+                y[off + c] += bo[c];
+            }
+        }
+        double[] pm = null;
+        if (training && projDropout > 0) {
+            pm = buf.read(LayerContext.dropoutMask(buf.dataType(), new long[] {m, d}, projDropout), k + "projMask");
+            for (int i = 0; i < y.length; i++) {
+                y[i] *= pm[i];
+            }
+        }
+        if (training) {
+            this.n = n;
+            this.t = t;
+            xn = xIn;
+            w3 = w;
+            qn = qh;
+            kn = kh;
+            vn = vh;
+            probs = pr;
+            attnMask = am;
+            pdn = pd;
+            ctxRows = cr;
+            projMask = pm;
+        }
+        return y;
+    }
+
+    /**
+     * Row-wise softmax of the scores {@code [N·H·T, T]} in place, after adding the key mask's penalty
+     * {@code (mask − 1)·penalty} as {@code define} does. Double networks use {@link Math#exp}, float networks
+     * {@link VectorMath#expInPlace}.
+     */
+    private void softmax(double[] s, int n, int t, double[] keyMask, DirectBuffers buf) {
+        double penalty = TiedSelfAttention.maskPenalty(buf.dataType());
+        int rowsPerSeq = heads * t;
+        for (int seq = 0; seq < n; seq++) {
+            for (int r = 0; r < rowsPerSeq; r++) {
+                int off = (seq * rowsPerSeq + r) * t;
+                if (keyMask != null) {
+                    int mo = seq * t;
+                    for (int j = 0; j < t; j++) {
+                        s[off + j] += (keyMask[mo + j] - 1.0) * penalty;
+                    }
+                }
+                double max = Double.NEGATIVE_INFINITY;
+                for (int j = 0; j < t; j++) {
+                    max = Math.max(max, s[off + j]);
+                }
+                for (int j = 0; j < t; j++) {
+                    s[off + j] -= max;
+                }
+            }
+        }
+        if (buf.exact()) {
+            for (int i = 0; i < s.length; i++) {
+                s[i] = Math.exp(s[i]);
+            }
+        } else {
+            VectorMath.expInPlace(s, 0, s.length);
+        }
+        int rowsTotal = n * rowsPerSeq;
+        for (int r = 0; r < rowsTotal; r++) {
+            int off = r * t;
+            double sum = 0;
+            for (int j = 0; j < t; j++) {
+                sum += s[off + j];
+            }
+            for (int j = 0; j < t; j++) {
+                s[off + j] /= sum;
+            }
+        }
+    }
+
+    /** {@code [N, H, T, d]} to rows {@code [N, T, H·d]}. */
+    private void headsToRows(double[] src, double[] dst, int n, int t) {
+        int hd = headDim;
+        for (int s = 0; s < n; s++) {
+            for (int h = 0; h < heads; h++) {
+                for (int tok = 0; tok < t; tok++) {
+                    System.arraycopy(src, ((s * heads + h) * t + tok) * hd, dst, (s * t + tok) * dim + h * hd, hd);
+                }
+            }
+        }
+    }
+
+    /** Rows {@code [N, T, H·d]} to {@code [N, H, T, d]}. */
+    private void rowsToHeads(double[] src, double[] dst, int n, int t) {
+        int hd = headDim;
+        for (int s = 0; s < n; s++) {
+            for (int h = 0; h < heads; h++) {
+                for (int tok = 0; tok < t; tok++) {
+                    System.arraycopy(src, (s * t + tok) * dim + h * hd, dst, ((s * heads + h) * t + tok) * hd, hd);
+                }
+            }
+        }
+    }
+
+    @Override
+    public double[] backward(double[] dy, DirectParams p) {
+        DirectBuffers buf = p.buffers();
+        String k = name + ".grad.";
+        int d = dim;
+        int m = n * t;
+        int nh = n * heads;
+        int hd = headDim;
+
+        double[] g = buf.host(k + "dy", (long) m * d);
+        double[] dbo = buf.host(k + "dbo", d);
+        java.util.Arrays.fill(dbo, 0.0);
+        for (int r = 0; r < m; r++) {
+            int off = r * d;
+            for (int c = 0; c < d; c++) {
+                double v = projMask == null ? dy[off + c] : dy[off + c] * projMask[off + c];
+                g[off + c] = v;
+                dbo[c] += v;
+            }
+        }
+        p.addGradient(bias[3], dbo);
+        INDArray dyn = buf.write(g, k + "dyn", m, d);
+        p.addGradient(out.param, DirectBuffers.gemm(ctxRows, dyn, buf.nd(k + "dEo", d, d), true, false),
+                out.transposed);
+        INDArray dcr = DirectBuffers.gemm(dyn, p.nd(out.param), buf.nd(k + "dctxRows", m, d), false,
+                !out.transposed);
+        double[] dctxHeads = buf.host(k + "dctxHeads", (long) m * d);
+        rowsToHeads(buf.read(dcr, k + "dctxRowsHost"), dctxHeads, n, t);
+        INDArray dctx = buf.write(dctxHeads, k + "dctx", nh, t, hd);
+
+        INDArray dpd = DirectBuffers.batchedGemm(dctx, vn, buf.nd(k + "dpd", nh, t, t), false, true);
+        INDArray dv = DirectBuffers.batchedGemm(pdn, dctx, buf.nd(k + "dv", nh, t, hd), true, false);
+        double[] ds = buf.read(dpd, k + "ds");
+        if (attnMask != null) {
+            for (int i = 0; i < ds.length; i++) {
+                ds[i] *= attnMask[i];
+            }
+        }
+        int rowsTotal = nh * t;
+        for (int r = 0; r < rowsTotal; r++) {
+            int off = r * t;
+            double dot = 0;
+            for (int j = 0; j < t; j++) {
+                dot += probs[off + j] * ds[off + j];
+            }
+            for (int j = 0; j < t; j++) {
+                ds[off + j] = probs[off + j] * (ds[off + j] - dot);
+            }
+        }
+        INDArray dsn = buf.write(ds, k + "dsn", nh, t, t);
+        INDArray dq = DirectBuffers.batchedGemm(dsn, kn, buf.nd(k + "dq", nh, t, hd), false, false);
+        INDArray dk = DirectBuffers.batchedGemm(dsn, qn, buf.nd(k + "dk", nh, t, hd), true, false);
+
+        // three [N·H, T, d] -> rows [N, T, 3, H, d]; bias gradients
+        double[] dqkv = buf.host(k + "dqkvRows", 3L * m * d);
+        double[] db3 = buf.host(k + "db3", 3L * d);
+        java.util.Arrays.fill(db3, 0.0);
+        double[][] parts = {buf.read(dq, k + "dqHost"), buf.read(dk, k + "dkHost"), buf.read(dv, k + "dvHost")};
+        for (int s = 0; s < n; s++) {
+            for (int tok = 0; tok < t; tok++) {
+                int dst = (s * t + tok) * 3 * d;
+                for (int j = 0; j < 3; j++) {
+                    double[] part = parts[j];
+                    for (int h = 0; h < heads; h++) {
+                        int src = ((s * heads + h) * t + tok) * hd;
+                        int c0 = j * d + h * hd;
+                        for (int e = 0; e < hd; e++) {
+                            double v = part[src + e];
+                            dqkv[dst + c0 + e] = v;
+                            db3[c0 + e] += v;
+                        }
+                    }
+                }
+            }
+        }
+        for (int j = 0; j < 3; j++) {
+            double[] b = buf.host(k + "db" + j, d);
+            double f = biasFactor(j);
+            for (int c = 0; c < d; c++) {
+                b[c] = db3[j * d + c] * f;
+            }
+            p.addGradient(bias[j], b);
+        }
+        INDArray dqkvn = buf.write(dqkv, k + "dqkv", m, 3L * d);
+        INDArray dw3 = DirectBuffers.gemm(xn, dqkvn, buf.nd(k + "dw3", d, 3L * d), true, false);
+        for (int j = 0; j < 3; j++) {
+            INDArray part = dw3.get(NDArrayIndex.all(), NDArrayIndex.interval((long) j * d, (long) (j + 1) * d));
+            p.addGradient(qkv[j].param, j == 0 ? part.muli(scale) : part, qkv[j].transposed);
+        }
+        INDArray dx = DirectBuffers.gemm(dqkvn, w3, buf.nd(k + "dx", m, d), false, true);
+        return buf.read(dx, k + "dxHost");
+    }
+}

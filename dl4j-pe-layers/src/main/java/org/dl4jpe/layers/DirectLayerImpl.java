@@ -1,0 +1,157 @@
+package org.dl4jpe.layers;
+
+import java.util.Arrays;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.dl4jpe.layers.samediff.PeSameDiffLayer;
+import org.dl4jpe.layers.samediff.PeSameDiffLayerImpl;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Runs {@link TransformerBlock}, {@link TiedSelfAttention}, {@link TiedFeedForward} and {@link LayerNorm} with
+ * {@link Engine#DIRECT}: the layer's {@link DirectKernel} on token rows {@code [N·T, D]} (one transpose from DL4J's
+ * {@code [N, D, T]} on the way in, one on the way out), with the training forward pass's activations kept for the
+ * backward pass. Intermediate arrays live in {@link DirectBuffers} owned by the layer, outside DL4J's workspaces,
+ * reused while the input shape stays the same; the output and the input gradient handed to DL4J are written into
+ * DL4J's workspaces. With {@link Engine#SAMEDIFF} the layers are run by {@link PeSameDiffLayerImpl} instead.
+ */
+final class DirectLayerImpl extends PeSameDiffLayerImpl {
+    private final transient DirectKernel kernel;
+    private transient DirectBuffers buffers;
+    private transient DirectParams params;
+    private transient long[] buffersShape;
+    /** The input of the latest training forward pass, whose activations the kernel keeps. */
+    private transient INDArray keptInput;
+
+    DirectLayerImpl(NeuralNetConfiguration conf, DataType dataType) {
+        super(conf, dataType);
+        this.kernel = kernelFor((PeSameDiffLayer) conf.getLayer());
+    }
+
+    static DirectKernel kernelFor(PeSameDiffLayer layer) {
+        if (layer instanceof TransformerBlock b) {
+            return new TransformerBlockKernel(b);
+        }
+        if (layer instanceof TiedSelfAttention a) {
+            return new AttentionKernel("attn", "", a.getScheme(), a.getEmbedDim(), a.getNumHeads(),
+                    a.getAttnDropout(), a.getProjDropout());
+        }
+        if (layer instanceof TiedFeedForward f) {
+            return new MlpKernel("mlp", "", f.getTie(), f.getActivation(), f.getDropout(), f.getEmbedDim(),
+                    f.getHiddenDim());
+        }
+        if (layer instanceof LayerNorm l) {
+            return new LayerNormKernel("norm", "", l.getDim(), l.getEps());
+        }
+        throw new IllegalArgumentException("no direct engine for " + layer.getClass().getSimpleName());
+    }
+
+    private PeSameDiffLayer pe() {
+        return (PeSameDiffLayer) layerConf();
+    }
+
+    @Override
+    public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
+        assertInputSet(false);
+        pe().validateInput(input, maskArray);
+        INDArray out;
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            prepare(input.shape());
+            int n = (int) input.size(0);
+            int t = input.rank() == 3 ? (int) input.size(2) : 1;
+            double[] keyMask = maskArray != null && input.rank() == 3 && maskArray.length() == (long) n * t
+                    ? buffers.read(maskArray, "keyMask") : null;
+            double[] y = kernel.forward(toRows(input, "input"), n, t, keyMask, training, params);
+            out = fromRows(y, input.shape(), "output");
+            keptInput = training ? input : keptInput;
+        }
+        INDArray result = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, input.shape(), 'c');
+        return result.assign(out);
+    }
+
+    @Override
+    public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+        assertInputSet(true);
+        if (keptInput == null || keptInput != input || !Arrays.equals(buffersShape, input.shape())) {
+            // DL4J runs a training forward pass on this input first; if it did not, run one now.
+            activate(true, workspaceMgr);
+        }
+        INDArray dx;
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            params = new DirectParams(paramTable, gradTable, buffers);
+            params.beginBackward();
+            double[] g = kernel.backward(toRows(epsilon, "epsilon"), params);
+            params.endBackward();
+            dx = fromRows(g, input.shape(), "inputGradient");
+        }
+        Gradient grad = new DefaultGradient();
+        for (String p : paramTable.keySet()) {
+            grad.gradientForVariable().put(p, gradTable.get(p));
+        }
+        INDArray result = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, input.shape(), 'c');
+        return new Pair<>(grad, result.assign(dx));
+    }
+
+    private void prepare(long[] shape) {
+        if (buffers == null) {
+            buffers = new DirectBuffers(dataType);
+        }
+        if (params == null || !Arrays.equals(shape, buffersShape)) {
+            buffers.clear();
+            buffersShape = shape.clone();
+            keptInput = null;
+        }
+        // DL4J may replace the parameter and gradient views (init, setParams, clone): look them up every pass
+        params = new DirectParams(paramTable, gradTable, buffers);
+    }
+
+    /** {@code [N, D, T]} to rows {@code [N·T, D]}; {@code [N, D]} as it is. */
+    private double[] toRows(INDArray a, String name) {
+        double[] raw = buffers.read(a, name + ".raw");
+        if (a.rank() == 2) {
+            return raw;
+        }
+        int n = (int) a.size(0);
+        int d = (int) a.size(1);
+        int t = (int) a.size(2);
+        double[] rows = buffers.host(name + ".rows", raw.length);
+        for (int s = 0; s < n; s++) {
+            int base = s * d * t;
+            for (int c = 0; c < d; c++) {
+                int src = base + c * t;
+                for (int tok = 0; tok < t; tok++) {
+                    rows[base + tok * d + c] = raw[src + tok];
+                }
+            }
+        }
+        return rows;
+    }
+
+    /** Rows back to the layer's layout {@code shape}, in a native array owned by the layer. */
+    private INDArray fromRows(double[] rows, long[] shape, String name) {
+        if (shape.length == 2) {
+            return buffers.write(rows, name, shape);
+        }
+        int n = (int) shape[0];
+        int d = (int) shape[1];
+        int t = (int) shape[2];
+        double[] ncw = buffers.host(name + ".ncw", rows.length);
+        for (int s = 0; s < n; s++) {
+            int base = s * d * t;
+            for (int tok = 0; tok < t; tok++) {
+                int src = base + tok * d;
+                for (int c = 0; c < d; c++) {
+                    ncw[base + c * t + tok] = rows[src + c];
+                }
+            }
+        }
+        return buffers.write(ncw, name, shape);
+    }
+}

@@ -9,7 +9,7 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.SerializationFeature;
 
 /** JSON of run records (ND4J's shaded Jackson, which DL4J already carries): fields only, pretty-printed. */
-final class Json {
+public final class Json {
     private static final ObjectMapper MAPPER = new ObjectMapper()
             .setVisibility(PropertyAccessor.ALL, JsonAutoDetect.Visibility.NONE)
             .setVisibility(PropertyAccessor.FIELD, JsonAutoDetect.Visibility.ANY)
@@ -19,7 +19,7 @@ final class Json {
     private Json() {
     }
 
-    static String write(Object value) {
+    public static String write(Object value) {
         try {
             return MAPPER.writeValueAsString(value);
         } catch (IOException e) {
@@ -27,11 +27,11 @@ final class Json {
         }
     }
 
-    static <T> T read(Path file, Class<T> type) throws IOException {
+    public static <T> T read(Path file, Class<T> type) throws IOException {
         return MAPPER.readValue(file.toFile(), type);
     }
 
-    static <T> T read(String json, Class<T> type) throws IOException {
+    public static <T> T read(String json, Class<T> type) throws IOException {
         return MAPPER.readValue(json, type);
     }
 }

@@ -36,4 +36,42 @@ class SparkTrainTest {
         assertEquals(1, ((Number) log.get(1).get("fromEpoch")).intValue());
         assertTrue(r.err().contains("resuming " + MODEL), r.err());
     }
+
+    @Test
+    void gradientSharingTrains() throws Exception {
+        Path dir = tmp.resolve("share");
+        ok(PeRun.train("--epochs", "2", "--spark", "local[2]", "--spark-mode", "sharing", "--out", dir.toString()));
+        RunState s = PeRun.assertCompleteRun(dir, 2);
+        List<EpochMetrics> h = s.history();
+        assertTrue(h.get(1).testLoss() < h.get(0).testLoss(), () -> "test loss did not fall: " + h);
+        Map<String, Object> log = DistributedLog.read(dir).get(0);
+        assertEquals("SharedTrainingMaster", log.get("trainingMaster"));
+        assertEquals(1e-3, ((Number) log.get("threshold")).doubleValue());
+    }
+
+    @Test
+    void parallelWrapperTrains() throws Exception {
+        Path dir = tmp.resolve("pw");
+        PeRun.Result r = ok(PeRun.train("--epochs", "2", "--workers", "2", "--out", dir.toString()));
+        RunState s = PeRun.assertCompleteRun(dir, 2);
+        List<EpochMetrics> h = s.history();
+        assertTrue(h.get(1).testLoss() < h.get(0).testLoss(), () -> "test loss did not fall: " + h);
+        assertEquals("ParallelWrapper", DistributedLog.read(dir).get(0).get("engine"));
+        assertTrue(r.err().contains("ParallelWrapper (2 workers"), r.err());
+    }
+
+    @Test
+    void badOptionsAreRefusedClearly() {
+        PeRun.Result r = PeRun.pe(PeRun.train("--spark", "local[2]", "--workers", "2", "--out", tmp.resolve("x")
+                .toString()));
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("give one of --spark MASTER and --workers N"), r.err());
+        r = PeRun.pe(PeRun.train("--spark", "local[2]", "--spark-mode", "gossip", "--out", tmp.resolve("y")
+                .toString()));
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--spark-mode 'gossip' is not one of averaging, sharing"), r.err());
+        r = PeRun.pe(PeRun.train("--threshold", "0.01", "--out", tmp.resolve("z").toString()));
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("need --spark MASTER"), r.err());
+    }
 }

@@ -26,14 +26,17 @@ import org.nd4j.parameterserver.distributed.conf.VoidConfiguration;
  * trainer. The zoo's {@link org.dl4jpe.zoo.train.Trainer} does the rest (evaluation on the driver, checkpoint
  * every epoch, metrics, resume).
  *
- * <p>The training loss of an epoch is the training master's score of its last minibatches (DL4J does not report a
- * mean over the epoch); training accuracy is not measured (NaN, an empty column in metrics.csv).
+ * <p>The training loss of an epoch is the mean score of every minibatch every worker fitted (Spark accumulators);
+ * where the training master does not report them (gradient sharing after its first epoch in a Spark context), the
+ * mean loss of the trained network over the epoch's batches. Training accuracy is not measured (NaN, an empty
+ * column in metrics.csv).
  */
 public final class SparkEpochFitter implements EpochFitter {
     private final JavaSparkContext sc;
     private final SparkSettings settings;
     private final PrintStream err;
     private SparkComputationGraph sparkNet;
+    private ScoreAccumulator scores;
     private int workers;
 
     public SparkEpochFitter(JavaSparkContext sc, SparkSettings settings, PrintStream err) {
@@ -52,7 +55,10 @@ public final class SparkEpochFitter implements EpochFitter {
         if (sparkNet == null || sparkNet.getNetwork() != net) {
             workers = workers();
             sparkNet = PeSpark.computationGraph(sc, net, trainingMaster(config, workers));
+            scores = new ScoreAccumulator(sc);
+            sparkNet.setListeners(scores);
         }
+        scores.reset();
         int batch = config.batchSize();
         List<int[]> batches = EpochBatches.of(train, config, batch, epoch, firstBatch);
         long images = batches.stream().mapToLong(b -> b.length).sum();
@@ -63,15 +69,31 @@ public final class SparkEpochFitter implements EpochFitter {
         int e = epoch;
         JavaRDD<DataSet> rdd = sc.parallelize(batches, Math.max(workers, Math.min(batches.size(), 4 * workers)))
                 .map(positions -> data.batch(positions, e));
-        rdd.persist(StorageLevel.MEMORY_AND_DISK_SER());
+        // parameter averaging counts the RDD before it trains on it: decode each batch once (gradient sharing
+        // persists the RDD itself)
+        boolean persist = settings.mode() == SparkSettings.Mode.AVERAGING;
+        if (persist) {
+            rdd.persist(StorageLevel.MEMORY_AND_DISK_SER());
+        }
         long t0 = System.nanoTime();
+        double loss;
+        long iterations;
         try {
             sparkNet.fit(rdd);
+            if (scores.count() > 0) {
+                loss = scores.mean();
+                iterations = scores.count();
+            } else {
+                // gradient sharing keeps its workers (and their listeners) from the first epoch of this context:
+                // score the epoch's batches with the trained network instead
+                loss = sparkNet.calculateScore(rdd, true);
+                iterations = batches.size();
+            }
         } finally {
             rdd.unpersist(false);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        return new Fit(sparkNet.getNetwork(), sparkNet.getScore(), Double.NaN, images, batches.size(), seconds);
+        return new Fit(sparkNet.getNetwork(), loss, Double.NaN, images, iterations, seconds);
     }
 
     /** The training master of {@code settings} for {@code workers} workers. */

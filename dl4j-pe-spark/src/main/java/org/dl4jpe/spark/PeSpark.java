@@ -103,10 +103,12 @@ public final class PeSpark {
             }
             if (System.getenv("SPARK_HOME") == null) {
                 // Without an installed Spark, a Worker starts executors on this JVM's class path (Spark's testing
-                // mode) from a Spark home that only needs an empty jars/ folder.
+                // mode) from a Spark home that only needs an empty jars/ folder and the marker of its Scala version.
                 Path home = Path.of(System.getProperty("java.io.tmpdir"), "dl4j-pe-spark-home");
                 try {
                     Files.createDirectories(home.resolve("jars"));
+                    Files.createDirectories(home.resolve("launcher/target/scala-"
+                            + scala.util.Properties.versionNumberString().replaceAll("^(\\d+\\.\\d+).*", "$1")));
                 } catch (IOException e) {
                     throw new UncheckedIOException("cannot create " + home + ": " + e.getMessage(), e);
                 }

@@ -41,6 +41,12 @@ final class PeRun {
         return concat(concat(new String[] {"train", MODEL}, SMALL), more);
     }
 
+    /** {@code pe train MODEL} on the first {@code trainImages} and {@code testImages} of the subset. */
+    static String[] train(int trainImages, int testImages, String... more) {
+        return concat(new String[] {"train", MODEL, "--data", "fashion-mnist-subset", "--limit-train",
+            String.valueOf(trainImages), "--limit-test", String.valueOf(testImages), "--batch", "32"}, more);
+    }
+
     static String[] concat(String[] a, String... b) {
         String[] r = new String[a.length + b.length];
         System.arraycopy(a, 0, r, 0, a.length);

@@ -38,9 +38,9 @@ class LocalClusterTest {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
         AtomicInteger code = new AtomicInteger(-1);
+        PrintStream outStream = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
         Thread run = new Thread(() -> code.set(PeSparkMain.execute(new String[] {"train", "--resume", dir.toString(),
-            "--epochs", "2", "--spark", master}, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), errStream,
-            null)));
+            "--epochs", "2", "--spark", master}, outStream, errStream, null)));
         run.start();
         long killed = -1;
         long deadline = System.currentTimeMillis() + 240_000;

@@ -248,7 +248,8 @@ public final class PeSpark {
         }
     }
 
-    static String rootMessage(Throwable e) {
+    /** The innermost cause of {@code e}: its class and message, for one-line errors. */
+    public static String rootMessage(Throwable e) {
         Throwable t = e;
         while (t.getCause() != null && t.getCause() != t) {
             t = t.getCause();

@@ -60,7 +60,7 @@ public final class SparkCandidateTrainer implements CandidateTrainer {
                 return interrupted(task.runDir());
             }
             throw new IllegalStateException("Spark task of candidate " + task.number() + " failed: "
-                    + rootMessage(e), e);
+                    + org.dl4jpe.spark.PeSpark.rootMessage(e), e);
         } finally {
             sc.clearJobGroup();
         }
@@ -90,15 +90,6 @@ public final class SparkCandidateTrainer implements CandidateTrainer {
     public void requestStop() {
         stopped.set(true);
         sc.cancelAllJobs();
-    }
-
-    static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        String m = t.getMessage();
-        return t.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + m);
     }
 
     /** What the executor hands back: the validation evaluation, or the error. */

@@ -64,7 +64,7 @@ final class PeRun {
 
     /**
      * The run directory after {@code epochs} epochs: state, the epoch's checkpoint (and no other), metrics.csv with
-     * one row per epoch, curves.png; test loss of the last epoch below the first's and below ln 10 (chance).
+     * one row per epoch, curves.png, finite losses; after 2 epochs or more, a test loss below ln 10 (chance).
      */
     static RunState assertCompleteRun(Path dir, int epochs) throws IOException {
         RunDirectory rd = new RunDirectory(dir);
@@ -85,7 +85,9 @@ final class PeRun {
         for (EpochMetrics m : h) {
             assertTrue(Double.isFinite(m.trainLoss()) && Double.isFinite(m.testLoss()), m::toString);
         }
-        assertTrue(h.get(epochs - 1).testLoss() < Math.log(10), () -> "test loss not below chance: " + h);
+        if (epochs >= 2) {
+            assertTrue(h.get(epochs - 1).testLoss() < Math.log(10), () -> "test loss not below chance: " + h);
+        }
         RunDirectory.load(rd.checkpointFile(s));
         return s;
     }

@@ -40,6 +40,7 @@ public final class PeCommand implements Runnable {
     final PrintStream err;
     final ModelRegistry registry;
     final boolean handleInterrupts;
+    private final java.util.List<TrainExtension> trainExtensions = new java.util.ArrayList<>();
 
     PeCommand(PrintStream out, PrintStream err, ModelRegistry registry, boolean handleInterrupts) {
         this.out = out;
@@ -70,6 +71,17 @@ public final class PeCommand implements Runnable {
     /** Whether Ctrl-C should save a checkpoint during training. */
     public boolean handleInterrupts() {
         return handleInterrupts;
+    }
+
+    /** Adds {@code extension}'s options to {@code pe train} ({@code root} is this command's CommandLine). */
+    public void addTrainExtension(CommandLine root, TrainExtension extension) {
+        root.getSubcommands().get("train").addMixin(extension.getClass().getName(), extension.options());
+        trainExtensions.add(extension);
+    }
+
+    /** The extensions of {@code pe train}, in the order they were added. */
+    public java.util.List<TrainExtension> trainExtensions() {
+        return java.util.List.copyOf(trainExtensions);
     }
 
     /** Whether --verbose was given. */

@@ -93,8 +93,10 @@ final class TrainCommand implements Runnable {
                     ? config.withData(dataOptions.data)
                     : config;
             DataSplit data = Trainer.openData(dataConfig);
-            r = trainer.resume(resume, data, epochs == null ? 0 : epochs,
-                    modelOptions.learningRate == null ? Double.NaN : modelOptions.learningRate);
+            try (Extensions x = extensions(trainer, dataConfig, resume, true)) {
+                r = trainer.resume(resume, data, epochs == null ? 0 : epochs,
+                        modelOptions.learningRate == null ? Double.NaN : modelOptions.learningRate);
+            }
         } else {
             if (model == null) {
                 throw new IllegalArgumentException("MODEL is missing: name a model (see 'pe models') or give --resume DIR");
@@ -106,9 +108,52 @@ final class TrainCommand implements Runnable {
             pe.err.println("training " + model + " on " + p.config().data() + " (" + p.data().requireTrain().size()
                     + " training images" + (p.data().test() != null ? ", " + p.data().test().size() + " test" : "")
                     + ") into " + dir);
-            r = trainer.train(p.config(), p.data(), dir);
+            try (Extensions x = extensions(trainer, p.config(), dir, false)) {
+                r = trainer.train(p.config(), p.data(), dir);
+            }
         }
         print(r);
+    }
+
+    /** What the {@link TrainExtension}s opened for a run; closed after it. */
+    private static final class Extensions implements AutoCloseable {
+        private final List<AutoCloseable> opened = new ArrayList<>();
+
+        @Override
+        public void close() {
+            RuntimeException first = null;
+            for (int i = opened.size() - 1; i >= 0; i--) {
+                try {
+                    opened.get(i).close();
+                } catch (Exception e) {
+                    if (first == null) {
+                        first = e instanceof RuntimeException re ? re : new IllegalStateException(e.getMessage(), e);
+                    }
+                }
+            }
+            if (first != null) {
+                throw first;
+            }
+        }
+    }
+
+    private Extensions extensions(Trainer trainer, RunConfig config, Path dir, boolean resuming) {
+        Extensions x = new Extensions();
+        try {
+            for (TrainExtension e : pe.trainExtensions()) {
+                AutoCloseable c = e.configure(trainer, config, dir, resuming, pe);
+                if (c != null) {
+                    x.opened.add(c);
+                }
+            }
+        } catch (RuntimeException e) {
+            x.close();
+            throw e;
+        } catch (Exception e) {
+            x.close();
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+        return x;
     }
 
     private void rejectChangesOnResume(RunConfig config) {

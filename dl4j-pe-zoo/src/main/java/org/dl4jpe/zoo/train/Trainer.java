@@ -64,6 +64,7 @@ public final class Trainer {
     private LongSupplier clock = System::nanoTime;
     private long checkpointEveryNanos = TimeUnit.SECONDS.toNanos(DEFAULT_CHECKPOINT_EVERY_SECONDS);
     private Set<String> companions = Set.of();
+    private EpochFitter epochFitter;
 
     /**
      * @param registry where model names are looked up
@@ -128,6 +129,16 @@ public final class Trainer {
     /** Files the caller writes into a new run's directory before training, which count as the run's own. */
     public Trainer companionFiles(Set<String> names) {
         this.companions = Set.copyOf(names);
+        return this;
+    }
+
+    /**
+     * Fits whole epochs with {@code fitter} (a distributed engine: Spark, ParallelWrapper) instead of this trainer's
+     * batch loop; everything else (checks, evaluation, checkpoints, metrics, curves, resume) stays the same. A stop
+     * request then takes effect between epochs. Null: the batch loop.
+     */
+    public Trainer epochFitter(EpochFitter fitter) {
+        this.epochFitter = fitter;
         return this;
     }
 
@@ -312,6 +323,9 @@ public final class Trainer {
 
     private TrainResult loop(RunDirectory rd, RunConfig config, DataSplit data, ComputationGraph net,
                              RunState start) throws IOException {
+        if (epochFitter != null) {
+            return loopEpochs(rd, config, data, net, start);
+        }
         ImageSource train = data.requireTrain();
         ImageSource test = data.test();
         ModelOptions o = config.options();
@@ -406,42 +420,102 @@ public final class Trainer {
                         epochSeconds, history, lastEval);
             }
             net.incrementEpochCount();
-            double testLoss = Double.NaN;
-            double testAcc = Double.NaN;
-            if (test != null) {
-                try {
-                    lastEval = Evaluator.evaluate(net, test, evalBatchSize, config.normalization());
-                } catch (RuntimeException e) {
-                    // keep the epoch: saved without its test metrics, then the error
-                    history.add(new EpochMetrics(epoch + 1, lossSum / seen, net.calcRegularizationScore(true),
-                            correct / (double) seen, Double.NaN, Double.NaN, epochSeconds, seen / epochSeconds));
-                    RunState kept = RunState.of(config, RunDirectory.checkpointName(epoch + 1, 0), epoch + 1, 0,
-                            iteration, null, history, state.classNames(), state.inputShape(),
-                            state.trainableParameters(), "interrupted", state.modelFingerprint(), state.trainImages());
-                    save(rd, net, kept);
-                    throw new InvalidDataException("evaluating epoch " + (epoch + 1) + " on the test split failed: "
-                            + e.getMessage() + "; the epoch is kept in " + rd.checkpointFile(kept) + " (continue with"
-                            + " --resume " + rd.dir() + ")", e);
-                }
-                testLoss = lastEval.loss();
-                testAcc = lastEval.accuracy();
-            }
-            EpochMetrics m = new EpochMetrics(epoch + 1, lossSum / seen, net.calcRegularizationScore(true),
-                    correct / (double) seen, testLoss, testAcc, epochSeconds, seen / epochSeconds);
-            history.add(m);
-            boolean last = epoch + 1 == config.epochs();
-            state = RunState.of(config, RunDirectory.checkpointName(epoch + 1, 0), epoch + 1, 0, iteration, null,
-                    history, state.classNames(), state.inputShape(), state.trainableParameters(),
-                    last ? "finished" : "running", state.modelFingerprint(), state.trainImages());
-            save(rd, net, state);
+            Ended e = endEpoch(rd, config, test, net, state, history, epoch, iteration, lossSum / seen,
+                    correct / (double) seen, epochSeconds, seen);
+            state = e.state();
+            lastEval = e.eval();
             lastSave = clock.getAsLong();
-            Charts.trainingCurves(curvesTitle(config), history, rd.curvesFile());
-            progress.epochDone(String.format(Locale.ROOT,
-                    "%sepoch %d/%d train loss %.4f%s acc %.4f | test loss %.4f acc %.4f | %.1f s, %.0f img/s",
-                    label.isEmpty() ? "" : label + " ", epoch + 1, config.epochs(), m.trainLoss(),
-                    m.regularization() > 0 ? String.format(Locale.ROOT, " (+%.4f reg)", m.regularization()) : "",
-                    m.trainAccuracy(), testLoss, testAcc, epochSeconds, m.imagesPerSecond()));
         }
+        return finish(rd, config, test, net, state, history, lastEval);
+    }
+
+    /** {@link #loop} with an {@link EpochFitter}: one call per epoch. */
+    private TrainResult loopEpochs(RunDirectory rd, RunConfig config, DataSplit data, ComputationGraph net,
+                                   RunState start) throws IOException {
+        ImageSource train = data.requireTrain();
+        ImageSource test = data.test();
+        int batches = ImageBatchIterator.training(train, config.batchSize(), config.options().seed(), false,
+                config.normalization()).batchesPerEpoch();
+        RunState state = start;
+        List<EpochMetrics> history = new ArrayList<>(state.history());
+        long iteration = state.iteration();
+        EvalResult lastEval = null;
+        for (int epoch = state.epochsDone(); epoch < config.epochs(); epoch++) {
+            if (stopRequested.get()) {
+                return interrupt(rd, net, state, epoch, 0, iteration, 0, 0, 0, 0, history, lastEval);
+            }
+            int first = epoch == start.epochsDone() ? start.batchInEpoch() : 0;
+            RunState.PartialEpoch partial = first > 0 && start.partial() != null ? start.partial()
+                    : new RunState.PartialEpoch(0, 0, 0, 0);
+            EpochFitter.Fit fit = epochFitter.fit(net, train, config, epoch, first);
+            net = fit.net();
+            iteration += fit.iterations();
+            if (!Double.isFinite(fit.trainLoss())) {
+                throw nonFinite(rd, state, config, epoch, batches, batches, iteration, fit.trainLoss());
+            }
+            long seen = partial.seen() + fit.images();
+            double loss = (partial.lossSum() + fit.trainLoss() * fit.images()) / seen;
+            double accuracy = Double.isNaN(fit.trainAccuracy()) ? Double.NaN
+                    : (partial.correct() + fit.trainAccuracy() * fit.images()) / seen;
+            net.getConfiguration().setEpochCount(epoch + 1);
+            Ended e = endEpoch(rd, config, test, net, state, history, epoch, iteration, loss, accuracy,
+                    partial.seconds() + fit.seconds(), seen);
+            state = e.state();
+            lastEval = e.eval();
+        }
+        return finish(rd, config, test, net, state, history, lastEval);
+    }
+
+    /** What {@link #endEpoch} leaves: the committed state and the test evaluation (null without a test set). */
+    private record Ended(RunState state, EvalResult eval) {
+    }
+
+    /** The end of an epoch: test evaluation, metrics, checkpoint and state, curves, the progress line. */
+    private Ended endEpoch(RunDirectory rd, RunConfig config, ImageSource test, ComputationGraph net, RunState state,
+                           List<EpochMetrics> history, int epoch, long iteration, double trainLoss,
+                           double trainAccuracy, double epochSeconds, long seen) throws IOException {
+        EvalResult lastEval = null;
+        double testLoss = Double.NaN;
+        double testAcc = Double.NaN;
+        double regularization = net.calcRegularizationScore(true);
+        if (test != null) {
+            try {
+                lastEval = Evaluator.evaluate(net, test, evalBatchSize, config.normalization());
+            } catch (RuntimeException e) {
+                // keep the epoch: saved without its test metrics, then the error
+                history.add(new EpochMetrics(epoch + 1, trainLoss, regularization, trainAccuracy, Double.NaN,
+                        Double.NaN, epochSeconds, seen / epochSeconds));
+                RunState kept = RunState.of(config, RunDirectory.checkpointName(epoch + 1, 0), epoch + 1, 0,
+                        iteration, null, history, state.classNames(), state.inputShape(),
+                        state.trainableParameters(), "interrupted", state.modelFingerprint(), state.trainImages());
+                save(rd, net, kept);
+                throw new InvalidDataException("evaluating epoch " + (epoch + 1) + " on the test split failed: "
+                        + e.getMessage() + "; the epoch is kept in " + rd.checkpointFile(kept) + " (continue with"
+                        + " --resume " + rd.dir() + ")", e);
+            }
+            testLoss = lastEval.loss();
+            testAcc = lastEval.accuracy();
+        }
+        EpochMetrics m = new EpochMetrics(epoch + 1, trainLoss, regularization, trainAccuracy, testLoss, testAcc,
+                epochSeconds, seen / epochSeconds);
+        history.add(m);
+        boolean last = epoch + 1 == config.epochs();
+        state = RunState.of(config, RunDirectory.checkpointName(epoch + 1, 0), epoch + 1, 0, iteration, null,
+                history, state.classNames(), state.inputShape(), state.trainableParameters(),
+                last ? "finished" : "running", state.modelFingerprint(), state.trainImages());
+        save(rd, net, state);
+        Charts.trainingCurves(curvesTitle(config), history, rd.curvesFile());
+        progress.epochDone(String.format(Locale.ROOT,
+                "%sepoch %d/%d train loss %.4f%s acc %.4f | test loss %.4f acc %.4f | %.1f s, %.0f img/s",
+                label.isEmpty() ? "" : label + " ", epoch + 1, config.epochs(), m.trainLoss(),
+                m.regularization() > 0 ? String.format(Locale.ROOT, " (+%.4f reg)", m.regularization()) : "",
+                m.trainAccuracy(), testLoss, testAcc, epochSeconds, m.imagesPerSecond()));
+        return new Ended(state, lastEval);
+    }
+
+    /** After the last epoch: the final evaluation if none was made, and the state marked finished. */
+    private TrainResult finish(RunDirectory rd, RunConfig config, ImageSource test, ComputationGraph net,
+                               RunState state, List<EpochMetrics> history, EvalResult lastEval) throws IOException {
         if (lastEval == null && test != null && !history.isEmpty()) {
             lastEval = Evaluator.evaluate(net, test, evalBatchSize, config.normalization());
         }

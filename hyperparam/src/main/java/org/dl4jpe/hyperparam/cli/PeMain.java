@@ -22,6 +22,14 @@ public final class PeMain {
     }
 
     public static void main(String[] args) {
+        main(args, cl -> { });
+    }
+
+    /**
+     * The entry point with more commands or options: {@code extend} receives the root {@link CommandLine} after
+     * {@link #addCommands} (dl4j-pe-spark adds --spark and --workers this way).
+     */
+    public static void main(String[] args, java.util.function.Consumer<CommandLine> extend) {
         // the zoo's logging defaults (PeCommand.main sets the same), before the backend check first logs anything
         boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
         setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
@@ -34,13 +42,25 @@ public final class PeMain {
             System.err.println("pe: " + backendProblem);
             System.exit(PeCommand.BAD_INPUT);
         }
-        PeCommand.main(args, PeMain::addCommands);
+        PeCommand.main(args, cl -> {
+            addCommands(cl);
+            extend.accept(cl);
+        });
     }
 
     /** Runs the command line with the given streams (tests call this); returns the exit code. */
     public static int execute(String[] args, PrintStream out, PrintStream err, ModelRegistry registry,
                               boolean handleInterrupts) {
-        return PeCommand.execute(args, out, err, registry, handleInterrupts, PeMain::addCommands);
+        return execute(args, out, err, registry, handleInterrupts, cl -> { });
+    }
+
+    /** As {@link #execute(String[], PrintStream, PrintStream, ModelRegistry, boolean)}, with {@code extend}. */
+    public static int execute(String[] args, PrintStream out, PrintStream err, ModelRegistry registry,
+                              boolean handleInterrupts, java.util.function.Consumer<CommandLine> extend) {
+        return PeCommand.execute(args, out, err, registry, handleInterrupts, cl -> {
+            addCommands(cl);
+            extend.accept(cl);
+        });
     }
 
     /** Adds {@code sweep} to the zoo's command line. */
@@ -48,6 +68,12 @@ public final class PeMain {
         CommandLine sweep = new CommandLine(new SweepCommand());
         sweep.getCommandSpec().usageMessage().description(sweepDescription());
         root.addSubcommand("sweep", sweep);
+    }
+
+    /** Adds {@code extension}'s options to {@code pe sweep} (after {@link #addCommands} on {@code root}). */
+    public static void addSweepExtension(CommandLine root, SweepExtension extension) {
+        CommandLine sweep = root.getSubcommands().get("sweep");
+        ((SweepCommand) sweep.getCommand()).addExtension(sweep, extension);
     }
 
     private static void setIfAbsent(String key, String value) {

@@ -24,6 +24,7 @@ import org.dl4jpe.zoo.ModelRegistry;
 import org.dl4jpe.zoo.cli.PeCommand;
 import org.dl4jpe.zoo.data.DataSets;
 import org.dl4jpe.zoo.train.Progress;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -34,6 +35,14 @@ import picocli.CommandLine.ParentCommand;
 public final class SweepCommand implements Runnable {
     @ParentCommand
     PeCommand pe;
+
+    private final List<SweepExtension> extensions = new java.util.ArrayList<>();
+
+    /** Adds {@code extension}'s options to this command ({@code self} is its CommandLine). */
+    void addExtension(CommandLine self, SweepExtension extension) {
+        self.addMixin(extension.getClass().getName(), extension.options());
+        extensions.add(extension);
+    }
 
     @Option(names = "--preset", paramLabel = "NAME", description = "A bundled space (see above).")
     String preset;
@@ -286,13 +295,33 @@ public final class SweepCommand implements Runnable {
                         + " continue with: pe sweep --resume " + sweep.dir());
             });
         }
+        SweepResult r;
+        List<AutoCloseable> opened = new java.util.ArrayList<>();
         try {
-            report(sweep.run(), s);
+            for (SweepExtension e : extensions) {
+                AutoCloseable c = e.configure(sweep, pe);
+                if (c != null) {
+                    opened.add(c);
+                }
+            }
+            r = sweep.run();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e.getMessage(), e);
         } finally {
+            for (int i = opened.size() - 1; i >= 0; i--) {
+                try {
+                    opened.get(i).close();
+                } catch (Exception e) {
+                    pe.err().println("pe sweep: closing " + opened.get(i) + " failed: " + e.getMessage());
+                }
+            }
             if (guard != null) {
                 guard.close();
             }
         }
+        report(r, s);
     }
 
     private void report(SweepResult r, SweepSettings s) {

@@ -123,6 +123,7 @@ public final class Sweep {
     private boolean handleInterrupts;
     private Listener listener = new Listener() { };
     private BiConsumer<Integer, Integer> afterIteration = (c, i) -> { };
+    private CandidateTrainer candidateTrainer;
 
     private Sweep(ModelRegistry registry, ModelSpace space, SweepSettings settings, Path dir, boolean resumed) {
         this.registry = registry;
@@ -212,11 +213,23 @@ public final class Sweep {
         return this;
     }
 
+    /**
+     * Trains candidates with {@code trainer} (elsewhere: Spark tasks) instead of in this process; null: here.
+     * Records, resume and the report stay the same.
+     */
+    public Sweep candidateTrainer(CandidateTrainer trainer) {
+        this.candidateTrainer = trainer;
+        return this;
+    }
+
     /** No candidate starts any more; running ones stop after their current batch and keep a checkpoint. */
     public void requestStop() {
         stop.set(true);
         for (Trainer t : active) {
             t.requestStop();
+        }
+        if (candidateTrainer != null) {
+            candidateTrainer.requestStop();
         }
     }
 
@@ -494,7 +507,11 @@ public final class Sweep {
                 }
                 RunConfig rcfg = new RunConfig(name, rc.options(), data.spec(), rc.epochs(), rc.batchSize(),
                         data.augment(), Normalization.UNIT, 0, 0);
-                TrainResult tr = continued ? t.resume(rd, data.trainerSplit(), 0, Double.NaN)
+                TrainResult tr = candidateTrainer != null
+                        ? candidateTrainer.train(new CandidateTrainer.Task(number, name, "sweep candidate " + number
+                                + " of " + base.name() + ": " + mc.describe(axes), mc, options, rcfg, rd, continued,
+                                settings, "c" + number), t)
+                        : continued ? t.resume(rd, data.trainerSplit(), 0, Double.NaN)
                         : t.train(rcfg, data.trainerSplit(), rd);
                 if (tr.interrupted()) {
                     return cancelled(candidate);

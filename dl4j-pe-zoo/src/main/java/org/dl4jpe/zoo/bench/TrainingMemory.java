@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.bytedeco.javacpp.Pointer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -21,14 +20,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *       reset through {@code /proc/self/clear_refs} before the steps): JVM heap, off-heap arrays, native code and
  *       libraries, the same quantity as a Python process's peak RSS; -1 where {@code /proc} does not offer it;</li>
  *   <li>{@code heapPeakBytes}: the JVM heap pools' peak usage over the steps (reset before them);</li>
- *   <li>{@code offHeapPeakBytes}: JavaCPP's count of off-heap bytes ({@link Pointer#totalBytes()}: ND4J's arrays
- *       and workspaces), the largest value seen after a step;</li>
  *   <li>{@code parameterBytes} and {@code updaterBytes}: the parameters (BatchNorm's running statistics included)
  *       and the updater's state (AdamW: two moments per parameter).</li>
  * </ul>
  */
-public record TrainingMemory(long peakRssBytes, long heapPeakBytes, long offHeapPeakBytes, long parameterBytes,
-                             long updaterBytes) {
+public record TrainingMemory(long peakRssBytes, long heapPeakBytes, long parameterBytes, long updaterBytes) {
     private static final Path STATUS = Path.of("/proc/self/status");
     private static final Path CLEAR_REFS = Path.of("/proc/self/clear_refs");
     private static final Pattern HWM = Pattern.compile("VmHWM:\\s+(\\d+) kB");
@@ -49,16 +45,13 @@ public record TrainingMemory(long peakRssBytes, long heapPeakBytes, long offHeap
         return new Probe();
     }
 
-    /** Samples taken after each step, then {@link #finish}. */
+    /** Started by {@link #start}, then {@link #finish} after the steps. */
     static final class Probe {
-        private long offHeapPeak = Pointer.totalBytes();
-
         void afterStep() {
-            offHeapPeak = Math.max(offHeapPeak, Pointer.totalBytes());
+            // the peaks are kept by the kernel and the JVM; nothing to sample between steps
         }
 
         TrainingMemory finish(ComputationGraph net) {
-            afterStep();
             long heapPeak = 0;
             for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
                 if (p.getType() == MemoryType.HEAP && p.getPeakUsage() != null) {
@@ -66,7 +59,7 @@ public record TrainingMemory(long peakRssBytes, long heapPeakBytes, long offHeap
                 }
             }
             INDArray state = net.getUpdater() == null ? null : net.getUpdater().getStateViewArray();
-            return new TrainingMemory(peakRss(), heapPeak, offHeapPeak, bytes(net.params()), bytes(state));
+            return new TrainingMemory(peakRss(), heapPeak, bytes(net.params()), bytes(state));
         }
     }
 

@@ -123,8 +123,8 @@ final class BenchCommand implements Runnable {
         }
         TextTable t = new TextTable("model", ">parameters", ">batch", ">train img/s", ">step ms", ">train GFLOP/s",
                 ">of gemm", ">inference img/s", ">GFLOP/s", ">of gemm");
-        TextTable mem = new TextTable("model", ">peak RSS MB", ">JVM heap peak MB", ">off-heap peak MB",
-                ">params MB", ">updater MB", ">params+updater MB");
+        TextTable mem = new TextTable("model", ">peak RSS MB", ">JVM heap peak MB", ">params MB", ">updater MB",
+                ">params+updater MB");
         GemmRate gemm = GemmRate.square(GEMM_SIZE);
         List<Double> rates = new ArrayList<>();
         for (RegisteredModel m : chosen) {
@@ -141,8 +141,7 @@ final class BenchCommand implements Runnable {
                     gflops(r.inferGflops()), share(r.inferGflops() / rate));
             TrainingMemory tm = r.memory();
             mem.row(r.model(), megabytes(tm.peakRssBytes()), megabytes(tm.heapPeakBytes()),
-                    megabytes(tm.offHeapPeakBytes()), megabytes(tm.parameterBytes()), megabytes(tm.updaterBytes()),
-                    megabytes(tm.modelStateBytes()));
+                    megabytes(tm.parameterBytes()), megabytes(tm.updaterBytes()), megabytes(tm.modelStateBytes()));
         }
         pe.out.print(t.text());
         pe.out.printf(Locale.ROOT, "of gemm: achieved GFLOP/s over the float32 gemm rate (%dx%d by %dx%d) measured"
@@ -152,8 +151,9 @@ final class BenchCommand implements Runnable {
                 System.getenv().getOrDefault("OMP_NUM_THREADS", "default"));
         pe.out.println();
         pe.out.print(mem.text());
-        pe.out.println("memory of the timed training steps: peak RSS of the process (Linux VmHWM, reset before them),"
-                + " JVM heap pools' peak, ND4J's off-heap bytes (JavaCPP), parameters and updater state");
+        pe.out.println("memory of the timed training steps: peak RSS of the process (Linux VmHWM, reset before them;"
+                + " it includes what earlier models of this run left: one model per run for an absolute figure),"
+                + " JVM heap pools' peak, parameters and updater state");
         pe.out.flush();
         if (opProfile) {
             for (RegisteredModel m : chosen) {

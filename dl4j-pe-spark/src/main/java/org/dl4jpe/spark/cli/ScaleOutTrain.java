@@ -1,8 +1,10 @@
 package org.dl4jpe.spark.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import org.dl4jpe.spark.PeSpark;
 import org.dl4jpe.spark.SparkRuntime;
 import org.dl4jpe.spark.train.DistributedLog;
@@ -47,7 +49,7 @@ final class ScaleOutTrain implements TrainExtension {
             entry.put("averagingFrequency", freq);
             entry.put("batchPerWorker", config.batchSize());
             entry.put("fromEpoch", startEpoch);
-            DistributedLog.append(runDir, entry);
+            record(trainer, runDir, entry);
             return null;
         }
         if (o.master == null) {
@@ -78,11 +80,30 @@ final class ScaleOutTrain implements TrainExtension {
             entry.put("sparkVersion", spark.context().version());
             entry.put("serializer", spark.context().getConf().get("spark.serializer"));
             entry.put("fromEpoch", startEpoch);
-            DistributedLog.append(runDir, entry);
+            record(trainer, runDir, entry);
             return spark;
         } catch (RuntimeException e) {
             spark.close();
             throw e;
+        }
+    }
+
+    /**
+     * Records the session in the run's {@code distributed.json}, declared to the trainer as one of the run's own files;
+     * only into a directory that is absent, empty, or already a run (a foreign one is left untouched, and the trainer
+     * then refuses it with its own message).
+     */
+    private static void record(Trainer trainer, Path runDir, Map<String, Object> entry) {
+        trainer.companionFiles(Set.of(DistributedLog.FILE));
+        boolean ours;
+        try (java.util.stream.Stream<Path> files = Files.isDirectory(runDir) ? Files.list(runDir) : null) {
+            ours = files == null || new RunDirectory(runDir).hasState()
+                    || files.allMatch(f -> f.getFileName().toString().equals(DistributedLog.FILE));
+        } catch (java.io.IOException e) {
+            ours = false;
+        }
+        if (ours) {
+            DistributedLog.append(runDir, entry);
         }
     }
 }

@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -13,6 +14,7 @@ import org.dl4jpe.hyperparam.model.ModelAxes;
 import org.dl4jpe.hyperparam.model.ModelCandidate;
 import org.dl4jpe.hyperparam.model.ResolvedCandidate;
 import org.dl4jpe.hyperparam.sweep.CandidateTrainer;
+import org.dl4jpe.hyperparam.sweep.Sweep;
 import org.dl4jpe.hyperparam.sweep.SweepData;
 import org.dl4jpe.hyperparam.sweep.SweepSettings;
 import org.dl4jpe.zoo.ModelOptions;
@@ -117,7 +119,8 @@ public final class SparkCandidateTrainer implements CandidateTrainer {
                         + s.limitTrain() + "|" + s.limitTest() + "|" + s.valFraction() + "|" + s.seed();
                 SweepData data = DATA.computeIfAbsent(key, k -> SweepData.open(s.data(), d.inputChannels(),
                         d.inputHeight(), d.inputWidth(), s.limitTrain(), s.limitTest(), s.valFraction(), s.seed()));
-                Trainer t = new Trainer(own, System.err, Progress.Style.QUIET).label(label);
+                Trainer t = new Trainer(own, System.err, Progress.Style.QUIET).label(label)
+                        .companionFiles(Set.of(Sweep.CANDIDATE_FILE));   // the sweep wrote it before the task
                 Path rd = Path.of(runDir);
                 TrainResult tr = continued ? t.resume(rd, data.trainerSplit(), 0, Double.NaN)
                         : t.train(config, data.trainerSplit(), rd);

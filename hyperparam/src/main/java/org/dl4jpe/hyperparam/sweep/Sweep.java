@@ -89,7 +89,8 @@ import org.dl4jpe.zoo.train.Trainer;
 public final class Sweep {
     public static final String DEFINITION = "sweep.json";
     public static final String CANDIDATES = "candidates";
-    static final String CANDIDATE_FILE = "candidate.json";
+    /** Written into a candidate's run directory before it trains; a trainer of a candidate declares it its own. */
+    public static final String CANDIDATE_FILE = "candidate.json";
 
     /** Events of a running sweep (progress display, tests); called from the candidates' threads. */
     public interface Listener {

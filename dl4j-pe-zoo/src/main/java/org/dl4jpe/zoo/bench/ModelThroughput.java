@@ -81,7 +81,6 @@ public final class ModelThroughput {
             long t0 = System.nanoTime();
             net.fit(ds);
             steps[i] = System.nanoTime() - t0;
-            memory.afterStep();
         }
         double train = batch / (median(steps) / 1e9);
         TrainingMemory trainingMemory = memory.finish(net);

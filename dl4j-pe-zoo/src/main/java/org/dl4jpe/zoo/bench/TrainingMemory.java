@@ -45,12 +45,8 @@ public record TrainingMemory(long peakRssBytes, long heapPeakBytes, long paramet
         return new Probe();
     }
 
-    /** Started by {@link #start}, then {@link #finish} after the steps. */
+    /** Started by {@link #start}, then {@link #finish} after the steps (the kernel and the JVM keep the peaks). */
     static final class Probe {
-        void afterStep() {
-            // the peaks are kept by the kernel and the JVM; nothing to sample between steps
-        }
-
         TrainingMemory finish(ComputationGraph net) {
             long heapPeak = 0;
             for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {

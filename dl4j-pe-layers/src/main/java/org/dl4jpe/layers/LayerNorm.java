@@ -26,7 +26,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class LayerNorm extends EngineLayer {
     public static final String GAMMA = "gamma";
     public static final String BETA = "beta";
-    /** timm's ViT value (SPEC §4). */
+    /** timm's ViT value (docs/what-it-computes.md). */
     public static final double DEFAULT_EPS = 1e-6;
 
     private long dim;

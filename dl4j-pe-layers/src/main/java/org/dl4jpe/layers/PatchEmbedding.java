@@ -37,7 +37,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@code b}, {@code clsToken} and {@code posEmbed} are declared as bias parameters, so weight decay / L2 set for
  * weights does not reach them (timm's {@code no_weight_decay()} lists {@code pos_embed} and {@code cls_token}).
  *
- * <p>Initialization (SPEC §4, DeiT): {@code W}, {@code clsToken} and {@code posEmbed} from
+ * <p>Initialization (docs/what-it-computes.md, DeiT): {@code W}, {@code clsToken} and {@code posEmbed} from
  * {@link TruncatedNormalInit#of(double) TruncatedNormalInit.of(0.02)} unless the builder's {@code weightInit} says
  * otherwise ({@code weightInit(param, init)} overrides one parameter); {@code b = 0}.
  *

@@ -19,7 +19,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * A ResNet v1.5 bottleneck stage whose 1×1 reduce and expand convolutions are one matrix and its transpose, shared
- * across the blocks of the stage (arXiv 2401.16438; SPEC §3).
+ * across the blocks of the stage (arXiv 2401.16438; docs/what-it-computes.md).
  *
  * <p>Block i (1-based) computes
  * {@code y = ReLU(BN3ᵢ(Qᵢ ⊛ ReLU(BN2ᵢ(Sᵢ ⊛ ReLU(BN1ᵢ(Pᵢ ⊛ x))))) + shortcutᵢ(x))}, with {@code Pᵢ} the 1×1 reduce
@@ -61,7 +61,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * one description of the blocks and convolutions, derived from the sharing level ({@code StagePlan}).
  */
 public final class SharedBottleneckStage extends PeSameDiffLayer implements MatmulFlops {
-    /** What the blocks of a stage share (SPEC §3; blocks numbered from 1; block 1's reduce P₁ is never shared). */
+    /** What the blocks of a stage share (docs/what-it-computes.md; blocks numbered from 1; block 1's reduce P₁ is
+     * never shared). */
     public enum Sharing {
         /** Nothing: the standard ResNet bottleneck stage. */
         NONE,
@@ -250,8 +251,8 @@ public final class SharedBottleneckStage extends PeSameDiffLayer implements Matm
 
     /**
      * Which parameter convolution {@code conv} (1 reduce P, 2 3×3 S, 3 expand Q) of block {@code block} (from 1)
-     * uses under this stage's {@link Sharing}, following SPEC §3. A 1×1 weight is read as an {@code [out, in]}
-     * matrix; {@code transposed} means the convolution uses its transpose (e.g. {@code Qᵢ = Wᵀ}).
+     * uses under this stage's {@link Sharing}, following docs/what-it-computes.md. A 1×1 weight is read as an
+     * {@code [out, in]} matrix; {@code transposed} means the convolution uses its transpose (e.g. {@code Qᵢ = Wᵀ}).
      */
     public WeightUse weightUse(int block, int conv) {
         if (block < 1 || block > numBlocks || conv < 1 || conv > 3) {
@@ -418,7 +419,7 @@ public final class SharedBottleneckStage extends PeSameDiffLayer implements Matm
             return this;
         }
 
-        /** What is shared; default {@link Sharing#STAGE_FIRST_3X3} (ResNet50-PE's choice in SPEC §3). */
+        /** What is shared; default {@link Sharing#STAGE_FIRST_3X3} (ResNet50-PE's choice). */
         public Builder sharing(Sharing sharing) {
             this.sharing = sharing;
             return this;

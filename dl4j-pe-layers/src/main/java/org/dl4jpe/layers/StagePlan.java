@@ -16,7 +16,8 @@ import org.dl4jpe.layers.SharedBottleneckStage.WeightUse;
  * the weights that exist and the BatchNorms. Everything else reads it: the parameter declarations and their
  * initialization, the SameDiff definition, the direct engine and the FLOP count.
  *
- * <p>Which weight a convolution reads (SPEC §3; blocks numbered from 1; block 1's reduce P₁ is never shared):
+ * <p>Which weight a convolution reads (docs/what-it-computes.md; blocks numbered from 1; block 1's reduce P₁ is
+ * never shared):
  * <ul>
  *   <li>reduce Pᵢ: its own {@code blockIConv1}, except blocks ≥ 2 of STAGE, STAGE_FIRST and STAGE_FIRST_3X3, which
  *       read the stage's W;</li>

@@ -35,7 +35,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code Attention}.
  */
 public final class TiedSelfAttention extends EngineLayer implements MatmulFlops {
-    /** Which projections share a matrix (SPEC §1). */
+    /** Which projections share a matrix (docs/what-it-computes.md). */
     public enum Scheme {
         /**
          * Query and output share {@code Wq} (output {@code Wqᵀ}); key and value share {@code Wkv} (value
@@ -195,7 +195,7 @@ public final class TiedSelfAttention extends EngineLayer implements MatmulFlops 
                        boolean to, SDVariable bq, SDVariable bk, SDVariable bv, SDVariable bo) {
     }
 
-    /** Maps the scheme's parameters (named with {@code prefix}) onto the four roles of SPEC §1. */
+    /** Maps the scheme's parameters (named with {@code prefix}) onto the four roles docs/what-it-computes.md names. */
     static Projections projections(Scheme scheme, Map<String, SDVariable> p, String prefix) {
         SDVariable wq = p.get(ParamNames.prefixed(prefix, WQ));
         SDVariable bq = p.get(ParamNames.prefixed(prefix, BQ));

@@ -61,7 +61,7 @@ final class AttentionReference {
         return out;
     }
 
-    /** The scheme's four matrices from its two parameters (SPEC §1), then {@link #untied}. */
+    /** The scheme's four matrices from its two parameters (docs/what-it-computes.md), then {@link #untied}. */
     static INDArray tied(Scheme scheme, INDArray x, INDArray mask, int numHeads, INDArray wq, INDArray wkv,
                          INDArray bq, INDArray bk, INDArray bv, INDArray bo) {
         switch (scheme) {

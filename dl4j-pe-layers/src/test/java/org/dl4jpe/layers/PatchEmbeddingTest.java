@@ -185,7 +185,7 @@ class PatchEmbeddingTest {
                 org.deeplearning4j.nn.api.MaskState.Active, 2).getFirst(), "every output token is real: no mask");
     }
 
-    /** SPEC §4: truncated normal std 0.02 for W, class token and positions; zero bias. */
+    /** docs/what-it-computes.md: truncated normal std 0.02 for W, class token and positions; zero bias. */
     @Test
     void defaultInitIsTruncatedNormalPointZeroTwoWithZeroBias() {
         Nd4j.getRandom().setSeed(6);

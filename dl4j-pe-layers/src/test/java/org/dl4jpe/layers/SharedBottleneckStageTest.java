@@ -46,7 +46,8 @@ import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
- * SharedBottleneckStage: the layer test kit at every sharing level; SPEC's parameter counts; equality with the same
+ * SharedBottleneckStage: the layer test kit at every sharing level; the documented parameter counts; equality with
+ * the same
  * stage built from DL4J's layers (outputs, gradients, running statistics); sharing levels against their NONE twin;
  * the direct engine against SameDiff's differentiation of {@code define}; inference independent of the batch;
  * running statistics kept out of the updater and kept by ModelSerializer; error messages. Double precision unless
@@ -101,7 +102,8 @@ class SharedBottleneckStageTest {
 
     // ---- parameter counts ------------------------------------------------------------------------------------
 
-    /** SPEC §4 totals, built from this layer's per-stage counts plus stem and head counted here. */
+    /** The documented totals (docs/what-it-computes.md), built from this layer's per-stage counts plus stem and head
+     * counted here. */
     @Test
     void parameterCountsReproduceSpecTotals() {
         Map<Sharing, Long> resnet50 = new EnumMap<>(Sharing.class);
@@ -142,7 +144,7 @@ class SharedBottleneckStageTest {
         return n;
     }
 
-    /** Per stage: trainable counts from the SPEC §3 table worked out by hand; DL4J's total adds the 2 BN stats. */
+    /** Per stage: trainable counts from the documented table worked out by hand; DL4J's total adds the 2 BN stats. */
     @Test
     void parameterCountsPerStage() {
         long in = 24;
@@ -165,7 +167,7 @@ class SharedBottleneckStageTest {
         }
     }
 
-    /** The weight each convolution reads, level by level, as SPEC §3's table says (3 blocks). */
+    /** The weight each convolution reads, level by level, as docs/what-it-computes.md's table says (3 blocks). */
     @Test
     void weightUseFollowsSpecTable() {
         String[][] none = {{"block1Conv1", "block1Conv2", "block1Conv3"}, {"block2Conv1", "block2Conv2", "block2Conv3"},

@@ -49,8 +49,8 @@ class TiedFeedForwardTest {
     }
 
     @Test
-    void parameterCountsFollowSpec() {
-        // tied r·D² + r·D + D, untied 2·r·D² + r·D + D (SPEC §2); here R = 6, D = 4
+    void parameterCountsFollowTheDocumentedFormula() {
+        // tied r·D² + r·D + D, untied 2·r·D² + r·D + D (docs/what-it-computes.md); here R = 6, D = 4
         assertEquals(R * D + R + D, ff(Tie.TRANSPOSE, MlpActivation.GELU).numTrainableParams());
         assertEquals(2 * R * D + R + D, ff(Tie.NONE, MlpActivation.GELU).numTrainableParams());
         assertEquals(4 * 384 * 384 + 4 * 384 + 384, TiedFeedForward.builder(384).build().numTrainableParams());

@@ -59,8 +59,8 @@ class TiedSelfAttentionTest {
     }
 
     @Test
-    void parameterCountsFollowSpec() {
-        // tied 2D² + 4D, untied 4D² + 4D (SPEC §1)
+    void parameterCountsFollowTheDocumentedFormula() {
+        // tied 2D² + 4D, untied 4D² + 4D (docs/what-it-computes.md)
         assertEquals(2 * 64 + 4 * 8, TiedSelfAttention.builder(8, 2).build().numTrainableParams());
         assertEquals(2 * 64 + 4 * 8, TiedSelfAttention.builder(8, 2).scheme(Scheme.QK_VO).build()
                 .numTrainableParams());

@@ -59,7 +59,7 @@ class TransformerBlockTest {
     }
 
     @Test
-    void parameterCountsAddUpPerSpec() {
+    void parameterCountsAddUpAsDocumented() {
         // D 8, R 32: norms 2·2D, attention 2D² + 4D (untied 4D² + 4D), MLP R·D + R + D (untied 2·R·D + R + D)
         long norms = 4 * 8;
         assertEquals(norms + (2 * 64 + 32) + (32 * 8 + 32 + 8), TransformerBlock.builder(8, 2).build()
@@ -69,7 +69,7 @@ class TransformerBlockTest {
         assertEquals(norms + (2 * 64 + 32) + (2 * 32 * 8 + 32 + 8), TransformerBlock.builder(8, 2)
                 .tie(Tie.NONE).build().numTrainableParams());
 
-        // D 384, H 6, r 4 (ViT-S): the block equals its parts, and 12 blocks plus the rest give SPEC §4's totals.
+        // D 384, H 6, r 4 (ViT-S): the block equals its parts, and 12 blocks plus the rest give the documented totals.
         long tied = TransformerBlock.builder(384, 6).build().numTrainableParams();
         long untied = TransformerBlock.builder(384, 6).scheme(Scheme.NONE).tie(Tie.NONE).build()
                 .numTrainableParams();

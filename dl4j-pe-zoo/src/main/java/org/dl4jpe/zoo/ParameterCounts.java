@@ -12,7 +12,8 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.dl4jpe.layers.samediff.PeSameDiffLayer;
 
 /**
- * Parameter counts as SPEC.md states them: every parameter that training changes through gradients. BatchNorm
+ * Parameter counts as docs/what-it-computes.md states them: every parameter that training changes through gradients.
+ * BatchNorm
  * running mean and variance and the state parameters of our layers ({@link PeSameDiffLayer#stateParams()}) are
  * not counted, although DL4J's {@code numParams()} counts them: {@link #total} gives that number.
  */

@@ -25,37 +25,37 @@ import org.nd4j.linalg.learning.regularization.WeightDecay;
 /** Registry-driven: every registered model is checked; a new variant needs no new test. */
 class ZooRegistryTest {
 
-    /** SPEC.md §4, copied (the build never reads ../shared). */
-    static final Map<String, Long> SPEC = new LinkedHashMap<>();
+    /** The counts of docs/what-it-computes.md (Models), copied: the test must fail if a model drifts from them. */
+    static final Map<String, Long> COUNTS = new LinkedHashMap<>();
 
     static {
-        SPEC.put("vit_small_patch16_224", 22_050_664L);
-        SPEC.put("vit_pe_small_patch16_224", 11_433_832L);
-        SPEC.put("vit_tiny_patch16_224", 5_717_416L);
-        SPEC.put("vit_pe_tiny_patch16_224", 3_063_208L);
-        SPEC.put("vit_micro_patch4_28", 305_034L);
-        SPEC.put("vit_pe_micro_patch4_28", 157_578L);
-        SPEC.put("resnet50", 25_557_032L);
-        SPEC.put("resnet50_pe_tied", 21_919_784L);
-        SPEC.put("resnet50_pe_stage", 19_675_176L);
-        SPEC.put("resnet50_pe_stage_first", 18_282_536L);
-        SPEC.put("resnet50_pe", 13_232_168L);
-        SPEC.put("resnet_mini_28", 332_074L);
-        SPEC.put("resnet_pe_mini_28", 180_266L);
+        COUNTS.put("vit_small_patch16_224", 22_050_664L);
+        COUNTS.put("vit_pe_small_patch16_224", 11_433_832L);
+        COUNTS.put("vit_tiny_patch16_224", 5_717_416L);
+        COUNTS.put("vit_pe_tiny_patch16_224", 3_063_208L);
+        COUNTS.put("vit_micro_patch4_28", 305_034L);
+        COUNTS.put("vit_pe_micro_patch4_28", 157_578L);
+        COUNTS.put("resnet50", 25_557_032L);
+        COUNTS.put("resnet50_pe_tied", 21_919_784L);
+        COUNTS.put("resnet50_pe_stage", 19_675_176L);
+        COUNTS.put("resnet50_pe_stage_first", 18_282_536L);
+        COUNTS.put("resnet50_pe", 13_232_168L);
+        COUNTS.put("resnet_mini_28", 332_074L);
+        COUNTS.put("resnet_pe_mini_28", 180_266L);
         // equal-parameter baselines (within 10% of the PE model's count), counted by hand:
         // 3 untied D-64 blocks of 49,984 + patch embedding 4,352 + final norm 128 + head 650
-        SPEC.put("vit_micro_d3_patch4_28", 155_082L);
+        COUNTS.put("vit_micro_d3_patch4_28", 155_082L);
         // stem 352 + stages (3, 4, 3) at m 12, 24, 48: 9,216 + 43,968 + 133,440 + head 1,930
-        SPEC.put("resnet_mini_w075_28", 188_906L);
+        COUNTS.put("resnet_mini_w075_28", 188_906L);
     }
 
     @Test
-    void everyRegisteredModelHasTheParameterCountOfTheSpec() {
+    void everyRegisteredModelHasItsDocumentedParameterCount() {
         assertFalse(Zoo.names().isEmpty());
         for (RegisteredModel m : Zoo.registry().models()) {
             long fromConfig = m.trainableParameters();
-            if (SPEC.containsKey(m.name())) {
-                assertEquals(SPEC.get(m.name()), fromConfig, m.name());
+            if (COUNTS.containsKey(m.name())) {
+                assertEquals(COUNTS.get(m.name()), fromConfig, m.name());
             }
             assertTrue(fromConfig > 0, m.name());
         }
@@ -65,11 +65,11 @@ class ZooRegistryTest {
     }
 
     @Test
-    void everySpecModelIsRegistered() {
-        Assumptions.assumeTrue(Zoo.names().stream().anyMatch(SPEC::containsKey),
-                "no family of SPEC §4 is on the class path yet (ViT and ResNet families come later)");
-        for (String name : SPEC.keySet()) {
-            assertTrue(Zoo.registry().contains(name), name + " is in SPEC.md but not registered");
+    void everyDocumentedModelIsRegistered() {
+        Assumptions.assumeTrue(Zoo.names().stream().anyMatch(COUNTS::containsKey),
+                "no family of docs/what-it-computes.md is on the class path");
+        for (String name : COUNTS.keySet()) {
+            assertTrue(Zoo.registry().contains(name), name + " is in docs/what-it-computes.md but not registered");
         }
     }
 

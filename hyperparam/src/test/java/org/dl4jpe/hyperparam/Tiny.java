@@ -31,7 +31,7 @@ public final class Tiny {
     }
 
     /**
-     * Trainable parameters of the tiny ViT by SPEC's formulas (28×28×1 input, 10 classes, D 8, R 8, one block):
+     * Trainable parameters of the tiny ViT by the documented formulas (28×28×1 input, 10 classes, D 8, R 8, one block):
      * patch embedding {@code C·p²·D + D + D + (P+1)·D}, block {@code 4D} (norms) + attention ({@code 2D² + 4D}
      * tied, {@code 4D² + 4D} untied) + MLP ({@code R·D + R + D} tied, {@code 2·R·D + R + D} untied), final norm
      * {@code 2D}, head {@code D·K + K}.

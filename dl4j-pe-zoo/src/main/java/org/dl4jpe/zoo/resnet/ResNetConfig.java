@@ -4,7 +4,8 @@ import java.util.List;
 import org.dl4jpe.layers.SharedBottleneckStage.Sharing;
 
 /**
- * The numbers that define a bottleneck ResNet variant (torchvision v1.5 layout, SPEC §3–4). Input size, channels
+ * The numbers that define a bottleneck ResNet variant (torchvision v1.5 layout, docs/what-it-computes.md). Input
+ * size, channels
  * and classes are options ({@link org.dl4jpe.zoo.ModelOptions}).
  *
  * @param stem       the stem: {@link Stem#IMAGENET} (7×7/2, 64, BN, ReLU, 3×3/2 max pool) or {@link Stem#MINI}

@@ -26,7 +26,8 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
- * Bottleneck ResNets (torchvision ResNet v1.5 layout, SPEC §3–4) and their parameter-efficient forms: a stem, one
+ * Bottleneck ResNets (torchvision ResNet v1.5 layout, docs/what-it-computes.md) and their parameter-efficient forms:
+ * a stem, one
  * {@link SharedBottleneckStage} per stage with the variant's {@link Sharing}, global average pooling, and a linear
  * softmax head. The baselines are this builder with {@link Sharing#NONE}, not DL4J's zoo ResNet50.
  *

@@ -18,7 +18,7 @@ import java.util.Set;
  * @param history       metrics of completed epochs
  * @param classNames    class names by label, for eval and predict
  * @param inputShape    {channels, height, width} the model takes
- * @param trainableParameters trainable parameters of the model (SPEC's count)
+ * @param trainableParameters trainable parameters of the model (the count docs/what-it-computes.md defines)
  * @param status        {@code running}, {@code interrupted} or {@code finished}
  * @param provenance    versions, git revision, host, time
  * @param configHash    {@link Json#hash} of {@code config}: an edited config is noticed (null in older runs)

@@ -4,7 +4,8 @@ import org.dl4jpe.layers.TiedFeedForward.Tie;
 import org.dl4jpe.layers.TiedSelfAttention.Scheme;
 
 /**
- * The numbers that define a ViT variant (DeiT / timm layout, SPEC §4). Input size, channels and classes are
+ * The numbers that define a ViT variant (DeiT / timm layout, docs/what-it-computes.md). Input size, channels and
+ * classes are
  * options ({@link org.dl4jpe.zoo.ModelOptions}), not part of the architecture.
  *
  * @param patchSize patch side in pixels (kernel = stride of the patch embedding)

@@ -21,7 +21,8 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
- * Vision transformers (DeiT / timm layout, SPEC §4) and their parameter-efficient forms: conv patch embedding with
+ * Vision transformers (DeiT / timm layout, docs/what-it-computes.md) and their parameter-efficient forms: conv patch
+ * embedding with
  * class token and learned positions, {@code depth} pre-norm {@link TransformerBlock}s, a final {@link LayerNorm}
  * (eps 1e-6), and a linear softmax head on the class token. Weights, class token and positions are initialised
  * from a truncated normal with std 0.02, biases at zero, LayerNorm at γ = 1, β = 0.

@@ -26,7 +26,7 @@ import org.dl4jpe.zoo.train.Provenance;
  * @param score               the value of the score metric on the validation split (null when failed)
  * @param validationAccuracy  accuracy on the validation split after the last epoch (null when failed)
  * @param validationLoss      mean cross-entropy on the validation split after the last epoch (null when failed)
- * @param trainableParameters parameters training changes (SPEC's count; null if the model was not built)
+ * @param trainableParameters parameters training changes (the documented count; null if the model was not built)
  * @param totalParameters     all parameters as DL4J counts them (BatchNorm statistics included)
  * @param trainSeconds        training time (evaluation excluded; over all runs of a resumed candidate)
  * @param wallSeconds         wall time of the candidate's last run, building and evaluation included

@@ -46,7 +46,7 @@ class ModelSpaceTest {
     }
 
     @Test
-    void candidatesResolveIntoTheFamilysConfigAndBuildModelsOfTheSpecSize() {
+    void candidatesResolveIntoTheFamilysConfigAndBuildModelsOfTheDocumentedSize() {
         ModelOptions options = MICRO.defaultOptions().withSeed(7);
         ModelCandidate tied = new ModelCandidate(MICRO.name(), choices("QO_KV", "TRANSPOSE", 2e-3));
         ResolvedCandidate r = ModelAxes.resolve(MICRO, options, tied);
@@ -56,11 +56,11 @@ class ModelSpaceTest {
         assertEquals(UpdaterKind.ADAMW, r.options().updater(), "options not named keep the model's");
         assertEquals(32, r.batchSize());
         assertEquals(3, r.epochs());
-        assertEquals(157_578L, ParameterCounts.trainable(r.configure()), "SPEC: vit_pe_micro_patch4_28");
+        assertEquals(157_578L, ParameterCounts.trainable(r.configure()), "documented count: vit_pe_micro_patch4_28");
 
         ResolvedCandidate base = ModelAxes.resolve(MICRO, options, new ModelCandidate(MICRO.name(),
                 choices("NONE", "NONE", 1e-3)));
-        assertEquals(305_034L, ParameterCounts.trainable(base.configure()), "SPEC: vit_micro_patch4_28");
+        assertEquals(305_034L, ParameterCounts.trainable(base.configure()), "documented count: vit_micro_patch4_28");
 
         ResolvedCandidate names = ModelAxes.resolve(MICRO, options, new ModelCandidate(MICRO.name(),
                 java.util.Map.of("attention", "qk_vo", "batchSize", 8L, "epochs", 1.0)));
@@ -79,7 +79,7 @@ class ModelSpaceTest {
     }
 
     @Test
-    void everySharingLevelOfTheMiniResNetResolvesToItsSpecSize() {
+    void everySharingLevelOfTheMiniResNetResolvesToItsDocumentedSize() {
         RegisteredModel mini = Zoo.get("resnet_pe_mini_28");
         assertEquals("stem, blocks, midWidths, strides, sharing", String.join(", ",
                 ModelAxes.of(mini).keySet().stream().limit(5).toList()));
@@ -88,7 +88,8 @@ class ModelSpaceTest {
         for (java.util.Map.Entry<String, Long> e : spec.entrySet()) {
             ResolvedCandidate r = ModelAxes.resolve(mini, mini.defaultOptions(), new ModelCandidate(mini.name(),
                     java.util.Map.of("sharing", e.getKey(), "batchSize", 8, "epochs", 1)));
-            assertEquals(e.getValue(), ParameterCounts.trainable(r.configure()), "SPEC: mini ResNet " + e.getKey());
+            assertEquals(e.getValue(), ParameterCounts.trainable(r.configure()), "documented count: mini ResNet " +
+                    e.getKey());
         }
         ResolvedCandidate shallow = ModelAxes.resolve(mini, mini.defaultOptions(), new ModelCandidate(mini.name(),
                 java.util.Map.of("blocks", List.of(1L, 1L, 1L), "batchSize", 8, "epochs", 1)));

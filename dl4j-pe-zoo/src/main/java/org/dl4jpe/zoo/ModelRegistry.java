@@ -26,15 +26,23 @@ public final class ModelRegistry {
 
     private final Map<String, RegisteredModel> models = new LinkedHashMap<>();
 
-    /** Registers variant {@code config} of {@code family} as {@code name}. */
-    public synchronized <C> RegisteredModel register(String name, String description, ModelFamily<C> family,
-                                                     C config) {
+    /** Registers {@code variant} of {@code family}: its name, description, config and default options. */
+    public synchronized <C> RegisteredModel register(ModelFamily<C> family, Variant<C> variant) {
         Objects.requireNonNull(family, "family");
-        Objects.requireNonNull(config, "config");
-        ModelOptions defaults = Objects.requireNonNull(family.defaultOptions(config),
-                () -> "family " + family.name() + " gave no default options for " + name);
-        return add(name, description, family.name(), defaults, o -> family.configure(config, o),
-                o -> family.build(config, o), family, config);
+        Objects.requireNonNull(variant, "variant");
+        C config = variant.config();
+        return add(variant.name(), variant.description(), family.name(), variant.defaults(),
+                o -> family.configure(config, o), o -> family.build(config, o), family, config);
+    }
+
+    /** Registers every row of {@code family}'s variant table. */
+    public <C> ModelRegistry registerVariants(ModelFamily<C> family) {
+        List<Variant<C>> variants = Objects.requireNonNull(family.variants(),
+                () -> "family " + family.name() + " gave no variant table");
+        for (Variant<C> v : variants) {
+            register(family, v);
+        }
+        return this;
     }
 
     /**
@@ -78,7 +86,7 @@ public final class ModelRegistry {
     /** Registers the variants of every {@link ModelFamily} that {@link ServiceLoader} finds. */
     public ModelRegistry registerDiscoveredFamilies(ClassLoader loader) {
         for (ModelFamily<?> family : ServiceLoader.load(ModelFamily.class, loader)) {
-            family.registerVariants(this);
+            registerVariants(family);
         }
         return this;
     }

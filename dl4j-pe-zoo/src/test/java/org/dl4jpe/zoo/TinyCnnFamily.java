@@ -1,5 +1,6 @@
 package org.dl4jpe.zoo;
 
+import java.util.List;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
@@ -38,17 +39,20 @@ public final class TinyCnnFamily implements ModelFamily<TinyCnnFamily.Config> {
         return "tinycnn";
     }
 
-    @Override
-    public void registerVariants(ModelRegistry r) {
-        r.register("tiny_cnn_28", "test-only tiny CNN, 28x28x1, width 8", this, TINY);
-        r.register("tiny_cnn_wide_28", "test-only tiny CNN, 28x28x1, width 16", this, WIDE);
-        r.register("tiny_cnn_narrow_28", "test-only tiny CNN, 28x28x1, width 4", this, NARROW);
+    /** The recipe every tiny CNN trains with: 28×28×1, 10 classes, learning rate 3e-3, no weight decay. */
+    public static final ModelOptions DEFAULTS = ModelOptions.DEFAULTS.withNumClasses(10)
+            .withInput(InputShape.FASHION_MNIST).withLearningRate(3e-3).withWeightDecay(0);
+
+    /** A variant of this family with the tiny CNNs' recipe. */
+    public static Variant<Config> variant(String name, String description, Config config) {
+        return new Variant<>(name, description, config, DEFAULTS);
     }
 
     @Override
-    public ModelOptions defaultOptions(Config c) {
-        return ModelOptions.DEFAULTS.withNumClasses(10).withInputShape(28, 28, 1).withLearningRate(3e-3)
-                .withWeightDecay(0);
+    public List<Variant<Config>> variants() {
+        return List.of(variant("tiny_cnn_28", "test-only tiny CNN, 28x28x1, width 8", TINY),
+                variant("tiny_cnn_wide_28", "test-only tiny CNN, 28x28x1, width 16", WIDE),
+                variant("tiny_cnn_narrow_28", "test-only tiny CNN, 28x28x1, width 4", NARROW));
     }
 
     @Override

@@ -133,12 +133,12 @@ class ZooRegistryTest {
         assertTrue(e.getMessage().contains("'vit_nope' is not registered") && e.getMessage().contains("tiny_cnn_28"),
                 e.getMessage());
         ModelRegistry r = new ModelRegistry();
-        r.register("a_model", "one", new TinyCnnFamily(), TinyCnnFamily.TINY);
+        r.register(new TinyCnnFamily(), TinyCnnFamily.variant("a_model", "one", TinyCnnFamily.TINY));
         e = assertThrows(IllegalArgumentException.class,
-                () -> r.register("a_model", "two", new TinyCnnFamily(), TinyCnnFamily.WIDE));
+                () -> r.register(new TinyCnnFamily(), TinyCnnFamily.variant("a_model", "two", TinyCnnFamily.WIDE)));
         assertTrue(e.getMessage().contains("already registered"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> r.register("Bad-Name", "x", new TinyCnnFamily(), TinyCnnFamily.WIDE));
+                () -> r.register(new TinyCnnFamily(), TinyCnnFamily.variant("Bad-Name", "x", TinyCnnFamily.WIDE)));
         assertTrue(e.getMessage().contains("'Bad-Name'"), e.getMessage());
         assertEquals(List.of("a_model"), r.names());
         assertEquals(UpdaterKind.NESTEROVS, UpdaterKind.parse("Nesterovs"));
@@ -158,7 +158,7 @@ class ZooRegistryTest {
         ComputationGraph bigger = zm.init();
         assertEquals(7, bigger.outputSingle(Nd4j.rand(DataType.FLOAT, 1, 1, 32, 32)).size(1));
         PeZooModel direct = PeZooModel.of(new TinyCnnFamily(), TinyCnnFamily.WIDE,
-                new TinyCnnFamily().defaultOptions(TinyCnnFamily.WIDE));
+                TinyCnnFamily.DEFAULTS);
         assertEquals(TinyCnnFamily.expectedParameters(16), ParameterCounts.trainable((ComputationGraph) direct.init()));
     }
 }

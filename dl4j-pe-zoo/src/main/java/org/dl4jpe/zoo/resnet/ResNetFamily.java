@@ -16,9 +16,10 @@ import org.dl4jpe.layers.HeNormalFanOutInit;
 import org.dl4jpe.layers.Regularizations;
 import org.dl4jpe.layers.SharedBottleneckStage;
 import org.dl4jpe.layers.SharedBottleneckStage.Sharing;
+import org.dl4jpe.zoo.InputShape;
 import org.dl4jpe.zoo.ModelFamily;
 import org.dl4jpe.zoo.ModelOptions;
-import org.dl4jpe.zoo.ModelRegistry;
+import org.dl4jpe.zoo.Variant;
 import org.dl4jpe.zoo.VertexNames;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -56,40 +57,42 @@ public final class ResNetFamily implements ModelFamily<ResNetConfig> {
     public static final String INIT = "torchvision init: convolutions He normal fan-out, BN gamma 1 beta 0,"
             + " head U(+-1/sqrt(fan_in))";
 
+    /**
+     * The variant table. Each row states its input shape and classes: the ResNet50s take ImageNet's 224×224×3 and
+     * 1000 classes, the mini ones Fashion-MNIST's 28×28×1 and 10 classes. Every description ends with the
+     * initialization ({@link #INIT}).
+     */
+    private static final List<Variant<ResNetConfig>> VARIANTS = List.of(
+            variant("resnet50", "ResNet50 (v1.5), 224x224x3, 1000 classes, no sharing", RESNET50,
+                    InputShape.IMAGENET, 1000),
+            variant("resnet50_pe_tied", "ResNet50-PE, TIED: each block's expand is its reduce transposed",
+                    RESNET50.withSharing(Sharing.TIED), InputShape.IMAGENET, 1000),
+            variant("resnet50_pe_stage", "ResNet50-PE, STAGE: one 1x1 matrix W (reduce W, expand W^T) per stage",
+                    RESNET50.withSharing(Sharing.STAGE), InputShape.IMAGENET, 1000),
+            variant("resnet50_pe_stage_first", "ResNet50-PE, STAGE_FIRST: STAGE and the first block's expand too",
+                    RESNET50.withSharing(Sharing.STAGE_FIRST), InputShape.IMAGENET, 1000),
+            variant("resnet50_pe", "ResNet50-PE: STAGE_FIRST and one 3x3 weight per stage",
+                    RESNET50.withSharing(Sharing.STAGE_FIRST_3X3), InputShape.IMAGENET, 1000),
+            variant("resnet_mini_28", "mini ResNet for 28x28x1 (stages 3,4,3; m 16,32,64), no sharing", MINI,
+                    InputShape.FASHION_MNIST, 10),
+            variant("resnet_pe_mini_28", "mini ResNet-PE for 28x28x1, STAGE_FIRST_3X3 sharing",
+                    MINI.withSharing(Sharing.STAGE_FIRST_3X3), InputShape.FASHION_MNIST, 10),
+            variant("resnet_mini_w075_28", "mini ResNet at 0.75 width (m 12,24,48): the parameters of mini ResNet-PE",
+                    MINI_NARROW, InputShape.FASHION_MNIST, 10));
+
+    private static Variant<ResNetConfig> variant(String name, String description, ResNetConfig config,
+                                                 InputShape input, int numClasses) {
+        return Variant.of(name, description + "; " + INIT, config, input, numClasses);
+    }
+
     @Override
     public String name() {
         return "resnet";
     }
 
     @Override
-    public void registerVariants(ModelRegistry r) {
-        register(r, "resnet50", "ResNet50 (v1.5), 224x224x3, 1000 classes, no sharing", RESNET50);
-        register(r, "resnet50_pe_tied", "ResNet50-PE, TIED: each block's expand is its reduce transposed",
-                RESNET50.withSharing(Sharing.TIED));
-        register(r, "resnet50_pe_stage", "ResNet50-PE, STAGE: one 1x1 matrix W (reduce W, expand W^T) per stage",
-                RESNET50.withSharing(Sharing.STAGE));
-        register(r, "resnet50_pe_stage_first", "ResNet50-PE, STAGE_FIRST: STAGE and the first block's expand too",
-                RESNET50.withSharing(Sharing.STAGE_FIRST));
-        register(r, "resnet50_pe", "ResNet50-PE: STAGE_FIRST and one 3x3 weight per stage",
-                RESNET50.withSharing(Sharing.STAGE_FIRST_3X3));
-        register(r, "resnet_mini_28", "mini ResNet for 28x28x1 (stages 3,4,3; m 16,32,64), no sharing", MINI);
-        register(r, "resnet_pe_mini_28", "mini ResNet-PE for 28x28x1, STAGE_FIRST_3X3 sharing",
-                MINI.withSharing(Sharing.STAGE_FIRST_3X3));
-        register(r, "resnet_mini_w075_28", "mini ResNet at 0.75 width (m 12,24,48): the parameters of mini ResNet-PE",
-                MINI_NARROW);
-    }
-
-    /** Registers a variant; its description ends with the initialization ({@link #INIT}). */
-    private void register(ModelRegistry r, String name, String description, ResNetConfig config) {
-        r.register(name, description + "; " + INIT, this, config);
-    }
-
-    @Override
-    public ModelOptions defaultOptions(ResNetConfig c) {
-        if (c.stem() == ResNetConfig.Stem.MINI) {
-            return ModelOptions.DEFAULTS.withInputShape(28, 28, 1).withNumClasses(10);
-        }
-        return ModelOptions.DEFAULTS;
+    public List<Variant<ResNetConfig>> variants() {
+        return VARIANTS;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package org.dl4jpe.zoo.vit;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -13,9 +14,10 @@ import org.dl4jpe.layers.Regularizations;
 import org.dl4jpe.layers.TransformerBlock;
 import org.dl4jpe.layers.TruncatedNormalInit;
 import org.dl4jpe.layers.samediff.PeSameDiffLayer;
+import org.dl4jpe.zoo.InputShape;
 import org.dl4jpe.zoo.ModelFamily;
 import org.dl4jpe.zoo.ModelOptions;
-import org.dl4jpe.zoo.ModelRegistry;
+import org.dl4jpe.zoo.Variant;
 import org.dl4jpe.zoo.VertexNames;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
@@ -42,34 +44,34 @@ public final class VitFamily implements ModelFamily<VitConfig> {
 
     private static final double INIT_STD = 0.02;
 
+    /**
+     * The variant table. Each row states its input shape and classes: the full-size variants take ImageNet's
+     * 224×224×3 and 1000 classes, the micro ones Fashion-MNIST's 28×28×1 and 10 classes.
+     */
+    private static final List<Variant<VitConfig>> VARIANTS = List.of(
+            Variant.of("vit_small_patch16_224", "ViT-S/16 (DeiT-S), 224x224x3, 1000 classes, untied baseline",
+                    SMALL, InputShape.IMAGENET, 1000),
+            Variant.of("vit_pe_small_patch16_224", "ViT-PE-S/16: QO_KV-tied attention, transpose-tied MLP",
+                    SMALL.tied(), InputShape.IMAGENET, 1000),
+            Variant.of("vit_tiny_patch16_224", "ViT-Ti/16 (DeiT-Ti), 224x224x3, 1000 classes, untied baseline",
+                    TINY, InputShape.IMAGENET, 1000),
+            Variant.of("vit_pe_tiny_patch16_224", "ViT-PE-Ti/16: QO_KV-tied attention, transpose-tied MLP",
+                    TINY.tied(), InputShape.IMAGENET, 1000),
+            Variant.of("vit_micro_patch4_28", "ViT micro for 28x28x1 (D 64, depth 6, 4 heads), untied baseline",
+                    MICRO, InputShape.FASHION_MNIST, 10),
+            Variant.of("vit_pe_micro_patch4_28", "ViT-PE micro for 28x28x1: QO_KV-tied attention, tied MLP",
+                    MICRO.tied(), InputShape.FASHION_MNIST, 10),
+            Variant.of("vit_micro_d3_patch4_28", "ViT micro, depth 3: untied, the parameter count of ViT-PE micro",
+                    MICRO_HALF_DEPTH, InputShape.FASHION_MNIST, 10));
+
     @Override
     public String name() {
         return "vit";
     }
 
     @Override
-    public void registerVariants(ModelRegistry r) {
-        r.register("vit_small_patch16_224", "ViT-S/16 (DeiT-S), 224x224x3, 1000 classes, untied baseline", this, SMALL);
-        r.register("vit_pe_small_patch16_224", "ViT-PE-S/16: QO_KV-tied attention, transpose-tied MLP", this,
-                SMALL.tied());
-        r.register("vit_tiny_patch16_224", "ViT-Ti/16 (DeiT-Ti), 224x224x3, 1000 classes, untied baseline", this,
-                TINY);
-        r.register("vit_pe_tiny_patch16_224", "ViT-PE-Ti/16: QO_KV-tied attention, transpose-tied MLP", this,
-                TINY.tied());
-        r.register("vit_micro_patch4_28", "ViT micro for 28x28x1 (D 64, depth 6, 4 heads), untied baseline", this,
-                MICRO);
-        r.register("vit_pe_micro_patch4_28", "ViT-PE micro for 28x28x1: QO_KV-tied attention, tied MLP", this,
-                MICRO.tied());
-        r.register("vit_micro_d3_patch4_28", "ViT micro, depth 3: untied, the parameter count of ViT-PE micro", this,
-                MICRO_HALF_DEPTH);
-    }
-
-    @Override
-    public ModelOptions defaultOptions(VitConfig c) {
-        if (c.patchSize() == 4) {
-            return ModelOptions.DEFAULTS.withInputShape(28, 28, 1).withNumClasses(10);
-        }
-        return ModelOptions.DEFAULTS;
+    public List<Variant<VitConfig>> variants() {
+        return VARIANTS;
     }
 
     @Override

@@ -100,8 +100,8 @@ class TrainerTest {
         ModelRegistry registry = new ModelRegistry();
         ModelOptions o = Zoo.get("tiny_cnn_28").defaultOptions().withUpdater(org.dl4jpe.zoo.UpdaterKind.ADAM)
                 .withWeightDecay(0.5).withLearningRate(1e-7);
-        registry.register("tiny_cnn_28", "tiny CNN", new org.dl4jpe.zoo.TinyCnnFamily(),
-                org.dl4jpe.zoo.TinyCnnFamily.TINY);
+        registry.register(new org.dl4jpe.zoo.TinyCnnFamily(), org.dl4jpe.zoo.TinyCnnFamily.variant("tiny_cnn_28",
+                "tiny CNN", org.dl4jpe.zoo.TinyCnnFamily.TINY));
         registry.register("tiny_losslayer_28", "tiny CNN with a LossLayer head", "test", o, opt -> opt
                 .baseConfiguration().graphBuilder().addInputs("input")
                 .setInputTypes(org.deeplearning4j.nn.conf.inputs.InputType.convolutional(28, 28, 1))

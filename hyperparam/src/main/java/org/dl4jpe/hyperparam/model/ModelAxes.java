@@ -23,7 +23,8 @@ import org.dl4jpe.zoo.RegisteredModel;
  *       ({@code VitConfig}) {@code patchSize, embedDim, depth, numHeads, mlpRatio, attention, mlpTie}; for a
  *       ResNet the components of its config (its sharing level among them). A new family's config record gets its
  *       axes without code here.</li>
- *   <li><b>options</b> axes: the components of {@link ModelOptions} that a search may vary: {@code seed, updater,
+ *   <li><b>options</b> axes: the fields of {@link ModelOptions} ({@link ModelOptions#FIELDS}, the names its files
+ *       use) that a search may vary: {@code seed, updater,
  *       learningRate, weightDecay, dropout, dropPath, workspaceMode, cacheMode, dataType}. Classes and input shape
  *       come from the data.</li>
  *   <li><b>run</b> axes: {@code batchSize} and {@code epochs}.</li>
@@ -84,9 +85,9 @@ public final class ModelAxes {
                 axes.put(c.getName(), new Axis(c.getName(), Kind.CONFIG, c.getType(), element));
             }
         }
-        for (RecordComponent c : ModelOptions.class.getRecordComponents()) {
-            if (!DATA_OPTIONS.contains(c.getName()) && !axes.containsKey(c.getName())) {
-                axes.put(c.getName(), new Axis(c.getName(), Kind.OPTIONS, c.getType(), null));
+        for (String field : ModelOptions.FIELDS) {
+            if (!DATA_OPTIONS.contains(field) && !axes.containsKey(field)) {
+                axes.put(field, new Axis(field, Kind.OPTIONS, ModelOptions.fieldType(field), null));
             }
         }
         axes.put(BATCH_SIZE, new Axis(BATCH_SIZE, Kind.RUN, int.class, null));
@@ -211,7 +212,7 @@ public final class ModelAxes {
                         throw new IllegalArgumentException("must be positive");
                     }
                 }
-                case OPTIONS -> withComponents(model.defaultOptions(), Map.of(a.name(), value));
+                case OPTIONS -> model.defaultOptions().withFields(Map.of(a.name(), value));
                 case CONFIG -> {
                     // config values are checked together (embedDim against numHeads, ...) when a candidate resolves
                 }
@@ -285,7 +286,7 @@ public final class ModelAxes {
                     ? BATCH_SIZE : EPOCHS) + " value (a ModelSpace always has both axes)");
         }
         Object config = configValues.isEmpty() ? model.config() : withComponents(model.config(), configValues);
-        ModelOptions o = optionValues.isEmpty() ? options : withComponents(options, optionValues);
+        ModelOptions o = optionValues.isEmpty() ? options : options.withFields(optionValues);
         return new ResolvedCandidate(model, config, o, batch, epochs);
     }
 

@@ -5,6 +5,7 @@ import org.dl4jpe.zoo.ModelFamily;
 import org.dl4jpe.zoo.ModelOptions;
 import org.dl4jpe.zoo.ModelRegistry;
 import org.dl4jpe.zoo.RegisteredModel;
+import org.dl4jpe.zoo.Variant;
 
 /**
  * A {@link ModelCandidate} made concrete: the family's config with the candidate's architecture values, the model
@@ -24,9 +25,12 @@ public record ResolvedCandidate(RegisteredModel base, Object config, ModelOption
         return configure(base.familyImplementation(), config, options);
     }
 
-    /** Registers this candidate as model {@code name} in {@code registry} (the trainer builds models by name). */
+    /**
+     * Registers this candidate as model {@code name} in {@code registry} (the trainer builds models by name), with
+     * the base model's default options.
+     */
     public void register(ModelRegistry registry, String name, String description) {
-        register(registry, name, description, base.familyImplementation(), config);
+        register(registry, name, description, base.familyImplementation(), config, base.defaultOptions());
     }
 
     @SuppressWarnings("unchecked")
@@ -37,7 +41,7 @@ public record ResolvedCandidate(RegisteredModel base, Object config, ModelOption
 
     @SuppressWarnings("unchecked")
     private static <C> void register(ModelRegistry registry, String name, String description, ModelFamily<C> family,
-                                     Object config) {
-        registry.register(name, description, family, (C) config);
+                                     Object config, ModelOptions defaults) {
+        registry.register(family, new Variant<>(name, description, (C) config, defaults));
     }
 }

@@ -589,7 +589,7 @@ public final class Sweep {
             long seed = rc != null ? rc.options().seed() : options.seed();
             return new CandidateRecord(CandidateRecord.FORMAT, number, status, message, base.name(), base.family(),
                     mc == null ? Map.of() : exactChoices(mc), mc == null ? null : mc.key(),
-                    rc == null ? null : components(rc.config()), rc == null ? null : components(rc.options()),
+                    rc == null ? null : components(rc.config()), rc == null ? null : exact(rc.options().fields()),
                     rc == null ? null : rc.batchSize(), rc == null ? null : rc.epochs(), seed,
                     settings.score().cliName(), scores == null ? null : scores[0], scores == null ? null : scores[1],
                     scores == null ? null : scores[2], trainable, total, trainSeconds, wallSeconds,
@@ -621,8 +621,13 @@ public final class Sweep {
     }
 
     static Map<String, String> exactChoices(ModelCandidate mc) {
+        return exact(mc.choices());
+    }
+
+    /** {@code values} as exact text, in their order. */
+    static Map<String, String> exact(Map<String, ?> values) {
         Map<String, String> m = new LinkedHashMap<>();
-        mc.choices().forEach((k, v) -> m.put(k, ModelCandidate.exact(v)));
+        values.forEach((k, v) -> m.put(k, ModelCandidate.exact(v)));
         return m;
     }
 

@@ -33,11 +33,17 @@ public final class TiedFeedForward extends EngineLayer implements MatmulFlops {
     public static final String W2 = "W2";
     public static final String B1 = "b1";
     public static final String B2 = "b2";
+    /** The hidden width as a multiple of the token width unless set: 4, as in ViT. */
+    public static final double DEFAULT_MLP_RATIO = 4.0;
+    /** The tie unless set. */
+    public static final Tie DEFAULT_TIE = Tie.TRANSPOSE;
+    /** The activation unless set: the exact GELU. */
+    public static final MlpActivation DEFAULT_ACTIVATION = MlpActivation.GELU;
 
     private long embedDim;
     private long hiddenDim;
-    private Tie tie = Tie.TRANSPOSE;
-    private MlpActivation activation = MlpActivation.GELU;
+    private Tie tie = DEFAULT_TIE;
+    private MlpActivation activation = DEFAULT_ACTIVATION;
     private double dropout;
 
     private TiedFeedForward() {
@@ -181,9 +187,9 @@ public final class TiedFeedForward extends EngineLayer implements MatmulFlops {
     public static final class Builder extends EngineLayer.Builder<Builder> {
         private final long embedDim;
         private long hiddenDim;
-        private double mlpRatio = 4.0;
-        private Tie tie = Tie.TRANSPOSE;
-        private MlpActivation activation = MlpActivation.GELU;
+        private double mlpRatio = DEFAULT_MLP_RATIO;
+        private Tie tie = DEFAULT_TIE;
+        private MlpActivation activation = DEFAULT_ACTIVATION;
         private double dropout;
 
         private Builder(long embedDim) {

@@ -60,10 +60,12 @@ public final class TiedSelfAttention extends EngineLayer implements MatmulFlops 
     public static final String BK = "bk";
     public static final String BV = "bv";
     public static final String BO = "bo";
+    /** The scheme unless set. */
+    public static final Scheme DEFAULT_SCHEME = Scheme.QO_KV;
 
     private long embedDim;
     private int numHeads;
-    private Scheme scheme = Scheme.QO_KV;
+    private Scheme scheme = DEFAULT_SCHEME;
     private double attnDropout;
     private double projDropout;
 
@@ -271,7 +273,7 @@ public final class TiedSelfAttention extends EngineLayer implements MatmulFlops 
     public static final class Builder extends EngineLayer.Builder<Builder> {
         private final long embedDim;
         private final int numHeads;
-        private Scheme scheme = Scheme.QO_KV;
+        private Scheme scheme = DEFAULT_SCHEME;
         private double attnDropout;
         private double projDropout;
 

@@ -46,9 +46,9 @@ public final class TransformerBlock extends EngineLayer implements MatmulFlops {
     private long embedDim;
     private int numHeads;
     private long hiddenDim;
-    private Scheme scheme = Scheme.QO_KV;
-    private Tie tie = Tie.TRANSPOSE;
-    private MlpActivation activation = MlpActivation.GELU;
+    private Scheme scheme = TiedSelfAttention.DEFAULT_SCHEME;
+    private Tie tie = TiedFeedForward.DEFAULT_TIE;
+    private MlpActivation activation = TiedFeedForward.DEFAULT_ACTIVATION;
     private double attnDropout;
     private double projDropout;
     private double mlpDropout;
@@ -212,11 +212,11 @@ public final class TransformerBlock extends EngineLayer implements MatmulFlops {
     public static final class Builder extends EngineLayer.Builder<Builder> {
         private final long embedDim;
         private final int numHeads;
-        private double mlpRatio = 4.0;
+        private double mlpRatio = TiedFeedForward.DEFAULT_MLP_RATIO;
         private long hiddenDim;
-        private Scheme scheme = Scheme.QO_KV;
-        private Tie tie = Tie.TRANSPOSE;
-        private MlpActivation activation = MlpActivation.GELU;
+        private Scheme scheme = TiedSelfAttention.DEFAULT_SCHEME;
+        private Tie tie = TiedFeedForward.DEFAULT_TIE;
+        private MlpActivation activation = TiedFeedForward.DEFAULT_ACTIVATION;
         private double attnDropout;
         private double projDropout;
         private double mlpDropout;

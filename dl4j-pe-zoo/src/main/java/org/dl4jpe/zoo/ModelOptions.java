@@ -103,8 +103,11 @@ public record ModelOptions(int numClasses, InputShape input, long seed, Optimise
         }
     }
 
+    /** The seed unless set (a sweep's and the command line's default too). */
+    public static final long DEFAULT_SEED = 42L;
+
     /** The defaults stated in the class comment. */
-    public static final ModelOptions DEFAULTS = new ModelOptions(1000, InputShape.IMAGENET, 42L,
+    public static final ModelOptions DEFAULTS = new ModelOptions(1000, InputShape.IMAGENET, DEFAULT_SEED,
             new Optimiser(UpdaterKind.ADAMW, 1e-3, 0.05), DropRates.NONE, Execution.DEFAULT);
 
     /** Validates every field; the message names the option, its value and what is valid. */

@@ -19,7 +19,8 @@ final class ModelOptionsMixin {
     @Option(names = "--channels", paramLabel = "C", description = "Input channels: 1 grey, 3 colour (default: the model's).")
     Integer channels;
 
-    @Option(names = "--seed", paramLabel = "N", description = "Seed of initialisation, data order, augmentation and dropout (default: 42).")
+    @Option(names = "--seed", paramLabel = "N", description = "Seed of initialisation, data order, augmentation and dropout (default: "
+            + ModelOptions.DEFAULT_SEED + ").")
     Long seed;
 
     @Option(names = "--updater", paramLabel = "NAME", description = "adamw, adam, nesterovs or sgd (default: the model's).")

@@ -19,8 +19,10 @@ import org.jfree.data.xy.XYSeriesCollection;
 
 /** PNG charts of training runs (JFreeChart, headless). */
 public final class Charts {
-    private static final Color[] COLORS = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c),
-        new Color(0xff7f0e), new Color(0x9467bd), new Color(0x8c564b)};
+    /** The project's one chart palette (matplotlib's tab10, blue and red first): series i takes colour i mod 10. */
+    private static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c),
+        new Color(0xff7f0e), new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f),
+        new Color(0xbcbd22), new Color(0x17becf)};
 
     static {
         System.setProperty("java.awt.headless", "true"); // before any AWT class (fonts, axes) loads
@@ -101,14 +103,34 @@ public final class Charts {
         XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, true);
         r.setDefaultSeriesVisibleInLegend(legend);
         for (int i = 0; i < data.getSeriesCount(); i++) {
-            r.setSeriesPaint(i, COLORS[i % COLORS.length]);
+            r.setSeriesPaint(i, color(i));
             r.setSeriesStroke(i, new BasicStroke(2f));
         }
-        XYPlot p = new XYPlot(data, null, y, r);
+        return style(new XYPlot(data, null, y, r));
+    }
+
+    /** Colour {@code i} of the palette (they repeat after {@link #paletteSize()}). */
+    public static Color color(int i) {
+        return PALETTE[Math.floorMod(i, PALETTE.length)];
+    }
+
+    /** Colours in the palette before they repeat. */
+    public static int paletteSize() {
+        return PALETTE.length;
+    }
+
+    /** The project's plot style: white background, light grey grid lines. */
+    public static XYPlot style(XYPlot p) {
         p.setBackgroundPaint(Color.WHITE);
         p.setDomainGridlinePaint(Color.LIGHT_GRAY);
         p.setRangeGridlinePaint(Color.LIGHT_GRAY);
         return p;
+    }
+
+    /** Writes {@code plot} under {@code title} as a {@code width}×{@code height} PNG, atomically. */
+    public static void write(String title, XYPlot plot, Path png, int width, int height) throws IOException {
+        save(new JFreeChart(title, new Font(Font.SANS_SERIF, Font.BOLD, 14), style(plot), true), png, width,
+                height);
     }
 
     private static void write(String title, List<XYPlot> plots, Path png) throws IOException {

@@ -1,6 +1,8 @@
 package org.dl4jpe.zoo.vit;
 
+import org.dl4jpe.layers.TiedFeedForward;
 import org.dl4jpe.layers.TiedFeedForward.Tie;
+import org.dl4jpe.layers.TiedSelfAttention;
 import org.dl4jpe.layers.TiedSelfAttention.Scheme;
 
 /**
@@ -19,14 +21,19 @@ import org.dl4jpe.layers.TiedSelfAttention.Scheme;
 public record VitConfig(int patchSize, int embedDim, int depth, int numHeads, double mlpRatio, Scheme attention,
                         Tie mlpTie) {
 
-    /** A baseline (untied) ViT with MLP ratio 4. */
+    /** A baseline (untied) ViT with the MLP ratio of {@link TiedFeedForward#DEFAULT_MLP_RATIO} (4). */
     public static VitConfig of(int patchSize, int embedDim, int depth, int numHeads) {
-        return new VitConfig(patchSize, embedDim, depth, numHeads, 4.0, Scheme.NONE, Tie.NONE);
+        return new VitConfig(patchSize, embedDim, depth, numHeads, TiedFeedForward.DEFAULT_MLP_RATIO, Scheme.NONE,
+                Tie.NONE);
     }
 
-    /** The ViT-PE form of this variant: {@link Scheme#QO_KV} attention and the transpose-tied MLP. */
+    /**
+     * The ViT-PE form of this variant: the layers' default ties, {@link TiedSelfAttention#DEFAULT_SCHEME}
+     * ({@link Scheme#QO_KV}) attention and the {@link TiedFeedForward#DEFAULT_TIE} ({@link Tie#TRANSPOSE}) MLP.
+     */
     public VitConfig tied() {
-        return new VitConfig(patchSize, embedDim, depth, numHeads, mlpRatio, Scheme.QO_KV, Tie.TRANSPOSE);
+        return new VitConfig(patchSize, embedDim, depth, numHeads, mlpRatio, TiedSelfAttention.DEFAULT_SCHEME,
+                TiedFeedForward.DEFAULT_TIE);
     }
 
     public VitConfig withAttention(Scheme scheme) {

@@ -72,7 +72,7 @@ public final class SweepCommand implements Runnable {
     String generator;
 
     @Option(names = "--grid-points", paramLabel = "N", description = "Grid search: values per continuous or integer"
-            + " range (default: 3).")
+            + " range (default: " + SweepSettings.DEFAULT_GRID_POINTS + ").")
     Integer gridPoints;
 
     @Option(names = "--max-time", paramLabel = "TIME", description = "Wall-time budget of this run, such as 30m, 2h,"
@@ -89,7 +89,7 @@ public final class SweepCommand implements Runnable {
     String score;
 
     @Option(names = "--seed", paramLabel = "N", description = "Seed of the generator, the validation split and every"
-            + " candidate's initialisation and data order (default: 42).")
+            + " candidate's initialisation and data order (default: " + SweepSettings.DEFAULT_SEED + ").")
     Long seed;
 
     @Option(names = "--epochs", paramLabel = "N", description = "Fix every candidate's epochs (overrides the space).")
@@ -107,7 +107,7 @@ public final class SweepCommand implements Runnable {
     Integer limitTest;
 
     @Option(names = "--val-fraction", paramLabel = "F", description = "Fraction of the training images held out to"
-            + " score candidates (default: 0.1).")
+            + " score candidates (default: " + SweepSettings.DEFAULT_VAL_FRACTION + ").")
     Double valFraction;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Sweep directory (default: runs/sweep-NAME-TIME).")

@@ -60,9 +60,9 @@ public final class TiedFeedForwardSpace extends LayerSpace<TiedFeedForward> {
     /** Builder: {@code embedDim} is required; the rest default to {@link TiedFeedForward}'s defaults. */
     public static final class Builder extends LayerSpace.Builder<Builder> {
         private final ParameterSpace<Integer> embedDim;
-        private ParameterSpace<Double> mlpRatio = SpaceSupport.fixed(4.0);
-        private ParameterSpace<TiedFeedForward.Tie> tie = SpaceSupport.fixed(TiedFeedForward.Tie.TRANSPOSE);
-        private ParameterSpace<MlpActivation> activation = SpaceSupport.fixed(MlpActivation.GELU);
+        private ParameterSpace<Double> mlpRatio = SpaceSupport.fixed(TiedFeedForward.DEFAULT_MLP_RATIO);
+        private ParameterSpace<TiedFeedForward.Tie> tie = SpaceSupport.fixed(TiedFeedForward.DEFAULT_TIE);
+        private ParameterSpace<MlpActivation> activation = SpaceSupport.fixed(TiedFeedForward.DEFAULT_ACTIVATION);
         private ParameterSpace<Double> dropout = SpaceSupport.fixed(0.0);
 
         /** A fixed width D. */

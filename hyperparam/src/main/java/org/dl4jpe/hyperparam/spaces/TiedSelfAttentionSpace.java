@@ -62,7 +62,7 @@ public final class TiedSelfAttentionSpace extends LayerSpace<TiedSelfAttention> 
     public static final class Builder extends LayerSpace.Builder<Builder> {
         private final ParameterSpace<Integer> embedDim;
         private final ParameterSpace<Integer> numHeads;
-        private ParameterSpace<Scheme> scheme = SpaceSupport.fixed(Scheme.QO_KV);
+        private ParameterSpace<Scheme> scheme = SpaceSupport.fixed(TiedSelfAttention.DEFAULT_SCHEME);
         private ParameterSpace<Double> attnDropout = SpaceSupport.fixed(0.0);
         private ParameterSpace<Double> projDropout = SpaceSupport.fixed(0.0);
 

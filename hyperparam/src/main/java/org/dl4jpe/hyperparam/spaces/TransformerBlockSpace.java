@@ -4,7 +4,9 @@ import org.deeplearning4j.arbiter.layers.LayerSpace;
 import org.deeplearning4j.arbiter.optimize.api.ParameterSpace;
 import org.dl4jpe.layers.LayerNorm;
 import org.dl4jpe.layers.MlpActivation;
+import org.dl4jpe.layers.TiedFeedForward;
 import org.dl4jpe.layers.TiedFeedForward.Tie;
+import org.dl4jpe.layers.TiedSelfAttention;
 import org.dl4jpe.layers.TiedSelfAttention.Scheme;
 import org.dl4jpe.layers.TransformerBlock;
 
@@ -86,10 +88,10 @@ public final class TransformerBlockSpace extends LayerSpace<TransformerBlock> {
     public static final class Builder extends LayerSpace.Builder<Builder> {
         private final ParameterSpace<Integer> embedDim;
         private final ParameterSpace<Integer> numHeads;
-        private ParameterSpace<Double> mlpRatio = SpaceSupport.fixed(4.0);
-        private ParameterSpace<Scheme> scheme = SpaceSupport.fixed(Scheme.QO_KV);
-        private ParameterSpace<Tie> tie = SpaceSupport.fixed(Tie.TRANSPOSE);
-        private ParameterSpace<MlpActivation> activation = SpaceSupport.fixed(MlpActivation.GELU);
+        private ParameterSpace<Double> mlpRatio = SpaceSupport.fixed(TiedFeedForward.DEFAULT_MLP_RATIO);
+        private ParameterSpace<Scheme> scheme = SpaceSupport.fixed(TiedSelfAttention.DEFAULT_SCHEME);
+        private ParameterSpace<Tie> tie = SpaceSupport.fixed(TiedFeedForward.DEFAULT_TIE);
+        private ParameterSpace<MlpActivation> activation = SpaceSupport.fixed(TiedFeedForward.DEFAULT_ACTIVATION);
         private ParameterSpace<Double> attnDropout = SpaceSupport.fixed(0.0);
         private ParameterSpace<Double> projDropout = SpaceSupport.fixed(0.0);
         private ParameterSpace<Double> mlpDropout = SpaceSupport.fixed(0.0);

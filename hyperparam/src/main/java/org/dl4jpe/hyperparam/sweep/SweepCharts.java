@@ -1,13 +1,11 @@
 package org.dl4jpe.hyperparam.sweep;
 
 import java.awt.BasicStroke;
-import java.awt.Color;
 import java.awt.Font;
 import java.awt.Shape;
 import java.awt.geom.Ellipse2D;
 import java.awt.geom.Rectangle2D;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.text.DecimalFormat;
 import java.util.ArrayList;
@@ -15,8 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
-import org.jfree.chart.ChartUtils;
-import org.jfree.chart.JFreeChart;
+import org.dl4jpe.zoo.train.Charts;
 import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.axis.NumberTickUnit;
@@ -38,10 +35,7 @@ final class SweepCharts {
     static final String PER_CANDIDATE = "score-per-candidate.png";
     static final String VS_PARAMETERS = "score-vs-parameters.png";
 
-    private static final Color[] COLORS = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c),
-        new Color(0xff7f0e), new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f),
-        new Color(0xbcbd22), new Color(0x17becf)};
-    private static final int MAX_GROUPS = COLORS.length;
+    private static final int MAX_GROUPS = Charts.paletteSize();
 
     private SweepCharts() {
     }
@@ -69,10 +63,10 @@ final class SweepCharts {
         renderer.setSeriesLinesVisible(0, false);
         renderer.setSeriesShapesVisible(0, true);
         renderer.setSeriesShape(0, new Ellipse2D.Double(-5, -5, 10, 10));
-        renderer.setSeriesPaint(0, COLORS[0]);
+        renderer.setSeriesPaint(0, Charts.color(0));
         renderer.setSeriesLinesVisible(1, true);
         renderer.setSeriesShapesVisible(1, false);
-        renderer.setSeriesPaint(1, COLORS[1]);
+        renderer.setSeriesPaint(1, Charts.color(1));
         renderer.setSeriesStroke(1, new BasicStroke(2f));
         NumberAxis x = new NumberAxis("candidate");
         x.setTickUnit(new NumberTickUnit(Math.max(1, Math.ceil(r.records().size() / 12.0))));
@@ -102,8 +96,8 @@ final class SweepCharts {
         XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(false, true);
         Shape[] shapes = {new Ellipse2D.Double(-5, -5, 10, 10), new Rectangle2D.Double(-5, -5, 10, 10)};
         for (int i = 0; i < data.getSeriesCount(); i++) {
-            renderer.setSeriesPaint(i, COLORS[i % COLORS.length]);
-            renderer.setSeriesShape(i, shapes[(i / COLORS.length) % shapes.length]);
+            renderer.setSeriesPaint(i, Charts.color(i));
+            renderer.setSeriesShape(i, shapes[(i / Charts.paletteSize()) % shapes.length]);
         }
         renderer.setDefaultItemLabelGenerator((dataset, series, item) -> {
             double px = dataset.getXValue(series, item);
@@ -223,19 +217,6 @@ final class SweepCharts {
     }
 
     private static void write(String title, XYPlot plot, Path png) throws IOException {
-        System.setProperty("java.awt.headless", "true");
-        plot.setBackgroundPaint(Color.WHITE);
-        plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
-        plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
-        JFreeChart chart = new JFreeChart(title, new Font(Font.SANS_SERIF, Font.BOLD, 14), plot, true);
-        chart.setBackgroundPaint(Color.WHITE);
-        Path parent = png.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
-        Path tmp = png.resolveSibling("." + png.getFileName() + ".tmp");
-        ChartUtils.saveChartAsPNG(tmp.toFile(), chart, 800, 500);
-        RecordStore.copyAtomically(tmp, png);
-        Files.deleteIfExists(tmp);
+        Charts.write(title, plot, png, 800, 500);
     }
 }

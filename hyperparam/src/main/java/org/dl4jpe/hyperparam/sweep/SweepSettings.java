@@ -1,5 +1,6 @@
 package org.dl4jpe.hyperparam.sweep;
 
+import org.dl4jpe.zoo.ModelOptions;
 import org.dl4jpe.zoo.data.DataSets;
 
 /**
@@ -32,7 +33,7 @@ public record SweepSettings(String preset, String spaceJson, GeneratorKind gener
 
     public static final int DEFAULT_CANDIDATES = 6;
     public static final int DEFAULT_GRID_POINTS = 3;
-    public static final long DEFAULT_SEED = 42L;
+    public static final long DEFAULT_SEED = ModelOptions.DEFAULT_SEED;
     public static final double DEFAULT_VAL_FRACTION = 0.1;
 
     /** Validates every field; the message names the option, its value and what is valid. */

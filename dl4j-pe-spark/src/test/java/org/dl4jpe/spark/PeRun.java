@@ -70,7 +70,7 @@ final class PeRun {
         RunDirectory rd = new RunDirectory(dir);
         RunState s = rd.readState();
         assertEquals(epochs, s.epochsDone());
-        assertEquals("finished", s.status());
+        assertEquals(RunState.Status.FINISHED, s.status());
         assertEquals(String.format("checkpoint-e%04d.zip", epochs), s.checkpoint());
         assertTrue(Files.isRegularFile(rd.checkpointFile(s)));
         try (var files = Files.list(dir)) {

@@ -166,9 +166,10 @@ public final class Trainer {
             ComputationGraph net = model.create(config.options());
             applySchedule(net, config, train);
             long trainable = ParameterCounts.trainable(net);
-            RunState state = RunState.of(config, null, 0, 0, 0, null, List.of(), train.classNames(),
-                    new int[] {train.channels(), train.height(), train.width()}, trainable, "running",
-                    RunDirectory.fingerprint(net), train.size());
+            RunState state = RunState.of(config, RunState.Position.START, List.of(),
+                    new RunState.ModelInfo(train.classNames(), new int[] {train.channels(), train.height(),
+                            train.width()}, trainable, RunDirectory.fingerprint(net)), train.size(),
+                    RunState.Status.RUNNING);
             return run(rd, config, data, net, state);
         } finally {
             lock.close();
@@ -250,7 +251,7 @@ public final class Trainer {
                 state.batchInEpoch() > 0 ? ", batch " + (state.batchInEpoch() + 1) : "",
                 changes.isEmpty() ? "" : " (changed, recorded in " + RunDirectory.STATE + ": "
                         + String.join(", ", changes) + ")"));
-        state = state.with(config, "running").withFingerprint(RunDirectory.fingerprint(net));
+        state = state.with(config, RunState.Status.RUNNING).withFingerprint(RunDirectory.fingerprint(net));
         return run(rd, config, data, net, state);
     }
 
@@ -368,7 +369,7 @@ public final class Trainer {
                 if (checkpointEveryNanos > 0 && position > 0 && trained
                         && clock.getAsLong() - lastSave >= checkpointEveryNanos) {
                     state = midEpoch(state, epoch, position, iteration, lossSum, correct, seen, epochSeconds, history,
-                            "running");
+                            RunState.Status.RUNNING);
                     save(rd, net, state);
                     lastSave = clock.getAsLong();
                 }
@@ -485,9 +486,8 @@ public final class Trainer {
                 // keep the epoch: saved without its test metrics, then the error
                 history.add(new EpochMetrics(epoch + 1, trainLoss, regularization, trainAccuracy, Double.NaN,
                         Double.NaN, epochSeconds, seen / epochSeconds));
-                RunState kept = RunState.of(config, RunDirectory.checkpointName(epoch + 1, 0), epoch + 1, 0,
-                        iteration, null, history, state.classNames(), state.inputShape(),
-                        state.trainableParameters(), "interrupted", state.modelFingerprint(), state.trainImages());
+                RunState kept = state.next(config, RunState.Position.afterEpoch(epoch + 1, iteration), history,
+                        RunState.Status.INTERRUPTED);
                 save(rd, net, kept);
                 throw new InvalidDataException("evaluating epoch " + (epoch + 1) + " on the test split failed: "
                         + e.getMessage() + "; the epoch is kept in " + rd.checkpointFile(kept) + " (continue with"
@@ -500,9 +500,8 @@ public final class Trainer {
                 epochSeconds, seen / epochSeconds);
         history.add(m);
         boolean last = epoch + 1 == config.epochs();
-        state = RunState.of(config, RunDirectory.checkpointName(epoch + 1, 0), epoch + 1, 0, iteration, null,
-                history, state.classNames(), state.inputShape(), state.trainableParameters(),
-                last ? "finished" : "running", state.modelFingerprint(), state.trainImages());
+        state = state.next(config, RunState.Position.afterEpoch(epoch + 1, iteration), history,
+                last ? RunState.Status.FINISHED : RunState.Status.RUNNING);
         save(rd, net, state);
         Charts.trainingCurves(curvesTitle(config), history, rd.curvesFile());
         progress.epochDone(String.format(Locale.ROOT,
@@ -519,8 +518,8 @@ public final class Trainer {
         if (lastEval == null && test != null && !history.isEmpty()) {
             lastEval = Evaluator.evaluate(net, test, evalBatchSize, config.normalization());
         }
-        if (!"finished".equals(state.status()) && state.epochsDone() >= config.epochs()) {
-            state = state.with(config, "finished");
+        if (!state.finished() && state.epochsDone() >= config.epochs()) {
+            state = state.with(config, RunState.Status.FINISHED);
             rd.writeState(state);
         }
         return new TrainResult(rd.dir(), state, false, lastEval, state.trainableParameters());
@@ -530,7 +529,7 @@ public final class Trainer {
                                   long iteration, double lossSum, long correct, long seen, double epochSeconds,
                                   List<EpochMetrics> history, EvalResult lastEval) throws IOException {
         RunState s = midEpoch(state, epoch, position, iteration, lossSum, correct, seen, epochSeconds, history,
-                "interrupted");
+                RunState.Status.INTERRUPTED);
         save(rd, net, s);
         progress.message("interrupted: stopped at epoch " + (epoch + 1) + ", batch " + position + "; checkpoint "
                 + rd.checkpointFile(s) + " saved; continue with --resume " + rd.dir());
@@ -543,17 +542,15 @@ public final class Trainer {
                 ? "interrupted before training started: nothing was saved in " + rd.dir()
                 : "interrupted before training continued: the run in " + rd.dir() + " is unchanged; continue with"
                         + " --resume " + rd.dir());
-        return new TrainResult(rd.dir(), state.with(state.config(), "interrupted"), true, null,
+        return new TrainResult(rd.dir(), state.with(state.config(), RunState.Status.INTERRUPTED), true, null,
                 state.trainableParameters());
     }
 
     private static RunState midEpoch(RunState state, int epoch, int position, long iteration, double lossSum,
                                      long correct, long seen, double epochSeconds, List<EpochMetrics> history,
-                                     String status) {
-        return RunState.of(state.config(), RunDirectory.checkpointName(epoch, position), epoch, position, iteration,
-                position > 0 ? new RunState.PartialEpoch(lossSum, correct, seen, epochSeconds) : null, history,
-                state.classNames(), state.inputShape(), state.trainableParameters(), status,
-                state.modelFingerprint(), state.trainImages());
+                                     RunState.Status status) {
+        return state.next(state.config(), RunState.Position.inEpoch(epoch, position, iteration,
+                new RunState.PartialEpoch(lossSum, correct, seen, epochSeconds)), history, status);
     }
 
     private void save(RunDirectory rd, ComputationGraph net, RunState state) throws IOException {
@@ -571,7 +568,7 @@ public final class Trainer {
         }
         try {
             RunState s = midEpoch(state, epoch, position, iteration, lossSum, correct, seen, epochSeconds, history,
-                    "interrupted");
+                    RunState.Status.INTERRUPTED);
             save(rd, net, s);
             String m = e.getMessage() + "; what was trained is kept in " + rd.checkpointFile(s)
                     + " (fix the data, then continue with --resume " + rd.dir() + ")";

@@ -75,7 +75,7 @@ class EpochFitterTest {
         viaEngine = trainer().epochFitter(engine).resume(tmp.resolve("engine"), DATA, 2, Double.NaN);
         assertEquals(2, engine.calls);
         assertEquals(2, viaEngine.state().epochsDone());
-        assertEquals("finished", viaEngine.state().status());
+        assertEquals(RunState.Status.FINISHED, viaEngine.state().status());
         assertEquals(local.state().iteration(), viaEngine.state().iteration());
         ComputationGraph a = RunDirectory.load(tmp.resolve("local").resolve(local.state().checkpoint()));
         ComputationGraph b = RunDirectory.load(tmp.resolve("engine").resolve(viaEngine.state().checkpoint()));

@@ -132,7 +132,7 @@ class ReliabilityTest {
         // what kill -9 leaves: the lock file with the dead process's record (the OS released the lock itself)
         Files.writeString(out.resolve(RunLock.FILE), "pe train of tiny_cnn_28 (pid 999999 on elsewhere, since then)");
         TrainResult r = trainer().resume(out, DATA, 0, Double.NaN);
-        assertEquals("finished", r.state().status());
+        assertEquals(RunState.Status.FINISHED, r.state().status());
     }
 
     // ---- 2. ownership
@@ -310,7 +310,7 @@ class ReliabilityTest {
             }
         }
         RunState s = new RunDirectory(out).readState();
-        assertEquals("finished", s.status());
+        assertEquals(RunState.Status.FINISHED, s.status());
         assertEquals(12, s.iteration());
         assertArrayEquals(weights(straight), weights(out));
         assertArrayEquals(updaterState(straight), updaterState(out));
@@ -337,7 +337,7 @@ class ReliabilityTest {
         assertThrows(UncheckedIOException.class, () -> failing.resume(out, DATA, 0, Double.NaN));
         Files.delete(out.resolve(".metrics.csv.tmp").resolve("blocker"));
         TrainResult r = trainer().resume(out, DATA, 0, Double.NaN);
-        assertEquals("finished", r.state().status());
+        assertEquals(RunState.Status.FINISHED, r.state().status());
         assertTrue(Files.exists(keep), "a temporary file of another name is not ours");
         assertEquals(List.of(".notes.tmp", RunLock.FILE, "checkpoint-e0001.zip", "curves.png", "metrics.csv",
                 "state.json"), names(out));
@@ -386,7 +386,7 @@ class ReliabilityTest {
                 + " was saved"), errBytes.toString(StandardCharsets.UTF_8));
         assertEquals(List.of(RunLock.FILE), names(out));
         Interrupts.reset();
-        assertEquals("finished", trainer().train(config(1), DATA, out).state().status());
+        assertEquals(RunState.Status.FINISHED, trainer().train(config(1), DATA, out).state().status());
     }
 
     // ---- 10. clear errors

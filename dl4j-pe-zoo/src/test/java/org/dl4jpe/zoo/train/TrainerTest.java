@@ -62,7 +62,7 @@ class TrainerTest {
         TrainResult r = trainer().train(config(2), DATA, out);
         assertFalse(r.interrupted());
         assertEquals(2, r.history().size());
-        assertEquals("finished", r.state().status());
+        assertEquals(RunState.Status.FINISHED, r.state().status());
         assertEquals(12, r.state().iteration());
         assertEquals(List.of("checkpoint-e0002.zip"), checkpoints(out));
         List<String> rows = csv(out);
@@ -198,7 +198,7 @@ class TrainerTest {
         TrainResult stopped = t.train(config(2), DATA, out);
         assertTrue(stopped.interrupted());
         RunState s = new RunDirectory(out).readState();
-        assertEquals("interrupted", s.status());
+        assertEquals(RunState.Status.INTERRUPTED, s.status());
         assertEquals(1, s.epochsDone());
         assertEquals(2, s.batchInEpoch());
         assertEquals(8, s.iteration());
@@ -207,7 +207,7 @@ class TrainerTest {
 
         TrainResult resumed = trainer().resume(out, DATA, 0, Double.NaN);
         assertEquals(12, resumed.state().iteration());
-        assertEquals("finished", resumed.state().status());
+        assertEquals(RunState.Status.FINISHED, resumed.state().status());
         TrainResult straight = trainer().train(config(2), DATA, tmp.resolve("straight"));
         assertEquals(straight.history().get(1).trainLoss(), resumed.history().get(1).trainLoss(), 1e-4);
         assertEquals(straight.history().get(1).testAccuracy(), resumed.history().get(1).testAccuracy(), 1e-9);

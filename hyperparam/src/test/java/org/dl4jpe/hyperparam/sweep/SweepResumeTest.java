@@ -79,7 +79,7 @@ class SweepResumeTest {
         assertFalse(r1.complete());
         assertEquals("stopped", r1.endReason());
         RunState interrupted = new RunDirectory(dir.resolve("candidates/c0003")).readState();
-        assertEquals("interrupted", interrupted.status());
+        assertEquals(RunState.Status.INTERRUPTED, interrupted.status());
         assertEquals(1, interrupted.batchInEpoch());
         assertFalse(Files.exists(dir.resolve("candidates/c0004")));
         assertFalse(Files.exists(dir.resolve("records/c0003.json")), "an interrupted candidate has no record");

@@ -330,7 +330,7 @@ public final class SweepCommand implements Runnable {
         if (best != null) {
             pe.out().println();
             pe.out().printf(Locale.ROOT, "best        candidate %d: %s %s, %,d parameters%n", best.candidate(),
-                    s.score().label(), scoreText(s.score(), best.score()), best.trainableParameters());
+                    s.score().label(), scoreText(s.score(), best.score().value()), best.trainableParameters());
             if (r.bestTest() != null) {
                 pe.out().printf(Locale.ROOT, "test        accuracy %.2f%% on %d test images (not used to choose it)%n",
                         100 * r.bestTest().accuracy(), r.bestTest().count());
@@ -385,19 +385,19 @@ public final class SweepCommand implements Runnable {
             StringBuilder sb = new StringBuilder("candidate ").append(r.candidate()).append('/').append(planned);
             if (r.finished()) {
                 sb.append(earlier ? " finished in an earlier run: " : " finished: ").append(metric.label())
-                        .append(' ').append(scoreText(metric, r.score()));
+                        .append(' ').append(scoreText(metric, r.score().value()));
                 if (r.trainableParameters() != null) {
                     sb.append(String.format(Locale.ROOT, ", %,d parameters", r.trainableParameters()));
                 }
                 if (!earlier) {
-                    sb.append(String.format(Locale.ROOT, ", %.0f s", r.wallSeconds()));
+                    sb.append(String.format(Locale.ROOT, ", %.0f s", r.timing().wallSeconds()));
                 }
             } else {
                 sb.append(earlier ? " failed in an earlier run: " : " FAILED: ").append(r.message());
             }
             if (best != null) {
                 sb.append(" | best so far: candidate ").append(best.candidate()).append(" (")
-                        .append(scoreText(metric, best.score())).append(')');
+                        .append(scoreText(metric, best.score().value())).append(')');
             }
             pe.err().println(sb);
         }

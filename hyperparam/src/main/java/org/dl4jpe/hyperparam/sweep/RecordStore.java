@@ -97,21 +97,22 @@ final class RecordStore {
         if (!r.finished()) {
             return p;
         }
-        if (!metric.cliName().equals(r.scoreMetric())) {
-            p.add("scoreMetric is " + r.scoreMetric() + " but the sweep scores " + metric.cliName());
+        if (!metric.cliName().equals(r.score().metric())) {
+            p.add("scoreMetric is " + r.score().metric() + " but the sweep scores " + metric.cliName());
         }
-        Double own = metric == ScoreMetric.ACCURACY ? r.validationAccuracy() : r.validationLoss();
-        if (r.score() == null || !Double.isFinite(r.score()) || own == null || !r.score().equals(own)) {
-            p.add("score " + r.score() + " is not its " + metric.label() + " " + own);
+        Double own = metric == ScoreMetric.ACCURACY ? r.score().validationAccuracy() : r.score().validationLoss();
+        Double score = r.score().value();
+        if (score == null || !Double.isFinite(score) || own == null || !score.equals(own)) {
+            p.add("score " + r.score().value() + " is not its " + metric.label() + " " + own);
         }
-        if (r.runDirectory() != null && r.validationAccuracy() != null) {
+        if (r.runDirectory() != null && r.score().validationAccuracy() != null) {
             RunDirectory run = new RunDirectory(dir.resolve(r.runDirectory()));
             if (run.hasState()) {
                 RunState s = run.readState();
                 double trained = s.history().isEmpty() ? Double.NaN
                         : s.history().get(s.history().size() - 1).testAccuracy();
-                if (trained != r.validationAccuracy()) {
-                    p.add("validationAccuracy " + r.validationAccuracy() + " differs from the "
+                if (trained != r.score().validationAccuracy()) {
+                    p.add("validationAccuracy " + r.score().validationAccuracy() + " differs from the "
                             + trained + " its run " + run.stateFile() + " recorded");
                 }
             }
@@ -128,9 +129,9 @@ final class RecordStore {
             return;
         }
         for (CandidateRecord r : records.values()) {
-            if (r.finished() && r.seed() != settings.seed()) {
+            if (r.finished() && r.resolved().seed() != settings.seed()) {
                 throw new InvalidDataException("candidate record " + dir.resolve(RECORDS).resolve(fileName(
-                        r.candidate())) + " was trained with seed " + r.seed() + " but the sweep's seed is "
+                        r.candidate())) + " was trained with seed " + r.resolved().seed() + " but the sweep's seed is "
                         + settings.seed() + "; the records do not belong to these settings");
             }
         }
@@ -275,27 +276,27 @@ final class RecordStore {
             List<String> row = new ArrayList<>();
             row.add(Integer.toString(r.candidate()));
             row.add(r.status().name());
-            row.add(r.scoreMetric());
-            row.add(num(r.score()));
-            row.add(num(r.validationAccuracy()));
-            row.add(num(r.validationLoss()));
+            row.add(r.score().metric());
+            row.add(num(r.score().value()));
+            row.add(num(r.score().validationAccuracy()));
+            row.add(num(r.score().validationLoss()));
             row.add(r.trainableParameters() == null ? "" : r.trainableParameters().toString());
-            row.add(r.totalParameters() == null ? "" : r.totalParameters().toString());
-            row.add(r.batchSize() == null ? "" : r.batchSize().toString());
-            row.add(r.epochs() == null ? "" : r.epochs().toString());
-            row.add(Long.toString(r.seed()));
+            row.add(r.size().totalParameters() == null ? "" : r.size().totalParameters().toString());
+            row.add(r.resolved().batchSize() == null ? "" : r.resolved().batchSize().toString());
+            row.add(r.resolved().epochs() == null ? "" : r.resolved().epochs().toString());
+            row.add(Long.toString(r.resolved().seed()));
             for (String a : axes) {
                 row.add(r.choices() == null ? "" : r.choices().getOrDefault(a, ""));
             }
-            row.add(String.format(Locale.ROOT, "%.3f", r.trainSeconds()));
-            row.add(String.format(Locale.ROOT, "%.3f", r.wallSeconds()));
+            row.add(String.format(Locale.ROOT, "%.3f", r.timing().trainSeconds()));
+            row.add(String.format(Locale.ROOT, "%.3f", r.timing().wallSeconds()));
             row.add(r.baseModel());
-            row.add(r.family());
+            row.add(r.drawn().family());
             row.add(r.provenance() == null ? "" : r.provenance().dl4j());
             row.add(r.provenance() == null ? "" : r.provenance().java());
             row.add(r.provenance() == null ? "" : r.provenance().gitRevision());
-            row.add(r.started());
-            row.add(r.ended());
+            row.add(r.timing().started());
+            row.add(r.timing().ended());
             row.add(r.runDirectory());
             row.add(r.message());
             StringBuilder line = new StringBuilder();

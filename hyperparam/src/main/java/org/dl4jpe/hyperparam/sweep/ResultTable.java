@@ -33,16 +33,17 @@ final class ResultTable {
             boolean best = r.best() != null && r.best().candidate() == c.candidate();
             row.add(c.candidate() + (best ? "*" : ""));
             row.add(c.status().name().toLowerCase(Locale.ROOT));
-            row.add(metric == ScoreMetric.ACCURACY ? percent(c.validationAccuracy()) : decimal(c.validationLoss()));
+            row.add(metric == ScoreMetric.ACCURACY ? percent(c.score().validationAccuracy())
+                    : decimal(c.score().validationLoss()));
             if (metric != ScoreMetric.ACCURACY) {
-                row.add(percent(c.validationAccuracy()));
+                row.add(percent(c.score().validationAccuracy()));
             }
             row.add(c.trainableParameters() == null ? "-" : String.format(Locale.ROOT, "%,d", c.trainableParameters()));
             for (String a : r.axes()) {
                 String v = c.choices() == null ? null : c.choices().get(a);
                 row.add(v == null ? "-" : displayExact(v));
             }
-            row.add(c.finished() ? String.format(Locale.ROOT, "%.1f s", c.trainSeconds()) : "-");
+            row.add(c.finished() ? String.format(Locale.ROOT, "%.1f s", c.timing().trainSeconds()) : "-");
             row.add(c.message() == null ? "" : c.message());
             rows.add(row);
         }

@@ -457,13 +457,11 @@ public final class Sweep {
             CandidateRecord same = store.finishedWithKey(key, number);
             if (same != null) {
                 Instant now = Instant.now();
-                CandidateRecord r = new CandidateRecord(CandidateRecord.FORMAT, number, same.status(),
-                        "same configuration as candidate " + same.candidate() + ": its result is reused, not trained"
-                                + " again", same.baseModel(), same.family(), same.choices(), same.key(),
-                        same.config(), same.options(), same.batchSize(), same.epochs(), same.seed(),
-                        same.scoreMetric(), same.score(), same.validationAccuracy(), same.validationLoss(),
-                        same.trainableParameters(), same.totalParameters(), 0, 0, now.toString(), now.toString(),
-                        same.runDirectory(), Provenance.current());
+                CandidateRecord r = same.toBuilder().candidate(number)
+                        .message("same configuration as candidate " + same.candidate() + ": its result is reused,"
+                                + " not trained again")
+                        .timing(new CandidateRecord.Timing(0, 0, now.toString(), now.toString()))
+                        .provenance(Provenance.current()).build();
                 CandidateRecord best = store.commit(r, null);
                 listener.ended(r, best, planned, axes, false);
                 return result(candidate, r);
@@ -587,21 +585,27 @@ public final class Sweep {
                                        ResolvedCandidate rc, Long trainable, Long total, double[] scores,
                                        double trainSeconds, double wallSeconds, Instant started, String runDir) {
             long seed = rc != null ? rc.options().seed() : options.seed();
-            return new CandidateRecord(CandidateRecord.FORMAT, number, status, message, base.name(), base.family(),
-                    mc == null ? Map.of() : exactChoices(mc), mc == null ? null : mc.key(),
-                    rc == null ? null : components(rc.config()), rc == null ? null : exact(rc.options().fields()),
-                    rc == null ? null : rc.batchSize(), rc == null ? null : rc.epochs(), seed,
-                    settings.score().cliName(), scores == null ? null : scores[0], scores == null ? null : scores[1],
-                    scores == null ? null : scores[2], trainable, total, trainSeconds, wallSeconds,
-                    started.toString(), Instant.now().toString(), runDir, Provenance.current());
+            return CandidateRecord.builder(number, status).message(message)
+                    .drawn(new CandidateRecord.Drawn(base.name(), base.family(), mc == null ? Map.of()
+                            : exactChoices(mc), mc == null ? null : mc.key()))
+                    .resolved(rc == null ? CandidateRecord.Resolved.unresolved(seed)
+                            : new CandidateRecord.Resolved(components(rc.config()), exact(rc.options().fields()),
+                                    rc.batchSize(), rc.epochs(), seed))
+                    .score(scores == null ? CandidateRecord.Score.none(settings.score().cliName())
+                            : new CandidateRecord.Score(settings.score().cliName(), scores[0], scores[1], scores[2]))
+                    .size(new CandidateRecord.Size(trainable, total))
+                    .timing(new CandidateRecord.Timing(trainSeconds, wallSeconds, started.toString(),
+                            Instant.now().toString()))
+                    .runDirectory(runDir).provenance(Provenance.current()).build();
         }
 
         private OptimizationResult result(Candidate candidate, CandidateRecord r) {
             long now = System.currentTimeMillis();
             CandidateStatus status = r.finished() ? CandidateStatus.Complete : CandidateStatus.Failed;
-            CandidateInfo info = new CandidateInfo(candidate.getIndex(), status, r.score(), now, now, now,
+            CandidateInfo info = new CandidateInfo(candidate.getIndex(), status, r.score().value(), now, now, now,
                     candidate.getFlatParameters(), r.finished() ? null : r.message());
-            return new OptimizationResult(candidate, r.finished() ? r.score() : null, candidate.getIndex(), null,
+            return new OptimizationResult(candidate, r.finished() ? r.score().value() : null, candidate.getIndex(),
+                    null,
                     info, null);
         }
 

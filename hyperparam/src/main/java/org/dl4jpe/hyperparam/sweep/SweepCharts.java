@@ -46,12 +46,12 @@ final class SweepCharts {
         XYSeries best = new XYSeries("best so far");
         double bestSoFar = Double.NaN;
         for (CandidateRecord c : r.records()) {
-            if (!c.finished() || c.score() == null || c.score().isNaN()) {
+            if (!c.finished() || Double.isNaN(c.scoreOrNaN())) {
                 continue;
             }
-            double s = scale(metric, c.score());
+            double s = scale(metric, c.score().value());
             scores.add(c.candidate(), s);
-            if (metric.better(c.score(), unscale(metric, bestSoFar))) {
+            if (metric.better(c.score().value(), unscale(metric, bestSoFar))) {
                 bestSoFar = s;
             }
             best.add(c.candidate(), bestSoFar);
@@ -82,12 +82,12 @@ final class SweepCharts {
         double minP = Double.MAX_VALUE;
         double maxP = 0;
         for (CandidateRecord c : r.records()) {
-            if (!c.finished() || c.score() == null || c.score().isNaN() || c.trainableParameters() == null) {
+            if (!c.finished() || Double.isNaN(c.scoreOrNaN()) || c.trainableParameters() == null) {
                 continue;
             }
             String g = group(c, groupAxes);
             groups.computeIfAbsent(g, k -> new XYSeries(k, false, true)).add((double) c.trainableParameters(),
-                    scale(metric, c.score()));
+                    scale(metric, c.score().value()));
             minP = Math.min(minP, c.trainableParameters());
             maxP = Math.max(maxP, c.trainableParameters());
         }
@@ -104,7 +104,7 @@ final class SweepCharts {
             double py = dataset.getYValue(series, item);
             for (CandidateRecord c : r.records()) {
                 if (c.finished() && c.trainableParameters() != null && c.trainableParameters() == px
-                        && c.score() != null && scale(metric, c.score()) == py) {
+                        && c.score().value() != null && scale(metric, c.score().value()) == py) {
                     return "#" + c.candidate();
                 }
             }

@@ -79,7 +79,7 @@ public final class SweepReport {
             h.append("<p>No candidate finished.</p>\n");
         } else {
             h.append("<p>Candidate ").append(best.candidate()).append(": ")
-                    .append(esc(metric.label())).append(' ').append(esc(scoreText(metric, best.score())))
+                    .append(esc(metric.label())).append(' ').append(esc(scoreText(metric, best.score().value())))
                     .append(", ").append(String.format(Locale.ROOT, "%,d", best.trainableParameters()))
                     .append(" trainable parameters");
             if (!r.axes().isEmpty()) {

@@ -91,7 +91,7 @@ class SweepReliabilityTest {
                 .findFirst().orElseThrow();
         Path record = dir.resolve(RecordStore.RECORDS).resolve(RecordStore.fileName(worse.candidate()));
         String rec = Files.readString(record);
-        String acc = Double.toString(worse.validationAccuracy());
+        String acc = Double.toString(worse.score().validationAccuracy());
         Files.writeString(record, rec.replace("\"score\" : " + acc, "\"score\" : 0.999"));
         InvalidDataException score = assertThrows(InvalidDataException.class,
                 () -> Sweep.resume(Zoo.registry(), dir, space(), settings).run());

@@ -74,20 +74,20 @@ class SweepTest {
             Scheme scheme = order[c.candidate() - 1];
             assertEquals(CandidateRecord.Status.FINISHED, c.status(), c.message());
             assertEquals(scheme.name(), c.choices().get("attention"));
-            assertEquals(scheme.name(), c.config().get("attention"));
-            assertEquals("8", c.config().get("embedDim"));
+            assertEquals(scheme.name(), c.resolved().config().get("attention"));
+            assertEquals("8", c.resolved().config().get("embedDim"));
             assertEquals(Tiny.expectedParameters(scheme, Tie.TRANSPOSE), c.trainableParameters());
-            assertEquals(42L, c.seed());
-            assertEquals("accuracy", c.scoreMetric());
-            assertEquals(c.validationAccuracy(), c.score());
-            assertTrue(c.score() >= 0 && c.score() <= 1, "accuracy " + c.score());
-            assertTrue(c.validationLoss() > 0 && Double.isFinite(c.validationLoss()));
-            assertTrue(c.trainSeconds() > 0 && c.wallSeconds() >= c.trainSeconds());
+            assertEquals(42L, c.resolved().seed());
+            assertEquals("accuracy", c.score().metric());
+            assertEquals(c.score().validationAccuracy(), c.score().value());
+            assertTrue(c.score().value() >= 0 && c.score().value() <= 1, "accuracy " + c.score().value());
+            assertTrue(c.score().validationLoss() > 0 && Double.isFinite(c.score().validationLoss()));
+            assertTrue(c.timing().trainSeconds() > 0 && c.timing().wallSeconds() >= c.timing().trainSeconds());
             assertEquals("1.0.0-M2.1", c.provenance().dl4j());
             assertEquals(System.getProperty("java.version"), c.provenance().java());
             assertNotNull(c.provenance().gitRevision());
-            assertEquals(Integer.valueOf(50), c.batchSize());
-            assertEquals(Integer.valueOf(1), c.epochs());
+            assertEquals(Integer.valueOf(50), c.resolved().batchSize());
+            assertEquals(Integer.valueOf(1), c.resolved().epochs());
             assertTrue(Files.isRegularFile(dir.resolve(c.runDirectory()).resolve("state.json")));
             keys.add(c.key());
         }
@@ -109,7 +109,7 @@ class SweepTest {
             assertEquals(Integer.toString(c.candidate()), row[header.indexOf("candidate")]);
             assertEquals(c.choices().get("attention"), row[header.indexOf("axis_attention")]);
             assertEquals(c.trainableParameters().toString(), row[header.indexOf("trainable_parameters")]);
-            assertEquals(c.score(), Double.parseDouble(row[header.indexOf("score")]), 1e-5);
+            assertEquals(c.score().value(), Double.parseDouble(row[header.indexOf("score")]), 1e-5);
         }
         JsonNode json = new ObjectMapper().readTree(dir.resolve("results.json").toFile());
         assertEquals(3, json.get("candidates").size());
@@ -121,7 +121,7 @@ class SweepTest {
         // the best candidate is the best score, its model is saved, and it was evaluated on the test split
         CandidateRecord best = r.best();
         for (CandidateRecord c : r.records()) {
-            assertTrue(c.score() <= best.score(), "best has the highest validation accuracy");
+            assertTrue(c.score().value() <= best.score().value(), "best has the highest validation accuracy");
         }
         ComputationGraph bestNet = RunDirectory.load(dir.resolve("best-model.zip"));
         assertEquals((long) best.trainableParameters(), ParameterCounts.trainable(bestNet));
@@ -170,7 +170,7 @@ class SweepTest {
         assertEquals(CandidateRecord.Status.FAILED, failed.status());
         assertEquals("3", failed.choices().get("numHeads"));
         assertTrue(failed.message().contains("numHeads 3 does not divide embedDim 8"), failed.message());
-        assertNull(failed.score());
+        assertNull(failed.score().value());
         assertNull(failed.trainableParameters());
         assertEquals(CandidateRecord.Status.FINISHED, r.records().get(0).status());
         assertEquals(CandidateRecord.Status.FINISHED, r.records().get(2).status());
@@ -179,7 +179,7 @@ class SweepTest {
         assertTrue(csv.contains("FAILED"), csv);
         assertTrue(csv.contains("numHeads 3 does not divide embedDim 8"));
         assertTrue(Files.readString(dir.resolve("report.html")).contains("numHeads 3 does not divide embedDim 8"));
-        Map<String, String> cfg = r.records().get(2).config();
+        Map<String, String> cfg = r.records().get(2).resolved().config();
         assertEquals("4", cfg.get("numHeads"));
     }
 }

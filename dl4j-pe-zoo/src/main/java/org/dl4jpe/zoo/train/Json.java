@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import org.dl4jpe.zoo.data.InvalidDataException;
 import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
 import org.nd4j.shade.jackson.annotation.PropertyAccessor;
 import org.nd4j.shade.jackson.core.JsonParser;
@@ -43,8 +44,32 @@ public final class Json {
         }
     }
 
+    /** {@code value}'s JSON with a final newline: the form of the sweep's files. */
+    public static String writeLine(Object value) {
+        return write(value) + "\n";
+    }
+
     public static <T> T read(Path file, Class<T> type) throws IOException {
         return MAPPER.readValue(file.toFile(), type);
+    }
+
+    /**
+     * The {@code what} in {@code file}: an {@link InvalidDataException} names the file and what is wrong (the first
+     * line of the parser's message) when it cannot be read, or says it is empty.
+     */
+    public static <T> T readFile(Path file, Class<T> type, String what) {
+        T value;
+        try {
+            value = read(file, type);
+        } catch (IOException | RuntimeException e) {
+            String m = e.getMessage() == null ? e.getClass().getSimpleName()
+                    : e.getMessage().lines().findFirst().orElse("");
+            throw new InvalidDataException("cannot read " + what + file + ": " + m, e);
+        }
+        if (value == null) {
+            throw new InvalidDataException(what + file + " is empty");
+        }
+        return value;
     }
 
     public static <T> T read(String json, Class<T> type) throws IOException {

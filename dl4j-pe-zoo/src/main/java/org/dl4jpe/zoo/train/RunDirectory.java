@@ -193,17 +193,7 @@ public final class RunDirectory {
             throw new InvalidDataException("run directory " + dir + " has no " + STATE
                     + " (not a run directory, or no epoch was saved yet)");
         }
-        RunState s;
-        try {
-            s = Json.read(stateFile(), RunState.class);
-        } catch (IOException | RuntimeException e) {
-            String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst()
-                    .orElse("");
-            throw new InvalidDataException("cannot read " + stateFile() + ": " + m, e);
-        }
-        if (s == null) {
-            throw new InvalidDataException(stateFile() + " is empty");
-        }
+        RunState s = Json.readFile(stateFile(), RunState.class, "");
         List<String> problems = s.problems();
         if (!problems.isEmpty()) {
             throw new InvalidDataException(stateFile() + " is not a valid run state: " + String.join("; ", problems));

@@ -121,16 +121,7 @@ public final class ModelAxes {
             return t == int.class || t == Integer.class ? (Object) (int) v : (Object) v;
         }
         if (t == double.class || t == Double.class || t == float.class || t == Float.class) {
-            double d;
-            if (value instanceof Number n) {
-                d = n.doubleValue();
-            } else {
-                try {
-                    d = Double.parseDouble(value.toString().trim());
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("axis " + a.name() + ": value '" + value + "' is not a number");
-                }
-            }
+            double d = number(a, value, "a number");
             return t == float.class || t == Float.class ? (Object) (float) d : (Object) d;
         }
         if (t == boolean.class || t == Boolean.class) {
@@ -223,20 +214,23 @@ public final class ModelAxes {
         }
     }
 
+    /** {@code value} as a double: a number, or text that parses as one; else the message says it is not {@code what}. */
+    private static double number(Axis a, Object value, String what) {
+        if (value instanceof Number n) {
+            return n.doubleValue();
+        }
+        try {
+            return Double.parseDouble(value.toString().trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("axis " + a.name() + ": value '" + value + "' is not " + what);
+        }
+    }
+
     private static long wholeNumber(Axis a, Object value) {
         if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte) {
             return ((Number) value).longValue();
         }
-        double d;
-        if (value instanceof Number n) {
-            d = n.doubleValue();
-        } else {
-            try {
-                d = Double.parseDouble(value.toString().trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("axis " + a.name() + ": value '" + value + "' is not a whole number");
-            }
-        }
+        double d = number(a, value, "a whole number");
         if (d != Math.rint(d) || Double.isInfinite(d)) {
             throw new IllegalArgumentException("axis " + a.name() + ": value " + value + " is not a whole number");
         }

@@ -59,46 +59,20 @@ public final class TiedSelfAttentionSpace extends LayerSpace<TiedSelfAttention> 
     }
 
     /** Builder: {@code embedDim} and {@code numHeads} are required; the rest default to the layer's defaults. */
-    public static final class Builder extends LayerSpace.Builder<Builder> {
-        private final ParameterSpace<Integer> embedDim;
-        private final ParameterSpace<Integer> numHeads;
-        private ParameterSpace<Scheme> scheme = SpaceSupport.fixed(TiedSelfAttention.DEFAULT_SCHEME);
-        private ParameterSpace<Double> attnDropout = SpaceSupport.fixed(0.0);
-        private ParameterSpace<Double> projDropout = SpaceSupport.fixed(0.0);
-
+    public static final class Builder extends AttentionSpaceBuilder<Builder> {
         /** Fixed width and heads. */
         public Builder(long embedDim, int numHeads) {
-            this(SpaceSupport.fixed(Math.toIntExact(SpaceSupport.positive(WHO, "embedDim", embedDim))),
-                    SpaceSupport.fixed(Math.toIntExact(SpaceSupport.positive(WHO, "numHeads", numHeads))));
+            this(fixedPositive(WHO, "embedDim", embedDim), fixedPositive(WHO, "numHeads", numHeads));
         }
 
         /** A fixed width and searched heads. */
         public Builder(long embedDim, ParameterSpace<Integer> numHeads) {
-            this(SpaceSupport.fixed(Math.toIntExact(SpaceSupport.positive(WHO, "embedDim", embedDim))), numHeads);
+            this(fixedPositive(WHO, "embedDim", embedDim), numHeads);
         }
 
         /** Width and heads drawn from spaces (share the width space with the layers that must match it). */
         public Builder(ParameterSpace<Integer> embedDim, ParameterSpace<Integer> numHeads) {
-            this.embedDim = SpaceSupport.notNull(WHO, "embedDim", embedDim);
-            this.numHeads = SpaceSupport.notNull(WHO, "numHeads", numHeads);
-        }
-
-        /** Which projections share a matrix; default {@link Scheme#QO_KV}. */
-        public Builder scheme(ParameterSpace<Scheme> scheme) {
-            this.scheme = SpaceSupport.notNull(WHO, "scheme", scheme);
-            return this;
-        }
-
-        /** Drop probability on the attention probabilities; default 0. */
-        public Builder attnDropout(ParameterSpace<Double> attnDropout) {
-            this.attnDropout = SpaceSupport.notNull(WHO, "attnDropout", attnDropout);
-            return this;
-        }
-
-        /** Drop probability after the output projection; default 0. */
-        public Builder projDropout(ParameterSpace<Double> projDropout) {
-            this.projDropout = SpaceSupport.notNull(WHO, "projDropout", projDropout);
-            return this;
+            super(WHO, embedDim, numHeads);
         }
 
         @Override

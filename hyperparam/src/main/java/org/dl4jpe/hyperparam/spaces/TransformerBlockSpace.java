@@ -6,7 +6,6 @@ import org.dl4jpe.layers.LayerNorm;
 import org.dl4jpe.layers.MlpActivation;
 import org.dl4jpe.layers.TiedFeedForward;
 import org.dl4jpe.layers.TiedFeedForward.Tie;
-import org.dl4jpe.layers.TiedSelfAttention;
 import org.dl4jpe.layers.TiedSelfAttention.Scheme;
 import org.dl4jpe.layers.TransformerBlock;
 
@@ -85,45 +84,32 @@ public final class TransformerBlockSpace extends LayerSpace<TransformerBlock> {
     }
 
     /** Builder: {@code embedDim} and {@code numHeads} are required; the rest default to the block's defaults. */
-    public static final class Builder extends LayerSpace.Builder<Builder> {
-        private final ParameterSpace<Integer> embedDim;
-        private final ParameterSpace<Integer> numHeads;
+    public static final class Builder extends AttentionSpaceBuilder<Builder> {
         private ParameterSpace<Double> mlpRatio = SpaceSupport.fixed(TiedFeedForward.DEFAULT_MLP_RATIO);
-        private ParameterSpace<Scheme> scheme = SpaceSupport.fixed(TiedSelfAttention.DEFAULT_SCHEME);
         private ParameterSpace<Tie> tie = SpaceSupport.fixed(TiedFeedForward.DEFAULT_TIE);
         private ParameterSpace<MlpActivation> activation = SpaceSupport.fixed(TiedFeedForward.DEFAULT_ACTIVATION);
-        private ParameterSpace<Double> attnDropout = SpaceSupport.fixed(0.0);
-        private ParameterSpace<Double> projDropout = SpaceSupport.fixed(0.0);
         private ParameterSpace<Double> mlpDropout = SpaceSupport.fixed(0.0);
         private ParameterSpace<Double> dropPath = SpaceSupport.fixed(0.0);
         private double eps = LayerNorm.DEFAULT_EPS;
 
         /** Fixed width and heads. */
         public Builder(long embedDim, int numHeads) {
-            this(SpaceSupport.fixed(Math.toIntExact(SpaceSupport.positive(WHO, "embedDim", embedDim))),
-                    SpaceSupport.fixed(Math.toIntExact(SpaceSupport.positive(WHO, "numHeads", numHeads))));
+            this(fixedPositive(WHO, "embedDim", embedDim), fixedPositive(WHO, "numHeads", numHeads));
         }
 
         /** A fixed width and searched heads. */
         public Builder(long embedDim, ParameterSpace<Integer> numHeads) {
-            this(SpaceSupport.fixed(Math.toIntExact(SpaceSupport.positive(WHO, "embedDim", embedDim))), numHeads);
+            this(fixedPositive(WHO, "embedDim", embedDim), numHeads);
         }
 
         /** Width and heads drawn from spaces (share the width space with the layers that must match it). */
         public Builder(ParameterSpace<Integer> embedDim, ParameterSpace<Integer> numHeads) {
-            this.embedDim = SpaceSupport.notNull(WHO, "embedDim", embedDim);
-            this.numHeads = SpaceSupport.notNull(WHO, "numHeads", numHeads);
+            super(WHO, embedDim, numHeads);
         }
 
         /** MLP hidden width as a multiple of D; default 4. */
         public Builder mlpRatio(ParameterSpace<Double> mlpRatio) {
             this.mlpRatio = SpaceSupport.notNull(WHO, "mlpRatio", mlpRatio);
-            return this;
-        }
-
-        /** Attention tie; default {@link Scheme#QO_KV}. */
-        public Builder scheme(ParameterSpace<Scheme> scheme) {
-            this.scheme = SpaceSupport.notNull(WHO, "scheme", scheme);
             return this;
         }
 
@@ -139,16 +125,7 @@ public final class TransformerBlockSpace extends LayerSpace<TransformerBlock> {
             return this;
         }
 
-        public Builder attnDropout(ParameterSpace<Double> attnDropout) {
-            this.attnDropout = SpaceSupport.notNull(WHO, "attnDropout", attnDropout);
-            return this;
-        }
-
-        public Builder projDropout(ParameterSpace<Double> projDropout) {
-            this.projDropout = SpaceSupport.notNull(WHO, "projDropout", projDropout);
-            return this;
-        }
-
+        /** Dropout inside the MLP; default 0. */
         public Builder mlpDropout(ParameterSpace<Double> mlpDropout) {
             this.mlpDropout = SpaceSupport.notNull(WHO, "mlpDropout", mlpDropout);
             return this;

@@ -53,17 +53,7 @@ final class RecordStore {
         }
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(rd, "c*.json")) {
             for (Path p : ds) {
-                CandidateRecord r;
-                try {
-                    r = SweepJson.read(p, CandidateRecord.class);
-                } catch (IOException | RuntimeException e) {
-                    String m = e.getMessage() == null ? e.getClass().getSimpleName()
-                            : e.getMessage().lines().findFirst().orElse("");
-                    throw new InvalidDataException("cannot read candidate record " + p + ": " + m, e);
-                }
-                if (r == null) {
-                    throw new InvalidDataException("candidate record " + p + " is empty");
-                }
+                CandidateRecord r = Json.readFile(p, CandidateRecord.class, "candidate record ");
                 List<String> problems = problems(r, p);
                 if (!problems.isEmpty()) {
                     throw new InvalidDataException("candidate record " + p + " is not valid: "
@@ -145,7 +135,7 @@ final class RecordStore {
             Map<?, ?> m;
             byte[] bytes;
             try {
-                m = SweepJson.MAPPER.readValue(meta.toFile(), Map.class);
+                m = Json.mapper().readValue(meta.toFile(), Map.class);
                 bytes = Files.readAllBytes(zip);
             } catch (IOException | RuntimeException e) {
                 throw new InvalidDataException("cannot read " + meta + " or " + zip + ": " + e.getMessage(), e);
@@ -226,9 +216,9 @@ final class RecordStore {
                 meta.put("candidate", r.candidate());
                 meta.put("sha256", Json.sha256(Files.readAllBytes(dir.resolve(BEST_MODEL))));
                 meta.put("trainableParameters", r.trainableParameters());
-                RunDirectory.writeAtomically(dir.resolve(BEST_MODEL_RECORD), SweepJson.write(meta));
+                RunDirectory.writeAtomically(dir.resolve(BEST_MODEL_RECORD), Json.writeLine(meta));
             }
-            RunDirectory.writeAtomically(dir.resolve(RECORDS).resolve(fileName(r.candidate())), SweepJson.write(r));
+            RunDirectory.writeAtomically(dir.resolve(RECORDS).resolve(fileName(r.candidate())), Json.writeLine(r));
             records.put(r.candidate(), r);
             writeResults();
             return best();
@@ -247,7 +237,7 @@ final class RecordStore {
         json.put("scoreMetric", metric.cliName());
         json.put("bestCandidate", best == null ? null : best.candidate());
         json.put("candidates", new ArrayList<>(records.values()));
-        RunDirectory.writeAtomically(dir.resolve(RESULTS_JSON), SweepJson.write(json));
+        RunDirectory.writeAtomically(dir.resolve(RESULTS_JSON), Json.writeLine(json));
     }
 
     /** The axis names of the records, in order of first appearance. */

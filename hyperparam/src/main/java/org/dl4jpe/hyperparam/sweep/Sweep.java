@@ -53,6 +53,7 @@ import org.dl4jpe.zoo.ParameterCounts;
 import org.dl4jpe.zoo.RegisteredModel;
 import org.dl4jpe.zoo.data.InvalidDataException;
 import org.dl4jpe.zoo.data.Normalization;
+import org.dl4jpe.zoo.train.Json;
 import org.dl4jpe.zoo.train.EvalResult;
 import org.dl4jpe.zoo.train.Evaluator;
 import org.dl4jpe.zoo.train.Progress;
@@ -151,17 +152,7 @@ public final class Sweep {
         if (!Files.isRegularFile(f)) {
             throw new InvalidDataException("--resume " + dir + ": no " + DEFINITION + " there (not a sweep directory)");
         }
-        SweepDefinition d;
-        try {
-            d = SweepJson.read(f, SweepDefinition.class);
-        } catch (IOException | RuntimeException e) {
-            String m = e.getMessage() == null ? e.getClass().getSimpleName()
-                    : e.getMessage().lines().findFirst().orElse("");
-            throw new InvalidDataException("cannot read " + f + ": " + m, e);
-        }
-        if (d == null) {
-            throw new InvalidDataException(f + " is empty");
-        }
+        SweepDefinition d = Json.readFile(f, SweepDefinition.class, "");
         List<String> problems = d.problems();
         if (!problems.isEmpty()) {
             throw new InvalidDataException(f + " is not a valid sweep definition: " + String.join("; ", problems));
@@ -308,7 +299,7 @@ public final class Sweep {
             removeTemporaryFiles();
             if (!resumed) {
                 // only once the data has opened: a sweep that cannot start leaves no sweep.json behind
-                RunDirectory.writeAtomically(dir.resolve(DEFINITION), SweepJson.write(SweepDefinition.of(settings,
+                RunDirectory.writeAtomically(dir.resolve(DEFINITION), Json.writeLine(SweepDefinition.of(settings,
                         space.toString())));
             }
         } catch (IOException e) {
@@ -561,7 +552,7 @@ public final class Sweep {
                 RunDirectory run = new RunDirectory(rd);
                 boolean same = false;
                 if (Files.isRegularFile(marker)) {
-                    Map<?, ?> m = SweepJson.MAPPER.readValue(marker.toFile(), Map.class);
+                    Map<?, ?> m = Json.mapper().readValue(marker.toFile(), Map.class);
                     same = mc.key().equals(m.get("key"));
                 }
                 if (same && run.hasState()) {
@@ -577,7 +568,7 @@ public final class Sweep {
             m.put("key", mc.key());
             m.put("baseModel", mc.baseModel());
             m.put("choices", exactChoices(mc));
-            RunDirectory.writeAtomically(marker, SweepJson.write(m));
+            RunDirectory.writeAtomically(marker, Json.writeLine(m));
             return false;
         }
 

@@ -32,7 +32,6 @@ import org.dl4jpe.zoo.train.RunDirectory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.shade.jackson.databind.JsonNode;
-import org.nd4j.shade.jackson.databind.ObjectMapper;
 
 /** Sweeps on the shipped Fashion-MNIST subset with a tiny ViT: records, best model, report, failures, parallel. */
 class SweepTest {
@@ -111,7 +110,7 @@ class SweepTest {
             assertEquals(c.trainableParameters().toString(), row[header.indexOf("trainable_parameters")]);
             assertEquals(c.score().value(), Double.parseDouble(row[header.indexOf("score")]), 1e-5);
         }
-        JsonNode json = new ObjectMapper().readTree(dir.resolve("results.json").toFile());
+        JsonNode json = org.dl4jpe.zoo.train.Json.mapper().readTree(dir.resolve("results.json").toFile());
         assertEquals(3, json.get("candidates").size());
         assertEquals(r.best().candidate(), json.get("bestCandidate").asInt());
         for (int i = 1; i <= 3; i++) {

@@ -30,8 +30,8 @@ final class ScaleOutSweep implements SweepExtension {
         }
         SparkRuntime spark = SparkRuntime.start(options.master, "pe sweep " + sweep.dir().getFileName(), false);
         sweep.candidateTrainer(new SparkCandidateTrainer(spark.context()));
-        pe.err().println("sweep candidates run as Spark tasks on " + options.master + " (" + sweep.settings().parallel()
-                + " at once; --parallel N for more)");
+        pe.err().println("sweep candidates run as Spark tasks on " + options.master + " ("
+                + sweep.settings().budget().parallel() + " at once; --parallel N for more)");
         return spark;
     }
 }

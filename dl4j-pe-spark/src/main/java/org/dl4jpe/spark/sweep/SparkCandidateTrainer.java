@@ -115,10 +115,12 @@ public final class SparkCandidateTrainer implements CandidateTrainer {
                 ModelRegistry own = new ModelRegistry();
                 rc.register(own, name, description);
                 ModelOptions d = base.defaultOptions();
-                String key = s.data() + "|" + d.inputChannels() + "x" + d.inputHeight() + "x" + d.inputWidth() + "|"
-                        + s.limitTrain() + "|" + s.limitTest() + "|" + s.valFraction() + "|" + s.seed();
-                SweepData data = DATA.computeIfAbsent(key, k -> SweepData.open(s.data(), d.inputChannels(),
-                        d.inputHeight(), d.inputWidth(), s.limitTrain(), s.limitTest(), s.valFraction(), s.seed()));
+                SweepSettings.Data sd = s.data();
+                String key = sd.spec() + "|" + d.inputChannels() + "x" + d.inputHeight() + "x" + d.inputWidth() + "|"
+                        + sd.limitTrain() + "|" + sd.limitTest() + "|" + sd.valFraction() + "|" + s.search().seed();
+                SweepData data = DATA.computeIfAbsent(key, k -> SweepData.open(sd.spec(), d.inputChannels(),
+                        d.inputHeight(), d.inputWidth(), sd.limitTrain(), sd.limitTest(), sd.valFraction(),
+                        s.search().seed()));
                 Trainer t = new Trainer(own, System.err, Progress.Style.QUIET).label(label)
                         .companionFiles(Set.of(Sweep.CANDIDATE_FILE));   // the sweep wrote it before the task
                 Path rd = Path.of(runDir);

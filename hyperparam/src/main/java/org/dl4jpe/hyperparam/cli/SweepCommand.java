@@ -156,7 +156,7 @@ public final class SweepCommand implements Runnable {
     private Sweep resumed(ModelRegistry registry) {
         SweepDefinition d = Sweep.readDefinition(resume);
         SweepSettings s = d.settings();
-        if (s.spaceJson() == null) {
+        if (s.space().spaceJson() == null) {
             throw new IllegalArgumentException("the sweep in " + resume + " was started from Java with a ModelSpace;"
                     + " resume it from Java with Sweep.resume");
         }
@@ -189,7 +189,7 @@ public final class SweepCommand implements Runnable {
             throw new IllegalArgumentException(String.join(", ", fixed) + " cannot change when resuming (the sweep"
                     + " keeps its settings); with --resume only --candidates, --max-time and --parallel apply");
         }
-        SpaceFile file = SpaceFile.parse(s.spaceJson(), "the space of the sweep in " + resume, registry);
+        SpaceFile file = SpaceFile.parse(s.space().spaceJson(), "the space of the sweep in " + resume, registry);
         if (candidates != null) {
             s = s.withCandidates(candidates);
         }
@@ -202,11 +202,11 @@ public final class SweepCommand implements Runnable {
 
     private static ModelSpace spaceWithOverrides(ModelSpace space, SweepSettings s) {
         ModelSpace m = space;
-        if (s.epochs() != null) {
-            m = m.withFixed("epochs", s.epochs());
+        if (s.overrides().epochs() != null) {
+            m = m.withFixed("epochs", s.overrides().epochs());
         }
-        if (s.batchSize() != null) {
-            m = m.withFixed("batchSize", s.batchSize());
+        if (s.overrides().batchSize() != null) {
+            m = m.withFixed("batchSize", s.overrides().batchSize());
         }
         return m;
     }
@@ -220,8 +220,8 @@ public final class SweepCommand implements Runnable {
                     case "candidates" -> s.withCandidates(whole(v));
                     case "gridPoints" -> s.withGridPoints(whole(v));
                     case "data" -> s.withData(v.toString());
-                    case "limitTrain" -> s.withLimits(whole(v), s.limitTest());
-                    case "limitTest" -> s.withLimits(s.limitTrain(), whole(v));
+                    case "limitTrain" -> s.withLimits(whole(v), s.data().limitTest());
+                    case "limitTest" -> s.withLimits(s.data().limitTrain(), whole(v));
                     case "valFraction" -> s.withValFraction(((Number) v).doubleValue());
                     case "score" -> s.withScore(ScoreMetric.parse(v.toString()));
                     case "seed" -> s.withSeed(((Number) v).longValue());
@@ -273,8 +273,8 @@ public final class SweepCommand implements Runnable {
             s = s.withBatchSize(batch);
         }
         if (limitTrain != null || limitTest != null) {
-            s = s.withLimits(limitTrain != null ? limitTrain : s.limitTrain(),
-                    limitTest != null ? limitTest : s.limitTest());
+            s = s.withLimits(limitTrain != null ? limitTrain : s.data().limitTrain(),
+                    limitTest != null ? limitTest : s.data().limitTest());
         }
         if (valFraction != null) {
             s = s.withValFraction(valFraction);
@@ -284,8 +284,9 @@ public final class SweepCommand implements Runnable {
 
     private void runAndReport(Sweep sweep) {
         SweepSettings s = sweep.settings();
-        Progress.Style style = s.parallel() > 1 ? Progress.Style.QUIET : Progress.Style.detect();
-        sweep.progress(pe.err(), style).handleInterrupts(pe.handleInterrupts()).listener(new ProgressLines(s.score()));
+        Progress.Style style = s.budget().parallel() > 1 ? Progress.Style.QUIET : Progress.Style.detect();
+        sweep.progress(pe.err(), style).handleInterrupts(pe.handleInterrupts()).listener(
+                new ProgressLines(s.search().score()));
         Interrupts.Guard guard = null;
         if (pe.handleInterrupts()) {
             Interrupts.install();
@@ -325,12 +326,13 @@ public final class SweepCommand implements Runnable {
     }
 
     private void report(SweepResult r, SweepSettings s) {
-        pe.out().print(SweepReport.text(r, s.score()));
+        pe.out().print(SweepReport.text(r, s.search().score()));
         CandidateRecord best = r.best();
         if (best != null) {
             pe.out().println();
             pe.out().printf(Locale.ROOT, "best        candidate %d: %s %s, %,d parameters%n", best.candidate(),
-                    s.score().label(), scoreText(s.score(), best.score().value()), best.trainableParameters());
+                    s.search().score().label(), scoreText(s.search().score(), best.score().value()),
+                    best.trainableParameters());
             if (r.bestTest() != null) {
                 pe.out().printf(Locale.ROOT, "test        accuracy %.2f%% on %d test images (not used to choose it)%n",
                         100 * r.bestTest().accuracy(), r.bestTest().count());

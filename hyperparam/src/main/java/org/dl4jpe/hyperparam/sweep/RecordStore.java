@@ -119,10 +119,10 @@ final class RecordStore {
             return;
         }
         for (CandidateRecord r : records.values()) {
-            if (r.finished() && r.resolved().seed() != settings.seed()) {
+            if (r.finished() && r.resolved().seed() != settings.search().seed()) {
                 throw new InvalidDataException("candidate record " + dir.resolve(RECORDS).resolve(fileName(
                         r.candidate())) + " was trained with seed " + r.resolved().seed() + " but the sweep's seed is "
-                        + settings.seed() + "; the records do not belong to these settings");
+                        + settings.search().seed() + "; the records do not belong to these settings");
             }
         }
     }

@@ -172,8 +172,7 @@ public final class Sweep {
                     + " was started with (" + d.space() + ")");
         }
         SweepSettings s = d.settings();
-        SweepSettings expected = s.withCandidates(settings.candidates()).withMaxTimeSeconds(settings.maxTimeSeconds())
-                .withParallel(settings.parallel());
+        SweepSettings expected = s.withBudget(settings.budget());
         if (!expected.equals(settings)) {
             throw new IllegalArgumentException("only --candidates, --max-time and --parallel can change when resuming"
                     + " the sweep in " + dir + "; it was started with " + describe(s));
@@ -240,13 +239,13 @@ public final class Sweep {
     /** Runs (or continues) the sweep until its budget is spent, its time is up, or a stop is requested. */
     public SweepResult run() {
         long startNanos = System.nanoTime();
-        BooleanSupplier timeUp = () -> settings.maxTimeSeconds() > 0
-                && System.nanoTime() - startNanos >= TimeUnit.SECONDS.toNanos(settings.maxTimeSeconds());
+        BooleanSupplier timeUp = () -> settings.budget().maxTimeSeconds() > 0
+                && System.nanoTime() - startNanos >= TimeUnit.SECONDS.toNanos(settings.budget().maxTimeSeconds());
         RegisteredModel base = registry.get(space.baseModel());
         ModelOptions defaults = base.defaultOptions();
-        SweepData data = SweepData.open(settings.data(), defaults.inputChannels(), defaults.inputHeight(),
-                defaults.inputWidth(), settings.limitTrain(), settings.limitTest(), settings.valFraction(),
-                settings.seed());
+        SweepSettings.Data d = settings.data();
+        SweepData data = SweepData.open(d.spec(), defaults.inputChannels(), defaults.inputHeight(),
+                defaults.inputWidth(), d.limitTrain(), d.limitTest(), d.valFraction(), settings.search().seed());
         try (RunLock lock = RunLock.acquire(dir, "pe sweep")) {
             return run(data, startNanos, timeUp);
         }
@@ -307,12 +306,12 @@ public final class Sweep {
         }
         RegisteredModel base = registry.get(space.baseModel());
         ModelOptions defaults = base.defaultOptions();
-        ModelOptions options = defaults.withNumClasses(data.train().numClasses()).withSeed(settings.seed());
-        RecordStore store = new RecordStore(dir, settings.score()).load();
+        ModelOptions options = defaults.withNumClasses(data.train().numClasses()).withSeed(settings.search().seed());
+        RecordStore store = new RecordStore(dir, settings.search().score()).load();
         store.check(settings, space.searchedAxes().contains("seed"));
-        ScoreFunction scoreFunction = settings.score().scoreFunction();
-        CandidateGenerator inner = settings.generator().create(space, scoreFunction, settings.candidates(),
-                settings.gridPoints(), settings.seed());
+        ScoreFunction scoreFunction = settings.search().score().scoreFunction();
+        CandidateGenerator inner = settings.search().generator().create(space, scoreFunction, settings.candidates(),
+                settings.search().gridPoints(), settings.search().seed());
         int planned = inner instanceof GridSearchCandidateGenerator g
                 ? Math.min(settings.candidates(), g.getTotalNumCandidates()) : settings.candidates();
         BudgetedGenerator generator = new BudgetedGenerator(inner, settings.candidates(), stop, timeUp);
@@ -320,15 +319,16 @@ public final class Sweep {
         listener.message(String.format(Locale.ROOT, "%s %d candidates of %s (%s search; searched: %s) on %s: %d"
                         + " training, %d validation images; score: %s; into %s%s",
                 resumed ? "resuming sweep of" : "sweep of", planned, space.baseModel(),
-                settings.generator().cliName(), axes.isEmpty() ? "nothing" : String.join(", ", axes), data.spec(),
-                data.train().size(), data.validation().size(), settings.score().label(), dir,
-                settings.maxTimeSeconds() > 0 ? "; time budget " + settings.maxTimeSeconds() + " s" : ""));
+                settings.search().generator().cliName(), axes.isEmpty() ? "nothing" : String.join(", ", axes),
+                data.spec(), data.train().size(), data.validation().size(), settings.search().score().label(), dir,
+                settings.budget().maxTimeSeconds() > 0 ? "; time budget " + settings.budget().maxTimeSeconds() + " s"
+                        : ""));
 
         List<TerminationCondition> conditions = new ArrayList<>();
         conditions.add(new MaxCandidatesCondition(settings.candidates()));
         conditions.add(generator.endCondition());
-        if (settings.maxTimeSeconds() > 0) {
-            conditions.add(new MaxTimeCondition(settings.maxTimeSeconds(), TimeUnit.SECONDS));
+        if (settings.budget().maxTimeSeconds() > 0) {
+            conditions.add(new MaxTimeCondition(settings.budget().maxTimeSeconds(), TimeUnit.SECONDS));
         }
         OptimizationConfiguration conf = new OptimizationConfiguration.Builder()
                 .candidateGenerator(generator)
@@ -337,7 +337,7 @@ public final class Sweep {
                 .terminationConditions(conditions)
                 .build();
         CandidateRunner candidates = new CandidateRunner(base, options, data, store, planned, axes, timeUp);
-        LocalOptimizationRunner runner = new LocalOptimizationRunner(settings.parallel(), conf, candidates);
+        LocalOptimizationRunner runner = new LocalOptimizationRunner(settings.budget().parallel(), conf, candidates);
         runner.addListeners(candidates.generationFailures());
         runner.execute();
         if (fatal.get() != null) {
@@ -369,10 +369,12 @@ public final class Sweep {
     static String describe(SweepSettings s) {
         return String.format(Locale.ROOT, "%s, --generator %s, --candidates %d, --data %s, --seed %d, --score %s,"
                         + " --limit-train %d, --limit-test %d, --val-fraction %s%s%s",
-                s.preset() != null ? "--preset " + s.preset() : s.spaceJson() != null ? "a space file" : "a Java space",
-                s.generator().cliName(), s.candidates(), s.data(), s.seed(), s.score().cliName(), s.limitTrain(),
-                s.limitTest(), s.valFraction(), s.epochs() != null ? ", --epochs " + s.epochs() : "",
-                s.batchSize() != null ? ", --batch " + s.batchSize() : "");
+                s.space().preset() != null ? "--preset " + s.space().preset()
+                        : s.space().spaceJson() != null ? "a space file" : "a Java space",
+                s.search().generator().cliName(), s.candidates(), s.data().spec(), s.search().seed(),
+                s.search().score().cliName(), s.data().limitTrain(), s.data().limitTest(), s.data().valFraction(),
+                s.overrides().epochs() != null ? ", --epochs " + s.overrides().epochs() : "",
+                s.overrides().batchSize() != null ? ", --batch " + s.overrides().batchSize() : "");
     }
 
     /** Each Arbiter task: one candidate, trained through the zoo. */
@@ -510,7 +512,7 @@ public final class Sweep {
                 if (val == null) {
                     throw new IllegalStateException("candidate " + number + " trained but has no validation result");
                 }
-                double score = settings.score().of(val);
+                double score = settings.search().score().of(val);
                 CandidateRecord r = record(number, mc, CandidateRecord.Status.FINISHED, null, rc, trainable, total,
                         new double[] {score, val.accuracy(), val.loss()}, tr.trainSeconds(),
                         (System.nanoTime() - t0) / 1e9, started, runDir);
@@ -582,8 +584,9 @@ public final class Sweep {
                     .resolved(rc == null ? CandidateRecord.Resolved.unresolved(seed)
                             : new CandidateRecord.Resolved(components(rc.config()), exact(rc.options().fields()),
                                     rc.batchSize(), rc.epochs(), seed))
-                    .score(scores == null ? CandidateRecord.Score.none(settings.score().cliName())
-                            : new CandidateRecord.Score(settings.score().cliName(), scores[0], scores[1], scores[2]))
+                    .score(scores == null ? CandidateRecord.Score.none(settings.search().score().cliName())
+                            : new CandidateRecord.Score(settings.search().score().cliName(), scores[0],
+                                    scores[1], scores[2]))
                     .size(new CandidateRecord.Size(trainable, total))
                     .timing(new CandidateRecord.Timing(trainSeconds, wallSeconds, started.toString(),
                             Instant.now().toString()))

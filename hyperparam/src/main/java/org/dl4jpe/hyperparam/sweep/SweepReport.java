@@ -35,7 +35,7 @@ public final class SweepReport {
     /** Writes the plots, {@code report.html} and {@code results.md} into the sweep directory. */
     static void write(SweepResult r, SweepSettings s, ModelSpace space, SweepData data) throws IOException {
         Path dir = r.dir();
-        ScoreMetric metric = s.score();
+        ScoreMetric metric = s.search().score();
         SweepCharts.perCandidate(r, metric, dir.resolve(SweepCharts.PER_CANDIDATE));
         SweepCharts.versusParameters(r, metric, dir.resolve(SweepCharts.VS_PARAMETERS));
         ResultTable table = new ResultTable(r, metric);
@@ -53,23 +53,26 @@ public final class SweepReport {
         h.append("<h1>Sweep of <code>").append(esc(space.baseModel())).append("</code></h1>\n");
 
         h.append("<table>\n");
-        kv(h, "space", s.preset() != null ? "preset <code>" + esc(s.preset()) + "</code>" : s.spaceJson() != null
+        SweepSettings.SpaceSource src = s.space();
+        kv(h, "space", src.preset() != null ? "preset <code>" + esc(src.preset()) + "</code>" : src.spaceJson() != null
                 ? "space file" : "Java <code>ModelSpace</code>");
         kv(h, "searched axes", r.axes().isEmpty() ? "none" : esc(String.join(", ", r.axes())));
         kv(h, "space in full", "<code>" + esc(space.toString()) + "</code>");
-        kv(h, "generator", esc(s.generator().cliName()) + (s.generator() == GeneratorKind.GRID ? " ("
-                + s.gridPoints() + " points per range)" : "") + ", seed " + s.seed());
+        SweepSettings.Search search = s.search();
+        kv(h, "generator", esc(search.generator().cliName()) + (search.generator() == GeneratorKind.GRID ? " ("
+                + search.gridPoints() + " points per range)" : "") + ", seed " + search.seed());
         kv(h, "candidates", r.records().size() + " recorded of " + r.planned() + " planned (" + r.finishedCount()
                 + " finished, " + r.failedCount() + " failed); " + esc(r.endReason()));
-        kv(h, "data", "<code>" + esc(s.data()) + "</code>: " + data.train().size() + " training and "
-                + data.validation().size() + " validation images (" + Math.round(100 * s.valFraction())
-                + "% held out, class by class)" + (s.limitTrain() > 0 ? ", from the first " + s.limitTrain()
+        SweepSettings.Data d = s.data();
+        kv(h, "data", "<code>" + esc(d.spec()) + "</code>: " + data.train().size() + " training and "
+                + data.validation().size() + " validation images (" + Math.round(100 * d.valFraction())
+                + "% held out, class by class)" + (d.limitTrain() > 0 ? ", from the first " + d.limitTrain()
                 + " training images" : "") + (data.test() != null ? "; test split " + data.test().size()
                 + " images" : ""));
         kv(h, "score", esc(metric.label()) + " after the last epoch (" + (metric.minimize() ? "lower" : "higher")
                 + " is better)");
-        kv(h, "budget", (s.maxTimeSeconds() > 0 ? "at most " + s.maxTimeSeconds() + " s, " : "")
-                + s.parallel() + " candidate(s) at a time");
+        kv(h, "budget", (s.budget().maxTimeSeconds() > 0 ? "at most " + s.budget().maxTimeSeconds() + " s, " : "")
+                + s.budget().parallel() + " candidate(s) at a time");
         kv(h, "provenance", esc(Provenance.current().describe()));
         h.append("</table>\n");
 

@@ -73,6 +73,34 @@ class ZooRegistryTest {
         }
     }
 
+    /**
+     * Input shape and classes are stated by each row of the variant table, not inferred from the config: a patch-4
+     * ViT on 32×32×3 with 100 classes keeps them (an inference from the patch size gave every patch-4 variant
+     * 28×28×1), and every registered variant keeps the shape its table row states.
+     */
+    @Test
+    void eachVariantStatesItsInputShapeAndClasses() {
+        ModelRegistry r = new ModelRegistry();
+        org.dl4jpe.zoo.vit.VitFamily vit = new org.dl4jpe.zoo.vit.VitFamily();
+        RegisteredModel cifar = r.register(vit, Variant.of("vit_micro_patch4_32", "micro ViT for 32x32x3",
+                org.dl4jpe.zoo.vit.VitFamily.MICRO, new InputShape(32, 32, 3), 100));
+        assertEquals(new InputShape(32, 32, 3), cifar.defaultOptions().input());
+        assertEquals(100, cifar.defaultOptions().numClasses());
+        // 8x8 patches of 4x4x3 pixels: the embedding has 48 inputs per patch, 65 positions; the head 100 classes
+        long micro28 = Zoo.get("vit_micro_patch4_28").trainableParameters();
+        long expected = micro28 + (48 - 16) * 64 + (65 - 50) * 64 + (100 - 10) * 65;
+        assertEquals(expected, cifar.trainableParameters());
+        for (Variant<org.dl4jpe.zoo.vit.VitConfig> v : vit.variants()) {
+            assertEquals(v.defaults(), Zoo.get(v.name()).defaultOptions(), v.name());
+            assertEquals(v.name().endsWith("_224") ? InputShape.IMAGENET : InputShape.FASHION_MNIST,
+                    v.defaults().input(), v.name());
+        }
+        for (Variant<org.dl4jpe.zoo.resnet.ResNetConfig> v : new org.dl4jpe.zoo.resnet.ResNetFamily().variants()) {
+            assertEquals(v.defaults(), Zoo.get(v.name()).defaultOptions(), v.name());
+            assertEquals(v.name().startsWith("resnet50") ? 1000 : 10, v.defaults().numClasses(), v.name());
+        }
+    }
+
     /** Small models are built for real: built count = configuration count, and one training step runs. */
     @Test
     void smallModelsBuildAndTrainOneStep() {

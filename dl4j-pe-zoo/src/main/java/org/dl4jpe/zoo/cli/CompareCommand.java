@@ -57,11 +57,13 @@ final class CompareCommand implements Runnable {
             + " of the others.")
     List<String> models;
 
-    @Option(names = "--epochs", paramLabel = "N", description = "Epochs for each model (default: 10).")
-    int epochs = 10;
+    @Option(names = "--epochs", paramLabel = "N", description = "Epochs for each model (default: "
+            + RunConfig.DEFAULT_EPOCHS + ").")
+    int epochs = RunConfig.DEFAULT_EPOCHS;
 
-    @Option(names = "--batch", paramLabel = "B", description = "Training batch size (default: 64).")
-    int batch = 64;
+    @Option(names = "--batch", paramLabel = "B", description = "Training batch size (default: "
+            + RunConfig.DEFAULT_BATCH_SIZE + ").")
+    int batch = RunConfig.DEFAULT_BATCH_SIZE;
 
     @Option(names = "--seeds", split = ",", paramLabel = "S",
             description = "Train each model once per seed (instead of --seed), e.g. --seeds 1,2,3.")

@@ -21,8 +21,9 @@ final class DemoCommand implements Runnable {
     @Option(names = "--epochs", paramLabel = "N", description = "Epochs for each model (default: 5).")
     int epochs = 5;
 
-    @Option(names = "--batch", paramLabel = "B", description = "Training batch size (default: 64).")
-    int batch = 64;
+    @Option(names = "--batch", paramLabel = "B", description = "Training batch size (default: "
+            + org.dl4jpe.zoo.train.RunConfig.DEFAULT_BATCH_SIZE + ").")
+    int batch = org.dl4jpe.zoo.train.RunConfig.DEFAULT_BATCH_SIZE;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: runs/demo-TIME).")
     Path out;

@@ -40,10 +40,12 @@ final class TrainCommand implements Runnable {
     @Option(names = "--out", paramLabel = "DIR", description = "Run directory (default: runs/MODEL-TIME).")
     Path out;
 
-    @Option(names = "--epochs", paramLabel = "N", description = "Total epochs (default: 10; with --resume: the run's).")
+    @Option(names = "--epochs", paramLabel = "N", description = "Total epochs (default: "
+            + RunConfig.DEFAULT_EPOCHS + "; with --resume: the run's).")
     Integer epochs;
 
-    @Option(names = "--batch", paramLabel = "B", description = "Training batch size (default: 64).")
+    @Option(names = "--batch", paramLabel = "B", description = "Training batch size (default: "
+            + RunConfig.DEFAULT_BATCH_SIZE + ").")
     Integer batch;
 
     @Option(names = "--checkpoint-every", paramLabel = "TIME", description = "Also save a mid-epoch checkpoint"
@@ -104,7 +106,8 @@ final class TrainCommand implements Runnable {
             Path dir = out != null ? out : RunSetup.defaultOut(model);
             new RunDirectory(dir).check(false);
             RunSetup.Prepared p = RunSetup.prepare(pe.registry(), model, modelOptions, dataOptions,
-                    epochs == null ? 10 : epochs, batch == null ? 64 : batch);
+                    epochs == null ? RunConfig.DEFAULT_EPOCHS : epochs,
+                    batch == null ? RunConfig.DEFAULT_BATCH_SIZE : batch);
             pe.err.println("training " + model + " on " + p.config().data() + " (" + p.data().requireTrain().size()
                     + " training images" + (p.data().test() != null ? ", " + p.data().test().size() + " test" : "")
                     + ") into " + dir);

@@ -23,6 +23,11 @@ import org.dl4jpe.zoo.data.Normalization;
 public record RunConfig(String model, ModelOptions options, String data, int epochs, int batchSize, boolean augment,
                         Normalization normalization, int trainLimit, int testLimit, LrSchedule schedule) {
 
+    /** The training batch size unless one is given ({@code pe train}, {@code pe compare}, a sweep's candidates). */
+    public static final int DEFAULT_BATCH_SIZE = 64;
+    /** The epochs of a run unless given ({@code pe train}, {@code pe compare}). */
+    public static final int DEFAULT_EPOCHS = 10;
+
     /** A run at the options' constant learning rate. */
     public RunConfig(String model, ModelOptions options, String data, int epochs, int batchSize, boolean augment,
                      Normalization normalization, int trainLimit, int testLimit) {

@@ -42,7 +42,6 @@ public final class VitFamily implements ModelFamily<VitConfig> {
      */
     public static final VitConfig MICRO_HALF_DEPTH = VitConfig.of(4, 64, 3, 4);
 
-    private static final double INIT_STD = 0.02;
 
     /**
      * The variant table. Each row states its input shape and classes: the full-size variants take ImageNet's
@@ -77,7 +76,7 @@ public final class VitFamily implements ModelFamily<VitConfig> {
     @Override
     public ComputationGraphConfiguration configure(VitConfig c, ModelOptions o) {
         validate(c, o);
-        IWeightInit init = TruncatedNormalInit.of(INIT_STD);
+        IWeightInit init = TruncatedNormalInit.of(PatchEmbedding.INIT_STD);
         ComputationGraphConfiguration.GraphBuilder g = o.baseConfiguration().graphBuilder()
                 .addInputs("input")
                 .setInputTypes(InputType.convolutional(o.inputHeight(), o.inputWidth(), o.inputChannels()));
@@ -98,7 +97,7 @@ public final class VitFamily implements ModelFamily<VitConfig> {
             g.addLayer(name, withWeightInit(block, init), prev);
             prev = name;
         }
-        g.addLayer("norm", LayerNorm.builder(c.embedDim()).eps(1e-6).build(), prev);
+        g.addLayer("norm", LayerNorm.builder(c.embedDim()).eps(LayerNorm.DEFAULT_EPS).build(), prev);
         g.addLayer("pool", ClassTokenPool.builder().build(), "norm");
         g.addLayer("head", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
                 .nOut(o.numClasses())

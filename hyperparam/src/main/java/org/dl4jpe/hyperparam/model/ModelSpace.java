@@ -33,7 +33,7 @@ import org.dl4jpe.zoo.Zoo;
  * fails that candidate only (the sweep records it and goes on).
  */
 public final class ModelSpace implements ParameterSpace<ModelCandidate> {
-    public static final int DEFAULT_BATCH_SIZE = 64;
+    public static final int DEFAULT_BATCH_SIZE = org.dl4jpe.zoo.train.RunConfig.DEFAULT_BATCH_SIZE;
     public static final int DEFAULT_EPOCHS = 1;
 
     private final String baseModel;

@@ -144,12 +144,8 @@ final class CompareCommand implements Runnable {
         results.forEach((model, rs) -> {
             RunSetup.Prepared p = prepared.get(model);
             for (TrainResult r : rs) {
-                RunConfig c = r.state().config();
-                rows.add(new ResultsCsv.Row(model, r.trainableParameters(), c.options().seed(), c.epochs(),
-                        p.data().requireTrain().size(), p.data().evaluationSet().size(), r.testAccuracy(),
-                        c.batchSize(), c.options().updater().name().toLowerCase(Locale.ROOT),
-                        c.options().learningRate(), c.options().weightDecay(), c.schedule().describe(), c.augment(),
-                        r.trainSeconds(), c.data(), r.runDir().toString(), now.gitRevision(), now.recorded()));
+                rows.add(ResultsCsv.Row.of(model, r, p.data().requireTrain().size(), p.data().evaluationSet().size(),
+                        now));
             }
         });
         try {

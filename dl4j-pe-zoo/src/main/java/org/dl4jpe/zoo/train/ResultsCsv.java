@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.dl4jpe.zoo.ModelOptions;
 
 /**
  * A table of finished runs, one row per run directory, for evidence that outlives the runs: {@code pe compare
@@ -24,18 +25,47 @@ public final class ResultsCsv {
     private ResultsCsv() {
     }
 
-    /** One finished run. */
-    public record Row(String model, long parameters, long seed, int epochs, int trainImages, int testImages,
-                      double testAccuracy, int batch, String updater, double learningRate, double weightDecay,
-                      String schedule, boolean augment, double trainSeconds, String data, String runDir,
-                      String gitRevision, String recorded) {
-        List<String> cells() {
-            return List.of(model, Long.toString(parameters), Long.toString(seed), Integer.toString(epochs),
-                    Integer.toString(trainImages), Integer.toString(testImages),
-                    String.format(Locale.ROOT, "%.4f", testAccuracy), Integer.toString(batch), updater,
-                    Double.toString(learningRate), Double.toString(weightDecay), schedule, Boolean.toString(augment),
-                    String.format(Locale.ROOT, "%.1f", trainSeconds), data, runDir, gitRevision, recorded);
+    /**
+     * One finished run: its settings, what came out, where it is and when it was recorded; the columns are derived
+     * from these parts.
+     *
+     * @param model      the registered model (the row's label; a compare names it)
+     * @param config     the run's settings (seed, epochs, batch, updater, learning rate, ...)
+     * @param outcome    size, data sizes, accuracy and time
+     * @param runDir     the run directory
+     * @param provenance git revision and time of the recording
+     */
+    public record Row(String model, RunConfig config, Outcome outcome, String runDir, Provenance provenance) {
+
+        /** The row of a finished {@code run} of {@code model} on {@code trainImages} and {@code testImages}. */
+        public static Row of(String model, TrainResult run, int trainImages, int testImages, Provenance provenance) {
+            return new Row(model, run.state().config(), new Outcome(run.trainableParameters(), trainImages,
+                    testImages, run.testAccuracy(), run.trainSeconds()), run.runDir().toString(), provenance);
         }
+
+        List<String> cells() {
+            ModelOptions o = config.options();
+            return List.of(model, Long.toString(outcome.parameters()), Long.toString(o.seed()),
+                    Integer.toString(config.epochs()), Integer.toString(outcome.trainImages()),
+                    Integer.toString(outcome.testImages()), String.format(Locale.ROOT, "%.4f", outcome.testAccuracy()),
+                    Integer.toString(config.batchSize()), o.updater().name().toLowerCase(Locale.ROOT),
+                    Double.toString(o.learningRate()), Double.toString(o.weightDecay()), config.schedule().describe(),
+                    Boolean.toString(config.augment()), String.format(Locale.ROOT, "%.1f", outcome.trainSeconds()),
+                    config.data(), runDir, provenance.gitRevision(), provenance.recorded());
+        }
+    }
+
+    /**
+     * What a run came to.
+     *
+     * @param parameters   trainable parameters
+     * @param trainImages  training images
+     * @param testImages   test images it was evaluated on
+     * @param testAccuracy accuracy on them, in [0, 1]
+     * @param trainSeconds training time
+     */
+    public record Outcome(long parameters, int trainImages, int testImages, double testAccuracy,
+                          double trainSeconds) {
     }
 
     /**

@@ -16,8 +16,10 @@ class ResultsCsvTest {
     Path tmp;
 
     private static ResultsCsv.Row row(String model, long seed, double accuracy, String runDir) {
-        return new ResultsCsv.Row(model, 1418, seed, 2, 60000, 10000, accuracy, 64, "adamw", 1e-3, 0.05, "constant",
-                false, 12.5, "fashion-mnist", runDir, "abc123", "2026-12-01T00:00:00Z");
+        RunConfig config = new RunConfig(model, org.dl4jpe.zoo.ModelOptions.DEFAULTS.withSeed(seed), "fashion-mnist",
+                2, 64, false, org.dl4jpe.zoo.data.Normalization.UNIT, 0, 0);
+        return new ResultsCsv.Row(model, config, new ResultsCsv.Outcome(1418, 60000, 10000, accuracy, 12.5), runDir,
+                new Provenance("0.1.0", "1.0.0-M2.1", "abc123", "17", 2, "2026-12-01T00:00:00Z"));
     }
 
     @Test

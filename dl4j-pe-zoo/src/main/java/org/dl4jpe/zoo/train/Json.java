@@ -10,6 +10,8 @@ import org.dl4jpe.zoo.data.InvalidDataException;
 import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
 import org.nd4j.shade.jackson.annotation.PropertyAccessor;
 import org.nd4j.shade.jackson.core.JsonParser;
+import org.nd4j.shade.jackson.core.type.TypeReference;
+import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.DeserializationFeature;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.SerializationFeature;
@@ -74,6 +76,45 @@ public final class Json {
 
     public static <T> T read(String json, Class<T> type) throws IOException {
         return MAPPER.readValue(json, type);
+    }
+
+    /**
+     * The value under {@code key} of the JSON object {@code file} as {@code type}, or null when the key is absent
+     * or null: how a record that keeps a flat file layout reads its fields.
+     */
+    public static <T> T field(JsonNode file, String key, Class<T> type) throws IOException {
+        JsonNode n = file.get(key);
+        return n == null || n.isNull() ? null : MAPPER.readerFor(type).readValue(n);
+    }
+
+    /** {@link #field(JsonNode, String, Class)} for generic types (lists, maps). */
+    public static <T> T field(JsonNode file, String key, TypeReference<T> type) throws IOException {
+        JsonNode n = file.get(key);
+        return n == null || n.isNull() ? null : MAPPER.readerFor(type).readValue(n);
+    }
+
+    /** The whole number under {@code key}, 0 when absent or null; the message names the key and the value. */
+    public static long wholeNumber(JsonNode file, String key) {
+        JsonNode n = file.get(key);
+        if (n == null || n.isNull()) {
+            return 0;
+        }
+        if (!n.isIntegralNumber() || !n.canConvertToLong()) {
+            throw new IllegalArgumentException(key + " is " + n + "; it is a whole number");
+        }
+        return n.longValue();
+    }
+
+    /** The string under {@code key}, null when absent or null; the message names the key and the value. */
+    public static String text(JsonNode file, String key) {
+        JsonNode n = file.get(key);
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!n.isTextual()) {
+            throw new IllegalArgumentException(key + " is " + n + "; it is a string");
+        }
+        return n.textValue();
     }
 
     /** SHA-256 of {@code value}'s JSON, hex: a checksum of settings that files record and readers compare. */

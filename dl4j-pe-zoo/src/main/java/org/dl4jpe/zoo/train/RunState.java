@@ -230,19 +230,21 @@ public record RunState(int format, RunConfig config, String configHash, Position
         if (file == null || !file.isObject()) {
             throw new IllegalArgumentException("the run state is not a JSON object");
         }
-        Position position = new Position(text(file, "checkpoint"), (int) whole(file, "epochsDone"),
-                (int) whole(file, "batchInEpoch"), whole(file, "iteration"),
-                value(file, "partial", new TypeReference<PartialEpoch>() { }));
-        ModelInfo model = new ModelInfo(value(file, "classNames", new TypeReference<List<String>>() { }),
-                value(file, "inputShape", new TypeReference<int[]>() { }), whole(file, "trainableParameters"),
-                text(file, "modelFingerprint"));
+        Position position = new Position(Json.text(file, "checkpoint"), (int) Json.wholeNumber(file, "epochsDone"),
+                (int) Json.wholeNumber(file, "batchInEpoch"), Json.wholeNumber(file, "iteration"),
+                Json.field(file, "partial", new TypeReference<PartialEpoch>() { }));
+        ModelInfo model = new ModelInfo(Json.field(file, "classNames", new TypeReference<List<String>>() { }),
+                Json.field(file, "inputShape", new TypeReference<int[]>() { }), Json.wholeNumber(file,
+                        "trainableParameters"),
+                Json.text(file, "modelFingerprint"));
         JsonNode images = file.get("trainImages");
-        return new RunState((int) whole(file, "format"), value(file, "config", new TypeReference<RunConfig>() { }),
-                text(file, "configHash"), position,
-                value(file, "history", new TypeReference<List<EpochMetrics>>() { }), model,
-                images == null || images.isNull() ? null : (int) whole(file, "trainImages"),
-                status(text(file, "status")),
-                value(file, "provenance", new TypeReference<Provenance>() { }));
+        return new RunState((int) Json.wholeNumber(file, "format"), Json.field(file, "config",
+                new TypeReference<RunConfig>() { }),
+                Json.text(file, "configHash"), position,
+                Json.field(file, "history", new TypeReference<List<EpochMetrics>>() { }), model,
+                images == null || images.isNull() ? null : (int) Json.wholeNumber(file, "trainImages"),
+                status(Json.text(file, "status")),
+                Json.field(file, "provenance", new TypeReference<Provenance>() { }));
     }
 
     private static Status status(String name) {
@@ -252,36 +254,6 @@ public record RunState(int format, RunConfig config, String configHash, Position
                     + " finished");
         }
         return s;
-    }
-
-    private static long whole(JsonNode file, String key) {
-        JsonNode n = file.get(key);
-        if (n == null || n.isNull()) {
-            return 0;
-        }
-        if (!n.isIntegralNumber() || !n.canConvertToLong()) {
-            throw new IllegalArgumentException(key + " is " + n + "; it is a whole number");
-        }
-        return n.longValue();
-    }
-
-    private static String text(JsonNode file, String key) {
-        JsonNode n = file.get(key);
-        if (n == null || n.isNull()) {
-            return null;
-        }
-        if (!n.isTextual()) {
-            throw new IllegalArgumentException(key + " is " + n + "; it is a string");
-        }
-        return n.textValue();
-    }
-
-    private static <T> T value(JsonNode file, String key, TypeReference<T> type) throws IOException {
-        JsonNode n = file.get(key);
-        if (n == null || n.isNull()) {
-            return null;
-        }
-        return Json.mapper().readerFor(type).readValue(n);
     }
 
     /**

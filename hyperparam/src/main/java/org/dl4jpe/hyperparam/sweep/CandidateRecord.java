@@ -270,34 +270,26 @@ public record CandidateRecord(int format, int candidate, Status status, String m
             throw new IllegalArgumentException("the candidate record is not a JSON object");
         }
         TypeReference<Map<String, String>> textMap = new TypeReference<>() { };
-        Drawn drawn = new Drawn(value(file, "baseModel", String.class), value(file, "family", String.class),
-                value(file, "choices", textMap), value(file, "key", String.class));
-        Long seed = value(file, "seed", Long.class);
-        Resolved resolved = new Resolved(value(file, "config", textMap), value(file, "options", textMap),
-                value(file, "batchSize", Integer.class), value(file, "epochs", Integer.class),
+        Drawn drawn = new Drawn(Json.field(file, "baseModel", String.class), Json.field(file, "family", String.class),
+                Json.field(file, "choices", textMap), Json.field(file, "key", String.class));
+        Long seed = Json.field(file, "seed", Long.class);
+        Resolved resolved = new Resolved(Json.field(file, "config", textMap), Json.field(file, "options", textMap),
+                Json.field(file, "batchSize", Integer.class), Json.field(file, "epochs", Integer.class),
                 seed == null ? 0 : seed);
-        Score score = new Score(value(file, "scoreMetric", String.class), value(file, "score", Double.class),
-                value(file, "validationAccuracy", Double.class), value(file, "validationLoss", Double.class));
-        Size size = new Size(value(file, "trainableParameters", Long.class),
-                value(file, "totalParameters", Long.class));
-        Double train = value(file, "trainSeconds", Double.class);
-        Double wall = value(file, "wallSeconds", Double.class);
+        Score score = new Score(Json.field(file, "scoreMetric", String.class), Json.field(file, "score", Double.class),
+                Json.field(file, "validationAccuracy", Double.class), Json.field(file, "validationLoss", Double.class));
+        Size size = new Size(Json.field(file, "trainableParameters", Long.class),
+                Json.field(file, "totalParameters", Long.class));
+        Double train = Json.field(file, "trainSeconds", Double.class);
+        Double wall = Json.field(file, "wallSeconds", Double.class);
         Timing timing = new Timing(train == null ? 0 : train, wall == null ? 0 : wall,
-                value(file, "started", String.class), value(file, "ended", String.class));
-        Integer format = value(file, "format", Integer.class);
-        Integer candidate = value(file, "candidate", Integer.class);
+                Json.field(file, "started", String.class), Json.field(file, "ended", String.class));
+        Integer format = Json.field(file, "format", Integer.class);
+        Integer candidate = Json.field(file, "candidate", Integer.class);
         return new CandidateRecord(format == null ? 0 : format, candidate == null ? 0 : candidate,
-                value(file, "status", Status.class), value(file, "message", String.class), drawn, resolved, score,
-                size, timing, value(file, "runDirectory", String.class), value(file, "provenance", Provenance.class));
-    }
-
-    private static <T> T value(JsonNode file, String key, Class<T> type) throws IOException {
-        JsonNode n = file.get(key);
-        return n == null || n.isNull() ? null : Json.mapper().readerFor(type).readValue(n);
-    }
-
-    private static <T> T value(JsonNode file, String key, TypeReference<T> type) throws IOException {
-        JsonNode n = file.get(key);
-        return n == null || n.isNull() ? null : Json.mapper().readerFor(type).readValue(n);
+                Json.field(file, "status", Status.class), Json.field(file, "message", String.class), drawn, resolved,
+                        score,
+                size, timing, Json.field(file, "runDirectory", String.class), Json.field(file, "provenance",
+                        Provenance.class));
     }
 }

@@ -244,31 +244,17 @@ public record SweepSettings(SpaceSource space, Search search, Budget budget, Dat
         if (file == null || !file.isObject()) {
             throw new IllegalArgumentException("the sweep settings are not a JSON object");
         }
-        SpaceSource space = new SpaceSource(value(file, "preset", String.class),
-                value(file, "spaceJson", String.class));
-        Search search = new Search(value(file, "generator", GeneratorKind.class), integer(file, "gridPoints"),
-                value(file, "score", ScoreMetric.class), whole(file, "seed"));
-        Budget budget = new Budget(integer(file, "candidates"), whole(file, "maxTimeSeconds"),
-                integer(file, "parallel"));
-        Double valFraction = value(file, "valFraction", Double.class);
-        Data data = new Data(value(file, "data", String.class), integer(file, "limitTrain"),
-                integer(file, "limitTest"), valFraction == null ? 0 : valFraction);
+        SpaceSource space = new SpaceSource(Json.field(file, "preset", String.class),
+                Json.field(file, "spaceJson", String.class));
+        Search search = new Search(Json.field(file, "generator", GeneratorKind.class),
+                (int) Json.wholeNumber(file, "gridPoints"), Json.field(file, "score", ScoreMetric.class),
+                Json.wholeNumber(file, "seed"));
+        Budget budget = new Budget((int) Json.wholeNumber(file, "candidates"), Json.wholeNumber(file, "maxTimeSeconds"),
+                (int) Json.wholeNumber(file, "parallel"));
+        Double valFraction = Json.field(file, "valFraction", Double.class);
+        Data data = new Data(Json.field(file, "data", String.class), (int) Json.wholeNumber(file, "limitTrain"),
+                (int) Json.wholeNumber(file, "limitTest"), valFraction == null ? 0 : valFraction);
         return new SweepSettings(space, search, budget, data,
-                new Overrides(value(file, "epochs", Integer.class), value(file, "batchSize", Integer.class)));
-    }
-
-    private static int integer(JsonNode file, String key) throws IOException {
-        Integer v = value(file, key, Integer.class);
-        return v == null ? 0 : v;
-    }
-
-    private static long whole(JsonNode file, String key) throws IOException {
-        Long v = value(file, key, Long.class);
-        return v == null ? 0 : v;
-    }
-
-    private static <T> T value(JsonNode file, String key, Class<T> type) throws IOException {
-        JsonNode n = file.get(key);
-        return n == null || n.isNull() ? null : Json.mapper().readerFor(type).readValue(n);
+                new Overrides(Json.field(file, "epochs", Integer.class), Json.field(file, "batchSize", Integer.class)));
     }
 }

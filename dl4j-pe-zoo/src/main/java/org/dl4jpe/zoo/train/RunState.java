@@ -49,7 +49,7 @@ public record RunState(int format, RunConfig config, String configHash, Position
             return name().toLowerCase(Locale.ROOT);
         }
 
-        /** The status a file names, or null if it names none of them ({@link #problems} says so). */
+        /** The status a file names, or null if it names none of them ({@link RunState#problems} says so). */
         @JsonCreator
         public static Status fromFile(String name) {
             for (Status s : values()) {
@@ -102,7 +102,7 @@ public record RunState(int format, RunConfig config, String configHash, Position
      *                            shapes (null in older runs)
      */
     public record ModelInfo(List<String> classNames, int[] inputShape, long trainableParameters, String fingerprint) {
-        /** Lists stay null when a file lacks them, so that {@link #problems} can name the missing field. */
+        /** Lists stay null when a file lacks them, so that {@link RunState#problems} can name the missing field. */
         public ModelInfo {
             classNames = classNames == null ? null : List.copyOf(classNames);
             inputShape = inputShape == null ? null : inputShape.clone();

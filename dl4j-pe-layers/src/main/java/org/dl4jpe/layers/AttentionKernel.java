@@ -33,9 +33,7 @@ final class AttentionKernel implements DirectKernel {
     private int t;
     private INDArray xn;
     private INDArray w3;
-    private INDArray qn;
-    private INDArray kn;
-    private INDArray vn;
+    private INDArray qkvRows;
     private double[] probs;
     private double[] attnMask;
     private INDArray pdn;
@@ -112,38 +110,17 @@ final class AttentionKernel implements DirectKernel {
                 b3[j * d + c] = b[c] * f;
             }
         }
-        INDArray proj = DirectBuffers.gemm(xIn, w, buf.nd(name + ".qkv", m, 3L * d), false, false);
-        double[] qkvRows = buf.read(proj, name + ".qkvRows");
+        INDArray proj = DirectBuffers.gemm(xIn, w, buf.nd(k + "qkv", m, 3L * d), false, false);
+        proj.addiRowVector(buf.write(b3, k + "b3n", 3L * d));
 
-        // rows [N, T, 3, H, d] + bias -> three [N·H, T, d]
-        long headsLen = (long) m * d;
-        double[] q = buf.host(k + "q", headsLen);
-        double[] kk = buf.host(k + "k", headsLen);
-        double[] v = buf.host(k + "v", headsLen);
+        // per head: scores = q·kᵀ, read out of the rows [N, T, 3, H, d]
         int hd = headDim;
-        for (int s = 0; s < n; s++) {
-            for (int tok = 0; tok < t; tok++) {
-                int src = (s * t + tok) * 3 * d;
-                for (int h = 0; h < heads; h++) {
-                    int dst = ((s * heads + h) * t + tok) * hd;
-                    int c0 = h * hd;
-                    for (int e = 0; e < hd; e++) {
-                        q[dst + e] = qkvRows[src + c0 + e] + b3[c0 + e];
-                    }
-                    for (int e = 0; e < hd; e++) {
-                        kk[dst + e] = qkvRows[src + d + c0 + e] + b3[d + c0 + e];
-                    }
-                    for (int e = 0; e < hd; e++) {
-                        v[dst + e] = qkvRows[src + 2 * d + c0 + e] + b3[2 * d + c0 + e];
-                    }
-                }
-            }
-        }
-        INDArray qh = buf.write(q, k + "qn", nh, t, hd);
-        INDArray kh = buf.write(kk, k + "kn", nh, t, hd);
-        INDArray vh = buf.write(v, k + "vn", nh, t, hd);
-
-        INDArray scores = DirectBuffers.batchedGemm(qh, kh, buf.nd(name + ".scores", nh, t, t), false, true);
+        long rowSeq = (long) t * 3 * d;
+        HeadGemm.Blocks qb = new HeadGemm.Blocks(proj, 0, rowSeq, hd, 3 * d);
+        HeadGemm.Blocks kb = new HeadGemm.Blocks(proj, d, rowSeq, hd, 3 * d);
+        HeadGemm.Blocks vb = new HeadGemm.Blocks(proj, 2L * d, rowSeq, hd, 3 * d);
+        INDArray scores = buf.nd(name + ".scores", nh, t, t);
+        HeadGemm.run(n, heads, t, t, hd, qb, false, kb, true, squares(scores, t), false);
         double[] pr = buf.read(scores, k + "probs");
         softmax(pr, n, t, keyMask, buf);
 
@@ -158,11 +135,9 @@ final class AttentionKernel implements DirectKernel {
             }
         }
         INDArray pd = buf.write(dropped, k + "pdn", nh, t, t);
-        INDArray ctx = DirectBuffers.batchedGemm(pd, vh, buf.nd(name + ".ctx", nh, t, hd), false, false);
-        double[] ctxHeads = buf.read(ctx, name + ".ctxHeads");
-        double[] rows = buf.host(name + ".ctxRowsHost", (long) m * d);
-        headsToRows(ctxHeads, rows, n, t);
-        INDArray cr = buf.write(rows, k + "ctxRows", m, d);
+        // per head: context = p·v, written into the rows [N, T, H, d]
+        INDArray cr = buf.nd(k + "ctxRows", m, d);
+        HeadGemm.run(n, heads, t, hd, t, squares(pd, t), false, vb, false, rowBlocks(cr, t), false);
 
         INDArray yn = buf.nd(name + ".yn", m, d);
         DirectBuffers.gemm(cr, p.nd(out.param), yn, false, out.transposed);
@@ -186,9 +161,7 @@ final class AttentionKernel implements DirectKernel {
             this.t = t;
             xn = xIn;
             w3 = w;
-            qn = qh;
-            kn = kh;
-            vn = vh;
+            qkvRows = proj;
             probs = pr;
             attnMask = am;
             pdn = pd;
@@ -244,28 +217,14 @@ final class AttentionKernel implements DirectKernel {
         }
     }
 
-    /** {@code [N, H, T, d]} to rows {@code [N, T, H·d]}. */
-    private void headsToRows(double[] src, double[] dst, int n, int t) {
-        int hd = headDim;
-        for (int s = 0; s < n; s++) {
-            for (int h = 0; h < heads; h++) {
-                for (int tok = 0; tok < t; tok++) {
-                    System.arraycopy(src, ((s * heads + h) * t + tok) * hd, dst, (s * t + tok) * dim + h * hd, hd);
-                }
-            }
-        }
+    /** The per-head {@code [T, T]} blocks of a dense {@code [N·H, T, T]} array. */
+    private HeadGemm.Blocks squares(INDArray a, int t) {
+        return new HeadGemm.Blocks(a, 0, (long) heads * t * t, (long) t * t, t);
     }
 
-    /** Rows {@code [N, T, H·d]} to {@code [N, H, T, d]}. */
-    private void rowsToHeads(double[] src, double[] dst, int n, int t) {
-        int hd = headDim;
-        for (int s = 0; s < n; s++) {
-            for (int h = 0; h < heads; h++) {
-                for (int tok = 0; tok < t; tok++) {
-                    System.arraycopy(src, (s * t + tok) * dim + h * hd, dst, ((s * heads + h) * t + tok) * hd, hd);
-                }
-            }
-        }
+    /** The per-head {@code [T, d]} blocks of dense token rows {@code [N·T, H·d]}. */
+    private HeadGemm.Blocks rowBlocks(INDArray a, int t) {
+        return new HeadGemm.Blocks(a, 0, (long) t * dim, headDim, dim);
     }
 
     @Override
@@ -294,12 +253,19 @@ final class AttentionKernel implements DirectKernel {
                 out.transposed);
         INDArray dcr = DirectBuffers.gemm(dyn, p.nd(out.param), buf.nd(k + "dctxRows", m, d), false,
                 !out.transposed);
-        double[] dctxHeads = buf.host(k + "dctxHeads", (long) m * d);
-        rowsToHeads(buf.read(dcr, k + "dctxRowsHost"), dctxHeads, n, t);
-        INDArray dctx = buf.write(dctxHeads, k + "dctx", nh, t, hd);
+        long rowSeq = (long) t * 3 * d;
+        HeadGemm.Blocks qb = new HeadGemm.Blocks(qkvRows, 0, rowSeq, hd, 3 * d);
+        HeadGemm.Blocks kb = new HeadGemm.Blocks(qkvRows, d, rowSeq, hd, 3 * d);
+        HeadGemm.Blocks vb = new HeadGemm.Blocks(qkvRows, 2L * d, rowSeq, hd, 3 * d);
+        HeadGemm.Blocks dctx = rowBlocks(dcr, t);
+        INDArray dqkvn = buf.nd(k + "dqkv", m, 3L * d);
+        HeadGemm.Blocks dqb = new HeadGemm.Blocks(dqkvn, 0, rowSeq, hd, 3 * d);
+        HeadGemm.Blocks dkb = new HeadGemm.Blocks(dqkvn, d, rowSeq, hd, 3 * d);
+        HeadGemm.Blocks dvb = new HeadGemm.Blocks(dqkvn, 2L * d, rowSeq, hd, 3 * d);
 
-        INDArray dpd = DirectBuffers.batchedGemm(dctx, vn, buf.nd(k + "dpd", nh, t, t), false, true);
-        INDArray dv = DirectBuffers.batchedGemm(pdn, dctx, buf.nd(k + "dv", nh, t, hd), true, false);
+        INDArray dpd = buf.nd(k + "dpd", nh, t, t);
+        HeadGemm.run(n, heads, t, t, hd, dctx, false, vb, true, squares(dpd, t), false);
+        HeadGemm.run(n, heads, t, hd, t, squares(pdn, t), true, dctx, false, dvb, false);
         double[] ds = buf.read(dpd, k + "ds");
         if (attnMask != null) {
             for (int i = 0; i < ds.length; i++) {
@@ -318,31 +284,11 @@ final class AttentionKernel implements DirectKernel {
             }
         }
         INDArray dsn = buf.write(ds, k + "dsn", nh, t, t);
-        INDArray dq = DirectBuffers.batchedGemm(dsn, kn, buf.nd(k + "dq", nh, t, hd), false, false);
-        INDArray dk = DirectBuffers.batchedGemm(dsn, qn, buf.nd(k + "dk", nh, t, hd), true, false);
+        HeadGemm.run(n, heads, t, hd, t, squares(dsn, t), false, kb, false, dqb, false);
+        HeadGemm.run(n, heads, t, hd, t, squares(dsn, t), true, qb, false, dkb, false);
 
-        // three [N·H, T, d] -> rows [N, T, 3, H, d]; bias gradients
-        double[] dqkv = buf.host(k + "dqkvRows", 3L * m * d);
-        double[] db3 = buf.host(k + "db3", 3L * d);
-        java.util.Arrays.fill(db3, 0.0);
-        double[][] parts = {buf.read(dq, k + "dqHost"), buf.read(dk, k + "dkHost"), buf.read(dv, k + "dvHost")};
-        for (int s = 0; s < n; s++) {
-            for (int tok = 0; tok < t; tok++) {
-                int dst = (s * t + tok) * 3 * d;
-                for (int j = 0; j < 3; j++) {
-                    double[] part = parts[j];
-                    for (int h = 0; h < heads; h++) {
-                        int src = ((s * heads + h) * t + tok) * hd;
-                        int c0 = j * d + h * hd;
-                        for (int e = 0; e < hd; e++) {
-                            double v = part[src + e];
-                            dqkv[dst + c0 + e] = v;
-                            db3[c0 + e] += v;
-                        }
-                    }
-                }
-            }
-        }
+        // bias gradients: the column sums of [dq | dk | dv]
+        double[] db3 = buf.read(dqkvn.sum(buf.nd(k + "db3n", 3L * d), 0), k + "db3");
         for (int j = 0; j < 3; j++) {
             double[] b = buf.host(k + "db" + j, d);
             double f = biasFactor(j);
@@ -351,7 +297,6 @@ final class AttentionKernel implements DirectKernel {
             }
             p.addGradient(bias[j], b);
         }
-        INDArray dqkvn = buf.write(dqkv, k + "dqkv", m, 3L * d);
         INDArray dw3 = DirectBuffers.gemm(xn, dqkvn, buf.nd(k + "dw3", d, 3L * d), true, false);
         for (int j = 0; j < 3; j++) {
             INDArray part = dw3.get(NDArrayIndex.all(), NDArrayIndex.interval((long) j * d, (long) (j + 1) * d));

@@ -70,6 +70,22 @@ class DirectEngineTest {
                         .engine(Engine.SAMEDIFF).build(), InputType.recurrent(D, T), input(3, D, T), MASK);
     }
 
+    /** Attention's per-head products as ND4J products of views (no OpenBLAS: another backend) give the same. */
+    @ParameterizedTest
+    @CsvSource({"QO_KV", "NONE"})
+    void selfAttentionWithoutBlasEqualsReference(Scheme scheme) {
+        boolean blas = HeadGemm.useBlas;
+        assertTrue(blas, "ND4J's CPU backend runs these tests: the per-head products call OpenBLAS");
+        HeadGemm.useBlas = false;
+        try {
+            assertEnginesEqual(block(scheme, Tie.TRANSPOSE, MlpActivation.GELU).attnDropout(0.2).build(),
+                    block(scheme, Tie.TRANSPOSE, MlpActivation.GELU).attnDropout(0.2).engine(Engine.SAMEDIFF).build(),
+                    InputType.recurrent(D, T), input(3, D, T), MASK);
+        } finally {
+            HeadGemm.useBlas = blas;
+        }
+    }
+
     @ParameterizedTest
     @CsvSource({"TRANSPOSE, GELU", "NONE, GELU", "TRANSPOSE, GELU_TANH", "NONE, RELU"})
     void feedForwardEqualsReference(Tie tie, MlpActivation act) {

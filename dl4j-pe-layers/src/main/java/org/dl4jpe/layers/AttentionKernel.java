@@ -34,11 +34,11 @@ final class AttentionKernel implements DirectKernel {
     private INDArray xn;
     private INDArray w3;
     private INDArray qkvRows;
-    private double[] probs;
-    private double[] attnMask;
+    private INDArray probs;
+    private INDArray attnMask;
     private INDArray pdn;
     private INDArray ctxRows;
-    private double[] projMask;
+    private INDArray projMask;
 
     AttentionKernel(String name, String prefix, Scheme scheme, long embedDim, int numHeads, double attnDropout,
                     double projDropout) {
@@ -87,13 +87,12 @@ final class AttentionKernel implements DirectKernel {
     }
 
     @Override
-    public double[] forward(double[] x, int n, int t, double[] keyMask, boolean training, DirectParams p) {
+    public INDArray forward(INDArray x, int n, int t, double[] keyMask, boolean training, DirectParams p) {
         DirectBuffers buf = p.buffers();
         String k = training ? name + ".train." : name + ".infer.";
         int d = dim;
         int m = n * t;
         int nh = n * heads;
-        INDArray xIn = buf.write(x, k + "x", m, d);
 
         // [Eq·s | Ek | Ev] and [bq·s, bk, bv]
         INDArray w = buf.nd(k + "w3", d, 3L * d);
@@ -110,56 +109,40 @@ final class AttentionKernel implements DirectKernel {
                 b3[j * d + c] = b[c] * f;
             }
         }
-        INDArray proj = DirectBuffers.gemm(xIn, w, buf.nd(k + "qkv", m, 3L * d), false, false);
+        INDArray proj = DirectBuffers.gemm(x, w, buf.nd(k + "qkv", m, 3L * d), false, false);
         proj.addiRowVector(buf.write(b3, k + "b3n", 3L * d));
 
-        // per head: scores = q·kᵀ, read out of the rows [N, T, 3, H, d]
+        // per head: scores = q·kᵀ, read out of the rows [N, T, 3, H, d]; softmax in place
         int hd = headDim;
         long rowSeq = (long) t * 3 * d;
         HeadGemm.Blocks qb = new HeadGemm.Blocks(proj, 0, rowSeq, hd, 3 * d);
         HeadGemm.Blocks kb = new HeadGemm.Blocks(proj, d, rowSeq, hd, 3 * d);
         HeadGemm.Blocks vb = new HeadGemm.Blocks(proj, 2L * d, rowSeq, hd, 3 * d);
-        INDArray scores = buf.nd(name + ".scores", nh, t, t);
-        HeadGemm.run(n, heads, t, t, hd, qb, false, kb, true, squares(scores, t), false);
-        double[] pr = buf.read(scores, k + "probs");
+        INDArray pr = buf.nd(k + "probs", nh, t, t);
+        HeadGemm.run(n, heads, t, t, hd, qb, false, kb, true, squares(pr, t), false);
         softmax(pr, n, t, keyMask, buf);
 
-        double[] dropped = pr;
-        double[] am = null;
+        INDArray pd = pr;
+        INDArray am = null;
         if (training && attnDropout > 0) {
-            am = buf.read(LayerContext.dropoutMask(buf.dataType(), new long[] {n, heads, t, t}, attnDropout),
-                    k + "attnMask");
-            dropped = buf.host(k + "probsDropped", pr.length);
-            for (int i = 0; i < pr.length; i++) {
-                dropped[i] = pr[i] * am[i];
-            }
+            am = LayerContext.dropoutMask(buf.dataType(), new long[] {n, heads, t, t}, attnDropout);
+            pd = buf.nd(k + "probsDropped", nh, t, t).assign(pr).muli(am.reshape(nh, t, t));
         }
-        INDArray pd = buf.write(dropped, k + "pdn", nh, t, t);
         // per head: context = p·v, written into the rows [N, T, H, d]
         INDArray cr = buf.nd(k + "ctxRows", m, d);
         HeadGemm.run(n, heads, t, hd, t, squares(pd, t), false, vb, false, rowBlocks(cr, t), false);
 
-        INDArray yn = buf.nd(name + ".yn", m, d);
-        DirectBuffers.gemm(cr, p.nd(out.param), yn, false, out.transposed);
-        double[] y = buf.read(yn, name + ".y");
-        double[] bo = p.host(bias[3]);
-        for (int r = 0; r < m; r++) {
-            int off = r * d;
-            for (int c = 0; c < d; c++) {
-                y[off + c] += bo[c];
-            }
-        }
-        double[] pm = null;
+        INDArray y = DirectBuffers.gemm(cr, p.nd(out.param), buf.nd(k + "y", m, d), false, out.transposed);
+        y.addiRowVector(p.nd(bias[3]));
+        INDArray pm = null;
         if (training && projDropout > 0) {
-            pm = buf.read(LayerContext.dropoutMask(buf.dataType(), new long[] {m, d}, projDropout), k + "projMask");
-            for (int i = 0; i < y.length; i++) {
-                y[i] *= pm[i];
-            }
+            pm = LayerContext.dropoutMask(buf.dataType(), new long[] {m, d}, projDropout);
+            y.muli(pm);
         }
         if (training) {
             this.n = n;
             this.t = t;
-            xn = xIn;
+            xn = x;
             w3 = w;
             qkvRows = proj;
             probs = pr;
@@ -176,43 +159,45 @@ final class AttentionKernel implements DirectKernel {
      * {@code (mask − 1)·penalty} as {@code define} does. Double networks use {@link Math#exp}, float networks
      * {@link VectorMath#expInPlace}.
      */
-    private void softmax(double[] s, int n, int t, double[] keyMask, DirectBuffers buf) {
+    private void softmax(INDArray scores, int n, int t, double[] keyMask, DirectBuffers buf) {
         double penalty = TiedSelfAttention.maskPenalty(buf.dataType());
+        boolean exact = buf.exact();
+        NativeRows io = new NativeRows(scores);
+        double[] s = buf.host(name + ".softmaxRow", t);
         int rowsPerSeq = heads * t;
         for (int seq = 0; seq < n; seq++) {
             for (int r = 0; r < rowsPerSeq; r++) {
-                int off = (seq * rowsPerSeq + r) * t;
+                long off = (long) (seq * rowsPerSeq + r) * t;
+                io.get(off, s, t);
                 if (keyMask != null) {
                     int mo = seq * t;
                     for (int j = 0; j < t; j++) {
-                        s[off + j] += (keyMask[mo + j] - 1.0) * penalty;
+                        s[j] += (keyMask[mo + j] - 1.0) * penalty;
                     }
                 }
                 double max = Double.NEGATIVE_INFINITY;
                 for (int j = 0; j < t; j++) {
-                    max = Math.max(max, s[off + j]);
+                    max = Math.max(max, s[j]);
                 }
                 for (int j = 0; j < t; j++) {
-                    s[off + j] -= max;
+                    s[j] -= max;
                 }
-            }
-        }
-        if (buf.exact()) {
-            for (int i = 0; i < s.length; i++) {
-                s[i] = Math.exp(s[i]);
-            }
-        } else {
-            VectorMath.expInPlace(s, 0, s.length);
-        }
-        int rowsTotal = n * rowsPerSeq;
-        for (int r = 0; r < rowsTotal; r++) {
-            int off = r * t;
-            double sum = 0;
-            for (int j = 0; j < t; j++) {
-                sum += s[off + j];
-            }
-            for (int j = 0; j < t; j++) {
-                s[off + j] /= sum;
+                if (exact) {
+                    for (int j = 0; j < t; j++) {
+                        s[j] = Math.exp(s[j]);
+                    }
+                } else {
+                    VectorMath.expInPlace(s, 0, t);
+                }
+                double sum = 0;
+                for (int j = 0; j < t; j++) {
+                    sum += s[j];
+                }
+                double inv = 1.0 / sum;
+                for (int j = 0; j < t; j++) {
+                    s[j] *= inv;
+                }
+                io.put(off, s, t);
             }
         }
     }
@@ -228,7 +213,7 @@ final class AttentionKernel implements DirectKernel {
     }
 
     @Override
-    public double[] backward(double[] dy, DirectParams p) {
+    public INDArray backward(INDArray dy, DirectParams p) {
         DirectBuffers buf = p.buffers();
         String k = name + ".grad.";
         int d = dim;
@@ -236,19 +221,8 @@ final class AttentionKernel implements DirectKernel {
         int nh = n * heads;
         int hd = headDim;
 
-        double[] g = buf.host(k + "dy", (long) m * d);
-        double[] dbo = buf.host(k + "dbo", d);
-        java.util.Arrays.fill(dbo, 0.0);
-        for (int r = 0; r < m; r++) {
-            int off = r * d;
-            for (int c = 0; c < d; c++) {
-                double v = projMask == null ? dy[off + c] : dy[off + c] * projMask[off + c];
-                g[off + c] = v;
-                dbo[c] += v;
-            }
-        }
-        p.addGradient(bias[3], dbo);
-        INDArray dyn = buf.write(g, k + "dyn", m, d);
+        INDArray dyn = projMask == null ? dy : buf.nd(k + "dy", m, d).assign(dy).muli(projMask);
+        p.addGradient(bias[3], dyn.sum(buf.nd(k + "dbo", d), 0), false);
         p.addGradient(out.param, DirectBuffers.gemm(ctxRows, dyn, buf.nd(k + "dEo", d, d), true, false),
                 out.transposed);
         INDArray dcr = DirectBuffers.gemm(dyn, p.nd(out.param), buf.nd(k + "dctxRows", m, d), false,
@@ -266,24 +240,7 @@ final class AttentionKernel implements DirectKernel {
         INDArray dpd = buf.nd(k + "dpd", nh, t, t);
         HeadGemm.run(n, heads, t, t, hd, dctx, false, vb, true, squares(dpd, t), false);
         HeadGemm.run(n, heads, t, hd, t, squares(pdn, t), true, dctx, false, dvb, false);
-        double[] ds = buf.read(dpd, k + "ds");
-        if (attnMask != null) {
-            for (int i = 0; i < ds.length; i++) {
-                ds[i] *= attnMask[i];
-            }
-        }
-        int rowsTotal = nh * t;
-        for (int r = 0; r < rowsTotal; r++) {
-            int off = r * t;
-            double dot = 0;
-            for (int j = 0; j < t; j++) {
-                dot += probs[off + j] * ds[off + j];
-            }
-            for (int j = 0; j < t; j++) {
-                ds[off + j] = probs[off + j] * (ds[off + j] - dot);
-            }
-        }
-        INDArray dsn = buf.write(ds, k + "dsn", nh, t, t);
+        INDArray dsn = softmaxBackward(dpd, buf.nd(k + "ds", nh, t, t), buf);
         HeadGemm.run(n, heads, t, hd, t, squares(dsn, t), false, kb, false, dqb, false);
         HeadGemm.run(n, heads, t, hd, t, squares(dsn, t), true, qb, false, dkb, false);
 
@@ -302,7 +259,42 @@ final class AttentionKernel implements DirectKernel {
             INDArray part = dw3.get(NDArrayIndex.all(), NDArrayIndex.interval((long) j * d, (long) (j + 1) * d));
             p.addGradient(qkv[j].param, j == 0 ? part.muli(scale) : part, qkv[j].transposed);
         }
-        INDArray dx = DirectBuffers.gemm(dqkvn, w3, buf.nd(k + "dx", m, d), false, true);
-        return buf.read(dx, k + "dxHost");
+        return DirectBuffers.gemm(dqkvn, w3, buf.nd(k + "dx", m, d), false, true);
+    }
+
+    /**
+     * The softmax's backward pass row by row: {@code dS = P·(dP' − Σ P·dP')}, {@code dP'} the gradient at the
+     * probabilities times the attention dropout mask; into {@code ds}.
+     */
+    private INDArray softmaxBackward(INDArray dpd, INDArray ds, DirectBuffers buf) {
+        int t = this.t;
+        NativeRows dpIn = new NativeRows(dpd);
+        NativeRows pIn = new NativeRows(probs);
+        NativeRows mIn = attnMask == null ? null : new NativeRows(attnMask);
+        NativeRows out = new NativeRows(ds);
+        double[] g = buf.host(name + ".softmaxRow", t);
+        double[] pr = buf.host(name + ".probsRow", t);
+        double[] mk = buf.host(name + ".maskRow", t);
+        long rowsTotal = (long) n * heads * t;
+        for (long r = 0; r < rowsTotal; r++) {
+            long off = r * t;
+            dpIn.get(off, g, t);
+            pIn.get(off, pr, t);
+            if (mIn != null) {
+                mIn.get(off, mk, t);
+                for (int j = 0; j < t; j++) {
+                    g[j] *= mk[j];
+                }
+            }
+            double dot = 0;
+            for (int j = 0; j < t; j++) {
+                dot += pr[j] * g[j];
+            }
+            for (int j = 0; j < t; j++) {
+                g[j] = pr[j] * (g[j] - dot);
+            }
+            out.put(off, g, t);
+        }
+        return ds;
     }
 }

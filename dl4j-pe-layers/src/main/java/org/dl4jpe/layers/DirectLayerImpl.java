@@ -61,19 +61,19 @@ final class DirectLayerImpl extends PeSameDiffLayerImpl {
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(false);
         pe().validateInput(input, maskArray);
-        INDArray out;
+        INDArray result = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, input.shape(), 'c');
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             prepare(input.shape());
             int n = (int) input.size(0);
             int t = input.rank() == 3 ? (int) input.size(2) : 1;
             double[] keyMask = maskArray != null && input.rank() == 3 && maskArray.length() == (long) n * t
                     ? buffers.read(maskArray, "keyMask") : null;
-            double[] y = kernel.forward(toRows(input, "input"), n, t, keyMask, training, params);
-            out = fromRows(y, input.shape(), "output");
+            INDArray y = kernel.forward(toRows(input, training ? "input.train" : "input.infer"), n, t, keyMask,
+                    training, params);
+            fromRows(y, result);
             keptInput = training ? input : keptInput;
         }
-        INDArray result = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, input.shape(), 'c');
-        return result.assign(out);
+        return result;
     }
 
     @Override
@@ -83,20 +83,19 @@ final class DirectLayerImpl extends PeSameDiffLayerImpl {
             // DL4J runs a training forward pass on this input first; if it did not, run one now.
             activate(true, workspaceMgr);
         }
-        INDArray dx;
+        INDArray result = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, input.shape(), 'c');
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             params = new DirectParams(paramTable, gradTable, buffers);
             params.beginBackward();
-            double[] g = kernel.backward(toRows(epsilon, "epsilon"), params);
+            INDArray g = kernel.backward(toRows(epsilon, "epsilon"), params);
             params.endBackward();
-            dx = fromRows(g, input.shape(), "inputGradient");
+            fromRows(g, result);
         }
         Gradient grad = new DefaultGradient();
         for (String p : paramTable.keySet()) {
             grad.gradientForVariable().put(p, gradTable.get(p));
         }
-        INDArray result = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, input.shape(), 'c');
-        return new Pair<>(grad, result.assign(dx));
+        return new Pair<>(grad, result);
     }
 
     private void prepare(long[] shape) {
@@ -112,46 +111,33 @@ final class DirectLayerImpl extends PeSameDiffLayerImpl {
         params = new DirectParams(paramTable, gradTable, buffers);
     }
 
-    /** {@code [N, D, T]} to rows {@code [N·T, D]}; {@code [N, D]} as it is. */
-    private double[] toRows(INDArray a, String name) {
-        double[] raw = buffers.read(a, name + ".raw");
+    /** {@code [N, D, T]} to rows {@code [N·T, D]}, {@code [N, D]} as it is, in a native array {@code name}. */
+    private INDArray toRows(INDArray a, String name) {
+        INDArray src = a.dataType() == dataType && NativeRows.isDense(a) ? a
+                : buffers.nd(name + ".dense", a.shape()).assign(a);
         if (a.rank() == 2) {
-            return raw;
+            return src == a ? buffers.nd(name, a.shape()).assign(a) : src;
         }
         int n = (int) a.size(0);
         int d = (int) a.size(1);
         int t = (int) a.size(2);
-        double[] rows = buffers.host(name + ".rows", raw.length);
-        for (int s = 0; s < n; s++) {
-            int base = s * d * t;
-            for (int c = 0; c < d; c++) {
-                int src = base + c * t;
-                for (int tok = 0; tok < t; tok++) {
-                    rows[base + tok * d + c] = raw[src + tok];
-                }
-            }
-        }
+        INDArray rows = buffers.nd(name, (long) n * t, d);
+        NativeRows.transposeBlocks(src, rows, n, d, t, buffers.host("transpose.in", (long) d * t),
+                buffers.host("transpose.out", (long) d * t));
         return rows;
     }
 
-    /** Rows back to the layer's layout {@code shape}, in a native array owned by the layer. */
-    private INDArray fromRows(double[] rows, long[] shape, String name) {
-        if (shape.length == 2) {
-            return buffers.write(rows, name, shape);
+    /** Rows back to the layer's layout, into {@code dst} (DL4J's, dense). */
+    private void fromRows(INDArray rows, INDArray dst) {
+        if (dst.rank() == 2 || !NativeRows.isDense(dst)) {
+            dst.assign(dst.rank() == 2 ? rows : rows.reshape(dst.size(0), dst.size(2), dst.size(1))
+                    .permute(0, 2, 1));
+            return;
         }
-        int n = (int) shape[0];
-        int d = (int) shape[1];
-        int t = (int) shape[2];
-        double[] ncw = buffers.host(name + ".ncw", rows.length);
-        for (int s = 0; s < n; s++) {
-            int base = s * d * t;
-            for (int tok = 0; tok < t; tok++) {
-                int src = base + tok * d;
-                for (int c = 0; c < d; c++) {
-                    ncw[base + c * t + tok] = rows[src + c];
-                }
-            }
-        }
-        return buffers.write(ncw, name, shape);
+        int n = (int) dst.size(0);
+        int d = (int) dst.size(1);
+        int t = (int) dst.size(2);
+        NativeRows.transposeBlocks(rows, dst, n, t, d, buffers.host("transpose.in", (long) d * t),
+                buffers.host("transpose.out", (long) d * t));
     }
 }

@@ -175,10 +175,7 @@ final class AttentionKernel implements DirectKernel {
                         s[j] += (keyMask[mo + j] - 1.0) * penalty;
                     }
                 }
-                double max = Double.NEGATIVE_INFINITY;
-                for (int j = 0; j < t; j++) {
-                    max = Math.max(max, s[j]);
-                }
+                double max = VectorMath.max(s, t);
                 for (int j = 0; j < t; j++) {
                     s[j] -= max;
                 }
@@ -189,11 +186,7 @@ final class AttentionKernel implements DirectKernel {
                 } else {
                     VectorMath.expInPlace(s, 0, t);
                 }
-                double sum = 0;
-                for (int j = 0; j < t; j++) {
-                    sum += s[j];
-                }
-                double inv = 1.0 / sum;
+                double inv = 1.0 / VectorMath.sum(s, t);
                 for (int j = 0; j < t; j++) {
                     s[j] *= inv;
                 }
@@ -286,10 +279,7 @@ final class AttentionKernel implements DirectKernel {
                     g[j] *= mk[j];
                 }
             }
-            double dot = 0;
-            for (int j = 0; j < t; j++) {
-                dot += pr[j] * g[j];
-            }
+            double dot = VectorMath.dot(pr, g, t);
             for (int j = 0; j < t; j++) {
                 g[j] = pr[j] * (g[j] - dot);
             }

@@ -61,7 +61,7 @@ final class DirectLayerImpl extends PeSameDiffLayerImpl {
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(false);
         pe().validateInput(input, maskArray);
-        INDArray result = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, input.shape(), 'c');
+        INDArray result = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, rowsShape(input), 'c');
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             prepare(input.shape());
             int n = (int) input.size(0);
@@ -70,10 +70,10 @@ final class DirectLayerImpl extends PeSameDiffLayerImpl {
                     ? buffers.read(maskArray, "keyMask") : null;
             INDArray y = kernel.forward(toRows(input, training ? "input.train" : "input.infer"), n, t, keyMask,
                     training, params);
-            fromRows(y, result);
+            result.assign(y.reshape(result.shape()));
             keptInput = training ? input : keptInput;
         }
-        return result;
+        return asLayout(result);
     }
 
     @Override
@@ -83,19 +83,20 @@ final class DirectLayerImpl extends PeSameDiffLayerImpl {
             // DL4J runs a training forward pass on this input first; if it did not, run one now.
             activate(true, workspaceMgr);
         }
-        INDArray result = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, input.shape(), 'c');
+        INDArray result = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, rowsShape(input),
+                'c');
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             params = new DirectParams(paramTable, gradTable, buffers);
             params.beginBackward();
             INDArray g = kernel.backward(toRows(epsilon, "epsilon"), params);
             params.endBackward();
-            fromRows(g, result);
+            result.assign(g.reshape(result.shape()));
         }
         Gradient grad = new DefaultGradient();
         for (String p : paramTable.keySet()) {
             grad.gradientForVariable().put(p, gradTable.get(p));
         }
-        return new Pair<>(grad, result);
+        return new Pair<>(grad, asLayout(result));
     }
 
     private void prepare(long[] shape) {
@@ -111,8 +112,35 @@ final class DirectLayerImpl extends PeSameDiffLayerImpl {
         params = new DirectParams(paramTable, gradTable, buffers);
     }
 
+    /** {@code [N, T, D]} for a sequence input {@code [N, D, T]}; {@code [N, D]} as it is. */
+    private static long[] rowsShape(INDArray a) {
+        return a.rank() == 3 ? new long[] {a.size(0), a.size(2), a.size(1)} : a.shape();
+    }
+
+    /**
+     * The layer's output (or input gradient) {@code [N, T, D]} in token rows as DL4J's {@code [N, D, T]}: a permuted
+     * view, so that the next direct layer reads its rows without a transpose ({@link #toRows}); other layers see an
+     * ordinary array of that shape.
+     */
+    private static INDArray asLayout(INDArray rows) {
+        return rows.rank() == 3 ? rows.permute(0, 2, 1) : rows;
+    }
+
+    /** Whether {@code a [N, D, T]} is a permuted view of dense token rows {@code [N, T, D]} ({@link #asLayout}). */
+    private static boolean isRowsLayout(INDArray a) {
+        long[] st = a.stride();
+        long d = a.size(1);
+        long t = a.size(2);
+        return a.offset() == 0 && a.data().length() == a.length() && st[0] == d * t && st[1] == 1 && st[2] == d;
+    }
+
     /** {@code [N, D, T]} to rows {@code [N·T, D]}, {@code [N, D]} as it is, in a native array {@code name}. */
     private INDArray toRows(INDArray a, String name) {
+        if (a.rank() == 3 && a.dataType() == dataType && isRowsLayout(a)) {
+            INDArray rows = buffers.nd(name, a.size(0) * a.size(2), a.size(1));
+            rows.assign(Nd4j.create(a.data(), rows.shape()));
+            return rows;
+        }
         INDArray src = a.dataType() == dataType && NativeRows.isDense(a) ? a
                 : buffers.nd(name + ".dense", a.shape()).assign(a);
         if (a.rank() == 2) {
@@ -125,19 +153,5 @@ final class DirectLayerImpl extends PeSameDiffLayerImpl {
         NativeRows.transposeBlocks(src, rows, n, d, t, buffers.host("transpose.in", (long) d * t),
                 buffers.host("transpose.out", (long) d * t));
         return rows;
-    }
-
-    /** Rows back to the layer's layout, into {@code dst} (DL4J's, dense). */
-    private void fromRows(INDArray rows, INDArray dst) {
-        if (dst.rank() == 2 || !NativeRows.isDense(dst)) {
-            dst.assign(dst.rank() == 2 ? rows : rows.reshape(dst.size(0), dst.size(2), dst.size(1))
-                    .permute(0, 2, 1));
-            return;
-        }
-        int n = (int) dst.size(0);
-        int d = (int) dst.size(1);
-        int t = (int) dst.size(2);
-        NativeRows.transposeBlocks(rows, dst, n, t, d, buffers.host("transpose.in", (long) d * t),
-                buffers.host("transpose.out", (long) d * t));
     }
 }

@@ -46,18 +46,11 @@ final class LayerNormKernel implements DirectKernel {
         for (int r = 0; r < m; r++) {
             long off = (long) r * d;
             in.get(off, row, d);
-            double sum = 0;
+            double mean = VectorMath.sum(row, d) / d;
             for (int c = 0; c < d; c++) {
-                sum += row[c];
+                xh[c] = row[c] - mean;
             }
-            double mean = sum / d;
-            double ss = 0;
-            for (int c = 0; c < d; c++) {
-                double v = row[c] - mean;
-                xh[c] = v;
-                ss += v * v;
-            }
-            double inv = 1.0 / Math.sqrt(ss / d + eps);
+            double inv = 1.0 / Math.sqrt(VectorMath.dot(xh, xh, d) / d + eps);
             for (int c = 0; c < d; c++) {
                 double v = xh[c] * inv;
                 xh[c] = v;
@@ -93,24 +86,21 @@ final class LayerNormKernel implements DirectKernel {
         NativeRows dxOut = new NativeRows(dxn);
         double[] row = buf.host(name + ".row", d);
         double[] xh = buf.host(name + ".xhatRow", d);
+        double[] gy = buf.host(name + ".gyRow", d);
         for (int r = 0; r < rows; r++) {
             long off = (long) r * d;
             dyIn.get(off, row, d);
             xhIn.get(off, xh, d);
-            double s1 = 0;
-            double s2 = 0;
             for (int c = 0; c < d; c++) {
-                double gy = row[c] * g[c];
-                s1 += gy;
-                s2 += gy * xh[c];
                 dg[c] += row[c] * xh[c];
                 db[c] += row[c];
+                gy[c] = row[c] * g[c];
             }
-            double m1 = s1 / d;
-            double m2 = s2 / d;
+            double m1 = VectorMath.sum(gy, d) / d;
+            double m2 = VectorMath.dot(gy, xh, d) / d;
             double inv = rstd[r];
             for (int c = 0; c < d; c++) {
-                row[c] = inv * (row[c] * g[c] - m1 - xh[c] * m2);
+                row[c] = inv * (gy[c] - m1 - xh[c] * m2);
             }
             dxOut.put(off, row, d);
         }

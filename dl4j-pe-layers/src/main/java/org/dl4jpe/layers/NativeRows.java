@@ -34,9 +34,24 @@ final class NativeRows {
         }
     }
 
-    /** Whether the buffer of {@code a} holds exactly its values, in row-major order. */
+    /**
+     * Whether the buffer of {@code a} holds exactly its values, in row-major order (ND4J reports a permuted view
+     * such as {@code rows.permute(0, 2, 1)} as 'c' ordered and not a view, so the strides are checked).
+     */
     static boolean isDense(INDArray a) {
-        return !a.isView() && a.ordering() == 'c' && a.offset() == 0 && a.data().length() == a.length();
+        if (a.offset() != 0 || a.data().length() != a.length()) {
+            return false;
+        }
+        long expected = 1;
+        long[] shape = a.shape();
+        long[] stride = a.stride();
+        for (int i = shape.length - 1; i >= 0; i--) {
+            if (shape[i] != 1 && stride[i] != expected) {
+                return false;
+            }
+            expected *= shape[i];
+        }
+        return true;
     }
 
     /** {@code dst[dstOff …+len) = a[from …+len)}. */

@@ -10,6 +10,7 @@ import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.dl4jpe.layers.TiedFeedForward.Tie;
 import org.dl4jpe.layers.TiedSelfAttention.Scheme;
 import org.dl4jpe.layers.testkit.LayerTestKit;
@@ -119,6 +120,29 @@ class DirectEngineTest {
         compare(d, r, input(3, D, T), MASK);
         compare(d, r, input(5, D, T), Nd4j.ones(DataType.DOUBLE, 5, T));
         compare(d, r, input(3, D, T), MASK);
+    }
+
+    /**
+     * A direct layer hands DL4J its token rows {@code [N, T, D]} viewed as {@code [N, D, T]}, for output and input
+     * gradient alike, and the next direct layer takes them as rows (twoBlocksAndAnotherBatchSize holds the values).
+     */
+    @Test
+    void outputAndInputGradientAreTokenRowsViewedAsSequences() {
+        MultiLayerNetwork d = LayerTestKit.mln(InputType.recurrent(D, T), DataType.DOUBLE,
+                block(Scheme.QO_KV, Tie.TRANSPOSE, MlpActivation.GELU).build());
+        d.initGradientsView();
+        INDArray x = input(3, D, T);
+        var layer = d.getLayer(0);
+        INDArray y = layer.activate(x, true, LayerWorkspaceMgr.noWorkspaces());
+        assertArrayEquals(new long[] {3, D, T}, y.shape());
+        assertArrayEquals(new long[] {(long) D * T, 1, D}, y.stride(), "rows [N, T, D] permuted");
+        assertTrue(!NativeRows.isDense(y), "a permuted view is not dense row-major");
+        INDArray expected = y.dup('c');
+        INDArray again = layer.activate(y, true, LayerWorkspaceMgr.noWorkspaces());
+        INDArray fromCopy = layer.activate(expected, true, LayerWorkspaceMgr.noWorkspaces());
+        assertClose(fromCopy, again, "output from rows input vs from a [N, D, T] copy");
+        INDArray dx = layer.backpropGradient(y, LayerWorkspaceMgr.noWorkspaces()).getSecond();
+        assertArrayEquals(new long[] {(long) D * T, 1, D}, dx.stride(), "input gradient as rows");
     }
 
     /**

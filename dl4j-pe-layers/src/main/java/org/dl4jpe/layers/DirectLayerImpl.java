@@ -113,7 +113,7 @@ final class DirectLayerImpl extends PeSameDiffLayerImpl {
     }
 
     /** {@code [N, T, D]} for a sequence input {@code [N, D, T]}; {@code [N, D]} as it is. */
-    private static long[] rowsShape(INDArray a) {
+    static long[] rowsShape(INDArray a) {
         return a.rank() == 3 ? new long[] {a.size(0), a.size(2), a.size(1)} : a.shape();
     }
 
@@ -122,7 +122,7 @@ final class DirectLayerImpl extends PeSameDiffLayerImpl {
      * view, so that the next direct layer reads its rows without a transpose ({@link #toRows}); other layers see an
      * ordinary array of that shape.
      */
-    private static INDArray asLayout(INDArray rows) {
+    static INDArray asLayout(INDArray rows) {
         return rows.rank() == 3 ? rows.permute(0, 2, 1) : rows;
     }
 
@@ -134,8 +134,16 @@ final class DirectLayerImpl extends PeSameDiffLayerImpl {
         return a.offset() == 0 && a.data().length() == a.length() && st[0] == d * t && st[1] == 1 && st[2] == d;
     }
 
-    /** {@code [N, D, T]} to rows {@code [N·T, D]}, {@code [N, D]} as it is, in a native array {@code name}. */
     private INDArray toRows(INDArray a, String name) {
+        return toRows(a, buffers, name);
+    }
+
+    /**
+     * {@code [N, D, T]} to rows {@code [N·T, D]}, {@code [N, D]} as it is, in a native array {@code name} of
+     * {@code buffers} (of their data type).
+     */
+    static INDArray toRows(INDArray a, DirectBuffers buffers, String name) {
+        DataType dataType = buffers.dataType();
         if (a.rank() == 3 && a.dataType() == dataType && isRowsLayout(a)) {
             INDArray rows = buffers.nd(name, a.size(0) * a.size(2), a.size(1));
             rows.assign(Nd4j.create(a.data(), rows.shape()));

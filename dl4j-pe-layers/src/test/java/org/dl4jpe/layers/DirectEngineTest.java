@@ -105,6 +105,28 @@ class DirectEngineTest {
         assertEnginesEqual(direct.clone(), reference.clone(), InputType.feedForward(D), input(4, D), null);
     }
 
+    @Test
+    void patchEmbeddingEqualsReference() {
+        assertEnginesEqual(PatchEmbedding.builder(8, 12, 2, 4, D).build(),
+                PatchEmbedding.builder(8, 12, 2, 4, D).engine(Engine.SAMEDIFF).build(),
+                InputType.convolutional(8, 12, 2), input(3, 2, 8, 12), null);
+    }
+
+    /** The patch embedding's token rows go straight into a block, and the block's input gradient back. */
+    @Test
+    void patchEmbeddingThenBlock() {
+        Layer[] direct = {PatchEmbedding.builder(8, 8, 1, 4, D).build(),
+                block(Scheme.QO_KV, Tie.TRANSPOSE, MlpActivation.GELU).build()};
+        Layer[] reference = {PatchEmbedding.builder(8, 8, 1, 4, D).engine(Engine.SAMEDIFF).build(),
+                block(Scheme.QO_KV, Tie.TRANSPOSE, MlpActivation.GELU).engine(Engine.SAMEDIFF).build()};
+        MultiLayerNetwork d = LayerTestKit.mln(InputType.convolutional(8, 8, 1), DataType.DOUBLE, direct);
+        MultiLayerNetwork r = LayerTestKit.mln(InputType.convolutional(8, 8, 1), DataType.DOUBLE, reference);
+        d.setParams(Nd4j.randn(DataType.DOUBLE, 1, d.numParams()).muli(0.3));
+        r.setParams(d.params());
+        compare(d, r, input(3, 1, 8, 8), null);
+        compare(d, r, input(2, 1, 8, 8), null);
+    }
+
     /** Two blocks in a row (the second sees the first's output and gradient), then a batch of another size. */
     @Test
     void twoBlocksAndAnotherBatchSize() {
@@ -227,7 +249,8 @@ class DirectEngineTest {
         MultiLayerNetwork r = LayerTestKit.mln(type, DataType.DOUBLE, reference);
         d.setParams(Nd4j.randn(DataType.DOUBLE, 1, d.numParams()).muli(0.3));
         r.setParams(d.params());
-        assertEquals(DirectLayerImpl.class, d.getLayer(0).getClass(), "the direct engine runs");
+        assertEquals(direct instanceof PatchEmbedding ? PatchEmbeddingImpl.class : DirectLayerImpl.class,
+                d.getLayer(0).getClass(), "the direct engine runs");
         assertEquals(org.dl4jpe.layers.samediff.PeSameDiffLayerImpl.class, r.getLayer(0).getClass(),
                 "the reference runs on SameDiff");
         compare(d, r, x, mask);

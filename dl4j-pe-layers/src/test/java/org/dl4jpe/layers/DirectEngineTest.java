@@ -112,6 +112,53 @@ class DirectEngineTest {
                 InputType.convolutional(8, 12, 2), input(3, 2, 8, 12), null);
     }
 
+    /**
+     * The pool, both modes, with a mask of different lengths and without, at the layer (DL4J's networks refuse a
+     * sequence mask in front of a feed-forward output layer): output and input gradient, also for input that is a
+     * direct layer's token rows.
+     */
+    @ParameterizedTest
+    @CsvSource({"CLASS_TOKEN, 0", "MEAN, 0", "MEAN, 1"})
+    void classTokenPoolEqualsReference(ClassTokenPool.Mode mode, long prefix) {
+        ClassTokenPool.Builder b = ClassTokenPool.builder().mode(mode);
+        if (prefix > 0) {
+            b.numPrefixTokens(prefix);
+        }
+        ClassTokenPool direct = b.build();
+        ClassTokenPool reference = b.engine(Engine.SAMEDIFF).build();
+        INDArray x = input(3, D, T);
+        INDArray rows = x.permute(0, 2, 1).dup('c').permute(0, 2, 1); // the same values as token rows [N, T, D]
+        INDArray g = Nd4j.randn(DataType.DOUBLE, 3, D);
+        for (INDArray mask : new INDArray[] {MASK, null}) {
+            var d = LayerTestKit.mln(InputType.recurrent(D, T), DataType.DOUBLE, direct.clone()).getLayer(0);
+            var r = LayerTestKit.mln(InputType.recurrent(D, T), DataType.DOUBLE, reference.clone()).getLayer(0);
+            assertEquals(ClassTokenPoolImpl.class, d.getClass(), "the direct engine runs");
+            for (INDArray in : new INDArray[] {x, rows}) {
+                d.setMaskArray(mask);
+                r.setMaskArray(mask);
+                assertClose(r.activate(x, true, LayerWorkspaceMgr.noWorkspaces()),
+                        d.activate(in, true, LayerWorkspaceMgr.noWorkspaces()), mode + " output");
+                assertClose(r.backpropGradient(g, LayerWorkspaceMgr.noWorkspaces()).getSecond(),
+                        d.backpropGradient(g, LayerWorkspaceMgr.noWorkspaces()).getSecond(), mode + " input gradient");
+            }
+        }
+    }
+
+    /** A block's token rows into the pool, its gradient back into the block (ViT's head). */
+    @ParameterizedTest
+    @CsvSource({"CLASS_TOKEN", "MEAN"})
+    void blockThenPool(ClassTokenPool.Mode mode) {
+        Layer[] direct = {block(Scheme.QO_KV, Tie.TRANSPOSE, MlpActivation.GELU).build(),
+                ClassTokenPool.builder().mode(mode).build()};
+        Layer[] reference = {block(Scheme.QO_KV, Tie.TRANSPOSE, MlpActivation.GELU).engine(Engine.SAMEDIFF).build(),
+                ClassTokenPool.builder().mode(mode).engine(Engine.SAMEDIFF).build()};
+        MultiLayerNetwork d = LayerTestKit.mln(InputType.recurrent(D, T), DataType.DOUBLE, direct);
+        MultiLayerNetwork r = LayerTestKit.mln(InputType.recurrent(D, T), DataType.DOUBLE, reference);
+        d.setParams(Nd4j.randn(DataType.DOUBLE, 1, d.numParams()).muli(0.3));
+        r.setParams(d.params());
+        compare(d, r, input(3, D, T), null);
+    }
+
     /** The patch embedding's token rows go straight into a block, and the block's input gradient back. */
     @Test
     void patchEmbeddingThenBlock() {
@@ -249,7 +296,8 @@ class DirectEngineTest {
         MultiLayerNetwork r = LayerTestKit.mln(type, DataType.DOUBLE, reference);
         d.setParams(Nd4j.randn(DataType.DOUBLE, 1, d.numParams()).muli(0.3));
         r.setParams(d.params());
-        assertEquals(direct instanceof PatchEmbedding ? PatchEmbeddingImpl.class : DirectLayerImpl.class,
+        assertEquals(direct instanceof PatchEmbedding ? PatchEmbeddingImpl.class
+                        : direct instanceof ClassTokenPool ? ClassTokenPoolImpl.class : DirectLayerImpl.class,
                 d.getLayer(0).getClass(), "the direct engine runs");
         assertEquals(org.dl4jpe.layers.samediff.PeSameDiffLayerImpl.class, r.getLayer(0).getClass(),
                 "the reference runs on SameDiff");

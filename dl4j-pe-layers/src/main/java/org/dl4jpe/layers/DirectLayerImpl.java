@@ -16,11 +16,13 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Runs {@link TransformerBlock}, {@link TiedSelfAttention}, {@link TiedFeedForward} and {@link LayerNorm} with
- * {@link Engine#DIRECT}: the layer's {@link DirectKernel} on token rows {@code [N·T, D]} (one transpose from DL4J's
- * {@code [N, D, T]} on the way in, one on the way out), with the training forward pass's activations kept for the
- * backward pass. Intermediate arrays live in {@link DirectBuffers} owned by the layer, outside DL4J's workspaces,
- * reused while the input shape stays the same; the output and the input gradient handed to DL4J are written into
- * DL4J's workspaces. With {@link Engine#SAMEDIFF} the layers are run by {@link PeSameDiffLayerImpl} instead.
+ * {@link Engine#DIRECT}: the layer's {@link DirectKernel} on token rows {@code [N·T, D]}, with the training forward
+ * pass's activations kept for the backward pass. The output and the input gradient go to DL4J as token rows
+ * {@code [N, T, D]} in its workspace viewed as {@code [N, D, T]} (a permuted view): a direct layer (these,
+ * {@link PatchEmbedding}, {@link ClassTokenPool}) that receives such a view reads its rows as they are, anything
+ * else gets a transpose. Intermediate arrays are native arrays of the network's data type in {@link DirectBuffers}
+ * owned by the layer, outside DL4J's workspaces, reused while the input shape stays the same. With
+ * {@link Engine#SAMEDIFF} the layers are run by {@link PeSameDiffLayerImpl} instead.
  */
 final class DirectLayerImpl extends PeSameDiffLayerImpl {
     private final transient DirectKernel kernel;

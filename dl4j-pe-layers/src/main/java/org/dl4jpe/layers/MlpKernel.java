@@ -7,8 +7,9 @@ import org.nd4j.linalg.api.ops.impl.transforms.strict.Erfc;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * {@link TiedFeedForward#mlp} on token rows, forward and backward: two matrix products on ND4J, the bias, the
- * activation (with its derivative kept for the backward pass) and dropout in Java loops. The exact GELU is
+ * {@link TiedFeedForward#mlp} on token rows, forward and backward: two matrix products, biases and dropout on ND4J,
+ * the activation (with its derivative kept for the backward pass) in Java a row at a time ({@link NativeRows}). The
+ * exact GELU is
  * {@link VectorMath#gelu} in float networks and ND4J's {@code erfc} (accurate to double rounding) in double ones.
  */
 final class MlpKernel implements DirectKernel {

@@ -62,8 +62,9 @@ final class PatchEmbeddingImpl extends PeSameDiffLayerImpl {
             prepare();
             INDArray x = input.dataType() == dataType && NativeRows.isDense(input) ? input
                     : buffers.nd("image", input.shape()).assign(input);
-            INDArray patches = patches(x, buffers.nd(training ? "patches.train" : "patches.infer",
-                    (long) n * l.numPatches(), patchDim()), n);
+            INDArray patches = buffers.nd(training ? "patches.train" : "patches.infer", (long) n * l.numPatches(),
+                    patchDim());
+            copyPatches(x, patches, n, false);
             INDArray e = DirectBuffers.gemm(patches, paramTable.get(PatchEmbedding.W),
                     buffers.nd("tokens", (long) n * l.numPatches(), d), false, true);
             e.addiRowVector(paramTable.get(PatchEmbedding.B));
@@ -101,11 +102,6 @@ final class PatchEmbeddingImpl extends PeSameDiffLayerImpl {
      * Image {@code [N, C, H, W]} to patches {@code [N·P, C·p·p]} ({@code toImage} false), or the patches' gradient
      * back to the image's ({@code toImage} true; the patches do not overlap, so each pixel is one patch value).
      */
-    private INDArray patches(INDArray image, INDArray patches, int n) {
-        copyPatches(image, patches, n, false);
-        return patches;
-    }
-
     private void copyPatches(INDArray image, INDArray patches, int n, boolean toImage) {
         PatchEmbedding l = pe();
         int c = (int) l.getInChannels();

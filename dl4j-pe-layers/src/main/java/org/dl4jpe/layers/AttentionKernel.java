@@ -8,9 +8,11 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 /**
  * {@link TiedSelfAttention#attention} on token rows, forward and backward. The query, key and value projections
  * are one matrix product with the three (scheme-dependent, possibly transposed) matrices side by side,
- * {@code [M, D]·[D, 3D]}, the query's {@code 1/√d} folded into its columns; the per-head products are batched over
- * the N·H heads ({@code [N·H, T, d]}); the softmax (with the key mask's penalty, as {@code define} adds it), its
- * backward {@code dS = P·(dP − Σ P·dP)}, the biases, dropout and the head/row layout changes are Java loops.
+ * {@code [M, D]·[D, 3D]}, the query's {@code 1/√d} folded into its columns; the per-head products read each head's
+ * query, key and value straight out of those token rows and write its context straight into the rows {@code [M, D]}
+ * ({@link HeadGemm}: no head layout, no permutes); the softmax (with the key mask's penalty, as {@code define} adds
+ * it) and its backward {@code dS = P·(dP − Σ P·dP)} are Java loops a row at a time ({@link NativeRows}); biases and
+ * dropout masks are ND4J ops. Activations stay in native arrays of the network's data type.
  */
 final class AttentionKernel implements DirectKernel {
     /** Which parameter serves a projection, and whether it is used transposed. */
@@ -33,14 +35,12 @@ final class AttentionKernel implements DirectKernel {
     private int t;
     private INDArray xn;
     private INDArray w3;
-    private INDArray qn;
-    private INDArray kn;
-    private INDArray vn;
-    private double[] probs;
-    private double[] attnMask;
+    private INDArray qkvRows;
+    private INDArray probs;
+    private INDArray attnMask;
     private INDArray pdn;
     private INDArray ctxRows;
-    private double[] projMask;
+    private INDArray projMask;
 
     AttentionKernel(String name, String prefix, Scheme scheme, long embedDim, int numHeads, double attnDropout,
                     double projDropout) {
@@ -89,13 +89,12 @@ final class AttentionKernel implements DirectKernel {
     }
 
     @Override
-    public double[] forward(double[] x, int n, int t, double[] keyMask, boolean training, DirectParams p) {
+    public INDArray forward(INDArray x, int n, int t, double[] keyMask, boolean training, DirectParams p) {
         DirectBuffers buf = p.buffers();
         String k = training ? name + ".train." : name + ".infer.";
         int d = dim;
         int m = n * t;
         int nh = n * heads;
-        INDArray xIn = buf.write(x, k + "x", m, d);
 
         // [Eq·s | Ek | Ev] and [bq·s, bk, bv]
         INDArray w = buf.nd(k + "w3", d, 3L * d);
@@ -112,83 +111,42 @@ final class AttentionKernel implements DirectKernel {
                 b3[j * d + c] = b[c] * f;
             }
         }
-        INDArray proj = DirectBuffers.gemm(xIn, w, buf.nd(name + ".qkv", m, 3L * d), false, false);
-        double[] qkvRows = buf.read(proj, name + ".qkvRows");
+        INDArray proj = DirectBuffers.gemm(x, w, buf.nd(k + "qkv", m, 3L * d), false, false);
+        proj.addiRowVector(buf.write(b3, k + "b3n", 3L * d));
 
-        // rows [N, T, 3, H, d] + bias -> three [N·H, T, d]
-        long headsLen = (long) m * d;
-        double[] q = buf.host(k + "q", headsLen);
-        double[] kk = buf.host(k + "k", headsLen);
-        double[] v = buf.host(k + "v", headsLen);
+        // per head: scores = q·kᵀ, read out of the rows [N, T, 3, H, d]; softmax in place
         int hd = headDim;
-        for (int s = 0; s < n; s++) {
-            for (int tok = 0; tok < t; tok++) {
-                int src = (s * t + tok) * 3 * d;
-                for (int h = 0; h < heads; h++) {
-                    int dst = ((s * heads + h) * t + tok) * hd;
-                    int c0 = h * hd;
-                    for (int e = 0; e < hd; e++) {
-                        q[dst + e] = qkvRows[src + c0 + e] + b3[c0 + e];
-                    }
-                    for (int e = 0; e < hd; e++) {
-                        kk[dst + e] = qkvRows[src + d + c0 + e] + b3[d + c0 + e];
-                    }
-                    for (int e = 0; e < hd; e++) {
-                        v[dst + e] = qkvRows[src + 2 * d + c0 + e] + b3[2 * d + c0 + e];
-                    }
-                }
-            }
-        }
-        INDArray qh = buf.write(q, k + "qn", nh, t, hd);
-        INDArray kh = buf.write(kk, k + "kn", nh, t, hd);
-        INDArray vh = buf.write(v, k + "vn", nh, t, hd);
-
-        INDArray scores = DirectBuffers.batchedGemm(qh, kh, buf.nd(name + ".scores", nh, t, t), false, true);
-        double[] pr = buf.read(scores, k + "probs");
+        long rowSeq = (long) t * 3 * d;
+        HeadGemm.Blocks qb = new HeadGemm.Blocks(proj, 0, rowSeq, hd, 3 * d);
+        HeadGemm.Blocks kb = new HeadGemm.Blocks(proj, d, rowSeq, hd, 3 * d);
+        HeadGemm.Blocks vb = new HeadGemm.Blocks(proj, 2L * d, rowSeq, hd, 3 * d);
+        INDArray pr = buf.nd(k + "probs", nh, t, t);
+        HeadGemm.run(n, heads, t, t, hd, qb, false, kb, true, squares(pr, t), false);
         softmax(pr, n, t, keyMask, buf);
 
-        double[] dropped = pr;
-        double[] am = null;
+        INDArray pd = pr;
+        INDArray am = null;
         if (training && attnDropout > 0) {
-            am = buf.read(LayerContext.dropoutMask(buf.dataType(), new long[] {n, heads, t, t}, attnDropout),
-                    k + "attnMask");
-            dropped = buf.host(k + "probsDropped", pr.length);
-            for (int i = 0; i < pr.length; i++) {
-                dropped[i] = pr[i] * am[i];
-            }
+            am = LayerContext.dropoutMask(buf.dataType(), new long[] {n, heads, t, t}, attnDropout);
+            pd = buf.nd(k + "probsDropped", nh, t, t).assign(pr).muli(am.reshape(nh, t, t));
         }
-        INDArray pd = buf.write(dropped, k + "pdn", nh, t, t);
-        INDArray ctx = DirectBuffers.batchedGemm(pd, vh, buf.nd(name + ".ctx", nh, t, hd), false, false);
-        double[] ctxHeads = buf.read(ctx, name + ".ctxHeads");
-        double[] rows = buf.host(name + ".ctxRowsHost", (long) m * d);
-        headsToRows(ctxHeads, rows, n, t);
-        INDArray cr = buf.write(rows, k + "ctxRows", m, d);
+        // per head: context = p·v, written into the rows [N, T, H, d]
+        INDArray cr = buf.nd(k + "ctxRows", m, d);
+        HeadGemm.run(n, heads, t, hd, t, squares(pd, t), false, vb, false, rowBlocks(cr, t), false);
 
-        INDArray yn = buf.nd(name + ".yn", m, d);
-        DirectBuffers.gemm(cr, p.nd(out.param), yn, false, out.transposed);
-        double[] y = buf.read(yn, name + ".y");
-        double[] bo = p.host(bias[3]);
-        for (int r = 0; r < m; r++) {
-            int off = r * d;
-            for (int c = 0; c < d; c++) {
-                y[off + c] += bo[c];
-            }
-        }
-        double[] pm = null;
+        INDArray y = DirectBuffers.gemm(cr, p.nd(out.param), buf.nd(k + "y", m, d), false, out.transposed);
+        y.addiRowVector(p.nd(bias[3]));
+        INDArray pm = null;
         if (training && projDropout > 0) {
-            pm = buf.read(LayerContext.dropoutMask(buf.dataType(), new long[] {m, d}, projDropout), k + "projMask");
-            for (int i = 0; i < y.length; i++) {
-                y[i] *= pm[i];
-            }
+            pm = LayerContext.dropoutMask(buf.dataType(), new long[] {m, d}, projDropout);
+            y.muli(pm);
         }
         if (training) {
             this.n = n;
             this.t = t;
-            xn = xIn;
+            xn = x;
             w3 = w;
-            qn = qh;
-            kn = kh;
-            vn = vh;
+            qkvRows = proj;
             probs = pr;
             attnMask = am;
             pdn = pd;
@@ -203,73 +161,54 @@ final class AttentionKernel implements DirectKernel {
      * {@code (mask − 1)·penalty} as {@code define} does. Double networks use {@link Math#exp}, float networks
      * {@link VectorMath#expInPlace}.
      */
-    private void softmax(double[] s, int n, int t, double[] keyMask, DirectBuffers buf) {
+    private void softmax(INDArray scores, int n, int t, double[] keyMask, DirectBuffers buf) {
         double penalty = TiedSelfAttention.maskPenalty(buf.dataType());
+        boolean exact = buf.exact();
+        NativeRows io = new NativeRows(scores);
+        double[] s = buf.host(name + ".softmaxRow", t);
         int rowsPerSeq = heads * t;
         for (int seq = 0; seq < n; seq++) {
             for (int r = 0; r < rowsPerSeq; r++) {
-                int off = (seq * rowsPerSeq + r) * t;
+                long off = (long) (seq * rowsPerSeq + r) * t;
+                io.get(off, s, t);
                 if (keyMask != null) {
                     int mo = seq * t;
                     for (int j = 0; j < t; j++) {
-                        s[off + j] += (keyMask[mo + j] - 1.0) * penalty;
+                        s[j] += (keyMask[mo + j] - 1.0) * penalty;
                     }
                 }
-                double max = Double.NEGATIVE_INFINITY;
+                double max = VectorMath.max(s, t);
                 for (int j = 0; j < t; j++) {
-                    max = Math.max(max, s[off + j]);
+                    s[j] -= max;
                 }
+                if (exact) {
+                    for (int j = 0; j < t; j++) {
+                        s[j] = Math.exp(s[j]);
+                    }
+                } else {
+                    VectorMath.expInPlace(s, 0, t);
+                }
+                double inv = 1.0 / VectorMath.sum(s, t);
                 for (int j = 0; j < t; j++) {
-                    s[off + j] -= max;
+                    s[j] *= inv;
                 }
-            }
-        }
-        if (buf.exact()) {
-            for (int i = 0; i < s.length; i++) {
-                s[i] = Math.exp(s[i]);
-            }
-        } else {
-            VectorMath.expInPlace(s, 0, s.length);
-        }
-        int rowsTotal = n * rowsPerSeq;
-        for (int r = 0; r < rowsTotal; r++) {
-            int off = r * t;
-            double sum = 0;
-            for (int j = 0; j < t; j++) {
-                sum += s[off + j];
-            }
-            for (int j = 0; j < t; j++) {
-                s[off + j] /= sum;
+                io.put(off, s, t);
             }
         }
     }
 
-    /** {@code [N, H, T, d]} to rows {@code [N, T, H·d]}. */
-    private void headsToRows(double[] src, double[] dst, int n, int t) {
-        int hd = headDim;
-        for (int s = 0; s < n; s++) {
-            for (int h = 0; h < heads; h++) {
-                for (int tok = 0; tok < t; tok++) {
-                    System.arraycopy(src, ((s * heads + h) * t + tok) * hd, dst, (s * t + tok) * dim + h * hd, hd);
-                }
-            }
-        }
+    /** The per-head {@code [T, T]} blocks of a dense {@code [N·H, T, T]} array. */
+    private HeadGemm.Blocks squares(INDArray a, int t) {
+        return new HeadGemm.Blocks(a, 0, (long) heads * t * t, (long) t * t, t);
     }
 
-    /** Rows {@code [N, T, H·d]} to {@code [N, H, T, d]}. */
-    private void rowsToHeads(double[] src, double[] dst, int n, int t) {
-        int hd = headDim;
-        for (int s = 0; s < n; s++) {
-            for (int h = 0; h < heads; h++) {
-                for (int tok = 0; tok < t; tok++) {
-                    System.arraycopy(src, (s * t + tok) * dim + h * hd, dst, ((s * heads + h) * t + tok) * hd, hd);
-                }
-            }
-        }
+    /** The per-head {@code [T, d]} blocks of dense token rows {@code [N·T, H·d]}. */
+    private HeadGemm.Blocks rowBlocks(INDArray a, int t) {
+        return new HeadGemm.Blocks(a, 0, (long) t * dim, headDim, dim);
     }
 
     @Override
-    public double[] backward(double[] dy, DirectParams p) {
+    public INDArray backward(INDArray dy, DirectParams p) {
         DirectBuffers buf = p.buffers();
         String k = name + ".grad.";
         int d = dim;
@@ -277,72 +216,31 @@ final class AttentionKernel implements DirectKernel {
         int nh = n * heads;
         int hd = headDim;
 
-        double[] g = buf.host(k + "dy", (long) m * d);
-        double[] dbo = buf.host(k + "dbo", d);
-        java.util.Arrays.fill(dbo, 0.0);
-        for (int r = 0; r < m; r++) {
-            int off = r * d;
-            for (int c = 0; c < d; c++) {
-                double v = projMask == null ? dy[off + c] : dy[off + c] * projMask[off + c];
-                g[off + c] = v;
-                dbo[c] += v;
-            }
-        }
-        p.addGradient(bias[3], dbo);
-        INDArray dyn = buf.write(g, k + "dyn", m, d);
+        INDArray dyn = projMask == null ? dy : buf.nd(k + "dy", m, d).assign(dy).muli(projMask);
+        p.addGradient(bias[3], dyn.sum(buf.nd(k + "dbo", d), 0), false);
         p.addGradient(out.param, DirectBuffers.gemm(ctxRows, dyn, buf.nd(k + "dEo", d, d), true, false),
                 out.transposed);
         INDArray dcr = DirectBuffers.gemm(dyn, p.nd(out.param), buf.nd(k + "dctxRows", m, d), false,
                 !out.transposed);
-        double[] dctxHeads = buf.host(k + "dctxHeads", (long) m * d);
-        rowsToHeads(buf.read(dcr, k + "dctxRowsHost"), dctxHeads, n, t);
-        INDArray dctx = buf.write(dctxHeads, k + "dctx", nh, t, hd);
+        long rowSeq = (long) t * 3 * d;
+        HeadGemm.Blocks qb = new HeadGemm.Blocks(qkvRows, 0, rowSeq, hd, 3 * d);
+        HeadGemm.Blocks kb = new HeadGemm.Blocks(qkvRows, d, rowSeq, hd, 3 * d);
+        HeadGemm.Blocks vb = new HeadGemm.Blocks(qkvRows, 2L * d, rowSeq, hd, 3 * d);
+        HeadGemm.Blocks dctx = rowBlocks(dcr, t);
+        INDArray dqkvn = buf.nd(k + "dqkv", m, 3L * d);
+        HeadGemm.Blocks dqb = new HeadGemm.Blocks(dqkvn, 0, rowSeq, hd, 3 * d);
+        HeadGemm.Blocks dkb = new HeadGemm.Blocks(dqkvn, d, rowSeq, hd, 3 * d);
+        HeadGemm.Blocks dvb = new HeadGemm.Blocks(dqkvn, 2L * d, rowSeq, hd, 3 * d);
 
-        INDArray dpd = DirectBuffers.batchedGemm(dctx, vn, buf.nd(k + "dpd", nh, t, t), false, true);
-        INDArray dv = DirectBuffers.batchedGemm(pdn, dctx, buf.nd(k + "dv", nh, t, hd), true, false);
-        double[] ds = buf.read(dpd, k + "ds");
-        if (attnMask != null) {
-            for (int i = 0; i < ds.length; i++) {
-                ds[i] *= attnMask[i];
-            }
-        }
-        int rowsTotal = nh * t;
-        for (int r = 0; r < rowsTotal; r++) {
-            int off = r * t;
-            double dot = 0;
-            for (int j = 0; j < t; j++) {
-                dot += probs[off + j] * ds[off + j];
-            }
-            for (int j = 0; j < t; j++) {
-                ds[off + j] = probs[off + j] * (ds[off + j] - dot);
-            }
-        }
-        INDArray dsn = buf.write(ds, k + "dsn", nh, t, t);
-        INDArray dq = DirectBuffers.batchedGemm(dsn, kn, buf.nd(k + "dq", nh, t, hd), false, false);
-        INDArray dk = DirectBuffers.batchedGemm(dsn, qn, buf.nd(k + "dk", nh, t, hd), true, false);
+        INDArray dpd = buf.nd(k + "dpd", nh, t, t);
+        HeadGemm.run(n, heads, t, t, hd, dctx, false, vb, true, squares(dpd, t), false);
+        HeadGemm.run(n, heads, t, hd, t, squares(pdn, t), true, dctx, false, dvb, false);
+        INDArray dsn = softmaxBackward(dpd, buf.nd(k + "ds", nh, t, t), buf);
+        HeadGemm.run(n, heads, t, hd, t, squares(dsn, t), false, kb, false, dqb, false);
+        HeadGemm.run(n, heads, t, hd, t, squares(dsn, t), true, qb, false, dkb, false);
 
-        // three [N·H, T, d] -> rows [N, T, 3, H, d]; bias gradients
-        double[] dqkv = buf.host(k + "dqkvRows", 3L * m * d);
-        double[] db3 = buf.host(k + "db3", 3L * d);
-        java.util.Arrays.fill(db3, 0.0);
-        double[][] parts = {buf.read(dq, k + "dqHost"), buf.read(dk, k + "dkHost"), buf.read(dv, k + "dvHost")};
-        for (int s = 0; s < n; s++) {
-            for (int tok = 0; tok < t; tok++) {
-                int dst = (s * t + tok) * 3 * d;
-                for (int j = 0; j < 3; j++) {
-                    double[] part = parts[j];
-                    for (int h = 0; h < heads; h++) {
-                        int src = ((s * heads + h) * t + tok) * hd;
-                        int c0 = j * d + h * hd;
-                        for (int e = 0; e < hd; e++) {
-                            double v = part[src + e];
-                            dqkv[dst + c0 + e] = v;
-                            db3[c0 + e] += v;
-                        }
-                    }
-                }
-            }
-        }
+        // bias gradients: the column sums of [dq | dk | dv]
+        double[] db3 = buf.read(dqkvn.sum(buf.nd(k + "db3n", 3L * d), 0), k + "db3");
         for (int j = 0; j < 3; j++) {
             double[] b = buf.host(k + "db" + j, d);
             double f = biasFactor(j);
@@ -351,13 +249,44 @@ final class AttentionKernel implements DirectKernel {
             }
             p.addGradient(bias[j], b);
         }
-        INDArray dqkvn = buf.write(dqkv, k + "dqkv", m, 3L * d);
         INDArray dw3 = DirectBuffers.gemm(xn, dqkvn, buf.nd(k + "dw3", d, 3L * d), true, false);
         for (int j = 0; j < 3; j++) {
             INDArray part = dw3.get(NDArrayIndex.all(), NDArrayIndex.interval((long) j * d, (long) (j + 1) * d));
             p.addGradient(qkv[j].param, j == 0 ? part.muli(scale) : part, qkv[j].transposed);
         }
-        INDArray dx = DirectBuffers.gemm(dqkvn, w3, buf.nd(k + "dx", m, d), false, true);
-        return buf.read(dx, k + "dxHost");
+        return DirectBuffers.gemm(dqkvn, w3, buf.nd(k + "dx", m, d), false, true);
+    }
+
+    /**
+     * The softmax's backward pass row by row: {@code dS = P·(dP' − Σ P·dP')}, {@code dP'} the gradient at the
+     * probabilities times the attention dropout mask; into {@code ds}.
+     */
+    private INDArray softmaxBackward(INDArray dpd, INDArray ds, DirectBuffers buf) {
+        int t = this.t;
+        NativeRows dpIn = new NativeRows(dpd);
+        NativeRows pIn = new NativeRows(probs);
+        NativeRows mIn = attnMask == null ? null : new NativeRows(attnMask);
+        NativeRows out = new NativeRows(ds);
+        double[] g = buf.host(name + ".softmaxRow", t);
+        double[] pr = buf.host(name + ".probsRow", t);
+        double[] mk = buf.host(name + ".maskRow", t);
+        long rowsTotal = (long) n * heads * t;
+        for (long r = 0; r < rowsTotal; r++) {
+            long off = r * t;
+            dpIn.get(off, g, t);
+            pIn.get(off, pr, t);
+            if (mIn != null) {
+                mIn.get(off, mk, t);
+                for (int j = 0; j < t; j++) {
+                    g[j] *= mk[j];
+                }
+            }
+            double dot = VectorMath.dot(pr, g, t);
+            for (int j = 0; j < t; j++) {
+                g[j] = pr[j] * (g[j] - dot);
+            }
+            out.put(off, g, t);
+        }
+        return ds;
     }
 }

@@ -4,15 +4,16 @@ import java.util.Arrays;
 import java.util.Map;
 import org.deeplearning4j.nn.api.MaskState;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
-import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
 import org.dl4jpe.layers.samediff.LayerContext;
-import org.dl4jpe.layers.samediff.PeSameDiffLayer;
+import org.dl4jpe.layers.samediff.PeSameDiffLayerImpl;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -31,8 +32,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * tokens the mask marks as present, skipping the first {@code numPrefixTokens} (timm's {@code global_pool='avg'}
  * on a model with a class token is {@code MEAN} with {@code numPrefixTokens(1)}); a sequence with no such token
  * gives zeros.
+ *
+ * <p>{@link Engine#DIRECT} (the default) computes it in Java on the token rows ({@link ClassTokenPoolImpl});
+ * {@link Engine#SAMEDIFF} runs {@link #define}, the reference.
  */
-public final class ClassTokenPool extends PeSameDiffLayer {
+public final class ClassTokenPool extends EngineLayer {
     /** Which summary of the sequence the layer returns. */
     public enum Mode {
         /** Token 0, the class token. The default. */
@@ -91,6 +95,11 @@ public final class ClassTokenPool extends PeSameDiffLayer {
         SDVariable sum = sd.sum(input.mul(sd.expandDims(m, 1)), 2); // [N, D]
         SDVariable count = sd.scalarMax(sd.sum(m, true, 1), 1.0); // [N, 1]
         return sum.div(count);
+    }
+
+    @Override
+    protected PeSameDiffLayerImpl directImpl(NeuralNetConfiguration conf, DataType networkDataType) {
+        return new ClassTokenPoolImpl(conf, networkDataType);
     }
 
     /** The sequence is collapsed, so the output has no mask. */
@@ -168,7 +177,7 @@ public final class ClassTokenPool extends PeSameDiffLayer {
     }
 
     /** Builder: every option has the default given on its method. */
-    public static final class Builder extends SameDiffLayer.Builder<Builder> {
+    public static final class Builder extends EngineLayer.Builder<Builder> {
         private Mode mode = Mode.CLASS_TOKEN;
         private long numPrefixTokens;
 

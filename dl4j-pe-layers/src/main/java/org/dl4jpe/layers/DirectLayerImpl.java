@@ -16,11 +16,13 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Runs {@link TransformerBlock}, {@link TiedSelfAttention}, {@link TiedFeedForward} and {@link LayerNorm} with
- * {@link Engine#DIRECT}: the layer's {@link DirectKernel} on token rows {@code [N·T, D]} (one transpose from DL4J's
- * {@code [N, D, T]} on the way in, one on the way out), with the training forward pass's activations kept for the
- * backward pass. Intermediate arrays live in {@link DirectBuffers} owned by the layer, outside DL4J's workspaces,
- * reused while the input shape stays the same; the output and the input gradient handed to DL4J are written into
- * DL4J's workspaces. With {@link Engine#SAMEDIFF} the layers are run by {@link PeSameDiffLayerImpl} instead.
+ * {@link Engine#DIRECT}: the layer's {@link DirectKernel} on token rows {@code [N·T, D]}, with the training forward
+ * pass's activations kept for the backward pass. The output and the input gradient go to DL4J as token rows
+ * {@code [N, T, D]} in its workspace viewed as {@code [N, D, T]} (a permuted view): a direct layer (these,
+ * {@link PatchEmbedding}, {@link ClassTokenPool}) that receives such a view reads its rows as they are, anything
+ * else gets a transpose. Intermediate arrays are native arrays of the network's data type in {@link DirectBuffers}
+ * owned by the layer, outside DL4J's workspaces, reused while the input shape stays the same. With
+ * {@link Engine#SAMEDIFF} the layers are run by {@link PeSameDiffLayerImpl} instead.
  */
 final class DirectLayerImpl extends PeSameDiffLayerImpl {
     private final transient DirectKernel kernel;
@@ -61,19 +63,19 @@ final class DirectLayerImpl extends PeSameDiffLayerImpl {
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(false);
         pe().validateInput(input, maskArray);
-        INDArray out;
+        INDArray result = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, rowsShape(input), 'c');
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             prepare(input.shape());
             int n = (int) input.size(0);
             int t = input.rank() == 3 ? (int) input.size(2) : 1;
             double[] keyMask = maskArray != null && input.rank() == 3 && maskArray.length() == (long) n * t
                     ? buffers.read(maskArray, "keyMask") : null;
-            double[] y = kernel.forward(toRows(input, "input"), n, t, keyMask, training, params);
-            out = fromRows(y, input.shape(), "output");
+            INDArray y = kernel.forward(toRows(input, training ? "input.train" : "input.infer"), n, t, keyMask,
+                    training, params);
+            result.assign(y.reshape(result.shape()));
             keptInput = training ? input : keptInput;
         }
-        INDArray result = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, input.shape(), 'c');
-        return result.assign(out);
+        return asLayout(result);
     }
 
     @Override
@@ -83,20 +85,20 @@ final class DirectLayerImpl extends PeSameDiffLayerImpl {
             // DL4J runs a training forward pass on this input first; if it did not, run one now.
             activate(true, workspaceMgr);
         }
-        INDArray dx;
+        INDArray result = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, rowsShape(input),
+                'c');
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             params = new DirectParams(paramTable, gradTable, buffers);
             params.beginBackward();
-            double[] g = kernel.backward(toRows(epsilon, "epsilon"), params);
+            INDArray g = kernel.backward(toRows(epsilon, "epsilon"), params);
             params.endBackward();
-            dx = fromRows(g, input.shape(), "inputGradient");
+            result.assign(g.reshape(result.shape()));
         }
         Gradient grad = new DefaultGradient();
         for (String p : paramTable.keySet()) {
             grad.gradientForVariable().put(p, gradTable.get(p));
         }
-        INDArray result = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, input.shape(), 'c');
-        return new Pair<>(grad, result.assign(dx));
+        return new Pair<>(grad, asLayout(result));
     }
 
     private void prepare(long[] shape) {
@@ -112,46 +114,54 @@ final class DirectLayerImpl extends PeSameDiffLayerImpl {
         params = new DirectParams(paramTable, gradTable, buffers);
     }
 
-    /** {@code [N, D, T]} to rows {@code [N·T, D]}; {@code [N, D]} as it is. */
-    private double[] toRows(INDArray a, String name) {
-        double[] raw = buffers.read(a, name + ".raw");
+    /** {@code [N, T, D]} for a sequence input {@code [N, D, T]}; {@code [N, D]} as it is. */
+    static long[] rowsShape(INDArray a) {
+        return a.rank() == 3 ? new long[] {a.size(0), a.size(2), a.size(1)} : a.shape();
+    }
+
+    /**
+     * The layer's output (or input gradient) {@code [N, T, D]} in token rows as DL4J's {@code [N, D, T]}: a permuted
+     * view, so that the next direct layer reads its rows without a transpose ({@link #toRows}); other layers see an
+     * ordinary array of that shape.
+     */
+    static INDArray asLayout(INDArray rows) {
+        return rows.rank() == 3 ? rows.permute(0, 2, 1) : rows;
+    }
+
+    /** Whether {@code a [N, D, T]} is a permuted view of dense token rows {@code [N, T, D]} ({@link #asLayout}). */
+    private static boolean isRowsLayout(INDArray a) {
+        long[] st = a.stride();
+        long d = a.size(1);
+        long t = a.size(2);
+        return a.offset() == 0 && a.data().length() == a.length() && st[0] == d * t && st[1] == 1 && st[2] == d;
+    }
+
+    private INDArray toRows(INDArray a, String name) {
+        return toRows(a, buffers, name);
+    }
+
+    /**
+     * {@code [N, D, T]} to rows {@code [N·T, D]}, {@code [N, D]} as it is, in a native array {@code name} of
+     * {@code buffers} (of their data type).
+     */
+    static INDArray toRows(INDArray a, DirectBuffers buffers, String name) {
+        DataType dataType = buffers.dataType();
+        if (a.rank() == 3 && a.dataType() == dataType && isRowsLayout(a)) {
+            INDArray rows = buffers.nd(name, a.size(0) * a.size(2), a.size(1));
+            rows.assign(Nd4j.create(a.data(), rows.shape()));
+            return rows;
+        }
+        INDArray src = a.dataType() == dataType && NativeRows.isDense(a) ? a
+                : buffers.nd(name + ".dense", a.shape()).assign(a);
         if (a.rank() == 2) {
-            return raw;
+            return src == a ? buffers.nd(name, a.shape()).assign(a) : src;
         }
         int n = (int) a.size(0);
         int d = (int) a.size(1);
         int t = (int) a.size(2);
-        double[] rows = buffers.host(name + ".rows", raw.length);
-        for (int s = 0; s < n; s++) {
-            int base = s * d * t;
-            for (int c = 0; c < d; c++) {
-                int src = base + c * t;
-                for (int tok = 0; tok < t; tok++) {
-                    rows[base + tok * d + c] = raw[src + tok];
-                }
-            }
-        }
+        INDArray rows = buffers.nd(name, (long) n * t, d);
+        NativeRows.transposeBlocks(src, rows, n, d, t, buffers.host("transpose.in", (long) d * t),
+                buffers.host("transpose.out", (long) d * t));
         return rows;
-    }
-
-    /** Rows back to the layer's layout {@code shape}, in a native array owned by the layer. */
-    private INDArray fromRows(double[] rows, long[] shape, String name) {
-        if (shape.length == 2) {
-            return buffers.write(rows, name, shape);
-        }
-        int n = (int) shape[0];
-        int d = (int) shape[1];
-        int t = (int) shape[2];
-        double[] ncw = buffers.host(name + ".ncw", rows.length);
-        for (int s = 0; s < n; s++) {
-            int base = s * d * t;
-            for (int tok = 0; tok < t; tok++) {
-                int src = base + tok * d;
-                for (int c = 0; c < d; c++) {
-                    ncw[base + c * t + tok] = rows[src + c];
-                }
-            }
-        }
-        return buffers.write(ncw, name, shape);
     }
 }

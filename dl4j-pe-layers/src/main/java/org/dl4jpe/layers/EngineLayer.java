@@ -31,8 +31,12 @@ public abstract class EngineLayer extends PeSameDiffLayer {
 
     @Override
     protected PeSameDiffLayerImpl newImpl(NeuralNetConfiguration conf, DataType networkDataType) {
-        return engine == Engine.SAMEDIFF ? super.newImpl(conf, networkDataType)
-                : new DirectLayerImpl(conf, networkDataType);
+        return engine == Engine.SAMEDIFF ? super.newImpl(conf, networkDataType) : directImpl(conf, networkDataType);
+    }
+
+    /** The implementation of {@link Engine#DIRECT}: {@link DirectLayerImpl} unless a layer has its own. */
+    protected PeSameDiffLayerImpl directImpl(NeuralNetConfiguration conf, DataType networkDataType) {
+        return new DirectLayerImpl(conf, networkDataType);
     }
 
     /** The builders of these layers: {@link #engine}. */

@@ -1,9 +1,12 @@
 package org.dl4jpe.layers;
 
+import org.nd4j.linalg.api.ndarray.INDArray;
+
 /**
  * {@link LayerNorm} on token rows: {@code y = (x − mean)/√(var + eps)·γ + β} per row, in one pass over the rows
  * forward and one backward, where {@code dx = σ⁻¹·(g − mean(g) − x̂·mean(g·x̂))}, {@code g = dy·γ},
- * {@code dγ = Σ dy·x̂}, {@code dβ = Σ dy}.
+ * {@code dγ = Σ dy·x̂}, {@code dβ = Σ dy}. Each row is worked on in double ({@link NativeRows}); a training pass
+ * keeps {@code x̂} (in the network's data type) and {@code σ⁻¹}.
  */
 final class LayerNormKernel implements DirectKernel {
     private final String name;
@@ -11,7 +14,7 @@ final class LayerNormKernel implements DirectKernel {
     private final String beta;
     private final int dim;
     private final double eps;
-    private double[] xhat;
+    private INDArray xhat;
     private double[] rstd;
     private int rows;
 
@@ -25,74 +28,84 @@ final class LayerNormKernel implements DirectKernel {
     }
 
     @Override
-    public double[] forward(double[] x, int n, int t, double[] keyMask, boolean training, DirectParams p) {
+    public INDArray forward(INDArray x, int n, int t, double[] keyMask, boolean training, DirectParams p) {
         DirectBuffers buf = p.buffers();
+        String k = name + (training ? ".train." : ".infer.");
         int m = n * t;
         int d = dim;
         double[] g = p.host(gamma);
         double[] b = p.host(beta);
-        double[] y = buf.host(name + ".y", (long) m * d);
-        double[] xh = buf.host(name + (training ? ".xhat" : ".xhatInfer"), (long) m * d);
-        double[] rs = buf.host(name + (training ? ".rstd" : ".rstdInfer"), m);
+        INDArray yn = buf.nd(k + "y", m, d);
+        INDArray xhn = training ? buf.nd(k + "xhat", m, d) : null;
+        double[] rs = training ? buf.host(k + "rstd", m) : null;
+        NativeRows in = new NativeRows(x);
+        NativeRows out = new NativeRows(yn);
+        NativeRows xhOut = training ? new NativeRows(xhn) : null;
+        double[] row = buf.host(name + ".row", d);
+        double[] xh = buf.host(name + ".xhatRow", d);
         for (int r = 0; r < m; r++) {
-            int off = r * d;
-            double sum = 0;
+            long off = (long) r * d;
+            in.get(off, row, d);
+            double mean = VectorMath.sum(row, d) / d;
             for (int c = 0; c < d; c++) {
-                sum += x[off + c];
+                xh[c] = row[c] - mean;
             }
-            double mean = sum / d;
-            double ss = 0;
+            double inv = 1.0 / Math.sqrt(VectorMath.dot(xh, xh, d) / d + eps);
             for (int c = 0; c < d; c++) {
-                double v = x[off + c] - mean;
-                xh[off + c] = v;
-                ss += v * v;
+                double v = xh[c] * inv;
+                xh[c] = v;
+                row[c] = v * g[c] + b[c];
             }
-            double inv = 1.0 / Math.sqrt(ss / d + eps);
-            rs[r] = inv;
-            for (int c = 0; c < d; c++) {
-                double v = xh[off + c] * inv;
-                xh[off + c] = v;
-                y[off + c] = v * g[c] + b[c];
+            out.put(off, row, d);
+            if (training) {
+                rs[r] = inv;
+                xhOut.put(off, xh, d);
             }
         }
         if (training) {
-            xhat = xh;
+            xhat = xhn;
             rstd = rs;
             rows = m;
         }
-        return y;
+        return yn;
     }
 
     @Override
-    public double[] backward(double[] dy, DirectParams p) {
+    public INDArray backward(INDArray dy, DirectParams p) {
         DirectBuffers buf = p.buffers();
+        String k = name + ".grad.";
         int d = dim;
         double[] g = p.host(gamma);
-        double[] dx = buf.host(name + ".dx", (long) rows * d);
-        double[] dg = buf.host(name + ".dgamma", d);
-        double[] db = buf.host(name + ".dbeta", d);
+        INDArray dxn = buf.nd(k + "dx", rows, d);
+        double[] dg = buf.host(k + "dgamma", d);
+        double[] db = buf.host(k + "dbeta", d);
         java.util.Arrays.fill(dg, 0.0);
         java.util.Arrays.fill(db, 0.0);
+        NativeRows dyIn = new NativeRows(dy);
+        NativeRows xhIn = new NativeRows(xhat);
+        NativeRows dxOut = new NativeRows(dxn);
+        double[] row = buf.host(name + ".row", d);
+        double[] xh = buf.host(name + ".xhatRow", d);
+        double[] gy = buf.host(name + ".gyRow", d);
         for (int r = 0; r < rows; r++) {
-            int off = r * d;
-            double s1 = 0;
-            double s2 = 0;
+            long off = (long) r * d;
+            dyIn.get(off, row, d);
+            xhIn.get(off, xh, d);
             for (int c = 0; c < d; c++) {
-                double gy = dy[off + c] * g[c];
-                s1 += gy;
-                s2 += gy * xhat[off + c];
-                dg[c] += dy[off + c] * xhat[off + c];
-                db[c] += dy[off + c];
+                dg[c] += row[c] * xh[c];
+                db[c] += row[c];
+                gy[c] = row[c] * g[c];
             }
-            double m1 = s1 / d;
-            double m2 = s2 / d;
+            double m1 = VectorMath.sum(gy, d) / d;
+            double m2 = VectorMath.dot(gy, xh, d) / d;
             double inv = rstd[r];
             for (int c = 0; c < d; c++) {
-                dx[off + c] = inv * (dy[off + c] * g[c] - m1 - xhat[off + c] * m2);
+                row[c] = inv * (gy[c] - m1 - xh[c] * m2);
             }
+            dxOut.put(off, row, d);
         }
         p.addGradient(gamma, dg);
         p.addGradient(beta, db);
-        return dx;
+        return dxn;
     }
 }

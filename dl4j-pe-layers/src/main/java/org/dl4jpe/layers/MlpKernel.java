@@ -7,8 +7,9 @@ import org.nd4j.linalg.api.ops.impl.transforms.strict.Erfc;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * {@link TiedFeedForward#mlp} on token rows, forward and backward: two matrix products on ND4J, the bias, the
- * activation (with its derivative kept for the backward pass) and dropout in Java loops. The exact GELU is
+ * {@link TiedFeedForward#mlp} on token rows, forward and backward: two matrix products, biases and dropout on ND4J,
+ * the activation (with its derivative kept for the backward pass) in Java a row at a time ({@link NativeRows}). The
+ * exact GELU is
  * {@link VectorMath#gelu} in float networks and ND4J's {@code erfc} (accurate to double rounding) in double ones.
  */
 final class MlpKernel implements DirectKernel {
@@ -32,9 +33,9 @@ final class MlpKernel implements DirectKernel {
     private int rows;
     private INDArray xn;
     private INDArray an;
-    private double[] deriv;
-    private double[] actMask;
-    private double[] outMask;
+    private INDArray deriv;
+    private INDArray actMask;
+    private INDArray outMask;
 
     MlpKernel(String name, String prefix, Tie tie, MlpActivation activation, double dropout, long embedDim,
               long hiddenDim) {
@@ -51,54 +52,34 @@ final class MlpKernel implements DirectKernel {
     }
 
     @Override
-    public double[] forward(double[] x, int n, int t, double[] keyMask, boolean training, DirectParams p) {
+    public INDArray forward(INDArray x, int n, int t, double[] keyMask, boolean training, DirectParams p) {
         DirectBuffers buf = p.buffers();
         String k = training ? name + ".train." : name + ".infer.";
         int m = n * t;
         int r = hidden;
-        INDArray xIn = buf.write(x, k + "x", m, dim);
-        INDArray zn = DirectBuffers.gemm(xIn, p.nd(w), buf.nd(name + ".z", m, r), false, true);
-        double[] z = buf.read(zn, name + ".zHost");
-        double[] bias1 = p.host(b1);
-        for (int i = 0; i < m; i++) {
-            int off = i * r;
-            for (int c = 0; c < r; c++) {
-                z[off + c] += bias1[c];
-            }
-        }
-        double[] a = buf.host(k + "a", (long) m * r);
-        double[] der = training ? buf.host(k + "deriv", (long) m * r) : null;
-        activate(z, a, der, buf);
-        double[] am = null;
+        INDArray zn = DirectBuffers.gemm(x, p.nd(w), buf.nd(name + ".z", m, r), false, true);
+        zn.addiRowVector(p.nd(b1));
+        INDArray an = buf.nd(k + "a", m, r);
+        INDArray der = training ? buf.nd(k + "deriv", m, r) : null;
+        activate(zn, an, der, buf);
+        INDArray am = null;
         if (training && dropout > 0) {
-            am = buf.read(LayerContext.dropoutMask(buf.dataType(), new long[] {m, r}, dropout), k + "actMask");
-            for (int i = 0; i < a.length; i++) {
-                a[i] *= am[i];
-            }
+            am = LayerContext.dropoutMask(buf.dataType(), new long[] {m, r}, dropout);
+            an.muli(am);
         }
-        INDArray aNd = buf.write(a, k + "an", m, r);
-        INDArray yn = tie == Tie.TRANSPOSE
-                ? DirectBuffers.gemm(aNd, p.nd(w), buf.nd(name + ".yn", m, dim), false, false)
-                : DirectBuffers.gemm(aNd, p.nd(w2), buf.nd(name + ".yn", m, dim), false, true);
-        double[] y = buf.read(yn, name + ".y");
-        double[] bias2 = p.host(b2);
-        for (int i = 0; i < m; i++) {
-            int off = i * dim;
-            for (int c = 0; c < dim; c++) {
-                y[off + c] += bias2[c];
-            }
-        }
-        double[] om = null;
+        INDArray y = tie == Tie.TRANSPOSE
+                ? DirectBuffers.gemm(an, p.nd(w), buf.nd(k + "y", m, dim), false, false)
+                : DirectBuffers.gemm(an, p.nd(w2), buf.nd(k + "y", m, dim), false, true);
+        y.addiRowVector(p.nd(b2));
+        INDArray om = null;
         if (training && dropout > 0) {
-            om = buf.read(LayerContext.dropoutMask(buf.dataType(), new long[] {m, dim}, dropout), k + "outMask");
-            for (int i = 0; i < y.length; i++) {
-                y[i] *= om[i];
-            }
+            om = LayerContext.dropoutMask(buf.dataType(), new long[] {m, dim}, dropout);
+            y.muli(om);
         }
         if (training) {
             rows = m;
-            xn = xIn;
-            an = aNd;
+            xn = x;
+            this.an = an;
             deriv = der;
             actMask = am;
             outMask = om;
@@ -106,20 +87,50 @@ final class MlpKernel implements DirectKernel {
         return y;
     }
 
-    /** {@code a = act(z)} and, unless {@code der} is null, {@code der = act'(z)}. */
-    private void activate(double[] z, double[] a, double[] der, DirectBuffers buf) {
-        int len = z.length;
+    /**
+     * {@code a = act(z)} and, unless {@code der} is null, {@code der = act'(z)}, a row at a time in double
+     * ({@link NativeRows}).
+     */
+    private void activate(INDArray zn, INDArray an, INDArray der, DirectBuffers buf) {
+        int m = (int) zn.size(0);
+        int r = hidden;
+        INDArray phiN = null;
+        if (activation == MlpActivation.GELU && buf.exact()) {
+            // Φ(z) = erfc(−z/√2)/2 from ND4J, accurate to double rounding
+            phiN = buf.nd(name + ".phi", m, r).assign(zn).muli(-SQRT_HALF);
+            Nd4j.exec(new Erfc(phiN, phiN));
+        }
+        NativeRows zIn = new NativeRows(zn);
+        NativeRows phiIn = phiN == null ? null : new NativeRows(phiN);
+        NativeRows aOut = new NativeRows(an);
+        NativeRows dOut = der == null ? null : new NativeRows(der);
+        double[] z = buf.host(name + ".zRow", r);
+        double[] a = buf.host(name + ".aRow", r);
+        double[] dr = der == null ? null : buf.host(name + ".derivRow", r);
+        double[] phi = phiN == null ? null : buf.host(name + ".phiRow", r);
+        for (int i = 0; i < m; i++) {
+            long off = (long) i * r;
+            zIn.get(off, z, r);
+            if (phi != null) {
+                phiIn.get(off, phi, r);
+            }
+            activateRow(z, phi, a, dr);
+            aOut.put(off, a, r);
+            if (dr != null) {
+                dOut.put(off, dr, r);
+            }
+        }
+    }
+
+    /** One row: {@code a = act(z)}, {@code der = act'(z)} unless null; {@code phi}: 2·Φ(z) for the exact GELU. */
+    private void activateRow(double[] z, double[] phi, double[] a, double[] der) {
+        int len = hidden;
         switch (activation) {
             case GELU -> {
-                if (!buf.exact()) {
+                if (phi == null) {
                     VectorMath.gelu(z, len, a, der, scratch);
                     return;
                 }
-                // Φ(z) = erfc(−z/√2)/2 from ND4J, accurate to double rounding
-                INDArray arg = buf.write(z, name + ".erfcArg", len);
-                arg.muli(-SQRT_HALF);
-                Nd4j.exec(new Erfc(arg, arg));
-                double[] phi = buf.read(arg, name + ".phi");
                 for (int i = 0; i < len; i++) {
                     double x = z[i];
                     double cdf = 0.5 * phi[i];
@@ -153,51 +164,30 @@ final class MlpKernel implements DirectKernel {
     }
 
     @Override
-    public double[] backward(double[] dy, DirectParams p) {
+    public INDArray backward(INDArray dy, DirectParams p) {
         DirectBuffers buf = p.buffers();
         String k = name + ".grad.";
         int m = rows;
         int r = hidden;
-        double[] g = buf.host(k + "dy", (long) m * dim);
-        double[] db2 = buf.host(k + "db2", dim);
-        java.util.Arrays.fill(db2, 0.0);
-        for (int i = 0; i < m; i++) {
-            int off = i * dim;
-            for (int c = 0; c < dim; c++) {
-                double v = outMask == null ? dy[off + c] : dy[off + c] * outMask[off + c];
-                g[off + c] = v;
-                db2[c] += v;
-            }
-        }
-        p.addGradient(b2, db2);
-        INDArray dyn = buf.write(g, k + "dyn", m, dim);
-        INDArray da;
+        INDArray dyn = outMask == null ? dy : buf.nd(k + "dy", m, dim).assign(dy).muli(outMask);
+        p.addGradient(b2, dyn.sum(buf.nd(k + "db2", dim), 0), false);
+        INDArray dz;
         if (tie == Tie.TRANSPOSE) {
             // y = a·W: dW += aᵀ·dy, da = dy·Wᵀ
             p.addGradient(w, DirectBuffers.gemm(an, dyn, buf.nd(k + "dWout", r, dim), true, false), false);
-            da = DirectBuffers.gemm(dyn, p.nd(w), buf.nd(k + "da", m, r), false, true);
+            dz = DirectBuffers.gemm(dyn, p.nd(w), buf.nd(k + "dz", m, r), false, true);
         } else {
             // y = a·W2ᵀ: dW2 += dyᵀ·a, da = dy·W2
             p.addGradient(w2, DirectBuffers.gemm(dyn, an, buf.nd(k + "dW2", dim, r), true, false), false);
-            da = DirectBuffers.gemm(dyn, p.nd(w2), buf.nd(k + "da", m, r), false, false);
+            dz = DirectBuffers.gemm(dyn, p.nd(w2), buf.nd(k + "dz", m, r), false, false);
         }
-        double[] dz = buf.read(da, k + "dz");
-        double[] db1 = buf.host(k + "db1", r);
-        java.util.Arrays.fill(db1, 0.0);
-        for (int i = 0; i < m; i++) {
-            int off = i * r;
-            for (int c = 0; c < r; c++) {
-                double v = actMask == null ? dz[off + c] : dz[off + c] * actMask[off + c];
-                v *= deriv[off + c];
-                dz[off + c] = v;
-                db1[c] += v;
-            }
+        if (actMask != null) {
+            dz.muli(actMask);
         }
-        p.addGradient(b1, db1);
-        INDArray dzn = buf.write(dz, k + "dzn", m, r);
+        dz.muli(deriv);
+        p.addGradient(b1, dz.sum(buf.nd(k + "db1", r), 0), false);
         // z = x·Wᵀ: dW += dzᵀ·x, dx = dz·W
-        p.addGradient(w, DirectBuffers.gemm(dzn, xn, buf.nd(k + "dWin", r, dim), true, false), false);
-        INDArray dx = DirectBuffers.gemm(dzn, p.nd(w), buf.nd(k + "dx", m, dim), false, false);
-        return buf.read(dx, k + "dxHost");
+        p.addGradient(w, DirectBuffers.gemm(dz, xn, buf.nd(k + "dWin", r, dim), true, false), false);
+        return DirectBuffers.gemm(dz, p.nd(w), buf.nd(k + "dx", m, dim), false, false);
     }
 }

@@ -5,17 +5,18 @@ import java.util.Map;
 import org.deeplearning4j.nn.api.MaskState;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
-import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
 import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
 import org.deeplearning4j.nn.weights.IWeightInit;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.dl4jpe.layers.samediff.LayerContext;
-import org.dl4jpe.layers.samediff.PeSameDiffLayer;
+import org.dl4jpe.layers.samediff.PeSameDiffLayerImpl;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -42,9 +43,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * otherwise ({@code weightInit(param, init)} overrides one parameter); {@code b = 0}.
  *
  * <p>The convolution is computed as patch extraction (reshape to {@code [N, C, H/p, p, W/p, p]}, permute to
- * {@code [N, H/p, W/p, C, p, p]}, reshape to {@code [N·P, C·p·p]}) and one 2-D matrix product with {@code Wᵀ}.
+ * {@code [N, H/p, W/p, C, p, p]}, reshape to {@code [N·P, C·p·p]}) and one 2-D matrix product with {@code Wᵀ}:
+ * {@link Engine#DIRECT} (the default) by hand ({@link PatchEmbeddingImpl}), {@link Engine#SAMEDIFF} as
+ * {@link #define} states it, the reference.
  */
-public final class PatchEmbedding extends PeSameDiffLayer implements MatmulFlops {
+public final class PatchEmbedding extends EngineLayer implements MatmulFlops {
     public static final String W = "W";
     public static final String B = "b";
     public static final String CLS_TOKEN = "clsToken";
@@ -158,6 +161,11 @@ public final class PatchEmbedding extends PeSameDiffLayer implements MatmulFlops
         return sd.permute(z, 0, 2, 1); // [N, D, P+1]
     }
 
+    @Override
+    protected PeSameDiffLayerImpl directImpl(NeuralNetConfiguration conf, DataType networkDataType) {
+        return new PatchEmbeddingImpl(conf, networkDataType);
+    }
+
     /** The image carries no sequence mask; the output sequence has none either (every token is real). */
     @Override
     public Pair<INDArray, MaskState> feedForwardMaskArray(INDArray maskArray, MaskState currentMaskState,
@@ -241,7 +249,7 @@ public final class PatchEmbedding extends PeSameDiffLayer implements MatmulFlops
      * Builder: image size, channels, patch size and width are required; the initialization has the default given
      * on its method.
      */
-    public static final class Builder extends SameDiffLayer.Builder<Builder> {
+    public static final class Builder extends EngineLayer.Builder<Builder> {
         private final long imageHeight;
         private final long imageWidth;
         private final long inChannels;

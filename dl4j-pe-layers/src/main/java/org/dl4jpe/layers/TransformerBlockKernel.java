@@ -1,6 +1,7 @@
 package org.dl4jpe.layers;
 
 import org.dl4jpe.layers.samediff.LayerContext;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * {@link TransformerBlock#define} on token rows, composed of the kernels of the standalone layers:
@@ -13,12 +14,10 @@ final class TransformerBlockKernel implements DirectKernel {
     private final AttentionKernel attn;
     private final LayerNormKernel norm2;
     private final MlpKernel mlp;
-    private final int dim;
     private final double dropPath;
     private int n;
-    private int t;
-    private double[] path1;
-    private double[] path2;
+    private INDArray path1;
+    private INDArray path2;
 
     TransformerBlockKernel(TransformerBlock b) {
         norm1 = new LayerNormKernel("norm1", TransformerBlock.NORM1, b.getEmbedDim(), b.getEps());
@@ -27,79 +26,60 @@ final class TransformerBlockKernel implements DirectKernel {
         norm2 = new LayerNormKernel("norm2", TransformerBlock.NORM2, b.getEmbedDim(), b.getEps());
         mlp = new MlpKernel("mlp", TransformerBlock.MLP, b.getTie(), b.getActivation(), b.getMlpDropout(),
                 b.getEmbedDim(), b.getHiddenDim());
-        dim = Math.toIntExact(b.getEmbedDim());
         dropPath = b.getDropPath();
     }
 
     @Override
-    public double[] forward(double[] x, int n, int t, double[] keyMask, boolean training, DirectParams p) {
+    public INDArray forward(INDArray x, int n, int t, double[] keyMask, boolean training, DirectParams p) {
         DirectBuffers buf = p.buffers();
-        double[] branch = attn.forward(norm1.forward(x, n, t, keyMask, training, p), n, t, keyMask, training, p);
-        double[] m1 = training ? pathMask(n, buf, "block.path1") : null;
-        double[] x1 = buf.host("block.x1", x.length);
-        residual(x, branch, m1, x1, n, t);
+        String k = training ? "block.train." : "block.infer.";
+        INDArray branch = attn.forward(norm1.forward(x, n, t, keyMask, training, p), n, t, keyMask, training, p);
+        INDArray m1 = training ? pathMask(n, buf) : null;
+        INDArray x1 = residual(x, branch, m1, buf.nd(k + "x1", x.shape()), n);
         branch = mlp.forward(norm2.forward(x1, n, t, keyMask, training, p), n, t, keyMask, training, p);
-        double[] m2 = training ? pathMask(n, buf, "block.path2") : null;
-        double[] y = buf.host("block.y", x.length);
-        residual(x1, branch, m2, y, n, t);
+        INDArray m2 = training ? pathMask(n, buf) : null;
+        INDArray y = residual(x1, branch, m2, buf.nd(k + "y", x.shape()), n);
         if (training) {
             this.n = n;
-            this.t = t;
             path1 = m1;
             path2 = m2;
         }
         return y;
     }
 
-    /** The drop-path mask {@code [N]} ({@code define}'s {@code [N, 1, 1]}), or null without drop path. */
-    private double[] pathMask(int n, DirectBuffers buf, String name) {
+    /** The drop-path mask {@code [N, 1]} ({@code define}'s {@code [N, 1, 1]}), or null without drop path. */
+    private INDArray pathMask(int n, DirectBuffers buf) {
         if (dropPath == 0.0) {
             return null;
         }
-        return buf.read(LayerContext.dropoutMask(buf.dataType(), new long[] {n, 1, 1}, dropPath), name);
+        return LayerContext.dropoutMask(buf.dataType(), new long[] {n, 1, 1}, dropPath).reshape(n, 1);
     }
 
     /** {@code out = x + m[s]·branch} for the rows of each sequence s ({@code m} null: 1). */
-    private void residual(double[] x, double[] branch, double[] m, double[] out, int n, int t) {
-        int perSeq = t * dim;
-        for (int s = 0; s < n; s++) {
-            double f = m == null ? 1.0 : m[s];
-            int off = s * perSeq;
-            for (int i = off; i < off + perSeq; i++) {
-                out[i] = x[i] + f * branch[i];
-            }
+    private static INDArray residual(INDArray x, INDArray branch, INDArray m, INDArray out, int n) {
+        out.assign(branch);
+        if (m != null) {
+            out.reshape(n, out.length() / n).muliColumnVector(m);
         }
+        return out.addi(x);
     }
 
-    /** {@code out = m[s]·g} per sequence (a copy when {@code m} is null). */
-    private static double[] scaled(double[] g, double[] m, double[] out, int n, int perSeq) {
-        for (int s = 0; s < n; s++) {
-            double f = m == null ? 1.0 : m[s];
-            int off = s * perSeq;
-            for (int i = off; i < off + perSeq; i++) {
-                out[i] = f * g[i];
-            }
+    /** {@code out = m[s]·g} per sequence ({@code g} itself when {@code m} is null). */
+    private static INDArray scaled(INDArray g, INDArray m, INDArray out, int n) {
+        if (m == null) {
+            return g;
         }
+        out.assign(g).reshape(n, out.length() / n).muliColumnVector(m);
         return out;
     }
 
     @Override
-    public double[] backward(double[] dy, DirectParams p) {
+    public INDArray backward(INDArray dy, DirectParams p) {
         DirectBuffers buf = p.buffers();
-        int perSeq = t * dim;
-        double[] g = buf.host("block.grad.branch", dy.length);
-        double[] dh2 = mlp.backward(scaled(dy, path2, g, n, perSeq), p);
-        double[] dnorm2 = norm2.backward(dh2, p);
-        double[] dx1 = buf.host("block.grad.x1", dy.length);
-        for (int i = 0; i < dx1.length; i++) {
-            dx1[i] = dy[i] + dnorm2[i];
-        }
-        double[] dh1 = attn.backward(scaled(dx1, path1, g, n, perSeq), p);
-        double[] dnorm1 = norm1.backward(dh1, p);
-        double[] dx = buf.host("block.grad.x", dy.length);
-        for (int i = 0; i < dx.length; i++) {
-            dx[i] = dx1[i] + dnorm1[i];
-        }
-        return dx;
+        INDArray g = buf.nd("block.grad.branch", dy.shape());
+        INDArray dh2 = mlp.backward(scaled(dy, path2, g, n), p);
+        INDArray dx1 = buf.nd("block.grad.x1", dy.shape()).assign(dy).addi(norm2.backward(dh2, p));
+        INDArray dh1 = attn.backward(scaled(dx1, path1, g, n), p);
+        return buf.nd("block.grad.x", dy.shape()).assign(dx1).addi(norm1.backward(dh1, p));
     }
 }

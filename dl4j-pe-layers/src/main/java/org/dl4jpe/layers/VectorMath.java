@@ -60,6 +60,67 @@ final class VectorMath {
         final double[] q = new double[CHUNK];
     }
 
+    /**
+     * {@code Σ a[i]} for {@code i < n}, in four interleaved partial sums: a single running sum is a chain of
+     * dependent additions (the JIT keeps their order and does not vectorize it), four chains run about four times as
+     * fast. The order of the additions differs from a left-to-right sum, within double rounding.
+     */
+    static double sum(double[] a, int n) {
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int i = 0;
+        for (; i + 3 < n; i += 4) {
+            s0 += a[i];
+            s1 += a[i + 1];
+            s2 += a[i + 2];
+            s3 += a[i + 3];
+        }
+        for (; i < n; i++) {
+            s0 += a[i];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /** {@code Σ a[i]·b[i]} for {@code i < n}, in four partial sums as {@link #sum}. */
+    static double dot(double[] a, double[] b, int n) {
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int i = 0;
+        for (; i + 3 < n; i += 4) {
+            s0 += a[i] * b[i];
+            s1 += a[i + 1] * b[i + 1];
+            s2 += a[i + 2] * b[i + 2];
+            s3 += a[i + 3] * b[i + 3];
+        }
+        for (; i < n; i++) {
+            s0 += a[i] * b[i];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /** {@code max a[i]} for {@code i < n} (−∞ for none), in four partial maxima as {@link #sum}. */
+    static double max(double[] a, int n) {
+        double m0 = Double.NEGATIVE_INFINITY;
+        double m1 = m0;
+        double m2 = m0;
+        double m3 = m0;
+        int i = 0;
+        for (; i + 3 < n; i += 4) {
+            m0 = Math.max(m0, a[i]);
+            m1 = Math.max(m1, a[i + 1]);
+            m2 = Math.max(m2, a[i + 2]);
+            m3 = Math.max(m3, a[i + 3]);
+        }
+        for (; i < n; i++) {
+            m0 = Math.max(m0, a[i]);
+        }
+        return Math.max(Math.max(m0, m1), Math.max(m2, m3));
+    }
+
     /** {@code w[i] = e^{max(w[i], −104)}} for {@code from ≤ i < to}; the arguments must be ≤ 0. */
     static void expInPlace(double[] w, int from, int to) {
         for (int i = from; i < to; i++) {
@@ -162,7 +223,8 @@ final class VectorMath {
                 // Φ(x) = q + H·(1 − 2q), H = 1 for x > 0, 0 for x ≤ 0 (Φ(0) = q = ½); x·φ(x) with x clamped as a is
                 for (int i = 0; i < len; i++) {
                     double x = z[from + i];
-                    double h = Math.max(x, 0.0) / (Math.abs(x) + 1e-300);
+                    // H: 1 for x > 1e-300, 0 for x ≤ 0 (in between, 1 − 2q ≈ 0.8·x makes its value immaterial)
+                    double h = Math.min(Math.max(x * 1e300, 0.0), 1.0);
                     double phi = q[i] + h * (1.0 - 2.0 * q[i]);
                     t[i] = phi + Math.max(Math.min(x, GELU_CLAMP), -GELU_CLAMP) * e[i] * INV_SQRT_2PI;
                 }

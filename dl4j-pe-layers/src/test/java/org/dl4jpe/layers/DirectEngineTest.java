@@ -10,6 +10,7 @@ import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.dl4jpe.layers.TiedFeedForward.Tie;
 import org.dl4jpe.layers.TiedSelfAttention.Scheme;
 import org.dl4jpe.layers.testkit.LayerTestKit;
@@ -70,6 +71,22 @@ class DirectEngineTest {
                         .engine(Engine.SAMEDIFF).build(), InputType.recurrent(D, T), input(3, D, T), MASK);
     }
 
+    /** Attention's per-head products as ND4J products of views (no OpenBLAS: another backend) give the same. */
+    @ParameterizedTest
+    @CsvSource({"QO_KV", "NONE"})
+    void selfAttentionWithoutBlasEqualsReference(Scheme scheme) {
+        boolean blas = HeadGemm.useBlas;
+        assertTrue(blas, "ND4J's CPU backend runs these tests: the per-head products call OpenBLAS");
+        HeadGemm.useBlas = false;
+        try {
+            assertEnginesEqual(block(scheme, Tie.TRANSPOSE, MlpActivation.GELU).attnDropout(0.2).build(),
+                    block(scheme, Tie.TRANSPOSE, MlpActivation.GELU).attnDropout(0.2).engine(Engine.SAMEDIFF).build(),
+                    InputType.recurrent(D, T), input(3, D, T), MASK);
+        } finally {
+            HeadGemm.useBlas = blas;
+        }
+    }
+
     @ParameterizedTest
     @CsvSource({"TRANSPOSE, GELU", "NONE, GELU", "TRANSPOSE, GELU_TANH", "NONE, RELU"})
     void feedForwardEqualsReference(Tie tie, MlpActivation act) {
@@ -88,6 +105,75 @@ class DirectEngineTest {
         assertEnginesEqual(direct.clone(), reference.clone(), InputType.feedForward(D), input(4, D), null);
     }
 
+    @Test
+    void patchEmbeddingEqualsReference() {
+        assertEnginesEqual(PatchEmbedding.builder(8, 12, 2, 4, D).build(),
+                PatchEmbedding.builder(8, 12, 2, 4, D).engine(Engine.SAMEDIFF).build(),
+                InputType.convolutional(8, 12, 2), input(3, 2, 8, 12), null);
+    }
+
+    /**
+     * The pool, both modes, with a mask of different lengths and without, at the layer (DL4J's networks refuse a
+     * sequence mask in front of a feed-forward output layer): output and input gradient, also for input that is a
+     * direct layer's token rows.
+     */
+    @ParameterizedTest
+    @CsvSource({"CLASS_TOKEN, 0", "MEAN, 0", "MEAN, 1"})
+    void classTokenPoolEqualsReference(ClassTokenPool.Mode mode, long prefix) {
+        ClassTokenPool.Builder b = ClassTokenPool.builder().mode(mode);
+        if (prefix > 0) {
+            b.numPrefixTokens(prefix);
+        }
+        ClassTokenPool direct = b.build();
+        ClassTokenPool reference = b.engine(Engine.SAMEDIFF).build();
+        INDArray x = input(3, D, T);
+        INDArray rows = x.permute(0, 2, 1).dup('c').permute(0, 2, 1); // the same values as token rows [N, T, D]
+        INDArray g = Nd4j.randn(DataType.DOUBLE, 3, D);
+        for (INDArray mask : new INDArray[] {MASK, null}) {
+            var d = LayerTestKit.mln(InputType.recurrent(D, T), DataType.DOUBLE, direct.clone()).getLayer(0);
+            var r = LayerTestKit.mln(InputType.recurrent(D, T), DataType.DOUBLE, reference.clone()).getLayer(0);
+            assertEquals(ClassTokenPoolImpl.class, d.getClass(), "the direct engine runs");
+            for (INDArray in : new INDArray[] {x, rows}) {
+                d.setMaskArray(mask);
+                r.setMaskArray(mask);
+                assertClose(r.activate(x, true, LayerWorkspaceMgr.noWorkspaces()),
+                        d.activate(in, true, LayerWorkspaceMgr.noWorkspaces()), mode + " output");
+                assertClose(r.backpropGradient(g, LayerWorkspaceMgr.noWorkspaces()).getSecond(),
+                        d.backpropGradient(g, LayerWorkspaceMgr.noWorkspaces()).getSecond(), mode + " input gradient");
+            }
+        }
+    }
+
+    /** A block's token rows into the pool, its gradient back into the block (ViT's head). */
+    @ParameterizedTest
+    @CsvSource({"CLASS_TOKEN", "MEAN"})
+    void blockThenPool(ClassTokenPool.Mode mode) {
+        Layer[] direct = {block(Scheme.QO_KV, Tie.TRANSPOSE, MlpActivation.GELU).build(),
+                ClassTokenPool.builder().mode(mode).build()};
+        Layer[] reference = {block(Scheme.QO_KV, Tie.TRANSPOSE, MlpActivation.GELU).engine(Engine.SAMEDIFF).build(),
+                ClassTokenPool.builder().mode(mode).engine(Engine.SAMEDIFF).build()};
+        MultiLayerNetwork d = LayerTestKit.mln(InputType.recurrent(D, T), DataType.DOUBLE, direct);
+        MultiLayerNetwork r = LayerTestKit.mln(InputType.recurrent(D, T), DataType.DOUBLE, reference);
+        d.setParams(Nd4j.randn(DataType.DOUBLE, 1, d.numParams()).muli(0.3));
+        r.setParams(d.params());
+        compare(d, r, input(3, D, T), null);
+    }
+
+    /** The patch embedding's token rows go straight into a block, and the block's input gradient back. */
+    @Test
+    void patchEmbeddingThenBlock() {
+        Layer[] direct = {PatchEmbedding.builder(8, 8, 1, 4, D).build(),
+                block(Scheme.QO_KV, Tie.TRANSPOSE, MlpActivation.GELU).build()};
+        Layer[] reference = {PatchEmbedding.builder(8, 8, 1, 4, D).engine(Engine.SAMEDIFF).build(),
+                block(Scheme.QO_KV, Tie.TRANSPOSE, MlpActivation.GELU).engine(Engine.SAMEDIFF).build()};
+        MultiLayerNetwork d = LayerTestKit.mln(InputType.convolutional(8, 8, 1), DataType.DOUBLE, direct);
+        MultiLayerNetwork r = LayerTestKit.mln(InputType.convolutional(8, 8, 1), DataType.DOUBLE, reference);
+        d.setParams(Nd4j.randn(DataType.DOUBLE, 1, d.numParams()).muli(0.3));
+        r.setParams(d.params());
+        compare(d, r, input(3, 1, 8, 8), null);
+        compare(d, r, input(2, 1, 8, 8), null);
+    }
+
     /** Two blocks in a row (the second sees the first's output and gradient), then a batch of another size. */
     @Test
     void twoBlocksAndAnotherBatchSize() {
@@ -103,6 +189,29 @@ class DirectEngineTest {
         compare(d, r, input(3, D, T), MASK);
         compare(d, r, input(5, D, T), Nd4j.ones(DataType.DOUBLE, 5, T));
         compare(d, r, input(3, D, T), MASK);
+    }
+
+    /**
+     * A direct layer hands DL4J its token rows {@code [N, T, D]} viewed as {@code [N, D, T]}, for output and input
+     * gradient alike, and the next direct layer takes them as rows (twoBlocksAndAnotherBatchSize holds the values).
+     */
+    @Test
+    void outputAndInputGradientAreTokenRowsViewedAsSequences() {
+        MultiLayerNetwork d = LayerTestKit.mln(InputType.recurrent(D, T), DataType.DOUBLE,
+                block(Scheme.QO_KV, Tie.TRANSPOSE, MlpActivation.GELU).build());
+        d.initGradientsView();
+        INDArray x = input(3, D, T);
+        var layer = d.getLayer(0);
+        INDArray y = layer.activate(x, true, LayerWorkspaceMgr.noWorkspaces());
+        assertArrayEquals(new long[] {3, D, T}, y.shape());
+        assertArrayEquals(new long[] {(long) D * T, 1, D}, y.stride(), "rows [N, T, D] permuted");
+        assertTrue(!NativeRows.isDense(y), "a permuted view is not dense row-major");
+        INDArray expected = y.dup('c');
+        INDArray again = layer.activate(y, true, LayerWorkspaceMgr.noWorkspaces());
+        INDArray fromCopy = layer.activate(expected, true, LayerWorkspaceMgr.noWorkspaces());
+        assertClose(fromCopy, again, "output from rows input vs from a [N, D, T] copy");
+        INDArray dx = layer.backpropGradient(y, LayerWorkspaceMgr.noWorkspaces()).getSecond();
+        assertArrayEquals(new long[] {(long) D * T, 1, D}, dx.stride(), "input gradient as rows");
     }
 
     /**
@@ -187,7 +296,9 @@ class DirectEngineTest {
         MultiLayerNetwork r = LayerTestKit.mln(type, DataType.DOUBLE, reference);
         d.setParams(Nd4j.randn(DataType.DOUBLE, 1, d.numParams()).muli(0.3));
         r.setParams(d.params());
-        assertEquals(DirectLayerImpl.class, d.getLayer(0).getClass(), "the direct engine runs");
+        assertEquals(direct instanceof PatchEmbedding ? PatchEmbeddingImpl.class
+                        : direct instanceof ClassTokenPool ? ClassTokenPoolImpl.class : DirectLayerImpl.class,
+                d.getLayer(0).getClass(), "the direct engine runs");
         assertEquals(org.dl4jpe.layers.samediff.PeSameDiffLayerImpl.class, r.getLayer(0).getClass(),
                 "the reference runs on SameDiff");
         compare(d, r, x, mask);

@@ -59,8 +59,18 @@ final class BenchCommand implements Runnable {
     int iterations = 5;
 
     @Option(names = "--only", paramLabel = "WHAT",
-            description = "layers or models (default: both; only models when MODELs are named).")
-    String only;
+            description = "${COMPLETION-CANDIDATES} (default: both; only models when MODELs are named).")
+    Part only;
+
+    /** What {@code --only} selects. */
+    enum Part {
+        LAYERS, MODELS;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
 
     @Option(names = "--op-profile", description = "Also profile training steps by ND4J op (its OpProfiler): time per"
             + " step inside ops and outside them, and the ops that take it.")
@@ -72,15 +82,11 @@ final class BenchCommand implements Runnable {
 
     @Override
     public void run() {
-        if (only != null && !only.equals("layers") && !only.equals("models")) {
-            throw new IllegalArgumentException(
-                    "--only " + only + " is not valid (use layers or models)");
-        }
         if (reps != null && reps < 1) {
             throw new IllegalArgumentException("--reps " + reps + " must be at least 1");
         }
-        boolean layers = only == null ? models.isEmpty() : only.equals("layers");
-        boolean wholeModels = only == null || only.equals("models");
+        boolean layers = only == null ? models.isEmpty() : only == Part.LAYERS;
+        boolean wholeModels = only == null || only == Part.MODELS;
         if (layers) {
             runLayerBenchmarks();
         }

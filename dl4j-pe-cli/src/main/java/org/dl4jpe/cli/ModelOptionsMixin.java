@@ -1,6 +1,5 @@
 package org.dl4jpe.cli;
 
-import java.util.Locale;
 import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.dl4jpe.zoo.ModelOptions;
@@ -23,7 +22,7 @@ final class ModelOptionsMixin {
     Long seed;
 
     @Option(names = "--updater", paramLabel = "NAME", description = "adamw, adam, nesterovs or sgd (default: the model's).")
-    String updater;
+    UpdaterKind updater;
 
     @Option(names = "--lr", paramLabel = "RATE", description = "Learning rate (default: the model's).")
     Double learningRate;
@@ -51,10 +50,10 @@ final class ModelOptionsMixin {
     Double dropPath;
 
     @Option(names = "--workspace", paramLabel = "MODE", description = "DL4J workspace mode: ENABLED or NONE (default: ENABLED).")
-    String workspace;
+    WorkspaceMode workspace;
 
     @Option(names = "--cache", paramLabel = "MODE", description = "DL4J cache mode: NONE, HOST or DEVICE (default: NONE).")
-    String cache;
+    CacheMode cache;
 
     /** The learning-rate schedule the options ask for, for a run of {@code epochs} epochs. */
     LrSchedule schedule(int epochs) {
@@ -95,7 +94,7 @@ final class ModelOptionsMixin {
             o = o.withSeed(seed);
         }
         if (updater != null) {
-            o = o.withUpdater(UpdaterKind.parse(updater));
+            o = o.withUpdater(updater);
         }
         if (learningRate != null) {
             o = o.withLearningRate(learningRate);
@@ -110,19 +109,11 @@ final class ModelOptionsMixin {
             o = o.withDropPath(dropPath);
         }
         if (workspace != null) {
-            o = o.withWorkspaceMode(parse(WorkspaceMode.class, "--workspace", workspace, "ENABLED, NONE"));
+            o = o.withWorkspaceMode(workspace);
         }
         if (cache != null) {
-            o = o.withCacheMode(parse(CacheMode.class, "--cache", cache, "NONE, HOST, DEVICE"));
+            o = o.withCacheMode(cache);
         }
         return o;
-    }
-
-    private static <E extends Enum<E>> E parse(Class<E> type, String option, String value, String valid) {
-        try {
-            return Enum.valueOf(type, value.trim().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(option + " '" + value + "' is not one of " + valid);
-        }
     }
 }

@@ -148,7 +148,7 @@ public final class PeCommand implements Runnable {
             boolean verbose = root.verbose;
             int code;
             if (ex instanceof NonFiniteLossException) {
-                err.println(cmd + ": " + ex.getMessage());
+                err.println(cmd + ": " + message(ex));
                 code = NON_FINITE_LOSS;
             } else if (ex instanceof IllegalArgumentException || ex instanceof UncheckedIOException
                     || ex instanceof IOException) {
@@ -167,9 +167,10 @@ public final class PeCommand implements Runnable {
         return cl.execute(args);
     }
 
+    /** The message of {@code t} in this command line's words (its flags for the libraries' field names). */
     private static String message(Throwable t) {
         String m = t.getMessage();
-        return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
+        return m == null || m.isBlank() ? t.getClass().getSimpleName() : Flags.of(m);
     }
 
     /** The models: the registry given to {@link #execute}, or {@link Zoo#registry()}. */

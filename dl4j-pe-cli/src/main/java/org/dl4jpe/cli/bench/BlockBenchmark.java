@@ -36,6 +36,9 @@ import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * Times one transformer block, tied and untied, against the same block built from our separate layers, against
@@ -52,13 +55,14 @@ import org.slf4j.LoggerFactory;
  * projections, M = N·T) + {@code 4·N·T²·D} (scores and A·V) + {@code 4·M·D·R} (MLP); a training step counts as
  * 3× forward. The reference rate is ND4J's float32 {@code gemm} of [N·T, D] × [D, R].
  *
- * <p>Run (the backend comes from the test class path):
+ * <p>Run ({@code pe bench --only layers} runs it too), after one {@code ./pe} run has built the application:
  * <pre>
- * mvn -o -q -pl dl4j-pe-layers test-compile org.codehaus.mojo:exec-maven-plugin:3.5.0:java \
- *     -Dexec.mainClass=org.dl4jpe.cli.bench.BlockBenchmark -Dexec.classpathScope=test -Dexec.args="--reps 5"
+ * java -cp dl4j-pe-cli/target/dl4j-pe-cli-0.1.0-SNAPSHOT.jar:$(cat dl4j-pe-cli/target/runtime-classpath.txt) \
+ *     org.dl4jpe.cli.bench.BlockBenchmark --reps 5
  * </pre>
- * Options: {@code --reps} (timed repetitions, default 9; {@code --reps 3 --warmup 1} is a quick run), {@code --warmup} (default 2), {@code --batch},
- * {@code --tokens}, {@code --embedDim}, {@code --numHeads}, {@code --mlpRatio}.
+ * Options ({@code --help} lists them): {@code --reps} (timed repetitions, default 9; {@code --reps 3 --warmup 1} is
+ * a quick run), {@code --warmup} (default 2), {@code --batch}, {@code --tokens}, {@code --embedDim},
+ * {@code --numHeads}, {@code --mlpRatio}.
  */
 public final class BlockBenchmark {
     private static final Logger log = LoggerFactory.getLogger(BlockBenchmark.class);
@@ -80,28 +84,42 @@ public final class BlockBenchmark {
             return new Options(384, 6, 4.0, 197, 8, 2, 9);
         }
 
-        /** Parses {@code --name value} pairs over {@link #defaults()}. */
+        /** Options from command-line arguments ({@code --reps 5 --tokens 65} ...) over {@link #defaults()}. */
         public static Options parse(String... args) {
-            Options o = defaults();
-            int[] v = {o.embedDim, o.numHeads, o.tokens, o.batch, o.warmup, o.reps};
-            double ratio = o.mlpRatio;
-            List<String> names = List.of("--embedDim", "--numHeads", "--tokens", "--batch", "--warmup", "--reps");
-            for (int i = 0; i < args.length; i += 2) {
-                if (i + 1 >= args.length) {
-                    throw new IllegalArgumentException("BlockBenchmark: option " + args[i] + " has no value");
-                }
-                if (args[i].equals("--mlpRatio")) {
-                    ratio = Double.parseDouble(args[i + 1]);
-                    continue;
-                }
-                int k = names.indexOf(args[i]);
-                if (k < 0) {
-                    throw new IllegalArgumentException("BlockBenchmark: unknown option " + args[i] + "; known: "
-                            + names + " and --mlpRatio");
-                }
-                v[k] = Integer.parseInt(args[i + 1]);
-            }
-            return new Options(v[0], v[1], ratio, v[2], v[3], v[4], v[5]);
+            return CommandLine.populateCommand(new Args(), args).options();
+        }
+    }
+
+    /** The command line of {@link #main}: every {@link Options} component, defaults from {@link Options#defaults()}. */
+    @Command(name = "BlockBenchmark", usageHelpAutoWidth = true, mixinStandardHelpOptions = true,
+            description = "Times one transformer block, tied and untied, against separate layers, DL4J's built-in"
+                    + " layers and the SameDiff engine.")
+    static final class Args {
+        private static final Options DEFAULTS = Options.defaults();
+
+        @Option(names = "--embedDim", paramLabel = "D", description = "Width (default: 384).")
+        int embedDim = DEFAULTS.embedDim();
+
+        @Option(names = "--numHeads", paramLabel = "H", description = "Attention heads (default: 6).")
+        int numHeads = DEFAULTS.numHeads();
+
+        @Option(names = "--mlpRatio", paramLabel = "R", description = "MLP hidden width over D (default: 4).")
+        double mlpRatio = DEFAULTS.mlpRatio();
+
+        @Option(names = "--tokens", paramLabel = "T", description = "Tokens per example (default: 197).")
+        int tokens = DEFAULTS.tokens();
+
+        @Option(names = "--batch", paramLabel = "N", description = "Examples per step (default: 8).")
+        int batch = DEFAULTS.batch();
+
+        @Option(names = "--warmup", paramLabel = "N", description = "Untimed repetitions first (default: 2).")
+        int warmup = DEFAULTS.warmup();
+
+        @Option(names = "--reps", paramLabel = "N", description = "Timed repetitions (default: 9).")
+        int reps = DEFAULTS.reps();
+
+        Options options() {
+            return new Options(embedDim, numHeads, mlpRatio, tokens, batch, warmup, reps);
         }
     }
 
@@ -124,7 +142,7 @@ public final class BlockBenchmark {
     }
 
     public static void main(String[] args) {
-        run(System.out, Options.parse(args));
+        run(System.out, BenchArgs.parseOrExit(new Args(), args).options());
     }
 
     /** Runs the benchmark and prints its table to {@code out}; returns the numbers. */

@@ -21,6 +21,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * Times one bottleneck stage at every {@link Sharing} level against the same stage built from DL4J's own layers
@@ -34,12 +37,12 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * with its ratio to the built-in stage's. On a small machine shared with other work the wall-clock time is noisy;
  * with {@code --threads 1} the CPU time measures the work itself and is the steadier comparison.
  *
- * <p>Run (the backend comes from the test class path):
+ * <p>Run ({@code pe bench --only layers} runs it too), after one {@code ./pe} run has built the application:
  * <pre>
- * mvn -o -q -pl dl4j-pe-layers test-compile org.codehaus.mojo:exec-maven-plugin:3.5.0:java \
- *     -Dexec.mainClass=org.dl4jpe.cli.bench.StageBenchmark -Dexec.classpathScope=test -Dexec.args="--reps 5"
+ * java -cp dl4j-pe-cli/target/dl4j-pe-cli-0.1.0-SNAPSHOT.jar:$(cat dl4j-pe-cli/target/runtime-classpath.txt) \
+ *     org.dl4jpe.cli.bench.StageBenchmark --reps 5
  * </pre>
- * Options: {@code --reps N} (default 5), {@code --warmup N} (2), {@code --batch N} (8), {@code --in C} (512),
+ * Options ({@code --help} lists them): {@code --reps N} (default 5), {@code --warmup N} (2), {@code --batch N} (8), {@code --in C} (512),
  * {@code --mid m} (256), {@code --blocks n} (6), {@code --size HW} (28), {@code --stride s} (2),
  * {@code --threads N} (ND4J threads; default: ND4J's), {@code --samediff 1} (also time NONE on
  * {@code Engine.SAMEDIFF}; default 0). A quick run,
@@ -50,51 +53,58 @@ public final class StageBenchmark {
     private StageBenchmark() {
     }
 
-    /** Benchmark options; {@link #parse} reads them from command-line arguments. */
+    /** Benchmark options, and the command line of {@link #main} ({@link #parse}). */
+    @Command(name = "StageBenchmark", usageHelpAutoWidth = true, mixinStandardHelpOptions = true,
+            description = "Times one bottleneck stage at every sharing level against the same stage of DL4J's"
+                    + " own layers.")
     public static final class Options {
+        @Option(names = "--reps", paramLabel = "N", description = "Timed repetitions (default: 5).")
         public int reps = 5;
+        @Option(names = "--warmup", paramLabel = "N", description = "Untimed repetitions first (default: 2).")
         public int warmup = 2;
+        @Option(names = "--batch", paramLabel = "N", description = "Examples per step (default: 8).")
         public int batch = 8;
+        @Option(names = "--in", paramLabel = "C", description = "Input channels (default: 512).")
         public long inChannels = 512;
+        @Option(names = "--mid", paramLabel = "M", description = "Bottleneck width m (default: 256).")
         public long midChannels = 256;
+        @Option(names = "--blocks", paramLabel = "N", description = "Blocks (default: 6).")
         public int numBlocks = 6;
+        @Option(names = "--size", paramLabel = "HW", description = "Input height and width (default: 28).")
         public int size = 28;
+        @Option(names = "--stride", paramLabel = "S", description = "Stride of the first block (default: 2).")
         public int stride = 2;
         /** Also time NONE with {@code Engine.SAMEDIFF} (slow; shows what the direct engine saves). */
+        @Option(names = "--samediff", arity = "1", paramLabel = "0|1", description = "1: also time NONE on the SameDiff engine"
+                + " (default: 0).", converter = OneOrZero.class)
         public boolean sameDiff;
         /** ND4J threads; 0 keeps ND4J's default. */
+        @Option(names = "--threads", paramLabel = "N", description = "ND4J threads (default: ND4J's).")
         public int threads;
 
-        /** Options from {@code --name value} pairs; unknown names are an error. */
+        /** Options from command-line arguments ({@code --reps 3 --warmup 1} ...); unknown names are an error. */
         public static Options parse(String... args) {
-            Options o = new Options();
-            for (int i = 0; i < args.length; i += 2) {
-                if (i + 1 >= args.length) {
-                    throw new IllegalArgumentException("option " + args[i] + " has no value");
-                }
-                int v = Integer.parseInt(args[i + 1]);
-                if (args[i].equals("--samediff")) {
-                    o.sameDiff = v != 0;
-                    continue;
-                }
-                switch (args[i]) {
-                    case "--reps" -> o.reps = v;
-                    case "--warmup" -> o.warmup = v;
-                    case "--batch" -> o.batch = v;
-                    case "--in" -> o.inChannels = v;
-                    case "--mid" -> o.midChannels = v;
-                    case "--blocks" -> o.numBlocks = v;
-                    case "--size" -> o.size = v;
-                    case "--stride" -> o.stride = v;
-                    case "--threads" -> o.threads = v;
-                    default -> throw new IllegalArgumentException("unknown option " + args[i]
-                            + " (valid: --reps --warmup --batch --in --mid --blocks --size --stride --threads --samediff)");
-                }
-            }
-            if (o.reps < 1 || o.warmup < 0) {
+            Options o = CommandLine.populateCommand(new Options(), args);
+            o.check();
+            return o;
+        }
+
+        void check() {
+            if (reps < 1 || warmup < 0) {
                 throw new IllegalArgumentException("--reps must be ≥ 1 and --warmup ≥ 0");
             }
-            return o;
+        }
+
+        /** {@code --samediff 1} or {@code 0}. */
+        static final class OneOrZero implements CommandLine.ITypeConverter<Boolean> {
+            @Override
+            public Boolean convert(String value) {
+                return switch (value) {
+                    case "1" -> true;
+                    case "0" -> false;
+                    default -> throw new CommandLine.TypeConversionException("'" + value + "' is not 0 or 1");
+                };
+            }
         }
 
         @Override
@@ -106,7 +116,9 @@ public final class StageBenchmark {
     }
 
     public static void main(String[] args) {
-        run(System.out, Options.parse(args));
+        Options o = BenchArgs.parseOrExit(new Options(), args);
+        o.check();
+        run(System.out, o);
     }
 
     /** Runs the benchmark and prints the table to {@code out}; returns median times in ms, per network. */

@@ -9,6 +9,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
 
 /**
  * The main thread's CPU time per training step and per inference batch of a zoo model on random inputs: with one
@@ -18,23 +20,32 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <pre>
  * OMP_NUM_THREADS=1 java -Dorg.bytedeco.javacpp.platform.extension=-onednn-avx512 \
- *   -cp hyperparam/target/dl4j-pe-hyperparam-0.1.0-SNAPSHOT.jar:$(cat hyperparam/target/runtime-classpath.txt) \
+ *   -cp dl4j-pe-cli/target/dl4j-pe-cli-0.1.0-SNAPSHOT.jar:$(cat dl4j-pe-cli/target/runtime-classpath.txt) \
  *   org.dl4jpe.cli.bench.StepCpuTime resnet_pe_mini_28 64 3
  * </pre>
  * Arguments: model, batch, steps (after one untimed step). Prints one line on stdout.
  */
+@Command(name = "StepCpuTime", usageHelpAutoWidth = true, mixinStandardHelpOptions = true,
+        description = "CPU time of the main thread per training step and per inference batch of a zoo model.")
 public final class StepCpuTime {
+    @Parameters(index = "0", paramLabel = "MODEL", description = "A registered model (pe models lists them).")
+    String model;
+
+    @Parameters(index = "1", paramLabel = "BATCH", description = "Examples per step.")
+    int batch;
+
+    @Parameters(index = "2", paramLabel = "STEPS", description = "Timed steps, after one untimed step.")
+    int steps;
+
     private StepCpuTime() {
     }
 
     public static void main(String[] args) {
-        if (args.length != 3) {
-            System.err.println("usage: StepCpuTime MODEL BATCH STEPS");
-            System.exit(2);
-        }
-        RegisteredModel m = Zoo.get(args[0]);
-        int batch = Integer.parseInt(args[1]);
-        int steps = Integer.parseInt(args[2]);
+        BenchArgs.parseOrExit(new StepCpuTime(), args).run();
+    }
+
+    private void run() {
+        RegisteredModel m = Zoo.get(model);
         var o = m.defaultOptions();
         ComputationGraph net = m.create();
         INDArray x = Nd4j.rand(DataType.FLOAT, batch, o.inputChannels(), o.inputHeight(), o.inputWidth());

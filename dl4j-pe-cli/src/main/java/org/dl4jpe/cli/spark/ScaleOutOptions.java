@@ -12,7 +12,7 @@ public final class ScaleOutOptions {
 
     @Option(names = "--spark-mode", paramLabel = "MODE", description = "averaging (DL4J's parameter averaging, the"
             + " default) or sharing (gradient sharing through Aeron).")
-    String mode;
+    SparkSettings.Mode mode;
 
     @Option(names = "--averaging-frequency", paramLabel = "N", description = "Averaging (--spark or --workers):"
             + " minibatches each worker fits between two averagings (default: "
@@ -41,7 +41,7 @@ public final class ScaleOutOptions {
     }
 
     SparkSettings sparkSettings() {
-        SparkSettings.Mode m = mode == null ? SparkSettings.Mode.AVERAGING : SparkSettings.Mode.parse(mode);
+        SparkSettings.Mode m = mode == null ? SparkSettings.Mode.AVERAGING : mode;
         if (m == SparkSettings.Mode.AVERAGING && (threshold != null || port != null || networkMask != null)) {
             throw new IllegalArgumentException("--threshold, --spark-port and --spark-network apply to --spark-mode"
                     + " sharing only");

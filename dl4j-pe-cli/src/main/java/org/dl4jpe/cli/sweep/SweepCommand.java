@@ -69,7 +69,7 @@ public final class SweepCommand implements Runnable {
 
     @Option(names = "--generator", paramLabel = "KIND", description = "random, grid or genetic (default: the"
             + " space's, else random).")
-    String generator;
+    GeneratorKind generator;
 
     @Option(names = "--grid-points", paramLabel = "N", description = "Grid search: values per continuous or integer"
             + " range (default: 3).")
@@ -86,7 +86,7 @@ public final class SweepCommand implements Runnable {
 
     @Option(names = "--score", paramLabel = "METRIC", description = "accuracy (validation accuracy, the default) or"
             + " loss (validation cross-entropy).")
-    String score;
+    ScoreMetric score;
 
     @Option(names = "--seed", paramLabel = "N", description = "Seed of the generator, the validation split and every"
             + " candidate's initialisation and data order (default: 42).")
@@ -249,7 +249,7 @@ public final class SweepCommand implements Runnable {
             s = s.withCandidates(candidates);
         }
         if (generator != null) {
-            s = s.withGenerator(GeneratorKind.parse(generator));
+            s = s.withGenerator(generator);
         }
         if (gridPoints != null) {
             s = s.withGridPoints(gridPoints);
@@ -261,7 +261,7 @@ public final class SweepCommand implements Runnable {
             s = s.withParallel(parallel);
         }
         if (score != null) {
-            s = s.withScore(ScoreMetric.parse(score));
+            s = s.withScore(score);
         }
         if (seed != null) {
             s = s.withSeed(seed);

@@ -11,6 +11,7 @@ import org.dl4jpe.layers.SingleThreadedNd4j;
 import org.dl4jpe.layers.testkit.LayerTestKit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import picocli.CommandLine;
 
 /** The benchmark itself is not a test; this only keeps it runnable and its arithmetic right, on a tiny block. */
 @ExtendWith(SingleThreadedNd4j.class)
@@ -47,8 +48,10 @@ class BlockBenchmarkTest {
 
     @Test
     void badOptionsAreNamed() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        CommandLine.ParameterException e = assertThrows(CommandLine.ParameterException.class,
                 () -> BlockBenchmark.Options.parse("--repz", "3"));
-        assertTrue(e.getMessage().contains("unknown option --repz"), e.getMessage());
+        assertTrue(e.getMessage().contains("Unknown option") && e.getMessage().contains("--repz"), e.getMessage());
+        e = assertThrows(CommandLine.ParameterException.class, () -> BlockBenchmark.Options.parse("--reps", "many"));
+        assertTrue(e.getMessage().contains("--reps") && e.getMessage().contains("many"), e.getMessage());
     }
 }

@@ -64,12 +64,7 @@ final class BenchCommand implements Runnable {
 
     /** What {@code --only} selects. */
     enum Part {
-        LAYERS, MODELS;
-
-        @Override
-        public String toString() {
-            return name().toLowerCase(java.util.Locale.ROOT);
-        }
+        LAYERS, MODELS
     }
 
     @Option(names = "--op-profile", description = "Also profile training steps by ND4J op (its OpProfiler): time per"

@@ -39,6 +39,8 @@ class ReadmeConsumersTest {
     private static final String ENFORCER = System.getProperty("enforcer.plugin.version", "3.5.0");
     private static final String COMPILER = System.getProperty("compiler.plugin.version", "3.13.0");
     private static final String RESOURCES = System.getProperty("resources.plugin.version", "3.3.1");
+    private static final String SUREFIRE = System.getProperty("surefire.plugin.version", "3.2.5");
+    private static final String JAR = System.getProperty("jar.plugin.version", "3.4.1");
 
     private static final Pattern CLASS = Pattern.compile("public class (\\w+)Example");
     private static final Pattern ARTIFACT = Pattern.compile("<artifactId>([^<]+)</artifactId>");
@@ -147,11 +149,21 @@ class ReadmeConsumersTest {
                         <artifactId>maven-resources-plugin</artifactId>
                         <version>%s</version>
                       </plugin>
+                      <plugin>
+                        <groupId>org.apache.maven.plugins</groupId>
+                        <artifactId>maven-surefire-plugin</artifactId>
+                        <version>%s</version>
+                      </plugin>
+                      <plugin>
+                        <groupId>org.apache.maven.plugins</groupId>
+                        <artifactId>maven-jar-plugin</artifactId>
+                        <version>%s</version>
+                      </plugin>
                     </plugins>
                   </build>
                 </project>
                 """.formatted(name, indent(bom), indent(dependencies), ENFORCER, banned.toString().indent(2), COMPILER,
-                RESOURCES);
+                RESOURCES, SUREFIRE, JAR);
         Path pomFile = dir.resolve("pom.xml");
         Path javaFile = dir.resolve("src/main/java").resolve(javaClass + ".java");
         if (Boolean.getBoolean("readme.consumers.write")) {

@@ -69,7 +69,8 @@ class SparkTrainTest {
         r = PeRun.pe(PeRun.train("--spark", "local[2]", "--spark-mode", "gossip", "--out", tmp.resolve("y")
                 .toString()));
         assertEquals(2, r.code());
-        assertTrue(r.err().contains("--spark-mode 'gossip' is not one of averaging, sharing"), r.err());
+        assertTrue(r.err().contains("'--spark-mode': expected one of [AVERAGING, SHARING]") && r.err().contains("'gossip'"),
+                r.err());
         r = PeRun.pe(PeRun.train("--threshold", "0.01", "--out", tmp.resolve("z").toString()));
         assertEquals(2, r.code());
         assertTrue(r.err().contains("need --spark MASTER"), r.err());

@@ -39,9 +39,11 @@ class SweepCommandTest {
     }
 
     /** A bad-input error: exit 2, one line on stderr naming what is wrong, nothing on stdout. */
-    static void assertBadInput(Run r, String expected) {
+    static void assertBadInput(Run r, String... expected) {
         assertEquals(PeCommand.BAD_INPUT, r.code(), r.err());
-        assertTrue(r.err().contains(expected), "'" + expected + "' in: " + r.err());
+        for (String e : expected) {
+            assertTrue(r.err().contains(e), "'" + e + "' in: " + r.err());
+        }
         assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
         assertEquals("", r.out());
     }
@@ -83,11 +85,11 @@ class SweepCommandTest {
         assertBadInput(pe("sweep", "--preset", "nope"), "--preset 'nope' is not one of vit-micro-tie");
         assertBadInput(pe("sweep", "--space", tmp.resolve("missing.json").toString()), "no such file");
         assertBadInput(pe("sweep", "--space", tinySpace().toString(), "--generator", "annealing"),
-                "--generator 'annealing' is not one of random, grid, genetic");
+                "'--generator': expected one of [RANDOM, GRID, GENETIC]", "'annealing'");
         assertBadInput(pe("sweep", "--space", tinySpace().toString(), "--max-time", "30"),
                 "--max-time '30' is not a duration; write it as 90s, 30m, 2h or 1h30m");
         assertBadInput(pe("sweep", "--space", tinySpace().toString(), "--score", "f1"),
-                "--score 'f1' is not one of accuracy, loss");
+                "'--score': expected one of [ACCURACY, LOSS]", "'f1'");
         assertBadInput(pe("sweep", "--space", tinySpace().toString(), "--candidates", "0"),
                 "--candidates 0 must be positive");
         assertBadInput(pe("sweep", "--resume", tmp.resolve("nothing").toString()), "not a sweep directory");

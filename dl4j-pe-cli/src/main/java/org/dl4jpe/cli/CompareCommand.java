@@ -162,7 +162,7 @@ final class CompareCommand implements Runnable {
     private static TrainResult trainOrContinue(PeCommand pe, String label, RunConfig config, RunSetup.Prepared p,
                                                Path runDir, boolean sayingSeed) {
         String what = config.model() + (sayingSeed ? " (seed " + config.options().seed() + ")" : "");
-        Trainer trainer = new Trainer(pe.registry(), pe.err, Progress.Style.detect())
+        Trainer trainer = new Trainer(pe.registry(), pe.libraryErr(), Progress.Style.detect())
                 .handleInterrupts(pe.handleInterrupts).label(label);
         RunDirectory rd = new RunDirectory(runDir);
         if (!rd.hasState()) {

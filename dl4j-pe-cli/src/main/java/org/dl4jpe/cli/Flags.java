@@ -1,5 +1,7 @@
 package org.dl4jpe.cli;
 
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -49,6 +51,19 @@ final class Flags {
     private static final Pattern OTHER_OUT = Pattern.compile("another out directory");
 
     private Flags() {
+    }
+
+    /**
+     * {@code out} for the libraries' progress and messages: every line printed with {@code println(String)} (how
+     * {@code Progress} ends its messages) is rewritten by {@link #of}; bars and other output pass unchanged.
+     */
+    static PrintStream stream(PrintStream out) {
+        return new PrintStream(out, true, StandardCharsets.UTF_8) {
+            @Override
+            public void println(String x) {
+                super.println(of(x));
+            }
+        };
     }
 
     /** {@code message} with the libraries' field names replaced by this command line's flags. */

@@ -38,6 +38,7 @@ public final class PeCommand implements Runnable {
 
     final PrintStream out;
     final PrintStream err;
+    private PrintStream libraryErr;
     final ModelRegistry registry;
     final boolean handleInterrupts;
     private final java.util.List<TrainExtension> trainExtensions = new java.util.ArrayList<>();
@@ -66,6 +67,17 @@ public final class PeCommand implements Runnable {
     /** Standard error: progress and messages. */
     public PrintStream err() {
         return err;
+    }
+
+    /**
+     * Standard error for the libraries (a trainer's or a sweep's progress): their lines in this command line's
+     * words ({@link Flags}).
+     */
+    public PrintStream libraryErr() {
+        if (libraryErr == null) {
+            libraryErr = Flags.stream(err);
+        }
+        return libraryErr;
     }
 
     /** Whether Ctrl-C should save a checkpoint during training. */

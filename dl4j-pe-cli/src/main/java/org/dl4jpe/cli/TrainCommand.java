@@ -73,7 +73,7 @@ final class TrainCommand implements Runnable {
     }
 
     private void train() {
-        Trainer trainer = new Trainer(pe.registry(), pe.err, Progress.Style.detect())
+        Trainer trainer = new Trainer(pe.registry(), pe.libraryErr(), Progress.Style.detect())
                 .handleInterrupts(pe.handleInterrupts);
         if (checkpointEvery != null) {
             long seconds = checkpointEvery.strip().equals("0") ? 0 : Durations.seconds("--checkpoint-every",

@@ -83,10 +83,12 @@ class PeCommandTest {
         assertBadInput(pe("summary", "vit_nope"), "pe summary:", "'vit_nope' is not registered", "tiny_cnn_28");
         assertBadInput(pe("train", "tiny_cnn_28", "--epochs", "many"), "--epochs", "'many'", "pe train --help");
         assertBadInput(pe("train", "tiny_cnn_28", "--epochs", "0"), "--epochs 0 must be positive");
+        // the library (RunConfig, DataSets) names fields, the command line its flags
+        assertBadInput(pe("train", "tiny_cnn_28", "--limit-train", "-1"), "--limit-train -1 and --limit-test 0 must be >= 0");
         assertBadInput(pe("train", "tiny_cnn_28", "--frobnicate"), "Unknown option", "--frobnicate");
         Path missing = tmp.resolve("no-such-data");
         assertBadInput(pe("train", "tiny_cnn_28", "--data", missing.toString()), missing.toString(),
-                "no such file or directory", "fashion-mnist-subset");
+                "--data " + missing + ": no such file or directory", "fashion-mnist-subset");
         assertBadInput(pe("train", "tiny_cnn_28", "--mean", "0.5"), "--mean and --std");
         assertBadInput(pe("train", "tiny_cnn_28", "--updater", "rmsprop"), "--updater", "ADAMW, ADAM, NESTEROVS, SGD",
                 "'rmsprop'");

@@ -75,8 +75,6 @@ public final class StageBenchmark {
         @Option(names = "--stride", paramLabel = "S", description = "Stride of the first block (default: 2).")
         public int stride = 2;
         /** Also time NONE with {@code Engine.SAMEDIFF} (slow; shows what the direct engine saves). */
-        @Option(names = "--samediff", arity = "1", paramLabel = "0|1", description = "1: also time NONE on the SameDiff engine"
-                + " (default: 0).", converter = OneOrZero.class)
         public boolean sameDiff;
         /** ND4J threads; 0 keeps ND4J's default. */
         @Option(names = "--threads", paramLabel = "N", description = "ND4J threads (default: ND4J's).")
@@ -95,16 +93,14 @@ public final class StageBenchmark {
             }
         }
 
-        /** {@code --samediff 1} or {@code 0}. */
-        static final class OneOrZero implements CommandLine.ITypeConverter<Boolean> {
-            @Override
-            public Boolean convert(String value) {
-                return switch (value) {
-                    case "1" -> true;
-                    case "0" -> false;
-                    default -> throw new CommandLine.TypeConversionException("'" + value + "' is not 0 or 1");
-                };
-            }
+        @Option(names = "--samediff", paramLabel = "0|1", description = "1: also time NONE on the SameDiff engine"
+                + " (default: 0).")
+        void sameDiff(String value) {
+            sameDiff = switch (value) {
+                case "1" -> true;
+                case "0" -> false;
+                default -> throw new CommandLine.TypeConversionException("'" + value + "' is not 0 or 1");
+            };
         }
 
         @Override

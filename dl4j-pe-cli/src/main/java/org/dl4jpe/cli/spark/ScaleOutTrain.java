@@ -43,7 +43,7 @@ final class ScaleOutTrain implements TrainExtension {
                         + " --spark MASTER");
             }
             int freq = o.averagingFrequency != null ? o.averagingFrequency : SparkSettings.DEFAULT_AVERAGING_FREQUENCY;
-            trainer.epochFitter(new ParallelWrapperFitter(o.workers, freq, pe.err()));
+            trainer.epochFitter(new ParallelWrapperFitter(o.workers, freq, pe.libraryErr()));
             entry.put("engine", "ParallelWrapper");
             entry.put("workers", o.workers);
             entry.put("averagingFrequency", freq);
@@ -60,7 +60,7 @@ final class ScaleOutTrain implements TrainExtension {
         SparkRuntime spark = SparkRuntime.start(s.master(), "pe train " + config.model(),
                 s.mode() == SparkSettings.Mode.SHARING);
         try {
-            SparkEpochFitter fitter = new SparkEpochFitter(spark.context(), s, pe.err());
+            SparkEpochFitter fitter = new SparkEpochFitter(spark.context(), s, pe.libraryErr());
             trainer.epochFitter(fitter);
             entry.put("engine", "Spark");
             entry.put("master", s.master());

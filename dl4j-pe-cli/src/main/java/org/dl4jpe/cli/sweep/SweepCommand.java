@@ -285,7 +285,7 @@ public final class SweepCommand implements Runnable {
     private void runAndReport(Sweep sweep) {
         SweepSettings s = sweep.settings();
         Progress.Style style = s.parallel() > 1 ? Progress.Style.QUIET : Progress.Style.detect();
-        sweep.progress(pe.err(), style).handleInterrupts(pe.handleInterrupts()).listener(new ProgressLines(s.score()));
+        sweep.progress(pe.libraryErr(), style).handleInterrupts(pe.handleInterrupts()).listener(new ProgressLines(s.score()));
         Interrupts.Guard guard = null;
         if (pe.handleInterrupts()) {
             Interrupts.install();

@@ -27,7 +27,6 @@ import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.deeplearning4j.util.ModelSerializer;
 import org.dl4jpe.layers.SharedBottleneckStage.Sharing;
 import org.dl4jpe.layers.SharedBottleneckStage.WeightUse;
-import org.dl4jpe.layers.bench.BuiltInStage;
 import org.dl4jpe.layers.testkit.LayerTestKit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;

@@ -77,7 +77,7 @@ public final class PeSpark {
      */
     public static SparkConf conf(String master, String appName) {
         if (master == null || master.isBlank()) {
-            throw new IllegalArgumentException("--spark needs a master: local[N], local-cluster[N,cores,MB],"
+            throw new IllegalArgumentException("master is empty; a Spark master is local[N], local-cluster[N,cores,MB],"
                     + " spark://host:port or yarn");
         }
         SparkConf c = new SparkConf().setMaster(master).setAppName(appName);
@@ -98,7 +98,7 @@ public final class PeSpark {
         }
         if (master.startsWith("local-cluster")) {
             if (!LOCAL_CLUSTER.matcher(master).matches()) {
-                throw new IllegalArgumentException("--spark " + master + ": expected local-cluster[executors,cores,MB],"
+                throw new IllegalArgumentException("master = " + master + ": expected local-cluster[executors,cores,MB],"
                         + " such as local-cluster[2,1,2048]");
             }
             if (System.getenv("SPARK_HOME") == null) {
@@ -229,7 +229,7 @@ public final class PeSpark {
         } catch (RuntimeException e) {
             throw new IllegalStateException("Spark executors cannot read the network configuration (" + rootMessage(e)
                     + "); dl4j-pe's layer classes must be on their class path: spark-submit the shaded application"
-                    + " jar (dl4j-pe-spark/target/dl4j-pe-spark-*-spark-app.jar) or add it with --jars", e);
+                    + " jar (dl4j-pe-cli/target/dl4j-pe-cli-*-spark-app.jar) or add it with spark-submit --jars", e);
         } finally {
             conf.destroy();
         }

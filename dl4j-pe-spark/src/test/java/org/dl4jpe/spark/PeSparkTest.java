@@ -89,6 +89,6 @@ class PeSparkTest {
                 () -> PeSpark.conf("local-cluster[2]", "x"));
         assertTrue(e.getMessage().contains("local-cluster[executors,cores,MB]"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> PeSpark.conf(" ", "x"));
-        assertTrue(e.getMessage().contains("--spark needs a master"), e.getMessage());
+        assertTrue(e.getMessage().contains("master is empty; a Spark master is"), e.getMessage());
     }
 }

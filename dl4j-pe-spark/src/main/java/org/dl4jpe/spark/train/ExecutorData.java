@@ -47,7 +47,7 @@ public record ExecutorData(String spec, int channels, int height, int width, int
         ImageSource s = OPENED.computeIfAbsent(key, k -> DataSets.open(spec, channels, height, width)
                 .limit(trainLimit, 0).requireTrain());
         if (s.size() != expectedSize) {
-            throw new IllegalStateException("--data " + spec + " has " + s.size() + " training images on this"
+            throw new IllegalStateException("data = " + spec + " has " + s.size() + " training images on this"
                     + " executor but " + expectedSize + " on the driver; every node must see the same data");
         }
         return s;

@@ -26,10 +26,10 @@ public final class ParallelWrapperFitter implements EpochFitter {
 
     public ParallelWrapperFitter(int workers, int averagingFrequency, PrintStream err) {
         if (workers < 1) {
-            throw new IllegalArgumentException("--workers " + workers + " must be at least 1");
+            throw new IllegalArgumentException("workers = " + workers + " must be at least 1");
         }
         if (averagingFrequency < 1) {
-            throw new IllegalArgumentException("--averaging-frequency " + averagingFrequency + " must be positive");
+            throw new IllegalArgumentException("averagingFrequency = " + averagingFrequency + " must be positive");
         }
         this.workers = workers;
         this.averagingFrequency = averagingFrequency;

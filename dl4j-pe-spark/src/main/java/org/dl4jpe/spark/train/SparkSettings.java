@@ -32,7 +32,7 @@ public record SparkSettings(String master, Mode mode, int averagingFrequency, do
             try {
                 return valueOf(s.trim().toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("--spark-mode '" + s + "' is not one of averaging, sharing");
+                throw new IllegalArgumentException("mode = '" + s + "' is not one of averaging, sharing");
             }
         }
 
@@ -43,13 +43,13 @@ public record SparkSettings(String master, Mode mode, int averagingFrequency, do
 
     public SparkSettings {
         if (averagingFrequency <= 0) {
-            throw new IllegalArgumentException("--averaging-frequency " + averagingFrequency + " must be positive");
+            throw new IllegalArgumentException("averagingFrequency = " + averagingFrequency + " must be positive");
         }
         if (!(threshold > 0 && threshold < 1)) {
-            throw new IllegalArgumentException("--threshold " + threshold + " must be in (0, 1)");
+            throw new IllegalArgumentException("threshold = " + threshold + " must be in (0, 1)");
         }
         if (port <= 0 || port > 65535) {
-            throw new IllegalArgumentException("--spark-port " + port + " must be in 1..65535");
+            throw new IllegalArgumentException("port = " + port + " must be in 1..65535");
         }
     }
 }

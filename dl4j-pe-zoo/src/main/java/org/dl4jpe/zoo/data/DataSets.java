@@ -31,14 +31,14 @@ public final class DataSets {
      */
     public static DataSplit open(String spec, int channels, int height, int width) {
         if (spec == null || spec.isBlank()) {
-            throw new InvalidDataException("--data is empty; it accepts " + ACCEPTED);
+            throw new InvalidDataException("data is empty; it accepts " + ACCEPTED);
         }
         DataSplit split;
         if (FASHION_MNIST.equals(spec)) {
             Path dir = FashionMnist.DEFAULT_DIR;
             if (!Files.isDirectory(dir)) {
-                throw new InvalidDataException("--data " + spec + ": " + dir + " does not exist; install Debian's"
-                        + " dataset-fashion-mnist package, or use --data " + FASHION_MNIST_SUBSET
+                throw new InvalidDataException("data = " + spec + ": " + dir + " does not exist; install Debian's"
+                        + " dataset-fashion-mnist package, or use data = " + FASHION_MNIST_SUBSET
                         + " (shipped) or a directory of IDX files");
             }
             split = new DataSplit(spec, new InMemoryImageSource(FashionMnist.train(dir)),
@@ -49,11 +49,11 @@ public final class DataSets {
         } else {
             Path p = Path.of(spec);
             if (!Files.exists(p)) {
-                throw new InvalidDataException("--data " + spec + ": no such file or directory; --data accepts "
+                throw new InvalidDataException("data = " + spec + ": no such file or directory; data accepts "
                         + ACCEPTED);
             }
             if (!Files.isDirectory(p)) {
-                throw new InvalidDataException("--data " + spec + " is a file; --data accepts " + ACCEPTED);
+                throw new InvalidDataException("data = " + spec + " is a file; data accepts " + ACCEPTED);
             }
             if (IdxData.isIdxDirectory(p)) {
                 var names = IdxData.classNames(p);
@@ -75,8 +75,8 @@ public final class DataSets {
             } else if (ImageFolderSource.isImageFolder(p)) {
                 split = new DataSplit(spec, null, new ImageFolderSource(p, channels, height, width));
             } else {
-                throw new InvalidDataException("--data " + spec + " has neither IDX files ("
-                        + IdxData.imagesFile(IdxData.TRAIN) + "[.gz]) nor class subfolders; --data accepts "
+                throw new InvalidDataException("data = " + spec + " has neither IDX files ("
+                        + IdxData.imagesFile(IdxData.TRAIN) + "[.gz]) nor class subfolders; data accepts "
                         + ACCEPTED);
             }
         }
@@ -87,10 +87,10 @@ public final class DataSets {
 
     private static void requireShape(ImageSource s, String spec, int channels, int height, int width) {
         if (s != null && (s.channels() != channels || s.height() != height || s.width() != width)) {
-            throw new InvalidDataException("--data " + spec + " gives " + s.height() + "x" + s.width() + "x"
+            throw new InvalidDataException("data = " + spec + " gives " + s.height() + "x" + s.width() + "x"
                     + s.channels() + " images but the model takes " + height + "x" + width + "x" + channels
                     + "; choose a model for " + s.height() + "x" + s.width() + "x" + s.channels()
-                    + " inputs or set --input-size " + s.height() + " --channels " + s.channels());
+                    + " inputs or set inputSize = " + s.height() + " and channels = " + s.channels());
         }
     }
 }

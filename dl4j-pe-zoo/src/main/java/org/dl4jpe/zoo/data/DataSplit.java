@@ -13,7 +13,7 @@ public record DataSplit(String spec, ImageSource train, ImageSource test) {
     /** The training part; the message says what layout would have one. */
     public ImageSource requireTrain() {
         if (train == null) {
-            throw new InvalidDataException("--data " + spec + " has no training split: an image folder for training"
+            throw new InvalidDataException("data = " + spec + " has no training split: an image folder for training"
                     + " needs " + spec + "/train/<class>/<image> and " + spec + "/val/<class>/<image>");
         }
         return train;
@@ -38,7 +38,7 @@ public record DataSplit(String spec, ImageSource train, ImageSource test) {
         }
         if (!all.isEmpty()) {
             int shown = Math.min(50, all.size());
-            throw new InvalidDataException("--data " + spec + ": " + all.size() + (all.size() == 1 ? " file" : " files")
+            throw new InvalidDataException("data = " + spec + ": " + all.size() + (all.size() == 1 ? " file" : " files")
                     + " cannot be used (checked before training):\n  " + String.join("\n  ", all.subList(0, shown))
                     + (all.size() > shown ? "\n  ... and " + (all.size() - shown) + " more" : ""));
         }

@@ -78,7 +78,7 @@ public final class ResultsCsv {
             List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
             if (lines.isEmpty() || !split(lines.get(0)).equals(HEADER)) {
                 throw new IOException(file + " is not a results file of this tool (its first line should be "
-                        + String.join(",", HEADER) + "); choose another --results file");
+                        + String.join(",", HEADER) + "); choose another results file");
             }
             int runDir = HEADER.indexOf("run_dir");
             for (String line : lines.subList(1, lines.size())) {

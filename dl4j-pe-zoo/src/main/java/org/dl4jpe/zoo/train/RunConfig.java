@@ -43,13 +43,13 @@ public record RunConfig(String model, ModelOptions options, String data, int epo
             throw new IllegalArgumentException("options must not be null");
         }
         if (epochs <= 0) {
-            throw new IllegalArgumentException("--epochs " + epochs + " must be positive");
+            throw new IllegalArgumentException("epochs = " + epochs + " must be positive");
         }
         if (batchSize <= 0) {
-            throw new IllegalArgumentException("--batch " + batchSize + " must be positive");
+            throw new IllegalArgumentException("batchSize = " + batchSize + " must be positive");
         }
         if (trainLimit < 0 || testLimit < 0) {
-            throw new IllegalArgumentException("--limit-train " + trainLimit + " and --limit-test " + testLimit
+            throw new IllegalArgumentException("trainLimit = " + trainLimit + " and testLimit = " + testLimit
                     + " must be >= 0 (0 = all)");
         }
         if (normalization == null) {

@@ -134,8 +134,8 @@ public final class RunDirectory {
 
     private void requireUsableForNewRun() {
         if (hasState()) {
-            throw new IllegalArgumentException("--out " + dir + " already holds a run (" + STATE
-                    + "); continue it with --resume " + dir + " or choose another --out");
+            throw new IllegalArgumentException("out = " + dir + " already holds a run (" + STATE
+                    + "); continue it (resume the run in " + dir + ") or choose another out directory");
         }
         if (!Files.isDirectory(dir)) {
             return;
@@ -154,7 +154,7 @@ public final class RunDirectory {
         }
         if (!foreign.isEmpty()) {
             java.util.Collections.sort(foreign);
-            throw new IllegalArgumentException("--out " + dir + " is not empty and holds no run (no " + STATE + "): "
+            throw new IllegalArgumentException("out = " + dir + " is not empty and holds no run (no " + STATE + "): "
                     + String.join(", ", foreign.subList(0, Math.min(10, foreign.size())))
                     + (foreign.size() > 10 ? " and " + (foreign.size() - 10) + " more" : "")
                     + "; a new run needs a new or empty directory, so that no file of yours is replaced or deleted");

@@ -302,7 +302,7 @@ public record RunState(int format, RunConfig config, String configHash, Position
         }
         if (configHash != null && !configHash.equals(Json.hash(config))) {
             p.add("config was changed after it was written (its configHash no longer matches); a run keeps its"
-                    + " settings: --resume accepts --epochs, --lr and --data and records them");
+                    + " settings: a resumed run accepts new epochs, learningRate and data and records them");
         }
         if (epochsDone > config.epochs()) {
             p.add("epochsDone " + epochsDone + " is above the run's epochs " + config.epochs());

@@ -120,7 +120,7 @@ public final class Trainer {
      */
     public Trainer checkpointEvery(long amount, TimeUnit unit) {
         if (amount < 0) {
-            throw new IllegalArgumentException("--checkpoint-every " + amount + " " + unit + " must not be negative");
+            throw new IllegalArgumentException("checkpointEvery = " + amount + " " + unit + " must not be negative");
         }
         this.checkpointEveryNanos = unit.toNanos(amount);
         return this;
@@ -184,7 +184,7 @@ public final class Trainer {
      */
     public TrainResult resume(Path outDir, DataSplit data, int epochs, double learningRate) {
         RunDirectory rd = new RunDirectory(outDir, companions);
-        RunLock lock = rd.open(true, "pe train --resume");
+        RunLock lock = rd.open(true, "resuming training");
         try {
             return resume(rd, data, epochs, learningRate);
         } finally {
@@ -198,8 +198,8 @@ public final class Trainer {
         RunConfig config = state.config();
         repairDerivedFiles(rd, state);
         if (epochs > 0 && epochs < state.epochsDone()) {
-            throw new IllegalArgumentException("--epochs " + epochs + " is below the " + state.epochsDone()
-                    + " epochs the run in " + outDir + " has already trained; give --epochs " + state.epochsDone()
+            throw new IllegalArgumentException("epochs = " + epochs + " is below the " + state.epochsDone()
+                    + " epochs the run in " + outDir + " has already trained; give epochs = " + state.epochsDone()
                     + " or more (it is the run's total)");
         }
         if (epochs > 0) {
@@ -215,31 +215,31 @@ public final class Trainer {
         ComputationGraph net = rd.loadModel(state);
         checkClasses(config, data);
         if (!data.requireTrain().classNames().equals(state.classNames())) {
-            throw new InvalidDataException("--data " + data.spec() + " has classes " + data.train().classNames()
+            throw new InvalidDataException("data = " + data.spec() + " has classes " + data.train().classNames()
                     + " but the run in " + outDir + " was trained on " + state.classNames());
         }
         if (state.trainImages() != null && state.trainImages() != data.train().size()) {
-            throw new InvalidDataException("--data " + data.spec() + " has " + data.train().size() + " training"
+            throw new InvalidDataException("data = " + data.spec() + " has " + data.train().size() + " training"
                     + " images but the run in " + outDir + " was trained on " + state.trainImages() + " ("
-                    + config.data() + "); a resumed run continues on the same data (moved: give its new --data)");
+                    + config.data() + "); a resumed run continues on the same data (moved: give its new data = path)");
         }
         List<String> changes = new ArrayList<>();
         if (!data.spec().equals(config.data())) {
-            changes.add("--data " + config.data() + " -> " + data.spec());
+            changes.add("data " + config.data() + " -> " + data.spec());
             config = config.withData(data.spec());
         }
         if (config.epochs() != state.config().epochs()) {
-            changes.add("--epochs " + state.config().epochs() + " -> " + config.epochs());
+            changes.add("epochs " + state.config().epochs() + " -> " + config.epochs());
         }
         if (!Double.isNaN(learningRate) && learningRate != config.options().learningRate()) {
-            changes.add(String.format(Locale.ROOT, "--lr %.4g -> %.4g", config.options().learningRate(),
+            changes.add(String.format(Locale.ROOT, "learningRate %.4g -> %.4g", config.options().learningRate(),
                     learningRate));
             config = config.withOptions(config.options().withLearningRate(learningRate));
             net.setLearningRate(learningRate);
         }
         if (state.epochsDone() >= config.epochs()) {
             progress.message("run in " + outDir + " already has " + state.epochsDone() + " of " + config.epochs()
-                    + " epochs; nothing to do (give --epochs N to train further)");
+                    + " epochs; nothing to do (resume with more epochs to train further)");
             EvalResult last = data.test() != null && !state.history().isEmpty()
                     ? Evaluator.evaluate(net, data.test(), evalBatchSize, config.normalization()) : null;
             return new TrainResult(outDir, state, false, last, state.trainableParameters());
@@ -295,11 +295,11 @@ public final class Trainer {
         ImageSource train = data.requireTrain();
         if (config.options().numClasses() != train.numClasses()) {
             throw new IllegalArgumentException("model " + config.model() + " has numClasses "
-                    + config.options().numClasses() + " but --data " + data.spec() + " has " + train.numClasses()
+                    + config.options().numClasses() + " but data = " + data.spec() + " has " + train.numClasses()
                     + " classes");
         }
         if (data.test() != null && !data.test().classNames().equals(train.classNames())) {
-            throw new InvalidDataException("--data " + data.spec() + ": the test split's classes "
+            throw new InvalidDataException("data = " + data.spec() + ": the test split's classes "
                     + data.test().classNames() + " differ from the training split's " + train.classNames());
         }
     }
@@ -490,8 +490,8 @@ public final class Trainer {
                         RunState.Status.INTERRUPTED);
                 save(rd, net, kept);
                 throw new InvalidDataException("evaluating epoch " + (epoch + 1) + " on the test split failed: "
-                        + e.getMessage() + "; the epoch is kept in " + rd.checkpointFile(kept) + " (continue with"
-                        + " --resume " + rd.dir() + ")", e);
+                        + e.getMessage() + "; the epoch is kept in " + rd.checkpointFile(kept) + " (continue: resume the run in "
+                        + rd.dir() + ")", e);
             }
             testLoss = lastEval.loss();
             testAcc = lastEval.accuracy();
@@ -532,7 +532,7 @@ public final class Trainer {
                 RunState.Status.INTERRUPTED);
         save(rd, net, s);
         progress.message("interrupted: stopped at epoch " + (epoch + 1) + ", batch " + position + "; checkpoint "
-                + rd.checkpointFile(s) + " saved; continue with --resume " + rd.dir());
+                + rd.checkpointFile(s) + " saved; continue: resume the run in " + rd.dir());
         return new TrainResult(rd.dir(), s, true, lastEval, s.trainableParameters());
     }
 
@@ -540,8 +540,8 @@ public final class Trainer {
     private TrainResult notStarted(RunDirectory rd, RunState state) {
         progress.message(state.checkpoint() == null
                 ? "interrupted before training started: nothing was saved in " + rd.dir()
-                : "interrupted before training continued: the run in " + rd.dir() + " is unchanged; continue with"
-                        + " --resume " + rd.dir());
+                : "interrupted before training continued: the run in " + rd.dir() + " is unchanged; continue: resume the"
+                        + " run in " + rd.dir());
         return new TrainResult(rd.dir(), state.with(state.config(), RunState.Status.INTERRUPTED), true, null,
                 state.trainableParameters());
     }
@@ -571,7 +571,7 @@ public final class Trainer {
                     RunState.Status.INTERRUPTED);
             save(rd, net, s);
             String m = e.getMessage() + "; what was trained is kept in " + rd.checkpointFile(s)
-                    + " (fix the data, then continue with --resume " + rd.dir() + ")";
+                    + " (fix the data, then continue: resume the run in " + rd.dir() + ")";
             return e instanceof IllegalArgumentException ? new InvalidDataException(m, e) : new IllegalStateException(m, e);
         } catch (IOException | RuntimeException saveFailure) {
             e.addSuppressed(saveFailure);
@@ -591,8 +591,8 @@ public final class Trainer {
                         + (state.batchInEpoch() > 0 ? ", batch " + state.batchInEpoch() : "") + ") is kept unchanged";
         String lr = String.format(Locale.ROOT, "%.3g", config.options().learningRate());
         String hint = last == null
-                ? "lower --lr (now " + lr + ") and start again"
-                : "continue from it with a lower learning rate: --resume " + rd.dir() + " --lr <below " + lr + ">";
+                ? "lower learningRate = " + lr + " and start again"
+                : "continue from it with a lower learning rate: resume the run in " + rd.dir() + " with learningRate below " + lr;
         progress.message("training stopped: " + where);
         return new NonFiniteLossException("training stopped: " + where + "; " + keep + "; " + hint, last);
     }

@@ -220,7 +220,7 @@ class ReliabilityTest {
         Files.writeString(state, good);
         IllegalArgumentException fewer = assertThrows(IllegalArgumentException.class,
                 () -> trainer().resume(out, DATA, 1, Double.NaN));
-        assertTrue(fewer.getMessage().contains("--epochs 1 is below the 2 epochs"), fewer.getMessage());
+        assertTrue(fewer.getMessage().contains("epochs = 1 is below the 2 epochs"), fewer.getMessage());
         assertEquals(good, Files.readString(state), "a refused resume writes nothing");
         TrainResult same = trainer().resume(out, DATA, 2, Double.NaN);
         assertEquals(2, same.state().config().epochs());
@@ -236,7 +236,7 @@ class ReliabilityTest {
         TrainResult r = trainer().resume(out, moved, 3, Double.NaN);
         assertEquals("moved/fashion", new RunDirectory(out).readState().config().data());
         assertEquals(3, r.state().epochsDone());
-        assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("--data fashion-mnist-subset -> moved/fashion"),
+        assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("data fashion-mnist-subset -> moved/fashion"),
                 errBytes.toString(StandardCharsets.UTF_8));
     }
 

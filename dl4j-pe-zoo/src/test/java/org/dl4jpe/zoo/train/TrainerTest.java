@@ -86,7 +86,7 @@ class TrainerTest {
         // a second fresh run into the same directory is refused
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> trainer().train(config(2), DATA, out));
-        assertTrue(e.getMessage().contains("--resume " + out), e.getMessage());
+        assertTrue(e.getMessage().contains("resume the run in " + out), e.getMessage());
     }
 
     /**
@@ -225,7 +225,7 @@ class TrainerTest {
         assertTrue(e.getMessage().startsWith("training stopped: the training loss became"), e.getMessage());
         assertTrue(e.getMessage().contains("at epoch 2, batch"), e.getMessage());
         assertTrue(e.getMessage().contains(ckpt + " (epoch 1) is kept unchanged"), e.getMessage());
-        assertTrue(e.getMessage().contains("--resume " + out + " --lr"), e.getMessage());
+        assertTrue(e.getMessage().contains("resume the run in " + out + " with learningRate below"), e.getMessage());
         assertEquals(ckpt, e.lastGoodCheckpoint());
         assertArrayEquals(stateBefore, Files.readAllBytes(out.resolve(RunDirectory.STATE)));
         assertArrayEquals(ckptBefore, Files.readAllBytes(ckpt));

@@ -25,7 +25,7 @@ public final class Presets {
     /** The JSON text of preset {@code name}; the message lists the presets. */
     public static String text(String name) {
         if (!NAMES.contains(name)) {
-            throw new IllegalArgumentException("--preset '" + name + "' is not one of " + String.join(", ", NAMES));
+            throw new IllegalArgumentException("preset = '" + name + "' is not one of " + String.join(", ", NAMES));
         }
         try (InputStream in = Presets.class.getResourceAsStream(FOLDER + name + ".json")) {
             if (in == null) {

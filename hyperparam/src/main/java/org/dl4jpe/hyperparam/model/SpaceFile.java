@@ -76,12 +76,12 @@ public record SpaceFile(String source, String text, String description, ModelSpa
     /** Reads and checks {@code file}; the message names the file. */
     public static SpaceFile read(Path file, ModelRegistry registry) {
         if (!Files.isRegularFile(file)) {
-            throw new InvalidDataException("--space " + file + ": no such file");
+            throw new InvalidDataException("space = " + file + ": no such file");
         }
         try {
-            return parse(Files.readString(file, StandardCharsets.UTF_8), "--space " + file, registry);
+            return parse(Files.readString(file, StandardCharsets.UTF_8), "space = " + file, registry);
         } catch (IOException e) {
-            throw new InvalidDataException("--space " + file + ": cannot read it: " + e.getMessage(), e);
+            throw new InvalidDataException("space = " + file + ": cannot read it: " + e.getMessage(), e);
         }
     }
 

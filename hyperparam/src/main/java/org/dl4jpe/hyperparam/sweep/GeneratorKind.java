@@ -77,6 +77,6 @@ public enum GeneratorKind {
                 return k;
             }
         }
-        throw new IllegalArgumentException("--generator '" + s + "' is not one of random, grid, genetic");
+        throw new IllegalArgumentException("generator = '" + s + "' is not one of random, grid, genetic");
     }
 }

@@ -3,7 +3,7 @@ package org.dl4jpe.hyperparam.sweep;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.dl4jpe.zoo.cli.TextTable;
+import org.dl4jpe.zoo.train.TextTable;
 
 /**
  * The candidates of a sweep as a table: plain text for the terminal, Markdown for READMEs and reports. Columns:

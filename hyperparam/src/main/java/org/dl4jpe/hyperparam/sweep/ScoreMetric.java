@@ -57,7 +57,7 @@ public enum ScoreMetric {
                 return m;
             }
         }
-        throw new IllegalArgumentException("--score '" + s + "' is not one of accuracy, loss");
+        throw new IllegalArgumentException("score = '" + s + "' is not one of accuracy, loss");
     }
 
     public String cliName() {

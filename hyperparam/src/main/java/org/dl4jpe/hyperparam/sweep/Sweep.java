@@ -139,8 +139,8 @@ public final class Sweep {
     public static Sweep start(ModelRegistry registry, ModelSpace space, SweepSettings settings, Path dir) {
         Objects.requireNonNull(space, "space");
         if (Files.exists(dir.resolve(DEFINITION))) {
-            throw new IllegalArgumentException("--out " + dir + " already holds a sweep (" + DEFINITION
-                    + "); continue it with --resume " + dir + " or choose another --out");
+            throw new IllegalArgumentException("out = " + dir + " already holds a sweep (" + DEFINITION
+                    + "); continue it (resume the sweep in " + dir + ") or choose another out directory");
         }
         registry.get(space.baseModel());
         return new Sweep(registry, space, settings, dir, false);
@@ -150,7 +150,7 @@ public final class Sweep {
     public static SweepDefinition readDefinition(Path dir) {
         Path f = dir.resolve(DEFINITION);
         if (!Files.isRegularFile(f)) {
-            throw new InvalidDataException("--resume " + dir + ": no " + DEFINITION + " there (not a sweep directory)");
+            throw new InvalidDataException("resume = " + dir + ": no " + DEFINITION + " there (not a sweep directory)");
         }
         SweepDefinition d = Json.readFile(f, SweepDefinition.class, "");
         List<String> problems = d.problems();
@@ -174,7 +174,7 @@ public final class Sweep {
         SweepSettings s = d.settings();
         SweepSettings expected = s.withBudget(settings.budget());
         if (!expected.equals(settings)) {
-            throw new IllegalArgumentException("only --candidates, --max-time and --parallel can change when resuming"
+            throw new IllegalArgumentException("only candidates, maxTimeSeconds and parallel can change when resuming"
                     + " the sweep in " + dir + "; it was started with " + describe(s));
         }
         return new Sweep(registry, space, settings, dir, true);
@@ -280,15 +280,15 @@ public final class Sweep {
         try {
             if (!resumed) {
                 if (Files.exists(dir.resolve(DEFINITION))) {
-                    throw new IllegalArgumentException("--out " + dir + " already holds a sweep (" + DEFINITION
-                            + "); continue it with --resume " + dir + " or choose another --out");
+                    throw new IllegalArgumentException("out = " + dir + " already holds a sweep (" + DEFINITION
+                            + "); continue it (resume the sweep in " + dir + ") or choose another out directory");
                 }
                 try (Stream<Path> s = Files.list(dir)) {
                     List<String> foreign = s.map(p -> p.getFileName().toString())
                             .filter(n -> !OWN.matcher(n).matches() && !(n.startsWith(".") && n.endsWith(".tmp")))
                             .sorted().toList();
                     if (!foreign.isEmpty()) {
-                        throw new IllegalArgumentException("--out " + dir + " is not empty and holds no sweep (no "
+                        throw new IllegalArgumentException("out = " + dir + " is not empty and holds no sweep (no "
                                 + DEFINITION + "): " + String.join(", ", foreign.subList(0, Math.min(10,
                                 foreign.size()))) + "; a new sweep needs a new or empty directory, so that no file"
                                 + " of yours is replaced or deleted");
@@ -367,14 +367,14 @@ public final class Sweep {
 
     /** The settings as one line for messages. */
     static String describe(SweepSettings s) {
-        return String.format(Locale.ROOT, "%s, --generator %s, --candidates %d, --data %s, --seed %d, --score %s,"
-                        + " --limit-train %d, --limit-test %d, --val-fraction %s%s%s",
-                s.space().preset() != null ? "--preset " + s.space().preset()
+        return String.format(Locale.ROOT, "%s, generator = %s, candidates = %d, data = %s, seed = %d, score = %s,"
+                        + " limitTrain = %d, limitTest = %d, valFraction = %s%s%s",
+                s.space().preset() != null ? "preset = " + s.space().preset()
                         : s.space().spaceJson() != null ? "a space file" : "a Java space",
                 s.search().generator().cliName(), s.candidates(), s.data().spec(), s.search().seed(),
                 s.search().score().cliName(), s.data().limitTrain(), s.data().limitTest(), s.data().valFraction(),
-                s.overrides().epochs() != null ? ", --epochs " + s.overrides().epochs() : "",
-                s.overrides().batchSize() != null ? ", --batch " + s.overrides().batchSize() : "");
+                s.overrides().epochs() != null ? ", epochs = " + s.overrides().epochs() : "",
+                s.overrides().batchSize() != null ? ", batchSize = " + s.overrides().batchSize() : "");
     }
 
     /** Each Arbiter task: one candidate, trained through the zoo. */
@@ -443,7 +443,7 @@ public final class Sweep {
                 }
                 return fail(candidate, new IllegalStateException("candidate " + number + " of the resumed sweep in "
                         + dir + " is " + mc.describe(axes) + " but its record says " + earlier.choices()
-                        + "; the generator did not repeat its sequence (a genetic search with --parallel above 1"
+                        + "; the generator did not repeat its sequence (a genetic search with parallel above 1"
                         + " depends on the order in which results arrive), so the sweep cannot be resumed; start a"
                         + " new one"));
             }

@@ -47,10 +47,10 @@ public final class SweepData implements DataProvider {
     public static SweepData open(String spec, int channels, int height, int width, int limitTrain, int limitTest,
                                  double valFraction, long seed) {
         if (!(valFraction > 0 && valFraction < 1)) {
-            throw new IllegalArgumentException("--val-fraction " + valFraction + " must be in (0, 1)");
+            throw new IllegalArgumentException("valFraction = " + valFraction + " must be in (0, 1)");
         }
         if (limitTrain < 0 || limitTest < 0) {
-            throw new IllegalArgumentException("--limit-train " + limitTrain + " and --limit-test " + limitTest
+            throw new IllegalArgumentException("limitTrain = " + limitTrain + " and limitTest = " + limitTest
                     + " must be >= 0 (0 = all)");
         }
         DataSplit split = DataSets.open(spec, channels, height, width).limit(limitTrain, limitTest);
@@ -82,8 +82,8 @@ public final class SweepData implements DataProvider {
         trainIdx.sort(null);
         valIdx.sort(null);
         if (trainIdx.isEmpty() || valIdx.isEmpty()) {
-            throw new InvalidDataException("--data " + spec + ": " + all.size() + " training images are too few to"
-                    + " hold out a validation split (--val-fraction " + valFraction + ")");
+            throw new InvalidDataException("data = " + spec + ": " + all.size() + " training images are too few to"
+                    + " hold out a validation split (valFraction = " + valFraction + ")");
         }
         String what = all.description();
         ImageSource train = new IndexedSource(all, toArray(trainIdx), what + " (training part: " + trainIdx.size()

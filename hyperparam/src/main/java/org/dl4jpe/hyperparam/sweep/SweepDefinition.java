@@ -39,7 +39,7 @@ public record SweepDefinition(int format, SweepSettings settings, String space, 
         }
         if (p.isEmpty() && settingsHash != null && !settingsHash.equals(Json.hash(settings))) {
             p.add("settings were changed after the sweep started (their settingsHash no longer matches); a sweep"
-                    + " keeps its settings: --resume accepts --candidates, --max-time and --parallel");
+                    + " keeps its settings: a resumed sweep accepts new candidates, maxTimeSeconds and parallel");
         }
         return p;
     }

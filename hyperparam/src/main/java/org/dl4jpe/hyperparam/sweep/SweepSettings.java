@@ -55,13 +55,13 @@ public record SweepSettings(SpaceSource space, Search search, Budget budget, Dat
     public record Search(GeneratorKind generator, int gridPoints, ScoreMetric score, long seed) {
         public Search {
             if (generator == null) {
-                throw new IllegalArgumentException("--generator must be one of random, grid, genetic");
+                throw new IllegalArgumentException("generator must be one of random, grid, genetic");
             }
             if (score == null) {
-                throw new IllegalArgumentException("--score must be one of accuracy, loss");
+                throw new IllegalArgumentException("score must be one of accuracy, loss");
             }
             if (gridPoints < 2) {
-                throw new IllegalArgumentException("--grid-points " + gridPoints + " must be at least 2");
+                throw new IllegalArgumentException("gridPoints = " + gridPoints + " must be at least 2");
             }
         }
     }
@@ -77,13 +77,13 @@ public record SweepSettings(SpaceSource space, Search search, Budget budget, Dat
     public record Budget(int candidates, long maxTimeSeconds, int parallel) {
         public Budget {
             if (candidates <= 0) {
-                throw new IllegalArgumentException("--candidates " + candidates + " must be positive");
+                throw new IllegalArgumentException("candidates = " + candidates + " must be positive");
             }
             if (maxTimeSeconds < 0) {
-                throw new IllegalArgumentException("--max-time " + maxTimeSeconds + " s must not be negative");
+                throw new IllegalArgumentException("maxTimeSeconds = " + maxTimeSeconds + " must not be negative");
             }
             if (parallel <= 0) {
-                throw new IllegalArgumentException("--parallel " + parallel + " must be positive");
+                throw new IllegalArgumentException("parallel = " + parallel + " must be positive");
             }
         }
     }
@@ -99,14 +99,14 @@ public record SweepSettings(SpaceSource space, Search search, Budget budget, Dat
     public record Data(String spec, int limitTrain, int limitTest, double valFraction) {
         public Data {
             if (spec == null || spec.isBlank()) {
-                throw new IllegalArgumentException("--data is empty; it accepts " + DataSets.ACCEPTED);
+                throw new IllegalArgumentException("data is empty; it accepts " + DataSets.ACCEPTED);
             }
             if (limitTrain < 0 || limitTest < 0) {
-                throw new IllegalArgumentException("--limit-train " + limitTrain + " and --limit-test " + limitTest
+                throw new IllegalArgumentException("limitTrain = " + limitTrain + " and limitTest = " + limitTest
                         + " must be >= 0 (0 = all)");
             }
             if (!(valFraction > 0 && valFraction < 1)) {
-                throw new IllegalArgumentException("--val-fraction " + valFraction + " must be in (0, 1)");
+                throw new IllegalArgumentException("valFraction = " + valFraction + " must be in (0, 1)");
             }
         }
     }
@@ -122,10 +122,10 @@ public record SweepSettings(SpaceSource space, Search search, Budget budget, Dat
 
         public Overrides {
             if (epochs != null && epochs <= 0) {
-                throw new IllegalArgumentException("--epochs " + epochs + " must be positive");
+                throw new IllegalArgumentException("epochs = " + epochs + " must be positive");
             }
             if (batchSize != null && batchSize <= 0) {
-                throw new IllegalArgumentException("--batch " + batchSize + " must be positive");
+                throw new IllegalArgumentException("batchSize = " + batchSize + " must be positive");
             }
         }
     }

@@ -52,7 +52,7 @@ class SpaceFileTest {
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Presets.load("nope", Zoo.registry()));
-        assertEquals("--preset 'nope' is not one of " + String.join(", ", Presets.NAMES), e.getMessage());
+        assertEquals("preset = 'nope' is not one of " + String.join(", ", Presets.NAMES), e.getMessage());
     }
 
     private static String error(String json) {
@@ -121,7 +121,7 @@ class SpaceFileTest {
         Files.writeString(f, space("\"mlpRatio\": [2, 4.0], \"epochs\": 2"));
         SpaceFile s = SpaceFile.read(f, Zoo.registry());
         assertEquals(List.of("mlpRatio"), s.space().searchedAxes());
-        assertEquals("--space " + f, s.source());
+        assertEquals("space = " + f, s.source());
         assertTrue(s.space().toString().contains("mlpRatio=DiscreteParameterSpace("), s.space().toString());
         assertEquals(s.space().toString(), SpaceFile.parse(s.text(), "again", Zoo.registry()).space().toString(),
                 "the same text gives the same space (what --resume checks)");

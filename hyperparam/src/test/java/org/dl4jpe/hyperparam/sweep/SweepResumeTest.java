@@ -134,7 +134,7 @@ class SweepResumeTest {
 
         e = assertThrows(IllegalArgumentException.class,
                 () -> Sweep.resume(Zoo.registry(), dir, space(), settings.withSeed(7)));
-        assertTrue(e.getMessage().contains("only --candidates, --max-time and --parallel can change"), e.getMessage());
+        assertTrue(e.getMessage().contains("only candidates, maxTimeSeconds and parallel can change"), e.getMessage());
 
         e = assertThrows(IllegalArgumentException.class, () -> Sweep.start(Zoo.registry(), space(), settings, dir));
         assertTrue(e.getMessage().contains("already holds a sweep"), e.getMessage());

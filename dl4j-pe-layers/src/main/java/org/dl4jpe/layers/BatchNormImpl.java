@@ -41,16 +41,16 @@ final class BatchNormImpl extends PeSameDiffLayerImpl {
         }
         INDArray y;
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            INDArray z = input.castTo(dataType);
-            z = z.ordering() == 'c' && !z.isView() ? z : z.dup('c');
+            INDArray z = NativeRows.dense(input.castTo(dataType));
             if (buffers == null) {
                 buffers = new DirectBuffers(dataType);
             }
             buffers.forInput(z.shape());
             y = buffers.nd("out", z.shape());
-            DirectBatchNorm.Batch b = DirectBatchNorm.forward(z, paramTable.get(BatchNorm.GAMMA),
+            DirectBatchNorm.Batch b = DirectBatchNorm.prepare(z, paramTable.get(BatchNorm.GAMMA),
                     paramTable.get(BatchNorm.BETA), paramTable.get(BatchNorm.MEAN), paramTable.get(BatchNorm.VAR),
-                    bn().getEps(), training, y);
+                    bn().getEps(), training, false);
+            DirectBatchNorm.apply(b, z, null, null, false, y);
             if (training) {
                 kept = b;
                 keptInput = input;
@@ -70,11 +70,9 @@ final class BatchNormImpl extends PeSameDiffLayerImpl {
         }
         INDArray dz;
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            INDArray g = epsilon.castTo(dataType);
-            g = g.ordering() == 'c' && !g.isView() ? g : g.dup('c');
+            INDArray g = NativeRows.dense(epsilon.castTo(dataType));
             dz = buffers.nd("gradIn", g.shape());
-            DirectBatchNorm.backward(kept, g, paramTable.get(BatchNorm.GAMMA), gradTable.get(BatchNorm.GAMMA),
-                    gradTable.get(BatchNorm.BETA), dz, buffers.nd("gradTmp", g.shape()));
+            DirectBatchNorm.backward(kept, g, gradTable.get(BatchNorm.GAMMA), gradTable.get(BatchNorm.BETA), dz);
             DirectBatchNorm.updateRunning(kept, paramTable.get(BatchNorm.MEAN), paramTable.get(BatchNorm.VAR),
                     bn().getMomentum());
             gradTable.get(BatchNorm.MEAN).assign(0);

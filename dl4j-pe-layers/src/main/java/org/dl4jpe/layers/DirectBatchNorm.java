@@ -8,10 +8,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * follow it in a bottleneck block fused in: the direct engine of {@link BatchNorm} and of the BatchNorms in
  * {@link SharedBottleneckStage}. {@link SameDiffBatchNorm} is the reference it is tested against.
  *
- * <p>Java loops over one {@code (sample, channel)} plane of H·W values at a time ({@link NativeRows}): the batch
- * statistics in two passes over a channel's planes (its mean, then its centred squares, in double), the
- * normalization, ReLU and residual sum in one more; the backward pass in two (the sums
- * {@code Σg}, {@code Σg·z}, then {@code dz}), the ReLU mask recomputed from {@code z}. libnd4j's per-channel
+ * <p>Java loops over one {@code (sample, channel)} plane of H·W values at a time ({@link NativeRows}, in the
+ * network's data type): the batch statistics in two passes over a channel's planes (its mean, then its centred
+ * squares, summed in double), the normalization, ReLU and residual sum in one more; the backward pass in two (the
+ * sums {@code Σg}, {@code Σg·z}, then {@code dz}), the ReLU mask recomputed from {@code z}. libnd4j's per-channel
  * reductions and broadcasts over dimensions 0, 2, 3 walk the activations channel by channel with strided loops,
  * and its {@code relu_bp} is slow: together they were about half of a mini ResNet's training step.
  *
@@ -93,43 +93,22 @@ final class DirectBatchNorm {
         int n = (int) z.size(0);
         int channels = (int) z.size(1);
         int plane = (int) (z.length() / ((long) n * channels));
-        NativeRows in = new NativeRows(z);
-        double[] row = new double[plane];
+        NativeRows in = NativeRows.of(z, plane);
         double count = (double) n * plane;
         for (int c = 0; c < channels; c++) {
-            double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            double sum = 0;
             for (int s = 0; s < n; s++) {
-                in.read((s * channels + c) * plane, row, plane);
-                int i = 0;
-                for (; i + 3 < plane; i += 4) {
-                    s0 += row[i];
-                    s1 += row[i + 1];
-                    s2 += row[i + 2];
-                    s3 += row[i + 3];
-                }
-                for (; i < plane; i++) {
-                    s0 += row[i];
-                }
+                in.load((s * channels + c) * plane, plane);
+                sum += in.sum(plane);
             }
-            double m = ((s0 + s1) + (s2 + s3)) / count;
-            double q0 = 0, q1 = 0, q2 = 0, q3 = 0;
+            double m = sum / count;
+            double sq = 0;
             for (int s = 0; s < n; s++) {
-                in.read((s * channels + c) * plane, row, plane);
-                int i = 0;
-                for (; i + 3 < plane; i += 4) {
-                    double d0 = row[i] - m, d1 = row[i + 1] - m, d2 = row[i + 2] - m, d3 = row[i + 3] - m;
-                    q0 += d0 * d0;
-                    q1 += d1 * d1;
-                    q2 += d2 * d2;
-                    q3 += d3 * d3;
-                }
-                for (; i < plane; i++) {
-                    double d = row[i] - m;
-                    q0 += d * d;
-                }
+                in.load((s * channels + c) * plane, plane);
+                sq += in.centredSquares(m, plane);
             }
             mean[c] = m;
-            var[c] = ((q0 + q1) + (q2 + q3)) / count;
+            var[c] = sq / count;
         }
         return count;
     }
@@ -143,35 +122,19 @@ final class DirectBatchNorm {
         int n = (int) z.size(0);
         int channels = (int) z.size(1);
         int plane = (int) (z.length() / ((long) n * channels));
-        NativeRows in = new NativeRows(z);
-        NativeRows other = zb == null ? null : new NativeRows(zb);
-        NativeRows out = new NativeRows(y);
-        double[] row = new double[plane];
-        double[] row2 = zb == null ? null : new double[plane];
+        NativeRows in = NativeRows.of(z, plane);
+        NativeRows other = zb == null ? null : NativeRows.of(zb, plane);
+        NativeRows out = NativeRows.of(y, 0);
         for (int s = 0; s < n; s++) {
             for (int c = 0; c < channels; c++) {
                 int at = (s * channels + c) * plane;
-                in.read(at, row, plane);
-                double sc = a.scale[c];
-                double sh = a.shift[c];
+                in.load(at, plane);
                 if (other != null) {
-                    other.read(at, row2, plane);
-                    double sc2 = b == null ? 1.0 : b.scale[c];
-                    double sh2 = b == null ? 0.0 : b.shift[c];
-                    for (int i = 0; i < plane; i++) {
-                        row[i] = row[i] * sc + sh + (row2[i] * sc2 + sh2);
-                    }
-                } else {
-                    for (int i = 0; i < plane; i++) {
-                        row[i] = row[i] * sc + sh;
-                    }
+                    other.load(at, plane);
                 }
-                if (relu) {
-                    for (int i = 0; i < plane; i++) {
-                        row[i] = Math.max(row[i], 0.0);
-                    }
-                }
-                out.write(at, row, plane);
+                in.affine(a.scale[c], a.shift[c], other, b == null ? 1.0 : b.scale[c], b == null ? 0.0 : b.shift[c],
+                        relu, plane);
+                out.storeFrom(in, at, plane);
             }
         }
     }
@@ -205,37 +168,21 @@ final class DirectBatchNorm {
         int n = (int) z.size(0);
         int channels = (int) z.size(1);
         int plane = (int) (z.length() / ((long) n * channels));
-        NativeRows gIn = new NativeRows(g);
-        NativeRows zIn = new NativeRows(z);
-        double[] gRow = new double[plane];
-        double[] zRow = new double[plane];
+        NativeRows gIn = NativeRows.of(g, plane);
+        NativeRows zIn = NativeRows.of(z, plane);
         double[] sumG = new double[channels];
         double[] sumGz = new double[channels];
         for (int c = 0; c < channels; c++) {
-            double sc = b.scale[c];
-            double sh = b.shift[c];
-            double g0 = 0, g1 = 0, p0 = 0, p1 = 0;
             for (int s = 0; s < n; s++) {
                 int at = (s * channels + c) * plane;
-                gIn.read(at, gRow, plane);
-                zIn.read(at, zRow, plane);
+                gIn.load(at, plane);
+                zIn.load(at, plane);
                 if (b.relu) {
-                    mask(gRow, zRow, sc, sh, plane);
+                    gIn.maskBy(zIn, b.scale[c], b.shift[c], plane);
                 }
-                int i = 0;
-                for (; i + 1 < plane; i += 2) {
-                    g0 += gRow[i];
-                    g1 += gRow[i + 1];
-                    p0 += gRow[i] * zRow[i];
-                    p1 += gRow[i + 1] * zRow[i + 1];
-                }
-                for (; i < plane; i++) {
-                    g0 += gRow[i];
-                    p0 += gRow[i] * zRow[i];
-                }
+                sumG[c] += gIn.sum(plane);
+                sumGz[c] += gIn.dot(zIn, plane);
             }
-            sumG[c] = g0 + g1;
-            sumGz[c] = p0 + p1;
         }
         double[] a = b.scale;
         double[] bCoef = new double[channels];
@@ -249,60 +196,35 @@ final class DirectBatchNorm {
         }
         assign(dBeta, sumG);
         assign(dGamma, dGammaV);
-        NativeRows out = new NativeRows(dz);
+        NativeRows out = NativeRows.of(dz, 0);
         for (int s = 0; s < n; s++) {
             for (int c = 0; c < channels; c++) {
                 int at = (s * channels + c) * plane;
-                gIn.read(at, gRow, plane);
-                zIn.read(at, zRow, plane);
+                gIn.load(at, plane);
+                zIn.load(at, plane);
                 if (b.relu) {
-                    mask(gRow, zRow, b.scale[c], b.shift[c], plane);
+                    gIn.maskBy(zIn, b.scale[c], b.shift[c], plane);
                 }
-                double ac = a[c];
-                double bc = bCoef[c];
-                double cc = cCoef[c];
-                for (int i = 0; i < plane; i++) {
-                    gRow[i] = ac * gRow[i] + bc * zRow[i] + cc;
-                }
-                out.write(at, gRow, plane);
+                gIn.combine(zIn, a[c], bCoef[c], cCoef[c], plane);
+                out.storeFrom(gIn, at, plane);
             }
         }
         return dz;
     }
 
-    /** {@code g ← g·[z·scale + shift > 0]}: the gradient through the ReLU that followed the BatchNorm. */
-    private static void mask(double[] g, double[] z, double scale, double shift, int len) {
-        for (int i = 0; i < len; i++) {
-            g[i] *= step(z[i] * scale + shift);
-        }
-    }
-
-    /**
-     * {@code [v > 0]} as 1.0 or 0.0 without a branch (a ReLU mask is a coin toss for the branch predictor, and
-     * {@code Math.min}/{@code max} vectorize): v scaled by 2¹²⁰⁰ in two exact steps is at least 1 for every positive
-     * double, the smallest subnormal included, then clamped to [0, 1]; 0, −0 and negative values give 0.
-     */
-    static double step(double v) {
-        return Math.min(1.0, Math.max(0.0, v * 0x1p600 * 0x1p600));
-    }
-
     /** {@code dst = g·[out > 0]} for dense arrays of one shape ({@code dst} may be {@code g}). */
     static INDArray reluBackward(INDArray out, INDArray g, INDArray dst) {
         int len = (int) out.length();
-        int chunk = (int) Math.min(len, 4096);
-        NativeRows o = new NativeRows(out);
-        NativeRows gIn = new NativeRows(g);
-        NativeRows d = new NativeRows(dst);
-        double[] oRow = new double[chunk];
-        double[] gRow = new double[chunk];
+        int chunk = Math.min(len, 4096);
+        NativeRows o = NativeRows.of(out, chunk);
+        NativeRows gIn = NativeRows.of(g, chunk);
+        NativeRows d = NativeRows.of(dst, 0);
         for (int at = 0; at < len; at += chunk) {
             int m = Math.min(chunk, len - at);
-            o.read(at, oRow, m);
-            gIn.read(at, gRow, m);
-            for (int i = 0; i < m; i++) {
-                gRow[i] *= step(oRow[i]);
-            }
-            d.write(at, gRow, m);
+            o.load(at, m);
+            gIn.load(at, m);
+            gIn.maskBy(o, 1.0, 0.0, m);
+            d.storeFrom(gIn, at, m);
         }
         return dst;
     }

@@ -119,7 +119,7 @@ final class DirectConv {
                     .addOutputs(z).addIntegerArguments(geometry(k, stride, w.transposed())).build());
             return kept;
         }
-        INDArray m = matrix(w.param(), w.transposed());
+        INDArray m = stored(w.param());
         long outChannels = z.size(1);
         long positions = z.size(2) * z.size(3);
         INDArray cols = in;
@@ -129,10 +129,10 @@ final class DirectConv {
                     .addIntegerArguments(k, k, stride, stride, k / 2, k / 2, 1, 1, NOT_SAME)
                     .addFloatingPointArguments(0.0).build());
         }
-        long inK = m.size(1);
+        long inK = cols.length() / (in.size(0) * positions);
         for (long s = 0; s < in.size(0); s++) {
             Nd4j.gemm(m, cols.slice(s).reshape('c', inK, positions), z.slice(s).reshape('c', outChannels, positions),
-                    false, false, 1.0, 0.0);
+                    w.transposed(), false, 1.0, 0.0);
         }
         kept.cols = cols;
         return kept;
@@ -160,27 +160,37 @@ final class DirectConv {
             }
             return dIn;
         }
-        INDArray m = matrix(w.param(), w.transposed());
+        // the used matrix U is M or, transposed, Mᵀ (M as stored): dU = Σ dz_s·cols_sᵀ, i.e. dM = Σ cols_s·dz_sᵀ
+        // when transposed; dcols_s = Uᵀ·dz_s
+        INDArray m = stored(w.param());
+        boolean t = w.transposed();
         long n = dz.size(0);
         long outChannels = dz.size(1);
         long positions = dz.size(2) * dz.size(3);
-        long inK = m.size(1);
         boolean pointwise = kept.cols == in;
         INDArray cols = kept.cols;
+        long inK = cols.length() / (n * positions);
         INDArray dCols = buffers.nd(pointwise ? dst : "gradCols", cols.shape());
-        INDArray dW = first ? matrix(w.grad(), w.transposed()) : buffers.nd("gradW", outChannels, inK);
-        boolean direct = dW.ordering() == 'c' && dW.elementWiseStride() == 1;
-        INDArray target = direct ? dW : buffers.nd("gradWc", outChannels, inK);
+        INDArray grad = stored(w.grad());
+        boolean direct = first && grad.ordering() == 'c' && grad.elementWiseStride() == 1;
+        INDArray target = direct ? grad : buffers.nd("gradW", m.shape());
         for (long s = 0; s < n; s++) {
             INDArray dzS = dz.slice(s).reshape('c', outChannels, positions);
-            Nd4j.gemm(dzS, cols.slice(s).reshape('c', inK, positions), target, false, true, 1.0, s == 0 ? 0.0 : 1.0);
-            Nd4j.gemm(m, dzS, dCols.slice(s).reshape('c', inK, positions), true, false, 1.0, 0.0);
+            INDArray colsS = cols.slice(s).reshape('c', inK, positions);
+            double beta = s == 0 ? 0.0 : 1.0;
+            if (t) {
+                Nd4j.gemm(colsS, dzS, target, false, true, 1.0, beta);
+            } else {
+                Nd4j.gemm(dzS, colsS, target, false, true, 1.0, beta);
+            }
+            Nd4j.gemm(m, dzS, dCols.slice(s).reshape('c', inK, positions), !t, false, 1.0, 0.0);
         }
-        if (target != dW) {
-            dW.assign(target);
-        }
-        if (!first) {
-            matrix(w.grad(), w.transposed()).addi(dW);
+        if (target != grad) {
+            if (first) {
+                grad.assign(target);
+            } else {
+                grad.addi(target);
+            }
         }
         if (pointwise) {
             return dCols;
@@ -192,15 +202,9 @@ final class DirectConv {
         return dIn;
     }
 
-    /**
-     * A weight as the matrix {@code [out, in·k·k]} of its convolution (a view): a kernel {@code [out, in, k, k]}
-     * flattened; a 1×1 matrix {@code M} as it is, or its transpose when used transposed.
-     */
-    static INDArray matrix(INDArray w, boolean transposed) {
-        if (w.rank() == 4) {
-            return w.reshape('c', w.size(0), w.size(1) * w.size(2) * w.size(3));
-        }
-        return transposed ? w.transpose() : w;
+    /** A weight as stored, as a matrix (a view): a kernel {@code [out, in, k, k]} as {@code [out, in·k·k]}. */
+    private static INDArray stored(INDArray w) {
+        return w.rank() == 4 ? w.reshape('c', w.size(0), w.size(1) * w.size(2) * w.size(3)) : w;
     }
 
     /**

@@ -13,8 +13,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Runs a {@link BatchNorm}: {@link BatchNorm.Engine#DIRECT} with {@link DirectBatchNorm} (the running statistics
- * updated in the backward pass), {@link BatchNorm.Engine#SAMEDIFF} with {@link PeSameDiffLayerImpl}.
+ * Runs a {@link BatchNorm}: {@link Engine#DIRECT} with {@link DirectBatchNorm} (the running statistics
+ * updated in the backward pass), {@link Engine#SAMEDIFF} with {@link PeSameDiffLayerImpl}.
  */
 final class BatchNormImpl extends PeSameDiffLayerImpl {
     private transient DirectBuffers buffers;
@@ -36,7 +36,7 @@ final class BatchNormImpl extends PeSameDiffLayerImpl {
         if (training) {
             bn().validateTrainingInput(input);
         }
-        if (bn().getEngine() == BatchNorm.Engine.SAMEDIFF) {
+        if (bn().getEngine() == Engine.SAMEDIFF) {
             return super.activate(training, workspaceMgr);
         }
         INDArray y;
@@ -61,7 +61,7 @@ final class BatchNormImpl extends PeSameDiffLayerImpl {
 
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
-        if (bn().getEngine() == BatchNorm.Engine.SAMEDIFF) {
+        if (bn().getEngine() == Engine.SAMEDIFF) {
             return super.backpropGradient(epsilon, workspaceMgr);
         }
         assertInputSet(true);

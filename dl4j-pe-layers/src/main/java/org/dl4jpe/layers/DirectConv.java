@@ -18,12 +18,17 @@ import org.slf4j.LoggerFactory;
  *       {@code -avx512} builds of nd4j-native this is 2–13× faster than libnd4j's {@code conv2d_bp} (measured at the
  *       mini ResNet's shapes, batch 64: {@code conv2d_bp} 80–335 ms per call against 6–32 ms).</li>
  *   <li>{@link Kernel#CONV2D}: libnd4j's {@code conv2d} / {@code conv2d_bp} ops, which the {@code -onednn} builds
- *       run on oneDNN (float32; double falls back to libnd4j's generic code): there they beat im2col + gemm at
- *       every shape of the mini ResNet but the 1×1 expand on 16 channels (forward 3–15× and backward 1.3–5×
- *       faster).</li>
+ *       run on oneDNN (float32; double falls back to libnd4j's generic code).</li>
  * </ul>
- * {@link #kernel()} picks CONV2D when the loaded libnd4j has oneDNN and its helpers are allowed, else IM2COL_GEMM;
- * the system property {@code org.dl4jpe.conv} ({@code auto}, {@code im2col}, {@code conv2d}) overrides it.
+ * {@link #kernel(int, int, long, long, long)} picks per convolution. Without oneDNN (or with libnd4j's helpers
+ * disallowed) it is always IM2COL_GEMM. With oneDNN it is IM2COL_GEMM for a 1×1 stride-1 convolution with at least
+ * 28×28 output positions and for any convolution with in·out ≥ 65,536 (e.g. 256→256), else CONV2D. Measured (thread
+ * CPU time of forward + backward on one core, the mini ResNet's shapes at batch 64 and ResNet50's at batch 8):
+ * oneDNN's 3×3 is 2–7× faster on up to 128 channels, its 1×1 at 28×28 and above 10–60% slower (it reorders the
+ * NCHW activations to its blocked layout and back on every call), and its 3×3 backward pass on 256 channels at
+ * 14×14 and 512 at 7×7 1.4× and 3.4× slower than im2col + gemm; the small 1×1 convolutions at 14×14 and 7×7 of the
+ * mini ResNet are about level or slightly faster on oneDNN. The system property {@code org.dl4jpe.conv}
+ * ({@code auto}, {@code im2col}, {@code conv2d}) overrides the choice for every convolution.
  */
 final class DirectConv {
     private static final Logger LOG = LoggerFactory.getLogger(DirectConv.class);
@@ -40,6 +45,10 @@ final class DirectConv {
         IM2COL_GEMM, CONV2D
     }
 
+    /** On oneDNN builds: 1×1 stride-1 convolutions with this many output positions per sample use im2col + gemm. */
+    static final long GEMM_MIN_POSITIONS = 28 * 28;
+    /** On oneDNN builds: convolutions with in·out at least this use im2col + gemm. */
+    static final long GEMM_MIN_CHANNEL_PRODUCT = 65_536;
     private static volatile Boolean onednn;
     private static volatile Kernel forced;
 
@@ -64,8 +73,11 @@ final class DirectConv {
         return b;
     }
 
-    /** The kernel the direct engines use now (see the class comment). */
-    static Kernel kernel() {
+    /**
+     * The kernel for a {@code k}×{@code k} convolution of this stride from {@code in} to {@code out} channels with
+     * {@code outPositions} output positions per sample (see the class comment).
+     */
+    static Kernel kernel(int k, int stride, long in, long out, long outPositions) {
         Kernel f = forced;
         if (f != null) {
             return f;
@@ -77,14 +89,19 @@ final class DirectConv {
             case "conv2d":
                 return Kernel.CONV2D;
             case "auto":
-                return hasOnednn() && Nd4j.getEnvironment().helpersAllowed() ? Kernel.CONV2D : Kernel.IM2COL_GEMM;
+                if (!(hasOnednn() && Nd4j.getEnvironment().helpersAllowed())) {
+                    return Kernel.IM2COL_GEMM;
+                }
+                boolean gemm = (k == 1 && stride == 1 && outPositions >= GEMM_MIN_POSITIONS)
+                        || in * out >= GEMM_MIN_CHANNEL_PRODUCT;
+                return gemm ? Kernel.IM2COL_GEMM : Kernel.CONV2D;
             default:
                 throw new IllegalArgumentException("system property org.dl4jpe.conv is '" + p
                         + "'; valid: auto, im2col, conv2d");
         }
     }
 
-    /** For tests: use this kernel (null: back to {@link #kernel()}'s choice). */
+    /** For tests: use this kernel for every convolution (null: back to {@link #kernel(int, int, long, long, long)}). */
     static void force(Kernel k) {
         forced = k;
     }
@@ -112,7 +129,7 @@ final class DirectConv {
      */
     static Kept forward(Weight w, int k, int stride, INDArray in, INDArray z, DirectBuffers buffers, String colsName) {
         Kept kept = new Kept();
-        kept.kernel = kernel();
+        kept.kernel = kernel(k, stride, in.size(1), z.size(1), z.size(2) * z.size(3));
         kept.in = in;
         if (kept.kernel == Kernel.CONV2D) {
             Nd4j.exec(DynamicCustomOp.builder("conv2d").addInputs(in, convWeight(w.param(), w.transposed(), k))

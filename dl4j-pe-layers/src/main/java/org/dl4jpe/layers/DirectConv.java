@@ -89,16 +89,19 @@ final class DirectConv {
             case "conv2d":
                 return Kernel.CONV2D;
             case "auto":
-                if (!(hasOnednn() && Nd4j.getEnvironment().helpersAllowed())) {
-                    return Kernel.IM2COL_GEMM;
-                }
-                boolean gemm = (k == 1 && stride == 1 && outPositions >= GEMM_MIN_POSITIONS)
-                        || in * out >= GEMM_MIN_CHANNEL_PRODUCT;
-                return gemm ? Kernel.IM2COL_GEMM : Kernel.CONV2D;
+                return hasOnednn() && Nd4j.getEnvironment().helpersAllowed()
+                        ? onednnChoice(k, stride, in, out, outPositions) : Kernel.IM2COL_GEMM;
             default:
                 throw new IllegalArgumentException("system property org.dl4jpe.conv is '" + p
                         + "'; valid: auto, im2col, conv2d");
         }
+    }
+
+    /** The kernel for a convolution on a oneDNN build (see the class comment for the measurements). */
+    static Kernel onednnChoice(int k, int stride, long in, long out, long outPositions) {
+        boolean gemm = (k == 1 && stride == 1 && outPositions >= GEMM_MIN_POSITIONS)
+                || in * out >= GEMM_MIN_CHANNEL_PRODUCT;
+        return gemm ? Kernel.IM2COL_GEMM : Kernel.CONV2D;
     }
 
     /** For tests: use this kernel for every convolution (null: back to {@link #kernel(int, int, long, long, long)}). */

@@ -41,7 +41,7 @@ final class BatchNormImpl extends PeSameDiffLayerImpl {
         }
         INDArray y;
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            INDArray z = NativeRows.dense(input.castTo(dataType));
+            INDArray z = NativePlanes.dense(input.castTo(dataType));
             if (buffers == null) {
                 buffers = new DirectBuffers(dataType);
             }
@@ -70,7 +70,7 @@ final class BatchNormImpl extends PeSameDiffLayerImpl {
         }
         INDArray dz;
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            INDArray g = NativeRows.dense(epsilon.castTo(dataType));
+            INDArray g = NativePlanes.dense(epsilon.castTo(dataType));
             dz = buffers.nd("gradIn", g.shape());
             DirectBatchNorm.backward(kept, g, gradTable.get(BatchNorm.GAMMA), gradTable.get(BatchNorm.BETA), dz);
             DirectBatchNorm.updateRunning(kept, paramTable.get(BatchNorm.MEAN), paramTable.get(BatchNorm.VAR),

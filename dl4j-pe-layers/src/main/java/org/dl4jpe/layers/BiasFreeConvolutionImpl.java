@@ -43,7 +43,7 @@ final class BiasFreeConvolutionImpl extends PeSameDiffLayerImpl {
         }
         INDArray z;
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            INDArray x = NativeRows.dense(input.castTo(dataType));
+            INDArray x = NativePlanes.dense(input.castTo(dataType));
             if (buffers == null) {
                 buffers = new DirectBuffers(dataType);
             }
@@ -70,7 +70,7 @@ final class BiasFreeConvolutionImpl extends PeSameDiffLayerImpl {
         }
         INDArray dx;
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            INDArray g = NativeRows.dense(epsilon.castTo(dataType));
+            INDArray g = NativePlanes.dense(epsilon.castTo(dataType));
             dx = DirectConv.backward(weight(), conv().getKernel(), conv().getStride(), kept, g, true, buffers,
                     "gradIn");
         }

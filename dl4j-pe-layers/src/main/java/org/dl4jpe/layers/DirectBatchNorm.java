@@ -8,7 +8,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * follow it in a bottleneck block fused in: the direct engine of {@link BatchNorm} and of the BatchNorms in
  * {@link SharedBottleneckStage}. {@link SameDiffBatchNorm} is the reference it is tested against.
  *
- * <p>Java loops over one {@code (sample, channel)} plane of H·W values at a time ({@link NativeRows}, in the
+ * <p>Java loops over one {@code (sample, channel)} plane of H·W values at a time ({@link NativePlanes}, in the
  * network's data type): the batch statistics in two passes over a channel's planes (its mean, then its centred
  * squares, summed in double), the normalization, ReLU and residual sum in one more; the backward pass in two (the
  * sums {@code Σg}, {@code Σg·z}, then {@code dz}), the ReLU mask recomputed from {@code z}. libnd4j's per-channel
@@ -93,7 +93,7 @@ final class DirectBatchNorm {
         int n = (int) z.size(0);
         int channels = (int) z.size(1);
         int plane = (int) (z.length() / ((long) n * channels));
-        NativeRows in = NativeRows.of(z, plane);
+        NativePlanes in = NativePlanes.of(z, plane);
         double count = (double) n * plane;
         for (int c = 0; c < channels; c++) {
             double sum = 0;
@@ -122,9 +122,9 @@ final class DirectBatchNorm {
         int n = (int) z.size(0);
         int channels = (int) z.size(1);
         int plane = (int) (z.length() / ((long) n * channels));
-        NativeRows in = NativeRows.of(z, plane);
-        NativeRows other = zb == null ? null : NativeRows.of(zb, plane);
-        NativeRows out = NativeRows.of(y, 0);
+        NativePlanes in = NativePlanes.of(z, plane);
+        NativePlanes other = zb == null ? null : NativePlanes.of(zb, plane);
+        NativePlanes out = NativePlanes.of(y, 0);
         for (int s = 0; s < n; s++) {
             for (int c = 0; c < channels; c++) {
                 int at = (s * channels + c) * plane;
@@ -168,8 +168,8 @@ final class DirectBatchNorm {
         int n = (int) z.size(0);
         int channels = (int) z.size(1);
         int plane = (int) (z.length() / ((long) n * channels));
-        NativeRows gIn = NativeRows.of(g, plane);
-        NativeRows zIn = NativeRows.of(z, plane);
+        NativePlanes gIn = NativePlanes.of(g, plane);
+        NativePlanes zIn = NativePlanes.of(z, plane);
         double[] sumG = new double[channels];
         double[] sumGz = new double[channels];
         for (int c = 0; c < channels; c++) {
@@ -196,7 +196,7 @@ final class DirectBatchNorm {
         }
         assign(dBeta, sumG);
         assign(dGamma, dGammaV);
-        NativeRows out = NativeRows.of(dz, 0);
+        NativePlanes out = NativePlanes.of(dz, 0);
         for (int s = 0; s < n; s++) {
             for (int c = 0; c < channels; c++) {
                 int at = (s * channels + c) * plane;
@@ -216,9 +216,9 @@ final class DirectBatchNorm {
     static INDArray reluBackward(INDArray out, INDArray g, INDArray dst) {
         int len = (int) out.length();
         int chunk = Math.min(len, 4096);
-        NativeRows o = NativeRows.of(out, chunk);
-        NativeRows gIn = NativeRows.of(g, chunk);
-        NativeRows d = NativeRows.of(dst, 0);
+        NativePlanes o = NativePlanes.of(out, chunk);
+        NativePlanes gIn = NativePlanes.of(g, chunk);
+        NativePlanes d = NativePlanes.of(dst, 0);
         for (int at = 0; at < len; at += chunk) {
             int m = Math.min(chunk, len - at);
             o.load(at, m);

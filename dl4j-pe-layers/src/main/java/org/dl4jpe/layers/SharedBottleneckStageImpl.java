@@ -112,7 +112,7 @@ final class SharedBottleneckStageImpl extends PeSameDiffLayerImpl {
     // ---- forward ---------------------------------------------------------------------------------------------
 
     private INDArray forward(INDArray x, boolean training) {
-        x = NativeRows.dense(x);
+        x = NativePlanes.dense(x);
         if (buffers == null) {
             buffers = new DirectBuffers(dataType);
         }
@@ -186,7 +186,7 @@ final class SharedBottleneckStageImpl extends PeSameDiffLayerImpl {
 
     private INDArray backward(INDArray epsilon) {
         Set<String> touched = new HashSet<>();
-        INDArray g = NativeRows.dense(epsilon);
+        INDArray g = NativePlanes.dense(epsilon);
         for (int i = kept.size() - 1; i >= 0; i--) {
             BlockState b = kept.get(i);
             INDArray pre = DirectBatchNorm.reluBackward(b.out, g, buffers.nd("gradPre", b.out.shape()));

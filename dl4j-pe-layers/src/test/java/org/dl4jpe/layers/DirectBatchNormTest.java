@@ -11,7 +11,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The plane loops of the direct BatchNorm ({@link NativeRows}) in float and double, and the convolution kernel
+ * The plane loops of the direct BatchNorm ({@link NativePlanes}) in float and double, and the convolution kernel
  * choice. The engines themselves are held equal to their SameDiff references by {@link BatchNormTest} and
  * {@link SharedBottleneckStageTest}.
  */
@@ -94,9 +94,9 @@ class DirectBatchNormTest {
     void rowsRefuseViewsAndOtherTypes() {
         INDArray a = Nd4j.create(DataType.FLOAT, 4, 4);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> NativeRows.of(a.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 3)), 4));
+                () -> NativePlanes.of(a.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 3)), 4));
         assertTrue(e.getMessage().contains("not a dense row-major array"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> NativeRows.of(Nd4j.create(DataType.HALF, 4), 4));
+        e = assertThrows(IllegalArgumentException.class, () -> NativePlanes.of(Nd4j.create(DataType.HALF, 4), 4));
         assertTrue(e.getMessage().contains("valid: FLOAT, DOUBLE"), e.getMessage());
     }
 

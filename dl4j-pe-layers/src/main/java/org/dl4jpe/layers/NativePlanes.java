@@ -15,9 +15,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * converted between the two and nothing is copied as a whole tensor. Rows passed to one another's loops have the
  * same element type and at least the given length.
  */
-abstract class NativeRows {
+abstract class NativePlanes {
     /** The rows of {@code a} (dense, float or double), with a Java row of {@code rowLength} values. */
-    static NativeRows of(INDArray a, int rowLength) {
+    static NativePlanes of(INDArray a, int rowLength) {
         if (!isDense(a)) {
             throw new IllegalArgumentException("not a dense row-major array: shape " + Arrays.toString(a.shape())
                     + ", offset " + a.offset() + ", ordering " + a.ordering());
@@ -48,7 +48,7 @@ abstract class NativeRows {
     abstract void store(int offset, int len);
 
     /** {@code src}'s row into this array's native values {@code [offset, offset + len)}. */
-    abstract void storeFrom(NativeRows src, int offset, int len);
+    abstract void storeFrom(NativePlanes src, int offset, int len);
 
     /** Σ row. */
     abstract double sum(int len);
@@ -57,19 +57,19 @@ abstract class NativeRows {
     abstract double centredSquares(double m, int len);
 
     /** Σ row·other. */
-    abstract double dot(NativeRows other, int len);
+    abstract double dot(NativePlanes other, int len);
 
     /** {@code row ← relu?(row·scale + shift + r)}, {@code r = other·scale2 + shift2}, or 0 when other is null. */
-    abstract void affine(double scale, double shift, NativeRows other, double scale2, double shift2, boolean relu,
+    abstract void affine(double scale, double shift, NativePlanes other, double scale2, double shift2, boolean relu,
                          int len);
 
     /** {@code row ← row·[z·scale + shift > 0]}. */
-    abstract void maskBy(NativeRows z, double scale, double shift, int len);
+    abstract void maskBy(NativePlanes z, double scale, double shift, int len);
 
     /** {@code row ← a·row + b·z + c}. */
-    abstract void combine(NativeRows z, double a, double b, double c, int len);
+    abstract void combine(NativePlanes z, double a, double b, double c, int len);
 
-    private static final class Floats extends NativeRows {
+    private static final class Floats extends NativePlanes {
         private final FloatBuffer buffer;
         private final float[] row;
 
@@ -94,7 +94,7 @@ abstract class NativeRows {
         }
 
         @Override
-        void storeFrom(NativeRows src, int offset, int len) {
+        void storeFrom(NativePlanes src, int offset, int len) {
             buffer.put(offset, ((Floats) src).row, 0, len);
         }
 
@@ -135,7 +135,7 @@ abstract class NativeRows {
         }
 
         @Override
-        double dot(NativeRows other, int len) {
+        double dot(NativePlanes other, int len) {
             float[] r = row;
             float[] o = ((Floats) other).row;
             double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
@@ -153,7 +153,7 @@ abstract class NativeRows {
         }
 
         @Override
-        void affine(double scale, double shift, NativeRows other, double scale2, double shift2, boolean relu,
+        void affine(double scale, double shift, NativePlanes other, double scale2, double shift2, boolean relu,
                     int len) {
             float[] r = row;
             float sc = (float) scale;
@@ -178,7 +178,7 @@ abstract class NativeRows {
         }
 
         @Override
-        void maskBy(NativeRows z, double scale, double shift, int len) {
+        void maskBy(NativePlanes z, double scale, double shift, int len) {
             float[] r = row;
             float[] zr = ((Floats) z).row;
             float sc = (float) scale;
@@ -189,7 +189,7 @@ abstract class NativeRows {
         }
 
         @Override
-        void combine(NativeRows z, double a, double b, double c, int len) {
+        void combine(NativePlanes z, double a, double b, double c, int len) {
             float[] r = row;
             float[] zr = ((Floats) z).row;
             float fa = (float) a;
@@ -201,7 +201,7 @@ abstract class NativeRows {
         }
     }
 
-    private static final class Doubles extends NativeRows {
+    private static final class Doubles extends NativePlanes {
         private final DoubleBuffer buffer;
         private final double[] row;
 
@@ -226,7 +226,7 @@ abstract class NativeRows {
         }
 
         @Override
-        void storeFrom(NativeRows src, int offset, int len) {
+        void storeFrom(NativePlanes src, int offset, int len) {
             buffer.put(offset, ((Doubles) src).row, 0, len);
         }
 
@@ -267,7 +267,7 @@ abstract class NativeRows {
         }
 
         @Override
-        double dot(NativeRows other, int len) {
+        double dot(NativePlanes other, int len) {
             double[] r = row;
             double[] o = ((Doubles) other).row;
             double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
@@ -285,7 +285,7 @@ abstract class NativeRows {
         }
 
         @Override
-        void affine(double scale, double shift, NativeRows other, double scale2, double shift2, boolean relu,
+        void affine(double scale, double shift, NativePlanes other, double scale2, double shift2, boolean relu,
                     int len) {
             double[] r = row;
             if (other != null) {
@@ -306,7 +306,7 @@ abstract class NativeRows {
         }
 
         @Override
-        void maskBy(NativeRows z, double scale, double shift, int len) {
+        void maskBy(NativePlanes z, double scale, double shift, int len) {
             double[] r = row;
             double[] zr = ((Doubles) z).row;
             for (int i = 0; i < len; i++) {
@@ -315,7 +315,7 @@ abstract class NativeRows {
         }
 
         @Override
-        void combine(NativeRows z, double a, double b, double c, int len) {
+        void combine(NativePlanes z, double a, double b, double c, int len) {
             double[] r = row;
             double[] zr = ((Doubles) z).row;
             for (int i = 0; i < len; i++) {

@@ -1,17 +1,14 @@
 package org.dl4jpe.layers;
 
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.Map;
 import java.util.Set;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
-import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
-import org.deeplearning4j.optimize.api.TrainingListener;
 import org.dl4jpe.layers.samediff.LayerContext;
-import org.dl4jpe.layers.samediff.PeSameDiffLayer;
+import org.dl4jpe.layers.samediff.PeSameDiffLayerImpl;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -33,10 +30,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * regularization (no weight decay unless {@code weightDecayBias}); {@link #MEAN} (0) and {@link #VAR} (1), state:
  * no gradient, no updater, no regularization.
  *
- * <p>{@link Engine#DIRECT} (the default) is a hand-written forward and backward pass on ND4J's native ops;
+ * <p>{@link Engine#DIRECT} (the default; the builder's {@code engine} option, shared with the other
+ * {@link EngineLayer}s) is a hand-written forward and backward pass ({@link DirectBatchNorm});
  * {@link Engine#SAMEDIFF} differentiates {@link #define}, the reference the tests hold it equal to.
  */
-public final class BatchNorm extends PeSameDiffLayer {
+public final class BatchNorm extends EngineLayer {
     /** Parameter name suffixes (alone for this layer, after a prefix in {@link SharedBottleneckStage}). */
     public static final String GAMMA = "Gamma";
     public static final String BETA = "Beta";
@@ -46,18 +44,9 @@ public final class BatchNorm extends PeSameDiffLayer {
     public static final double DEFAULT_MOMENTUM = 0.1;
     public static final double DEFAULT_EPS = 1e-5;
 
-    /** How DL4J runs the layer; both compute the same function, gradients and running statistics. */
-    public enum Engine {
-        /** Hand-written forward and backward pass. The default. */
-        DIRECT,
-        /** SameDiff's differentiation of {@link #define}: the reference. */
-        SAMEDIFF
-    }
-
     private long channels;
     private double momentum = DEFAULT_MOMENTUM;
     private double eps = DEFAULT_EPS;
-    private Engine engine = Engine.DIRECT;
 
     private BatchNorm() {
         // JSON
@@ -68,7 +57,6 @@ public final class BatchNorm extends PeSameDiffLayer {
         this.channels = b.channels;
         this.momentum = b.momentum;
         this.eps = b.eps;
-        this.engine = b.engine;
     }
 
     /** A builder; the channel count is taken from the input type unless given. */
@@ -86,10 +74,6 @@ public final class BatchNorm extends PeSameDiffLayer {
 
     public double getEps() {
         return eps;
-    }
-
-    public Engine getEngine() {
-        return engine;
     }
 
     // ---- shared with the stage's BatchNorms -------------------------------------------------------------------
@@ -129,17 +113,8 @@ public final class BatchNorm extends PeSameDiffLayer {
     // ---- the layer ---------------------------------------------------------------------------------------------
 
     @Override
-    public org.deeplearning4j.nn.api.Layer instantiate(NeuralNetConfiguration conf,
-                                                       Collection<TrainingListener> trainingListeners, int layerIndex,
-                                                       INDArray layerParamsView, boolean initializeParams,
-                                                       DataType networkDataType) {
-        BatchNormImpl ret = new BatchNormImpl(conf, networkDataType);
-        ret.setIndex(layerIndex);
-        ret.setParamsViewArray(layerParamsView);
-        ret.setParamTable(initializer().init(conf, layerParamsView, initializeParams));
-        ret.setConf(conf);
-        ret.setListeners(trainingListeners);
-        return ret;
+    protected PeSameDiffLayerImpl newImpl(NeuralNetConfiguration conf, DataType networkDataType) {
+        return new BatchNormImpl(conf, networkDataType); // runs either engine
     }
 
     @Override
@@ -201,11 +176,10 @@ public final class BatchNorm extends PeSameDiffLayer {
     }
 
     /** Builder: every field has the default given on its method. */
-    public static final class Builder extends SameDiffLayer.Builder<Builder> {
+    public static final class Builder extends EngineLayer.Builder<Builder> {
         private long channels;
         private double momentum = DEFAULT_MOMENTUM;
         private double eps = DEFAULT_EPS;
-        private Engine engine = Engine.DIRECT;
 
         private Builder() {
         }
@@ -228,12 +202,6 @@ public final class BatchNorm extends PeSameDiffLayer {
             return this;
         }
 
-        /** How DL4J runs the layer; default {@link Engine#DIRECT}. */
-        public Builder engine(Engine engine) {
-            this.engine = engine;
-            return this;
-        }
-
         @Override
         @SuppressWarnings("unchecked")
         public BatchNorm build() {
@@ -243,7 +211,6 @@ public final class BatchNorm extends PeSameDiffLayer {
                         + " must be positive (or 0: from the input type)");
             }
             checkMomentumAndEps(who, "momentum", momentum, "eps", eps);
-            Check.notNull(who, "engine", engine);
             return new BatchNorm(this);
         }
     }

@@ -13,8 +13,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Runs a {@link BatchNorm}: {@link BatchNorm.Engine#DIRECT} with {@link DirectBatchNorm} (the running statistics
- * updated in the backward pass), {@link BatchNorm.Engine#SAMEDIFF} with {@link PeSameDiffLayerImpl}.
+ * Runs a {@link BatchNorm}: {@link Engine#DIRECT} with {@link DirectBatchNorm} (the running statistics
+ * updated in the backward pass), {@link Engine#SAMEDIFF} with {@link PeSameDiffLayerImpl}.
  */
 final class BatchNormImpl extends PeSameDiffLayerImpl {
     private transient DirectBuffers buffers;
@@ -36,21 +36,21 @@ final class BatchNormImpl extends PeSameDiffLayerImpl {
         if (training) {
             bn().validateTrainingInput(input);
         }
-        if (bn().getEngine() == BatchNorm.Engine.SAMEDIFF) {
+        if (bn().getEngine() == Engine.SAMEDIFF) {
             return super.activate(training, workspaceMgr);
         }
         INDArray y;
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            INDArray z = input.castTo(dataType);
-            z = z.ordering() == 'c' && !z.isView() ? z : z.dup('c');
+            INDArray z = NativePlanes.dense(input.castTo(dataType));
             if (buffers == null) {
                 buffers = new DirectBuffers(dataType);
             }
             buffers.forInput(z.shape());
             y = buffers.nd("out", z.shape());
-            DirectBatchNorm.Batch b = DirectBatchNorm.forward(z, paramTable.get(BatchNorm.GAMMA),
+            DirectBatchNorm.Batch b = DirectBatchNorm.prepare(z, paramTable.get(BatchNorm.GAMMA),
                     paramTable.get(BatchNorm.BETA), paramTable.get(BatchNorm.MEAN), paramTable.get(BatchNorm.VAR),
-                    bn().getEps(), training, y);
+                    bn().getEps(), training, false);
+            DirectBatchNorm.apply(b, z, null, null, false, y);
             if (training) {
                 kept = b;
                 keptInput = input;
@@ -61,7 +61,7 @@ final class BatchNormImpl extends PeSameDiffLayerImpl {
 
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
-        if (bn().getEngine() == BatchNorm.Engine.SAMEDIFF) {
+        if (bn().getEngine() == Engine.SAMEDIFF) {
             return super.backpropGradient(epsilon, workspaceMgr);
         }
         assertInputSet(true);
@@ -70,11 +70,9 @@ final class BatchNormImpl extends PeSameDiffLayerImpl {
         }
         INDArray dz;
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            INDArray g = epsilon.castTo(dataType);
-            g = g.ordering() == 'c' && !g.isView() ? g : g.dup('c');
+            INDArray g = NativePlanes.dense(epsilon.castTo(dataType));
             dz = buffers.nd("gradIn", g.shape());
-            DirectBatchNorm.backward(kept, g, paramTable.get(BatchNorm.GAMMA), gradTable.get(BatchNorm.GAMMA),
-                    gradTable.get(BatchNorm.BETA), dz, buffers.nd("gradTmp", g.shape()));
+            DirectBatchNorm.backward(kept, g, gradTable.get(BatchNorm.GAMMA), gradTable.get(BatchNorm.BETA), dz);
             DirectBatchNorm.updateRunning(kept, paramTable.get(BatchNorm.MEAN), paramTable.get(BatchNorm.VAR),
                     bn().getMomentum());
             gradTable.get(BatchNorm.MEAN).assign(0);

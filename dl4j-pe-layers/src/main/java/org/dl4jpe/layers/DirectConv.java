@@ -18,12 +18,17 @@ import org.slf4j.LoggerFactory;
  *       {@code -avx512} builds of nd4j-native this is 2–13× faster than libnd4j's {@code conv2d_bp} (measured at the
  *       mini ResNet's shapes, batch 64: {@code conv2d_bp} 80–335 ms per call against 6–32 ms).</li>
  *   <li>{@link Kernel#CONV2D}: libnd4j's {@code conv2d} / {@code conv2d_bp} ops, which the {@code -onednn} builds
- *       run on oneDNN (float32; double falls back to libnd4j's generic code): there they beat im2col + gemm at
- *       every shape of the mini ResNet but the 1×1 expand on 16 channels (forward 3–15× and backward 1.3–5×
- *       faster).</li>
+ *       run on oneDNN (float32; double falls back to libnd4j's generic code).</li>
  * </ul>
- * {@link #kernel()} picks CONV2D when the loaded libnd4j has oneDNN and its helpers are allowed, else IM2COL_GEMM;
- * the system property {@code org.dl4jpe.conv} ({@code auto}, {@code im2col}, {@code conv2d}) overrides it.
+ * {@link #kernel(int, int, long, long, long)} picks per convolution. Without oneDNN (or with libnd4j's helpers
+ * disallowed) it is always IM2COL_GEMM. With oneDNN it is IM2COL_GEMM for a 1×1 stride-1 convolution with at least
+ * 28×28 output positions and for any convolution with in·out ≥ 65,536 (e.g. 256→256), else CONV2D. Measured (thread
+ * CPU time of forward + backward on one core, the mini ResNet's shapes at batch 64 and ResNet50's at batch 8):
+ * oneDNN's 3×3 is 2–7× faster on up to 128 channels, its 1×1 at 28×28 and above 10–60% slower (it reorders the
+ * NCHW activations to its blocked layout and back on every call), and its 3×3 backward pass on 256 channels at
+ * 14×14 and 512 at 7×7 1.4× and 3.4× slower than im2col + gemm; the small 1×1 convolutions at 14×14 and 7×7 of the
+ * mini ResNet are about level or slightly faster on oneDNN. The system property {@code org.dl4jpe.conv}
+ * ({@code auto}, {@code im2col}, {@code conv2d}) overrides the choice for every convolution.
  */
 final class DirectConv {
     private static final Logger LOG = LoggerFactory.getLogger(DirectConv.class);
@@ -40,6 +45,10 @@ final class DirectConv {
         IM2COL_GEMM, CONV2D
     }
 
+    /** On oneDNN builds: 1×1 stride-1 convolutions with this many output positions per sample use im2col + gemm. */
+    static final long GEMM_MIN_POSITIONS = 28 * 28;
+    /** On oneDNN builds: convolutions with in·out at least this use im2col + gemm. */
+    static final long GEMM_MIN_CHANNEL_PRODUCT = 65_536;
     private static volatile Boolean onednn;
     private static volatile Kernel forced;
 
@@ -64,8 +73,11 @@ final class DirectConv {
         return b;
     }
 
-    /** The kernel the direct engines use now (see the class comment). */
-    static Kernel kernel() {
+    /**
+     * The kernel for a {@code k}×{@code k} convolution of this stride from {@code in} to {@code out} channels with
+     * {@code outPositions} output positions per sample (see the class comment).
+     */
+    static Kernel kernel(int k, int stride, long in, long out, long outPositions) {
         Kernel f = forced;
         if (f != null) {
             return f;
@@ -77,14 +89,22 @@ final class DirectConv {
             case "conv2d":
                 return Kernel.CONV2D;
             case "auto":
-                return hasOnednn() && Nd4j.getEnvironment().helpersAllowed() ? Kernel.CONV2D : Kernel.IM2COL_GEMM;
+                return hasOnednn() && Nd4j.getEnvironment().helpersAllowed()
+                        ? onednnChoice(k, stride, in, out, outPositions) : Kernel.IM2COL_GEMM;
             default:
                 throw new IllegalArgumentException("system property org.dl4jpe.conv is '" + p
                         + "'; valid: auto, im2col, conv2d");
         }
     }
 
-    /** For tests: use this kernel (null: back to {@link #kernel()}'s choice). */
+    /** The kernel for a convolution on a oneDNN build (see the class comment for the measurements). */
+    static Kernel onednnChoice(int k, int stride, long in, long out, long outPositions) {
+        boolean gemm = (k == 1 && stride == 1 && outPositions >= GEMM_MIN_POSITIONS)
+                || in * out >= GEMM_MIN_CHANNEL_PRODUCT;
+        return gemm ? Kernel.IM2COL_GEMM : Kernel.CONV2D;
+    }
+
+    /** For tests: use this kernel for every convolution (null: back to {@link #kernel(int, int, long, long, long)}). */
     static void force(Kernel k) {
         forced = k;
     }
@@ -112,14 +132,14 @@ final class DirectConv {
      */
     static Kept forward(Weight w, int k, int stride, INDArray in, INDArray z, DirectBuffers buffers, String colsName) {
         Kept kept = new Kept();
-        kept.kernel = kernel();
+        kept.kernel = kernel(k, stride, in.size(1), z.size(1), z.size(2) * z.size(3));
         kept.in = in;
         if (kept.kernel == Kernel.CONV2D) {
             Nd4j.exec(DynamicCustomOp.builder("conv2d").addInputs(in, convWeight(w.param(), w.transposed(), k))
                     .addOutputs(z).addIntegerArguments(geometry(k, stride, w.transposed())).build());
             return kept;
         }
-        INDArray m = matrix(w.param(), w.transposed());
+        INDArray m = stored(w.param());
         long outChannels = z.size(1);
         long positions = z.size(2) * z.size(3);
         INDArray cols = in;
@@ -129,10 +149,10 @@ final class DirectConv {
                     .addIntegerArguments(k, k, stride, stride, k / 2, k / 2, 1, 1, NOT_SAME)
                     .addFloatingPointArguments(0.0).build());
         }
-        long inK = m.size(1);
+        long inK = cols.length() / (in.size(0) * positions);
         for (long s = 0; s < in.size(0); s++) {
             Nd4j.gemm(m, cols.slice(s).reshape('c', inK, positions), z.slice(s).reshape('c', outChannels, positions),
-                    false, false, 1.0, 0.0);
+                    w.transposed(), false, 1.0, 0.0);
         }
         kept.cols = cols;
         return kept;
@@ -160,27 +180,37 @@ final class DirectConv {
             }
             return dIn;
         }
-        INDArray m = matrix(w.param(), w.transposed());
+        // the used matrix U is M or, transposed, Mᵀ (M as stored): dU = Σ dz_s·cols_sᵀ, i.e. dM = Σ cols_s·dz_sᵀ
+        // when transposed; dcols_s = Uᵀ·dz_s
+        INDArray m = stored(w.param());
+        boolean t = w.transposed();
         long n = dz.size(0);
         long outChannels = dz.size(1);
         long positions = dz.size(2) * dz.size(3);
-        long inK = m.size(1);
         boolean pointwise = kept.cols == in;
         INDArray cols = kept.cols;
+        long inK = cols.length() / (n * positions);
         INDArray dCols = buffers.nd(pointwise ? dst : "gradCols", cols.shape());
-        INDArray dW = first ? matrix(w.grad(), w.transposed()) : buffers.nd("gradW", outChannels, inK);
-        boolean direct = dW.ordering() == 'c' && dW.elementWiseStride() == 1;
-        INDArray target = direct ? dW : buffers.nd("gradWc", outChannels, inK);
+        INDArray grad = stored(w.grad());
+        boolean direct = first && grad.ordering() == 'c' && grad.elementWiseStride() == 1;
+        INDArray target = direct ? grad : buffers.nd("gradW", m.shape());
         for (long s = 0; s < n; s++) {
             INDArray dzS = dz.slice(s).reshape('c', outChannels, positions);
-            Nd4j.gemm(dzS, cols.slice(s).reshape('c', inK, positions), target, false, true, 1.0, s == 0 ? 0.0 : 1.0);
-            Nd4j.gemm(m, dzS, dCols.slice(s).reshape('c', inK, positions), true, false, 1.0, 0.0);
+            INDArray colsS = cols.slice(s).reshape('c', inK, positions);
+            double beta = s == 0 ? 0.0 : 1.0;
+            if (t) {
+                Nd4j.gemm(colsS, dzS, target, false, true, 1.0, beta);
+            } else {
+                Nd4j.gemm(dzS, colsS, target, false, true, 1.0, beta);
+            }
+            Nd4j.gemm(m, dzS, dCols.slice(s).reshape('c', inK, positions), !t, false, 1.0, 0.0);
         }
-        if (target != dW) {
-            dW.assign(target);
-        }
-        if (!first) {
-            matrix(w.grad(), w.transposed()).addi(dW);
+        if (target != grad) {
+            if (first) {
+                grad.assign(target);
+            } else {
+                grad.addi(target);
+            }
         }
         if (pointwise) {
             return dCols;
@@ -192,15 +222,9 @@ final class DirectConv {
         return dIn;
     }
 
-    /**
-     * A weight as the matrix {@code [out, in·k·k]} of its convolution (a view): a kernel {@code [out, in, k, k]}
-     * flattened; a 1×1 matrix {@code M} as it is, or its transpose when used transposed.
-     */
-    static INDArray matrix(INDArray w, boolean transposed) {
-        if (w.rank() == 4) {
-            return w.reshape('c', w.size(0), w.size(1) * w.size(2) * w.size(3));
-        }
-        return transposed ? w.transpose() : w;
+    /** A weight as stored, as a matrix (a view): a kernel {@code [out, in, k, k]} as {@code [out, in·k·k]}. */
+    private static INDArray stored(INDArray w) {
+        return w.rank() == 4 ? w.reshape('c', w.size(0), w.size(1) * w.size(2) * w.size(3)) : w;
     }
 
     /**

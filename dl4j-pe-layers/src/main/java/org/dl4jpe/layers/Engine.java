@@ -2,7 +2,7 @@ package org.dl4jpe.layers;
 
 /**
  * How DL4J runs a transformer layer ({@link TransformerBlock}, {@link TiedSelfAttention}, {@link TiedFeedForward},
- * {@link LayerNorm}); both compute the same function and gradients (the tests hold them equal in double precision).
+ * {@link LayerNorm}) or a {@link BatchNorm}; both compute the same function and gradients (the tests hold them equal in double precision).
  */
 public enum Engine {
     /**

@@ -16,6 +16,7 @@ import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.shade.jackson.annotation.JsonIgnore;
 
 /**
  * A ResNet v1.5 bottleneck stage whose 1×1 reduce and expand convolutions are one matrix and its transpose, shared
@@ -124,6 +125,9 @@ public final class SharedBottleneckStage extends PeSameDiffLayer implements Matm
     private Engine engine = Engine.DIRECT;
     private ConvInit convInit = ConvInit.HE_FAN_OUT;
     private boolean zeroInitLastBnGamma;
+    /** {@link #plan()}, made once from the fields above (which do not change after building or reading JSON). */
+    @JsonIgnore
+    private transient StagePlan plan;
 
     private SharedBottleneckStage() {
         // JSON
@@ -206,7 +210,12 @@ public final class SharedBottleneckStage extends PeSameDiffLayer implements Matm
 
     /** The blocks and convolutions of this stage: the one description that everything else reads. */
     StagePlan plan() {
-        return StagePlan.of(inChannels, midChannels, numBlocks, stride, sharing);
+        StagePlan p = plan;
+        if (p == null) {
+            p = StagePlan.of(inChannels, midChannels, numBlocks, stride, sharing);
+            plan = p;
+        }
+        return p;
     }
 
     @Override
@@ -376,16 +385,13 @@ public final class SharedBottleneckStage extends PeSameDiffLayer implements Matm
         return c;
     }
 
-    /** Every convolution of the plan, at its resolution (block 1's reduce, 3×3 and shortcut read the input's). */
+    /** Every convolution of the plan, at its resolution (the plan says how much smaller its input is). */
     @Override
     public double forwardFlops(InputType inputType) {
         InputType.InputTypeConvolutional c = requireInputType(inputType);
         double flops = 0;
         for (StagePlan.Conv conv : plan().convs()) {
-            boolean atInput = conv.block() == 1 && conv.role() != StagePlan.Role.EXPAND;
-            long h = atInput ? c.getHeight() : outSize(c.getHeight());
-            long w = atInput ? c.getWidth() : outSize(c.getWidth());
-            flops += MatmulFlops.convolution((h - 1) / conv.stride() + 1, (w - 1) / conv.stride() + 1, conv.kernel(),
+            flops += MatmulFlops.convolution(conv.outSize(c.getHeight()), conv.outSize(c.getWidth()), conv.kernel(),
                     conv.in(), conv.out());
         }
         return flops;

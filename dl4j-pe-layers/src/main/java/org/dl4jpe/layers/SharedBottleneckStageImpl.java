@@ -16,8 +16,6 @@ import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
-import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinearDerivative;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -55,8 +53,9 @@ final class SharedBottleneckStageImpl extends PeSameDiffLayerImpl {
     private static final class ConvState {
         final StagePlan.Conv plan;
         DirectConv.Kept conv;
+        /** The BN's statistics and affine map; its input z. */
         DirectBatchNorm.Batch bn;
-        /** The BN output (after ReLU for reduce and 3×3). */
+        /** The BN output (after ReLU for reduce and 3×3; the block output for the expand). */
         INDArray out;
 
         ConvState(StagePlan.Conv plan) {
@@ -113,7 +112,7 @@ final class SharedBottleneckStageImpl extends PeSameDiffLayerImpl {
     // ---- forward ---------------------------------------------------------------------------------------------
 
     private INDArray forward(INDArray x, boolean training) {
-        x = x.ordering() == 'c' && !x.isView() ? x : x.dup('c');
+        x = NativePlanes.dense(x);
         if (buffers == null) {
             buffers = new DirectBuffers(dataType);
         }
@@ -127,16 +126,20 @@ final class SharedBottleneckStageImpl extends PeSameDiffLayerImpl {
             // resolution), alternating the block output so that the shortcut input survives.
             String at = training ? "train" + (i + 1) : "infer" + (i == 0 ? "First" : "");
             st.convs[0] = convBn(b.reduce(), x, training, at + "a1");
+            apply(st.convs[0], null, null, at + "a1");
             st.convs[1] = convBn(b.conv3x3(), st.convs[0].out, training, at + "a2");
-            st.convs[2] = convBn(b.expand(), st.convs[1].out, training, at + "out" + (training ? "" : i % 2));
-            INDArray out = st.convs[2].out;
-            INDArray shortcut = x;
+            apply(st.convs[1], null, null, at + "a2");
+            st.convs[2] = convBn(b.expand(), st.convs[1].out, training, at + "z3");
+            ConvState sc = null;
             if (b.shortcut() != null) {
                 st.shortcut = convBn(b.shortcut(), x, training, at + "shortcut");
-                shortcut = st.shortcut.out;
+                sc = st.shortcut;
             }
-            out.addi(shortcut);
-            Nd4j.exec(new RectifiedLinear(out, out, 0.0));
+            // out = ReLU(BN3(z3) + shortcut) in one pass
+            INDArray out = buffers.nd(at + "out" + (training ? "" : i % 2), st.convs[2].bn.z.shape());
+            DirectBatchNorm.apply(st.convs[2].bn, st.convs[2].bn.z, sc == null ? null : sc.bn,
+                    sc == null ? x : sc.bn.z, true, out);
+            st.convs[2].out = out;
             st.out = out;
             states.add(st);
             x = out;
@@ -154,20 +157,25 @@ final class SharedBottleneckStageImpl extends PeSameDiffLayerImpl {
                 c.weight().transposed());
     }
 
-    /** {@code BN(w ⊛ in)}, then ReLU if the plan says so, into the buffer {@code dst}. */
+    /**
+     * {@code z = w ⊛ in} into the buffer {@code dst + "z"} and the statistics of its BatchNorm; the normalization
+     * is applied by {@link #apply} or, for the expand, together with the residual sum.
+     */
     private ConvState convBn(StagePlan.Conv c, INDArray in, boolean training, String dst) {
         ConvState st = new ConvState(c);
         INDArray z = buffers.nd(dst + "z", DirectConv.outShape(in, c.out(), c.stride()));
         st.conv = DirectConv.forward(weight(c), c.kernel(), c.stride(), in, z, buffers,
                 training ? dst + "cols" : "inferCols");
-        INDArray y = buffers.nd(dst, z.shape());
-        st.bn = DirectBatchNorm.forward(z, param(c.bn(), BatchNorm.GAMMA), param(c.bn(), BatchNorm.BETA),
-                param(c.bn(), BatchNorm.MEAN), param(c.bn(), BatchNorm.VAR), stage().getBnEps(), training, y);
-        if (c.relu()) {
-            Nd4j.exec(new RectifiedLinear(y, y, 0.0));
-        }
-        st.out = y;
+        st.bn = DirectBatchNorm.prepare(z, param(c.bn(), BatchNorm.GAMMA), param(c.bn(), BatchNorm.BETA),
+                param(c.bn(), BatchNorm.MEAN), param(c.bn(), BatchNorm.VAR), stage().getBnEps(), training, c.relu());
         return st;
+    }
+
+    /** {@code relu?(BN(z))} into the buffer {@code dst}. */
+    private void apply(ConvState st, DirectBatchNorm.Batch other, INDArray otherZ, String dst) {
+        INDArray y = buffers.nd(dst, st.bn.z.shape());
+        DirectBatchNorm.apply(st.bn, st.bn.z, other, otherZ, st.plan.relu(), y);
+        st.out = y;
     }
 
     private INDArray param(String prefix, String suffix) {
@@ -178,15 +186,12 @@ final class SharedBottleneckStageImpl extends PeSameDiffLayerImpl {
 
     private INDArray backward(INDArray epsilon) {
         Set<String> touched = new HashSet<>();
-        INDArray g = epsilon.ordering() == 'c' && !epsilon.isView() ? epsilon : epsilon.dup('c');
+        INDArray g = NativePlanes.dense(epsilon);
         for (int i = kept.size() - 1; i >= 0; i--) {
             BlockState b = kept.get(i);
-            INDArray pre = buffers.nd("gradPre", b.out.shape());
-            Nd4j.exec(new RectifiedLinearDerivative(b.out, g, pre));
+            INDArray pre = DirectBatchNorm.reluBackward(b.out, g, buffers.nd("gradPre", b.out.shape()));
             INDArray d = convBnBackward(b.convs[2], pre, touched, "gradH3");
-            d = reluBackward(b.convs[1].out, d);
-            d = convBnBackward(b.convs[1], d, touched, "gradH2");
-            d = reluBackward(b.convs[0].out, d);
+            d = convBnBackward(b.convs[1], d, touched, "gradH2"); // through ReLU, BN2, the 3x3
             INDArray dx = convBnBackward(b.convs[0], d, touched, "gradX" + (i == 0 ? "first" : ""));
             if (b.shortcut != null) {
                 dx.addi(convBnBackward(b.shortcut, pre, touched, "gradShortcut"));
@@ -203,22 +208,16 @@ final class SharedBottleneckStageImpl extends PeSameDiffLayerImpl {
         return g;
     }
 
-    /** {@code g·[a > 0]} in place, for the gradient {@code g} at the output {@code a} of a ReLU. */
-    private static INDArray reluBackward(INDArray a, INDArray g) {
-        Nd4j.exec(new RectifiedLinearDerivative(a, g, g));
-        return g;
-    }
-
     /**
-     * Back through BN and the convolution: writes the gradients of γ, β and the weight (added up over a shared
-     * weight's uses), applies the BN's running-statistics update of the training pass, and returns the gradient at
-     * the convolution input, in the buffer {@code dst}.
+     * Back through the ReLU after the BN (reduce and 3×3), the BN and the convolution: writes the gradients of γ, β
+     * and the weight (added up over a shared weight's uses), applies the BN's running-statistics update of the
+     * training pass, and returns the gradient at the convolution input, in the buffer {@code dst}.
      */
     private INDArray convBnBackward(ConvState st, INDArray g, Set<String> touched, String dst) {
         String bn = st.plan.bn();
         INDArray dz = buffers.nd("gradZ", g.shape());
-        DirectBatchNorm.backward(st.bn, g, param(bn, BatchNorm.GAMMA), gradTable.get(bn + BatchNorm.GAMMA),
-                gradTable.get(bn + BatchNorm.BETA), dz, buffers.nd("gradTmp", g.shape()));
+        DirectBatchNorm.backward(st.bn, g, gradTable.get(bn + BatchNorm.GAMMA), gradTable.get(bn + BatchNorm.BETA),
+                dz);
         touched.add(bn + BatchNorm.GAMMA);
         touched.add(bn + BatchNorm.BETA);
         DirectBatchNorm.updateRunning(st.bn, param(bn, BatchNorm.MEAN), param(bn, BatchNorm.VAR),

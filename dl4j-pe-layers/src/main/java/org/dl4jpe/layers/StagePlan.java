@@ -64,9 +64,22 @@ final class StagePlan {
      * @param out    output channels
      * @param bn     the BatchNorm's parameter name prefix
      * @param relu   whether ReLU follows the BatchNorm directly (reduce and 3×3)
+     * @param inputStride how much smaller its input is than the stage's: 1 for block 1's reduce, 3×3 and
+     *                    shortcut (they read the stage input or its full-resolution reduce), the stage stride for
+     *                    the rest
      */
     record Conv(int block, Role role, WeightUse weight, int kernel, int stride, long in, long out, String bn,
-                boolean relu) {
+                boolean relu, int inputStride) {
+        /** Its output's height (or width) for a stage input of height (or width) {@code size}. */
+        long outSize(long size) {
+            long inSize = (size - 1) / inputStride + 1;
+            return (inSize - 1) / stride + 1;
+        }
+
+        /** How much smaller its output is than the stage input (BatchNorms with equal values see equal N·H·W). */
+        int outputStride() {
+            return inputStride * stride;
+        }
     }
 
     /** One block: reduce, 3×3, expand and (block 1 only) the projection shortcut, else null. */
@@ -130,15 +143,19 @@ final class StagePlan {
             WeightUse conv3x3Use = new WeightUse(ownConv3x3 ? sParam : SharedBottleneckStage.SHARED_3X3, false);
             WeightUse expandUse = ownExpand ? new WeightUse(q, false)
                     : new WeightUse(sharing == Sharing.TIED ? p : SharedBottleneckStage.SHARED_1X1, true);
-            Conv reduce = conv(bns, i, Role.REDUCE, reduceUse, 1, 1, in, m, SharedBottleneckStage.bnParam(i, 1, ""));
-            Conv conv3x3 = conv(bns, i, Role.CONV3X3, conv3x3Use, 3, s, m, m, SharedBottleneckStage.bnParam(i, 2, ""));
-            Conv expand = conv(bns, i, Role.EXPAND, expandUse, 1, 1, m, out, SharedBottleneckStage.bnParam(i, 3, ""));
+            int at = i == 1 ? 1 : stride; // the resolution of the block's input, as a stride from the stage input
+            Conv reduce = conv(bns, i, Role.REDUCE, reduceUse, 1, 1, in, m, SharedBottleneckStage.bnParam(i, 1, ""),
+                    at);
+            Conv conv3x3 = conv(bns, i, Role.CONV3X3, conv3x3Use, 3, s, m, m,
+                    SharedBottleneckStage.bnParam(i, 2, ""), at);
+            Conv expand = conv(bns, i, Role.EXPAND, expandUse, 1, 1, m, out, SharedBottleneckStage.bnParam(i, 3, ""),
+                    stride);
             Conv shortcut = null;
             if (i == 1) {
                 String d = SharedBottleneckStage.downParam();
                 weights.put(d, new Weight(d, new long[] {out, inChannels}, i));
                 shortcut = conv(bns, i, Role.SHORTCUT, new WeightUse(d, false), 1, s, inChannels, out,
-                        SharedBottleneckStage.downBnParam(""));
+                        SharedBottleneckStage.downBnParam(""), 1);
             }
             blocks.add(new Block(i, reduce, conv3x3, expand, shortcut));
         }
@@ -146,9 +163,10 @@ final class StagePlan {
     }
 
     private static Conv conv(Map<String, Long> bns, int block, Role role, WeightUse w, int kernel, int stride,
-                             long in, long out, String bn) {
+                             long in, long out, String bn, int inputStride) {
         bns.put(bn, out);
-        return new Conv(block, role, w, kernel, stride, in, out, bn, role == Role.REDUCE || role == Role.CONV3X3);
+        return new Conv(block, role, w, kernel, stride, in, out, bn, role == Role.REDUCE || role == Role.CONV3X3,
+                inputStride);
     }
 
     List<Block> blocks() {

@@ -30,19 +30,18 @@ final class StageSameDiff {
         Kernels kernels = new Kernels(sd, p);
         SDVariable x = input;
         for (StagePlan.Block b : plan.blocks()) {
-            // BNs whose inputs have the same N·H·W share one variance weight: block 1's reduce sees the input's
-            String first = b.index() == 1 ? "input" : "output";
-            SDVariable h = sd.nn.relu(convBn(sd, bn, kernels, b.reduce(), x, first), 0);
-            h = sd.nn.relu(convBn(sd, bn, kernels, b.conv3x3(), h, "output"), 0);
-            h = convBn(sd, bn, kernels, b.expand(), h, "output");
-            SDVariable shortcut = b.shortcut() == null ? x : convBn(sd, bn, kernels, b.shortcut(), x, "output");
+            SDVariable h = sd.nn.relu(convBn(sd, bn, kernels, b.reduce(), x), 0);
+            h = sd.nn.relu(convBn(sd, bn, kernels, b.conv3x3(), h), 0);
+            h = convBn(sd, bn, kernels, b.expand(), h);
+            SDVariable shortcut = b.shortcut() == null ? x : convBn(sd, bn, kernels, b.shortcut(), x);
             x = sd.nn.relu(h.add(shortcut), 0);
         }
         return x;
     }
 
+    /** BNs whose inputs have the same N·H·W (the same output stride in the plan) share one variance weight. */
     private static SDVariable convBn(SameDiff sd, SameDiffBatchNorm bn, Kernels kernels, StagePlan.Conv c,
-                                     SDVariable x, String resolution) {
+                                     SDVariable x) {
         Conv2DConfig.Conv2DConfigBuilder cfg = Conv2DConfig.builder().kH(c.kernel()).kW(c.kernel())
                 .sH(c.stride()).sW(c.stride()).pH(c.kernel() / 2).pW(c.kernel() / 2)
                 .paddingMode(PaddingMode.VALID).dataFormat(Conv2DConfig.NCHW);
@@ -50,7 +49,7 @@ final class StageSameDiff {
                 ? sd.reshape(kernels.matrix(c.weight()), 1, 1, c.in(), c.out())
                 : kernels.conv3x3(c.weight().param());
         SDVariable z = sd.cnn().conv2d(x, kernel, cfg.build());
-        return bn.apply(z, c.bn(), c.out(), resolution);
+        return bn.apply(z, c.bn(), c.out(), "stride" + c.outputStride());
     }
 
     /** Kernels in conv2d's layout, each built once per parameter use. */

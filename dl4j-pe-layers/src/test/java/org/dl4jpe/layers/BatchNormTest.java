@@ -52,7 +52,7 @@ class BatchNormTest {
         return Nd4j.rand(DataType.DOUBLE, N, C, H, W);
     }
 
-    private static BatchNorm layer(BatchNorm.Engine engine, double momentum) {
+    private static BatchNorm layer(Engine engine, double momentum) {
         return BatchNorm.builder().engine(engine).momentum(momentum).build();
     }
 
@@ -69,8 +69,8 @@ class BatchNormTest {
     }
 
     @ParameterizedTest
-    @EnumSource(BatchNorm.Engine.class)
-    void standardChecks(BatchNorm.Engine engine) throws Exception {
+    @EnumSource(Engine.class)
+    void standardChecks(Engine engine) throws Exception {
         LayerTestKit.assertStandardChecks(layer(engine, 0.1), TYPE, input(1), null, new long[] {N, C, H, W});
     }
 
@@ -86,8 +86,8 @@ class BatchNormTest {
     /** Outputs in both modes, the gradients of γ, β and the input, and the running statistics after SGD steps. */
     @Test
     void directEngineEqualsSameDiffEngine() {
-        MultiLayerNetwork direct = net(layer(BatchNorm.Engine.DIRECT, 0.1), new Sgd(0.1));
-        MultiLayerNetwork reference = net(layer(BatchNorm.Engine.SAMEDIFF, 0.1), new Sgd(0.1));
+        MultiLayerNetwork direct = net(layer(Engine.DIRECT, 0.1), new Sgd(0.1));
+        MultiLayerNetwork reference = net(layer(Engine.SAMEDIFF, 0.1), new Sgd(0.1));
         randomize(direct, 2);
         reference.setParams(direct.params());
         INDArray x = input(3);
@@ -122,7 +122,7 @@ class BatchNormTest {
     /** Equal to DL4J's BatchNormalization (decay 1 − momentum) in both modes and in every gradient. */
     @Test
     void equalsDl4jBatchNormalization() {
-        MultiLayerNetwork ours = net(layer(BatchNorm.Engine.DIRECT, 0.1), new NoOp());
+        MultiLayerNetwork ours = net(layer(Engine.DIRECT, 0.1), new NoOp());
         MultiLayerNetwork dl4j = net(new BatchNormalization.Builder().decay(0.9).eps(1e-5)
                 .useLogStd(false).build(), new NoOp());
         randomize(ours, 5);
@@ -149,8 +149,8 @@ class BatchNormTest {
      * over N, H, W, starting from mean 0 and variance 1. Both engines; momentum 0.1 and 0.3.
      */
     @ParameterizedTest
-    @EnumSource(BatchNorm.Engine.class)
-    void runningStatisticsFollowPyTorchRecurrenceAfterThreeSteps(BatchNorm.Engine engine) {
+    @EnumSource(Engine.class)
+    void runningStatisticsFollowPyTorchRecurrenceAfterThreeSteps(Engine engine) {
         for (double momentum : new double[] {0.1, 0.3}) {
             MultiLayerNetwork net = net(layer(engine, momentum), new Adam(0.05));
             double[] mean = new double[C];
@@ -194,8 +194,8 @@ class BatchNormTest {
      * inference output exactly where they were; a training step moves them (so the test can tell).
      */
     @ParameterizedTest
-    @EnumSource(BatchNorm.Engine.class)
-    void trainingModeInferenceLeavesRunningStatistics(BatchNorm.Engine engine) {
+    @EnumSource(Engine.class)
+    void trainingModeInferenceLeavesRunningStatistics(Engine engine) {
         MultiLayerNetwork net = net(layer(engine, 0.1), new Sgd(0.1));
         INDArray probe = input(50);
         INDArray before = net.output(probe, false).dup();

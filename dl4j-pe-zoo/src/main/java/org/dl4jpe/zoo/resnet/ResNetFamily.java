@@ -4,7 +4,6 @@ import java.util.List;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
-import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
@@ -12,6 +11,7 @@ import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.dl4jpe.layers.BatchNorm;
+import org.dl4jpe.layers.BiasFreeConvolution;
 import org.dl4jpe.layers.HeNormalFanOutInit;
 import org.dl4jpe.layers.Regularizations;
 import org.dl4jpe.layers.SharedBottleneckStage;
@@ -34,7 +34,8 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  *
  * <p>One BatchNorm everywhere, {@link BatchNorm}'s (PyTorch's formula: momentum 0.1, unbiased running variance,
  * eps 1e-5; running statistics move only when a training step is taken): the stem's is the {@link BatchNorm} layer,
- * the stages' are the same inside {@link SharedBottleneckStage}. The stem convolution is DL4J's (no bias).
+ * the stages' are the same inside {@link SharedBottleneckStage}. The stem convolution is a
+ * {@link BiasFreeConvolution} (no bias, padding kernel / 2), which runs on the stages' convolution kernels.
  *
  * <p>Initialization as torchvision's ResNet ({@link #INIT}): every convolution, stem included, He normal with
  * fan-out ({@link HeNormalFanOutInit}); BN γ 1, β 0 (the stages' {@code zeroInitLastBnGamma} off, as torchvision);
@@ -105,10 +106,10 @@ public final class ResNetFamily implements ModelFamily<ResNetConfig> {
                 .graphBuilder()
                 .addInputs("input")
                 .setInputTypes(InputType.convolutional(o.inputHeight(), o.inputWidth(), o.inputChannels()));
-        int pad = stem.kernel / 2;
-        g.addLayer("stem_conv", new ConvolutionLayer.Builder(stem.kernel, stem.kernel).stride(stem.stride, stem.stride)
-                .padding(pad, pad).nOut(stem.width).hasBias(false).activation(Activation.IDENTITY)
-                .weightInit(new HeNormalFanOutInit()).build(), "input");
+        // padding kernel / 2, no bias, He normal fan-out; run like the stages' convolutions (DL4J's ConvolutionLayer
+        // computes it with its legacy im2col, a quarter of a ResNet50 training step)
+        g.addLayer("stem_conv", BiasFreeConvolution.builder(stem.kernel, stem.width).stride(stem.stride).build(),
+                "input");
         g.addLayer("stem_bn", BatchNorm.builder().build(), "stem_conv");
         g.addLayer("stem_relu", new ActivationLayer.Builder().activation(Activation.RELU).build(), "stem_bn");
         String prev = "stem_relu";

@@ -23,7 +23,8 @@ import picocli.CommandLine.ParentCommand;
                 + " accuracy against trainable parameters (log scale), one curve per series through the mean over"
                 + " seeds, with each seed's point. A series is the base model of a row's model: rows of"
                 + " vit_micro_patch4_28@embedDim=32 and vit_micro_patch4_28@embedDim=48 are one curve, so several"
-                + " compare runs (e.g. one per family) plot together.",
+                + " compare runs (e.g. one per family) plot together. When the file holds runs of several budgets (epochs,"
+                + " training images), each budget of a model is its own series.",
             "Example:",
             "  pe plot-front --results docs/evidence/results.csv --out docs/evidence/front.png"})
 final class PlotFrontCommand implements Runnable {
@@ -59,6 +60,8 @@ final class PlotFrontCommand implements Runnable {
             throw new IllegalArgumentException("--results " + results + " has no rows to plot");
         }
         Map<String, Map<Long, double[]>> series = new LinkedHashMap<>();
+        // Runs of different budgets are not one front: with several budgets in the file, each is its own series.
+        boolean severalBudgets = rows.stream().map(PlotFrontCommand::budget).distinct().count() > 1;
         for (Map<String, String> r : rows) {
             long params;
             double acc;
@@ -70,16 +73,27 @@ final class PlotFrontCommand implements Runnable {
                         + " has parameters '" + r.get("parameters") + "' and test_accuracy '" + r.get("test_accuracy")
                         + "' (expected a whole number and a fraction)", e);
             }
-            add(series, r.get("model"), params, acc);
+            add(series, r.get("model"), severalBudgets ? " (" + budget(r) + ")" : "", params, acc);
         }
         Path png = out != null ? out : results.toAbsolutePath().resolveSibling(FRONT_PNG);
         write(title, series, png);
         pe.err.println("wrote " + png + " (" + series.size() + " series, " + rows.size() + " runs)");
     }
 
+    /** A row's training budget, for people: {@code 1 epochs of 20000 images}. */
+    private static String budget(Map<String, String> row) {
+        return row.get("epochs") + " epochs of " + row.get("train_images") + " images";
+    }
+
     /** Adds one run of {@code model} (a compare's model argument) to its series, the model's base. */
     static void add(Map<String, Map<Long, double[]>> series, String model, long parameters, double accuracy) {
-        series.computeIfAbsent(ModelSpec.baseName(model), k -> new TreeMap<>())
+        add(series, model, "", parameters, accuracy);
+    }
+
+    /** As {@link #add(Map, String, long, double)}, the series named the model's base and {@code suffix}. */
+    static void add(Map<String, Map<Long, double[]>> series, String model, String suffix, long parameters,
+                    double accuracy) {
+        series.computeIfAbsent(ModelSpec.baseName(model) + suffix, k -> new TreeMap<>())
                 .merge(parameters, new double[] {accuracy}, (a, b) -> {
                     double[] c = java.util.Arrays.copyOf(a, a.length + b.length);
                     System.arraycopy(b, 0, c, a.length, b.length);

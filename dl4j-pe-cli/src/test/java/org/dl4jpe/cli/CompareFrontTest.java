@@ -68,6 +68,11 @@ class CompareFrontTest {
         assertNotNull(ImageIO.read(out.resolve(PlotFrontCommand.FRONT_PNG).toFile()));
         assertTrue(Files.readString(out.resolve("compare.md")).contains("](front.png)"));
 
+        // An overridden model's run is a run like any other: pe eval loads it from its checkpoint.
+        Run eval = pe("eval", out.resolve(large).toString(), "--limit-test", "50");
+        assertEquals(0, eval.code(), eval.toString());
+        assertTrue(eval.out().contains("accuracy"), eval.out());
+
         // Run again: the overridden models' runs are read back, not trained again.
         Run again = pe("compare", small, large, tied, "--epochs", "1", "--batch", "50", "--limit-train", "100",
                 "--limit-test", "50", "--out", out.toString(), "--results", results.toString());
@@ -135,6 +140,14 @@ class CompareFrontTest {
         assertEquals("", r.out());
         assertTrue(r.err().contains("2 series, 5 runs"), r.err());
         assertNotNull(ImageIO.read(png.toFile()));
+
+        // A second budget in the same file is its own series, not a point of the first one's front.
+        Files.writeString(csv, sb.toString() + sb.toString().lines().skip(1).limit(1)
+                .map(l -> l.replace(",1,100,50,", ",2,100,50,").replace("runs/", "runs/e2/")).findFirst().orElseThrow()
+                + "\n");
+        Run budgets = pe("plot-front", "--results", csv.toString(), "--out", png.toString());
+        assertEquals(0, budgets.code(), budgets.toString());
+        assertTrue(budgets.err().contains("3 series, 6 runs"), budgets.err());
 
         Path notResults = tmp.resolve("other.csv");
         Files.writeString(notResults, "a,b\n1,2\n");

@@ -133,6 +133,7 @@ public final class Charts {
         }
         org.jfree.chart.axis.LogAxis x = new org.jfree.chart.axis.LogAxis("trainable parameters (log scale)");
         x.setSmallestValue(1);
+        x.setNumberFormatOverride(new java.text.DecimalFormat("#,##0")); // parameter counts, not powers of ten
         XYPlot p = style(new XYPlot(data, x, y, r));
         save(new JFreeChart(title, new Font(Font.SANS_SERIF, Font.BOLD, 14), p, true), png, 800, 500);
     }

@@ -34,7 +34,7 @@ import picocli.CommandLine.ParentCommand;
  * arguments, it continues: finished runs are read back, interrupted ones resumed from their checkpoint.
  */
 @Command(name = "compare", mixinStandardHelpOptions = true,
-        description = {"Train models A, B (and up to four more) under the same data, epochs, batch size, learning rate and"
+        description = {"Train models A, B (and any more) under the same data, epochs, batch size, learning rate and"
                 + " seed(s), then"
                 + " print one table (parameters, test accuracy, train time, images/s) and write it as compare.md"
                 + " with a plot compare.png into --out (each run in its own subdirectory, MODEL/ or, with several"
@@ -42,6 +42,11 @@ import picocli.CommandLine.ParentCommand;
                 + " and the difference of A to each other model comes with Welch's 95%% confidence interval over seeds.",
             "--results FILE adds one row per finished run to a CSV table (replacing rows of the same run directory),"
                 + " so that several comparisons collect into one file.",
+            "A model argument MODEL@axis=value[@axis=value...] overrides axes of MODEL's config (the axes pe sweep"
+                + " searches; a list axis takes its elements separated by commas). When some model has overridden"
+                + " versions, the comparison is also a front: front.png plots test accuracy against parameters (log"
+                + " scale), one curve per base model (mean over seeds, each seed's point shown); pe plot-front draws"
+                + " the same from a --results file.",
             "Running the same command again continues it: finished runs are read back, an interrupted or crashed"
                 + " run resumes from its last checkpoint.",
             "Examples:",
@@ -54,8 +59,10 @@ final class CompareCommand implements Runnable {
     @ParentCommand
     PeCommand pe;
 
-    @Parameters(arity = "2..6", paramLabel = "MODEL", description = "Two to six models; the first is compared with each"
-            + " of the others.")
+    @Parameters(arity = "2..*", paramLabel = "MODEL", description = "Two or more models; the first is compared with"
+            + " each of the others. A model may override axes of its architecture: MODEL@axis=value[@axis=value...],"
+            + " e.g. vit_micro_patch4_28@embedDim=48 or resnet_mini_28@midWidths=8,16,32 (the config axes that"
+            + " pe sweep searches).")
     List<String> models;
 
     @Option(names = "--epochs", paramLabel = "N", description = "Epochs for each model (default: "
@@ -108,22 +115,25 @@ final class CompareCommand implements Runnable {
         }
         // Resolve everything before the first epoch, so a bad second name fails at once.
         Map<String, RunSetup.Prepared> prepared = new LinkedHashMap<>();
+        Map<String, ModelSpec> specs = new LinkedHashMap<>();
         for (String m : models) {
-            prepared.put(m, RunSetup.prepare(pe.registry(), m, mo, dopt, epochs, batch));
+            ModelSpec spec = ModelSpec.parse(m, pe.registry());
+            specs.put(m, spec);
+            prepared.put(m, RunSetup.prepare(spec.registry(), spec.name(), mo, dopt, epochs, batch));
         }
         List<Long> seedList = seeds != null ? seeds
                 : List.of(prepared.values().iterator().next().config().options().seed());
         boolean perSeedDirs = seeds != null && seeds.size() > 1;
         Map<String, List<TrainResult>> results = new LinkedHashMap<>();
-        String[] labels = {"A", "B", "C", "D", "E", "F"};
         for (long seed : seedList) {
             int i = 0;
             for (Map.Entry<String, RunSetup.Prepared> e : prepared.entrySet()) {
-                String label = labels[Math.min(i++, labels.length - 1)];
+                String label = label(i++);
                 RunConfig config = e.getValue().config();
                 config = config.withOptions(config.options().withSeed(seed));
                 Path runDir = (perSeedDirs ? dir.resolve("seed-" + seed) : dir).resolve(e.getKey());
-                TrainResult r = trainOrContinue(pe, label, config, e.getValue(), runDir, seedList.size() > 1);
+                TrainResult r = trainOrContinue(pe, specs.get(e.getKey()), label, config, e.getValue(), runDir,
+                        seedList.size() > 1);
                 results.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(r);
                 if (r.interrupted()) {
                     pe.err.println("compare interrupted; run the same command again to continue");
@@ -157,10 +167,10 @@ final class CompareCommand implements Runnable {
     }
 
     /** Trains {@code config} into {@code runDir}, resumes the run there, or reads it back when it is finished. */
-    private static TrainResult trainOrContinue(PeCommand pe, String label, RunConfig config, RunSetup.Prepared p,
-                                               Path runDir, boolean sayingSeed) {
-        String what = config.model() + (sayingSeed ? " (seed " + config.options().seed() + ")" : "");
-        Trainer trainer = new Trainer(pe.registry(), pe.libraryErr(), Progress.Style.detect())
+    private static TrainResult trainOrContinue(PeCommand pe, ModelSpec spec, String label, RunConfig config,
+                                               RunSetup.Prepared p, Path runDir, boolean sayingSeed) {
+        String what = spec.spec() + (sayingSeed ? " (seed " + config.options().seed() + ")" : "");
+        Trainer trainer = new Trainer(spec.registry(), pe.libraryErr(), Progress.Style.detect())
                 .handleInterrupts(pe.handleInterrupts).label(label);
         RunDirectory rd = new RunDirectory(runDir);
         if (!rd.hasState()) {
@@ -190,6 +200,7 @@ final class CompareCommand implements Runnable {
     private static void report(PeCommand pe, List<String> models, RunConfig first, int epochs, int batch,
                                List<Long> seeds, Map<String, List<TrainResult>> results, Path dir) {
         boolean several = seeds.size() > 1;
+        boolean front = isFront(models);
         TextTable t = several
                 ? new TextTable("model", ">parameters", ">test accuracy (mean ± sd)", ">per seed", ">train time",
                         ">images/s")
@@ -241,6 +252,8 @@ final class CompareCommand implements Runnable {
                 + "; images/s is the mean training throughput.\n\n"
                 + "![test accuracy and training loss per epoch](compare.png)\n\n"
                 + (several ? "![final test accuracy of every seed against parameters](" + SEEDS_PNG + ")\n\n" : "")
+                + (front ? "![the accuracy-size front: test accuracy against parameters, one curve per base model]("
+                        + PlotFrontCommand.FRONT_PNG + ")\n\n" : "")
                 + "Runs: " + (several ? "`seed-S/MODEL/`" : String.join(", ", models.stream().map(m -> "`" + m + "/`").toList()))
                 + " (checkpoints, metrics.csv, curves.png).\n\n" + Provenance.current().describe() + "\n";
         try {
@@ -257,11 +270,29 @@ final class CompareCommand implements Runnable {
                 Charts.accuracyAgainstParameters("test accuracy per seed against parameters", params, acc,
                         dir.resolve(SEEDS_PNG));
             }
+            if (front) {
+                Map<String, Map<Long, double[]>> series = new LinkedHashMap<>();
+                results.forEach((m, rs) -> rs.forEach(r -> PlotFrontCommand.add(series, m, r.trainableParameters(),
+                        r.testAccuracy())));
+                PlotFrontCommand.write("test accuracy against parameters", series,
+                        dir.resolve(PlotFrontCommand.FRONT_PNG));
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the comparison to " + dir + ": " + e.getMessage(), e);
         }
         pe.err.println("wrote " + dir.resolve("compare.md") + " and " + dir.resolve("compare.png")
-                + (several ? " and " + dir.resolve(SEEDS_PNG) : ""));
+                + (several ? " and " + dir.resolve(SEEDS_PNG) : "")
+                + (front ? " and " + dir.resolve(PlotFrontCommand.FRONT_PNG) : ""));
+    }
+
+    /** A, B, ..., Z, then M27, M28, ... */
+    static String label(int i) {
+        return i < 26 ? String.valueOf((char) ('A' + i)) : "M" + (i + 1);
+    }
+
+    /** Whether some base model comes with several sizes (overridden versions): then the comparison is a front. */
+    private static boolean isFront(List<String> models) {
+        return models.stream().map(ModelSpec::baseName).distinct().count() < models.size();
     }
 
     private static String limits(RunConfig c) {

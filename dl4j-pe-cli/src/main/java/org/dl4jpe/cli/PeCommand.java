@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
                 + " evaluate and compare them.",
         subcommands = {ModelsCommand.class, SummaryCommand.class, TrainCommand.class, EvalCommand.class,
             PredictCommand.class, CompareCommand.class, DemoCommand.class, BenchCommand.class,
-            MakeSubsetCommand.class})
+            MakeSubsetCommand.class, PlotFrontCommand.class})
 public final class PeCommand implements Runnable {
     public static final int OK = 0;
     public static final int INTERNAL_ERROR = 1;

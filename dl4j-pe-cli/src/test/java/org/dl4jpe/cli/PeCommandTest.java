@@ -71,7 +71,7 @@ class PeCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"models", "summary", "train", "eval", "predict", "compare", "demo", "bench", "make-subset"})
+    @ValueSource(strings = {"models", "summary", "train", "eval", "predict", "compare", "demo", "bench", "make-subset", "plot-front"})
     void everyCommandHasHelp(String command) {
         Run r = pe(command, "--help");
         assertEquals(0, r.code(), r.toString());

@@ -86,6 +86,58 @@ public final class Charts {
         save(new JFreeChart(title, new Font(Font.SANS_SERIF, Font.BOLD, 14), p, true), png, 800, 500);
     }
 
+    /**
+     * An accuracy-size front: test accuracy against trainable parameters (log scale), one curve per series through
+     * the mean over seeds at each size, and every seed's point in the series' colour.
+     *
+     * @param series per series (a base model), per parameter count, the test accuracy of each seed
+     */
+    public static void front(String title, Map<String, ? extends Map<Long, double[]>> series, Path png)
+            throws IOException {
+        XYSeriesCollection data = new XYSeriesCollection();
+        int curves = 0;
+        for (Map.Entry<String, ? extends Map<Long, double[]>> e : series.entrySet()) {
+            XYSeries mean = new XYSeries(e.getKey() + " (mean over seeds)", true, true);
+            e.getValue().forEach((params, acc) -> {
+                double[] finite = java.util.Arrays.stream(acc).filter(a -> !Double.isNaN(a)).toArray();
+                if (finite.length > 0) {
+                    mean.add(params.doubleValue(), java.util.Arrays.stream(finite).average().orElseThrow());
+                }
+            });
+            data.addSeries(mean);
+            curves++;
+        }
+        for (Map.Entry<String, ? extends Map<Long, double[]>> e : series.entrySet()) {
+            XYSeries seeds = new XYSeries(e.getKey() + " (seeds)", false, true);
+            e.getValue().forEach((params, acc) -> {
+                for (double a : acc) {
+                    if (!Double.isNaN(a)) {
+                        seeds.add(params.doubleValue(), a);
+                    }
+                }
+            });
+            data.addSeries(seeds);
+        }
+        NumberAxis y = new NumberAxis("test accuracy");
+        y.setAutoRangeIncludesZero(false);
+        XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, true);
+        for (int i = 0; i < data.getSeriesCount(); i++) {
+            boolean curve = i < curves;
+            r.setSeriesPaint(i, color(curve ? i : i - curves));
+            r.setSeriesStroke(i, new BasicStroke(2f));
+            r.setSeriesLinesVisible(i, curve);
+            r.setSeriesVisibleInLegend(i, curve);
+            double d = curve ? 8 : 5;
+            r.setSeriesShape(i, curve ? new java.awt.geom.Rectangle2D.Double(-d / 2, -d / 2, d, d)
+                    : new java.awt.geom.Ellipse2D.Double(-d / 2, -d / 2, d, d));
+        }
+        org.jfree.chart.axis.LogAxis x = new org.jfree.chart.axis.LogAxis("trainable parameters (log scale)");
+        x.setSmallestValue(1);
+        x.setNumberFormatOverride(new java.text.DecimalFormat("#,##0")); // parameter counts, not powers of ten
+        XYPlot p = style(new XYPlot(data, x, y, r));
+        save(new JFreeChart(title, new Font(Font.SANS_SERIF, Font.BOLD, 14), p, true), png, 800, 500);
+    }
+
     private static XYSeries series(String name, List<EpochMetrics> history, ToDoubleFunction<EpochMetrics> f) {
         XYSeries s = new XYSeries(name);
         for (EpochMetrics m : history) {

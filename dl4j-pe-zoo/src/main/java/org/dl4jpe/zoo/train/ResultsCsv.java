@@ -106,6 +106,37 @@ public final class ResultsCsv {
         RunDirectory.writeAtomically(file, sb.toString());
     }
 
+    /**
+     * The rows of a results file written by {@link #upsert}, each as column name to cell, in file order.
+     *
+     * @throws IOException when the file cannot be read or is not a results file of this tool (the message says which
+     *                     line is wrong)
+     */
+    public static List<Map<String, String>> read(Path file) throws IOException {
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        if (lines.isEmpty() || !split(lines.get(0)).equals(HEADER)) {
+            throw new IOException(file + " is not a results file of this tool (its first line should be "
+                    + String.join(",", HEADER) + ")");
+        }
+        List<Map<String, String>> rows = new ArrayList<>();
+        for (int i = 1; i < lines.size(); i++) {
+            if (lines.get(i).isBlank()) {
+                continue;
+            }
+            List<String> cells = split(lines.get(i));
+            if (cells.size() != HEADER.size()) {
+                throw new IOException(file + ": line " + (i + 1) + " has " + cells.size() + " cells, not "
+                        + HEADER.size());
+            }
+            Map<String, String> row = new LinkedHashMap<>();
+            for (int c = 0; c < cells.size(); c++) {
+                row.put(HEADER.get(c), cells.get(c));
+            }
+            rows.add(row);
+        }
+        return rows;
+    }
+
     private static String join(List<String> cells) {
         List<String> quoted = new ArrayList<>(cells.size());
         for (String c : cells) {

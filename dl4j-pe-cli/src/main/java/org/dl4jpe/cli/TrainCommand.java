@@ -3,6 +3,8 @@ package org.dl4jpe.cli;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.dl4jpe.cli.spark.ScaleOutTrain;
+import org.dl4jpe.spark.SparkRuntime;
 import org.dl4jpe.zoo.data.DataSplit;
 import org.dl4jpe.zoo.train.Progress;
 import org.dl4jpe.zoo.train.RunConfig;
@@ -60,6 +62,9 @@ final class TrainCommand implements Runnable {
     @Mixin
     ModelOptionsMixin modelOptions;
 
+    @Mixin
+    ScaleOutTrain scaleOut;
+
     @Override
     public void run() {
         // a signal waits for this command to end: the interrupted run's one line and its table get printed
@@ -96,7 +101,7 @@ final class TrainCommand implements Runnable {
                     ? config.withData(dataOptions.data)
                     : config;
             DataSplit data = Trainer.openData(dataConfig);
-            try (Extensions x = extensions(trainer, dataConfig, resume, true)) {
+            try (SparkRuntime spark = scaleOut.configure(trainer, dataConfig, resume, true, pe)) {
                 r = trainer.resume(resume, data, epochs == null ? 0 : epochs,
                         modelOptions.learningRate == null ? Double.NaN : modelOptions.learningRate);
             }
@@ -112,52 +117,11 @@ final class TrainCommand implements Runnable {
             pe.err.println("training " + model + " on " + p.config().data() + " (" + p.data().requireTrain().size()
                     + " training images" + (p.data().test() != null ? ", " + p.data().test().size() + " test" : "")
                     + ") into " + dir);
-            try (Extensions x = extensions(trainer, p.config(), dir, false)) {
+            try (SparkRuntime spark = scaleOut.configure(trainer, p.config(), dir, false, pe)) {
                 r = trainer.train(p.config(), p.data(), dir);
             }
         }
         print(r);
-    }
-
-    /** What the {@link TrainExtension}s opened for a run; closed after it. */
-    private static final class Extensions implements AutoCloseable {
-        private final List<AutoCloseable> opened = new ArrayList<>();
-
-        @Override
-        public void close() {
-            RuntimeException first = null;
-            for (int i = opened.size() - 1; i >= 0; i--) {
-                try {
-                    opened.get(i).close();
-                } catch (Exception e) {
-                    if (first == null) {
-                        first = e instanceof RuntimeException re ? re : new IllegalStateException(e.getMessage(), e);
-                    }
-                }
-            }
-            if (first != null) {
-                throw first;
-            }
-        }
-    }
-
-    private Extensions extensions(Trainer trainer, RunConfig config, Path dir, boolean resuming) {
-        Extensions x = new Extensions();
-        try {
-            for (TrainExtension e : pe.trainExtensions()) {
-                AutoCloseable c = e.configure(trainer, config, dir, resuming, pe);
-                if (c != null) {
-                    x.opened.add(c);
-                }
-            }
-        } catch (RuntimeException e) {
-            x.close();
-            throw e;
-        } catch (Exception e) {
-            x.close();
-            throw new IllegalStateException(e.getMessage(), e);
-        }
-        return x;
     }
 
     private void rejectChangesOnResume(RunConfig config) {

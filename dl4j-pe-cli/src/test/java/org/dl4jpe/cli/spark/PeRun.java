@@ -10,7 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.dl4jpe.cli.spark.PeSparkMain;
+import org.dl4jpe.cli.PeCommand;
 import org.dl4jpe.zoo.train.EpochMetrics;
 import org.dl4jpe.zoo.train.RunDirectory;
 import org.dl4jpe.zoo.train.RunState;
@@ -31,8 +31,8 @@ final class PeRun {
     static Result pe(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = PeSparkMain.execute(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), null);
+        int code = PeCommand.execute(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8), null, false);
         return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 

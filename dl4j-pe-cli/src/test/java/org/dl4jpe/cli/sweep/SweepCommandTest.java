@@ -18,7 +18,7 @@ import org.dl4jpe.cli.PeCommand;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code pe sweep} end to end through the full command line ({@link PeMain}): output, exit codes, errors. */
+/** {@code pe sweep} end to end through the full command line ({@link PeCommand}): output, exit codes, errors. */
 class SweepCommandTest {
     @TempDir
     Path tmp;
@@ -29,7 +29,7 @@ class SweepCommandTest {
     static Run pe(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = PeMain.execute(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+        int code = PeCommand.execute(args, new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8), null, false);
         return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }

@@ -53,8 +53,8 @@ final class TrainCommand implements Runnable {
 
     @Option(names = "--checkpoint-every", paramLabel = "TIME", description = "Also save a mid-epoch checkpoint"
             + " whenever this much time has passed since the last one, such as 90s, 5m, 1h (default: 5m; 0: at epoch"
-            + " ends only). A kill loses at most this much training.")
-    String checkpointEvery;
+            + " ends only). A kill loses at most this much training.", converter = Durations.SecondsOrZero.class)
+    Long checkpointEverySeconds;
 
     @Mixin
     DataOptionsMixin dataOptions;
@@ -82,10 +82,8 @@ final class TrainCommand implements Runnable {
     private void train() {
         Trainer trainer = new Trainer(pe.registry(), pe.libraryErr(), Progress.Style.detect())
                 .handleInterrupts(pe.handleInterrupts);
-        if (checkpointEvery != null) {
-            long seconds = checkpointEvery.strip().equals("0") ? 0 : Durations.seconds("--checkpoint-every",
-                    checkpointEvery);
-            trainer.checkpointEvery(seconds, java.util.concurrent.TimeUnit.SECONDS);
+        if (checkpointEverySeconds != null) {
+            trainer.checkpointEvery(checkpointEverySeconds, java.util.concurrent.TimeUnit.SECONDS);
         }
         TrainResult r;
         if (resume != null) {

@@ -104,6 +104,12 @@ class PeCommandTest {
         assertBadInput(pe("train", "tiny_cnn_28", "--schedule", "cosine", "--warmup-epochs", "3", "--epochs", "2",
                 "--limit-train", "100"), "--warmup-epochs 3.0 (6 steps) must be shorter than the run's 2 epochs (4 steps)");
         assertBadInput(pe("train", "tiny_cnn_28", "--schedule", "linear"), "--schedule");
+        assertBadInput(pe("train", "tiny_cnn_28", "--schedule", "cosine", "--warmup-epochs", "-1"),
+                "--warmup-epochs -1.0 must be >= 0 and finite");
+        assertBadInput(pe("train", "tiny_cnn_28", "--checkpoint-every", "5x"), "pe train: Invalid value for option"
+                + " '--checkpoint-every': '5x' is not a duration; write it as 90s, 30m, 2h or 1h30m");
+        assertBadInput(pe("train", "tiny_cnn_28", "--checkpoint-every", "0s"), "'--checkpoint-every': '0s' must be"
+                + " longer than zero");
         assertBadInput(pe("compare", "tiny_cnn_28", "vit_nope"), "'vit_nope' is not registered");
         Run verbose = pe("summary", "vit_nope", "--verbose");
         assertEquals(2, verbose.code());

@@ -75,8 +75,8 @@ public final class SweepCommand implements Runnable {
 
     @Option(names = "--max-time", paramLabel = "TIME", description = "Wall-time budget of this run, such as 30m, 2h,"
             + " 1h30m: no candidate starts after it, running ones stop after their current batch (resumable; a"
-            + " resumed sweep has the budget given to --resume, none by default).")
-    String maxTime;
+            + " resumed sweep has the budget given to --resume, none by default).", converter = Durations.Seconds.class)
+    Long maxTimeSeconds;
 
     @Option(names = "--parallel", paramLabel = "N", description = "Candidates trained at once, each in its own thread"
             + " (default: 1).")
@@ -194,7 +194,7 @@ public final class SweepCommand implements Runnable {
         if (candidates != null) {
             s = s.withCandidates(candidates);
         }
-        s = s.withMaxTimeSeconds(maxTime != null ? Durations.seconds("--max-time", maxTime) : 0);
+        s = s.withMaxTimeSeconds(maxTimeSeconds != null ? maxTimeSeconds : 0);
         if (parallel != null) {
             s = s.withParallel(parallel);
         }
@@ -255,8 +255,8 @@ public final class SweepCommand implements Runnable {
         if (gridPoints != null) {
             s = s.withGridPoints(gridPoints);
         }
-        if (maxTime != null) {
-            s = s.withMaxTimeSeconds(Durations.seconds("--max-time", maxTime));
+        if (maxTimeSeconds != null) {
+            s = s.withMaxTimeSeconds(maxTimeSeconds);
         }
         if (parallel != null) {
             s = s.withParallel(parallel);

@@ -87,7 +87,7 @@ class SweepCommandTest {
         assertBadInput(pe("sweep", "--space", tinySpace().toString(), "--generator", "annealing"),
                 "'--generator': expected one of [RANDOM, GRID, GENETIC]", "'annealing'");
         assertBadInput(pe("sweep", "--space", tinySpace().toString(), "--max-time", "30"),
-                "--max-time '30' is not a duration; write it as 90s, 30m, 2h or 1h30m");
+                "Invalid value for option '--max-time': '30' is not a duration; write it as 90s, 30m, 2h or 1h30m");
         assertBadInput(pe("sweep", "--space", tinySpace().toString(), "--score", "f1"),
                 "'--score': expected one of [ACCURACY, LOSS]", "'f1'");
         assertBadInput(pe("sweep", "--space", tinySpace().toString(), "--candidates", "0"),

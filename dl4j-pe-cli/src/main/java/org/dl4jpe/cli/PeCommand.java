@@ -86,6 +86,12 @@ public final class PeCommand implements Runnable {
         return handleInterrupts;
     }
 
+    /** Which of {@code options} were given on the command line of {@code command}, in the order listed. */
+    public static java.util.List<String> given(CommandLine.Model.CommandSpec command, String... options) {
+        CommandLine.ParseResult parsed = command.commandLine().getParseResult();
+        return java.util.Arrays.stream(options).filter(parsed::hasMatchedOption).toList();
+    }
+
     /** Whether --verbose was given. */
     public boolean verbose() {
         return verbose;

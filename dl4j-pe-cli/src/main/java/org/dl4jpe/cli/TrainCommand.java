@@ -14,10 +14,12 @@ import org.dl4jpe.zoo.train.TextTable;
 import org.dl4jpe.zoo.train.TrainResult;
 import org.dl4jpe.zoo.train.Trainer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 /** {@code pe train}: trains a model with a checkpoint every epoch; {@code --resume} continues a run. */
 @Command(name = "train", mixinStandardHelpOptions = true,
@@ -32,6 +34,9 @@ import picocli.CommandLine.ParentCommand;
 final class TrainCommand implements Runnable {
     @ParentCommand
     PeCommand pe;
+
+    @Spec
+    CommandSpec spec;
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL",
             description = "A registered model name (see 'pe models'); optional with --resume.")
@@ -123,38 +128,8 @@ final class TrainCommand implements Runnable {
     }
 
     private void rejectChangesOnResume(RunConfig config) {
-        List<String> fixed = new ArrayList<>();
-        ModelOptionsMixin m = modelOptions;
-        if (m.numClasses != null) {
-            fixed.add("--num-classes");
-        }
-        if (m.inputSize != null) {
-            fixed.add("--input-size");
-        }
-        if (m.channels != null) {
-            fixed.add("--channels");
-        }
-        if (m.seed != null) {
-            fixed.add("--seed");
-        }
-        if (m.updater != null) {
-            fixed.add("--updater");
-        }
-        if (m.weightDecay != null) {
-            fixed.add("--weight-decay");
-        }
-        if (m.dropout != null) {
-            fixed.add("--dropout");
-        }
-        if (m.dropPath != null) {
-            fixed.add("--drop-path");
-        }
-        if (m.workspace != null) {
-            fixed.add("--workspace");
-        }
-        if (m.cache != null) {
-            fixed.add("--cache");
-        }
+        List<String> fixed = new ArrayList<>(PeCommand.given(spec, "--num-classes", "--input-size", "--channels",
+                "--seed", "--updater", "--weight-decay", "--dropout", "--drop-path", "--workspace", "--cache"));
         if (batch != null && batch != config.batchSize()) {
             fixed.add("--batch");
         }

@@ -29,11 +29,12 @@ import org.dl4jpe.cli.spark.ScaleOutSweep;
 import org.dl4jpe.spark.SparkRuntime;
 import org.dl4jpe.zoo.data.DataSets;
 import org.dl4jpe.zoo.train.Progress;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 /** {@code pe sweep}: an Arbiter search over a zoo model's architecture and training settings. */
 @Command(name = "sweep", mixinStandardHelpOptions = true, sortOptions = false,
@@ -41,6 +42,9 @@ import picocli.CommandLine.ParentCommand;
 public final class SweepCommand implements Runnable {
     @ParentCommand
     PeCommand pe;
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--preset", paramLabel = "NAME", description = "A bundled space (see above).")
     String preset;
@@ -161,28 +165,8 @@ public final class SweepCommand implements Runnable {
             throw new IllegalArgumentException("the sweep in " + resume + " was started from Java with a ModelSpace;"
                     + " resume it from Java with Sweep.resume");
         }
-        List<String> fixed = new java.util.ArrayList<>();
-        if (data != null) {
-            fixed.add("--data");
-        }
-        if (generator != null) {
-            fixed.add("--generator");
-        }
-        if (gridPoints != null) {
-            fixed.add("--grid-points");
-        }
-        if (score != null) {
-            fixed.add("--score");
-        }
-        if (seed != null) {
-            fixed.add("--seed");
-        }
-        if (epochs != null) {
-            fixed.add("--epochs");
-        }
-        if (batch != null) {
-            fixed.add("--batch");
-        }
+        List<String> fixed = new ArrayList<>(PeCommand.given(spec, "--data", "--generator", "--grid-points",
+                "--score", "--seed", "--epochs", "--batch"));
         if (limitTrain != null || limitTest != null || valFraction != null) {
             fixed.add("--limit-train/--limit-test/--val-fraction");
         }

@@ -46,6 +46,6 @@ class SweepSettingsFileTest {
         assertEquals(s, more.withBudget(s.budget()));
         assertTrue(!s.equals(s.withSeed(7).withBudget(s.budget())));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.withGridPoints(1));
-        assertEquals("--grid-points 1 must be at least 2", e.getMessage());
+        assertEquals("gridPoints = 1 must be at least 2", e.getMessage());
     }
 }

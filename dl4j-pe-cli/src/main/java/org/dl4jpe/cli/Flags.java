@@ -18,6 +18,8 @@ final class Flags {
             Map.entry("epochs", "--epochs"),
             Map.entry("batchSize", "--batch"),
             Map.entry("learningRate", "--lr"),
+            Map.entry("warmupEpochs", "--warmup-epochs"),
+            Map.entry("minLearningRate", "--min-lr"),
             Map.entry("trainLimit", "--limit-train"),
             Map.entry("testLimit", "--limit-test"),
             Map.entry("limitTrain", "--limit-train"),

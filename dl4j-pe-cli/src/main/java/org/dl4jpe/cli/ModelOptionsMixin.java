@@ -66,17 +66,8 @@ final class ModelOptionsMixin {
             return LrSchedule.CONSTANT;
         }
         double warmup = warmupEpochs != null ? warmupEpochs : epochs > 1 ? 1 : 0;
-        try {
-            return LrSchedule.cosine(warmup, minLearningRate != null ? minLearningRate : 0);
-        } catch (IllegalArgumentException e) {
-            throw inFlags(e);
-        }
-    }
-
-    /** {@code e} with the schedule's field names replaced by the options that set them. */
-    static IllegalArgumentException inFlags(IllegalArgumentException e) {
-        return new IllegalArgumentException(e.getMessage().replace("warmupEpochs", "--warmup-epochs")
-                .replace("minLearningRate", "--min-lr"), e);
+        // the schedule's messages name its fields (warmupEpochs = ...); PeCommand reports them in flags (Flags)
+        return LrSchedule.cosine(warmup, minLearningRate != null ? minLearningRate : 0);
     }
 
     /** {@code defaults} with every given option applied. */

@@ -7,7 +7,7 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Properties;
-import java.util.function.Consumer;
+import org.dl4jpe.cli.sweep.SweepCommand;
 import org.dl4jpe.zoo.ModelRegistry;
 import org.dl4jpe.zoo.Zoo;
 import org.dl4jpe.zoo.train.NonFiniteLossException;
@@ -16,8 +16,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code pe}: the command line of dl4j-pe. Results go to standard output, progress and messages to standard
- * error. Exit codes: 0 success, 1 internal error, 2 bad input (arguments, files, data), 3 training stopped at a
+ * {@code pe}: the command line of dl4j-pe, every command in one tree (the zoo's, {@code sweep} through
+ * dl4j-pe-hyperparam, the scale-out options of {@code train} and {@code sweep} through dl4j-pe-spark). {@code ./pe}
+ * runs this class, and so does {@code spark-submit} with the application jar. Results go to standard output,
+ * progress and messages to standard error. Exit codes: 0 success, 1 internal error, 2 bad input (arguments, files, data), 3 training stopped at a
  * non-finite loss.
  */
 @Command(name = "pe", mixinStandardHelpOptions = true, versionProvider = PeCommand.Version.class,
@@ -25,7 +27,7 @@ import picocli.CommandLine.Option;
                 + " evaluate and compare them.",
         subcommands = {ModelsCommand.class, SummaryCommand.class, TrainCommand.class, EvalCommand.class,
             PredictCommand.class, CompareCommand.class, DemoCommand.class, BenchCommand.class,
-            MakeSubsetCommand.class, PlotFrontCommand.class})
+            MakeSubsetCommand.class, PlotFrontCommand.class, SweepCommand.class})
 public final class PeCommand implements Runnable {
     public static final int OK = 0;
     public static final int INTERNAL_ERROR = 1;
@@ -41,7 +43,6 @@ public final class PeCommand implements Runnable {
     private PrintStream libraryErr;
     final ModelRegistry registry;
     final boolean handleInterrupts;
-    private final java.util.List<TrainExtension> trainExtensions = new java.util.ArrayList<>();
 
     PeCommand(PrintStream out, PrintStream err, ModelRegistry registry, boolean handleInterrupts) {
         this.out = out;
@@ -85,15 +86,10 @@ public final class PeCommand implements Runnable {
         return handleInterrupts;
     }
 
-    /** Adds {@code extension}'s options to {@code pe train} ({@code root} is this command's CommandLine). */
-    public void addTrainExtension(CommandLine root, TrainExtension extension) {
-        root.getSubcommands().get("train").addMixin(extension.getClass().getName(), extension.options());
-        trainExtensions.add(extension);
-    }
-
-    /** The extensions of {@code pe train}, in the order they were added. */
-    public java.util.List<TrainExtension> trainExtensions() {
-        return java.util.List.copyOf(trainExtensions);
+    /** Which of {@code options} were given on the command line of {@code command}, in the order listed. */
+    public static java.util.List<String> given(CommandLine.Model.CommandSpec command, String... options) {
+        CommandLine.ParseResult parsed = command.commandLine().getParseResult();
+        return java.util.Arrays.stream(options).filter(parsed::hasMatchedOption).toList();
     }
 
     /** Whether --verbose was given. */
@@ -102,23 +98,21 @@ public final class PeCommand implements Runnable {
     }
 
     public static void main(String[] args) {
-        main(args, cl -> { });
-    }
-
-    /**
-     * The command-line entry point with extra subcommands: {@code extend} receives the root {@link CommandLine}
-     * before parsing and may {@code addSubcommand} (a module that the zoo must not see, such as the Arbiter
-     * sweeps of dl4j-pe-hyperparam, adds its commands this way).
-     */
-    public static void main(String[] args, Consumer<CommandLine> extend) {
         System.setProperty("java.awt.headless", "true");
+        // logging defaults, before the backend check first logs anything
         boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
         setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
         setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "warn");
         setIfAbsent("org.slf4j.simpleLogger.showThreadName", "false");
         setIfAbsent("org.slf4j.simpleLogger.showShortLogName", "true");
+        setIfAbsent("org.slf4j.simpleLogger.log.org.nd4j.imports.converters.ImportClassMapping", "error");
+        String backendProblem = BackendCheck.problem(args, System.err);
+        if (backendProblem != null) {
+            System.err.println("pe: " + backendProblem);
+            System.exit(BAD_INPUT);
+        }
         org.dl4jpe.zoo.train.Interrupts.install();
-        int code = execute(args, System.out, System.err, null, true, extend);
+        int code = execute(args, System.out, System.err, null, true);
         System.out.flush();
         System.exit(code);
     }
@@ -138,15 +132,9 @@ public final class PeCommand implements Runnable {
      */
     public static int execute(String[] args, PrintStream out, PrintStream err, ModelRegistry registry,
                               boolean handleInterrupts) {
-        return execute(args, out, err, registry, handleInterrupts, cl -> { });
-    }
-
-    /** As {@link #execute(String[], PrintStream, PrintStream, ModelRegistry, boolean)}, with extra subcommands. */
-    public static int execute(String[] args, PrintStream out, PrintStream err, ModelRegistry registry,
-                              boolean handleInterrupts, Consumer<CommandLine> extend) {
         PeCommand root = new PeCommand(out, err, registry, handleInterrupts);
         CommandLine cl = new CommandLine(root);
-        extend.accept(cl);
+        cl.getSubcommands().get("sweep").getCommandSpec().usageMessage().description(SweepCommand.description());
         cl.setCaseInsensitiveEnumValuesAllowed(true);   // --schedule cosine, --sharing stage_first
         cl.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));

@@ -36,13 +36,9 @@ final class RunSetup {
         }
         boolean augment = dopt.augment != null ? dopt.augment : split.requireTrain() instanceof ImageFolderSource;
         LrSchedule schedule = mo.schedule(epochs);
-        try {
-            // fits this run, or says why not
-            schedule.perIteration(o.learningRate(),
-                    ImageBatchIterator.batchesPerEpoch(split.requireTrain().size(), Math.max(1, batch)), epochs);
-        } catch (IllegalArgumentException e) {
-            throw ModelOptionsMixin.inFlags(e);
-        }
+        // fits this run, or says why not (in fields: warmupEpochs = ..., which PeCommand reports as flags)
+        schedule.perIteration(o.learningRate(),
+                ImageBatchIterator.batchesPerEpoch(split.requireTrain().size(), Math.max(1, batch)), epochs);
         RunConfig config = new RunConfig(m.name(), o, spec, epochs, batch, augment, dopt.normalization(),
                 dopt.limitTrain, dopt.limitTest, schedule);
         return new Prepared(config, split);

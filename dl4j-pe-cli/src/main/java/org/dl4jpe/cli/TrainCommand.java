@@ -3,6 +3,8 @@ package org.dl4jpe.cli;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.dl4jpe.cli.spark.ScaleOutTrain;
+import org.dl4jpe.spark.SparkRuntime;
 import org.dl4jpe.zoo.data.DataSplit;
 import org.dl4jpe.zoo.train.Progress;
 import org.dl4jpe.zoo.train.RunConfig;
@@ -12,10 +14,12 @@ import org.dl4jpe.zoo.train.TextTable;
 import org.dl4jpe.zoo.train.TrainResult;
 import org.dl4jpe.zoo.train.Trainer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 /** {@code pe train}: trains a model with a checkpoint every epoch; {@code --resume} continues a run. */
 @Command(name = "train", mixinStandardHelpOptions = true,
@@ -30,6 +34,9 @@ import picocli.CommandLine.ParentCommand;
 final class TrainCommand implements Runnable {
     @ParentCommand
     PeCommand pe;
+
+    @Spec
+    CommandSpec spec;
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL",
             description = "A registered model name (see 'pe models'); optional with --resume.")
@@ -51,14 +58,17 @@ final class TrainCommand implements Runnable {
 
     @Option(names = "--checkpoint-every", paramLabel = "TIME", description = "Also save a mid-epoch checkpoint"
             + " whenever this much time has passed since the last one, such as 90s, 5m, 1h (default: 5m; 0: at epoch"
-            + " ends only). A kill loses at most this much training.")
-    String checkpointEvery;
+            + " ends only). A kill loses at most this much training.", converter = Durations.SecondsOrZero.class)
+    Long checkpointEverySeconds;
 
     @Mixin
     DataOptionsMixin dataOptions;
 
     @Mixin
     ModelOptionsMixin modelOptions;
+
+    @Mixin
+    ScaleOutTrain scaleOut;
 
     @Override
     public void run() {
@@ -77,10 +87,8 @@ final class TrainCommand implements Runnable {
     private void train() {
         Trainer trainer = new Trainer(pe.registry(), pe.libraryErr(), Progress.Style.detect())
                 .handleInterrupts(pe.handleInterrupts);
-        if (checkpointEvery != null) {
-            long seconds = checkpointEvery.strip().equals("0") ? 0 : Durations.seconds("--checkpoint-every",
-                    checkpointEvery);
-            trainer.checkpointEvery(seconds, java.util.concurrent.TimeUnit.SECONDS);
+        if (checkpointEverySeconds != null) {
+            trainer.checkpointEvery(checkpointEverySeconds, java.util.concurrent.TimeUnit.SECONDS);
         }
         TrainResult r;
         if (resume != null) {
@@ -96,7 +104,7 @@ final class TrainCommand implements Runnable {
                     ? config.withData(dataOptions.data)
                     : config;
             DataSplit data = Trainer.openData(dataConfig);
-            try (Extensions x = extensions(trainer, dataConfig, resume, true)) {
+            try (SparkRuntime spark = scaleOut.configure(trainer, dataConfig, resume, true, pe)) {
                 r = trainer.resume(resume, data, epochs == null ? 0 : epochs,
                         modelOptions.learningRate == null ? Double.NaN : modelOptions.learningRate);
             }
@@ -112,87 +120,16 @@ final class TrainCommand implements Runnable {
             pe.err.println("training " + model + " on " + p.config().data() + " (" + p.data().requireTrain().size()
                     + " training images" + (p.data().test() != null ? ", " + p.data().test().size() + " test" : "")
                     + ") into " + dir);
-            try (Extensions x = extensions(trainer, p.config(), dir, false)) {
+            try (SparkRuntime spark = scaleOut.configure(trainer, p.config(), dir, false, pe)) {
                 r = trainer.train(p.config(), p.data(), dir);
             }
         }
         print(r);
     }
 
-    /** What the {@link TrainExtension}s opened for a run; closed after it. */
-    private static final class Extensions implements AutoCloseable {
-        private final List<AutoCloseable> opened = new ArrayList<>();
-
-        @Override
-        public void close() {
-            RuntimeException first = null;
-            for (int i = opened.size() - 1; i >= 0; i--) {
-                try {
-                    opened.get(i).close();
-                } catch (Exception e) {
-                    if (first == null) {
-                        first = e instanceof RuntimeException re ? re : new IllegalStateException(e.getMessage(), e);
-                    }
-                }
-            }
-            if (first != null) {
-                throw first;
-            }
-        }
-    }
-
-    private Extensions extensions(Trainer trainer, RunConfig config, Path dir, boolean resuming) {
-        Extensions x = new Extensions();
-        try {
-            for (TrainExtension e : pe.trainExtensions()) {
-                AutoCloseable c = e.configure(trainer, config, dir, resuming, pe);
-                if (c != null) {
-                    x.opened.add(c);
-                }
-            }
-        } catch (RuntimeException e) {
-            x.close();
-            throw e;
-        } catch (Exception e) {
-            x.close();
-            throw new IllegalStateException(e.getMessage(), e);
-        }
-        return x;
-    }
-
     private void rejectChangesOnResume(RunConfig config) {
-        List<String> fixed = new ArrayList<>();
-        ModelOptionsMixin m = modelOptions;
-        if (m.numClasses != null) {
-            fixed.add("--num-classes");
-        }
-        if (m.inputSize != null) {
-            fixed.add("--input-size");
-        }
-        if (m.channels != null) {
-            fixed.add("--channels");
-        }
-        if (m.seed != null) {
-            fixed.add("--seed");
-        }
-        if (m.updater != null) {
-            fixed.add("--updater");
-        }
-        if (m.weightDecay != null) {
-            fixed.add("--weight-decay");
-        }
-        if (m.dropout != null) {
-            fixed.add("--dropout");
-        }
-        if (m.dropPath != null) {
-            fixed.add("--drop-path");
-        }
-        if (m.workspace != null) {
-            fixed.add("--workspace");
-        }
-        if (m.cache != null) {
-            fixed.add("--cache");
-        }
+        List<String> fixed = new ArrayList<>(PeCommand.given(spec, "--num-classes", "--input-size", "--channels",
+                "--seed", "--updater", "--weight-decay", "--dropout", "--drop-path", "--workspace", "--cache"));
         if (batch != null && batch != config.batchSize()) {
             fixed.add("--batch");
         }

@@ -1,7 +1,7 @@
 package org.dl4jpe.cli;
 
-import static org.dl4jpe.cli.PeCommandTest.assertBadInput;
-import static org.dl4jpe.cli.PeCommandTest.pe;
+import static org.dl4jpe.cli.PeRunner.assertBadInput;
+import static org.dl4jpe.cli.PeRunner.pe;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
-import org.dl4jpe.cli.PeCommandTest.Run;
+import org.dl4jpe.cli.PeRunner.Run;
 import org.dl4jpe.zoo.ModelOptions;
 import org.dl4jpe.zoo.RegisteredModel;
 import org.dl4jpe.zoo.Zoo;

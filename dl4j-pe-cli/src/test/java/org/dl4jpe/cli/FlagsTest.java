@@ -17,6 +17,10 @@ class FlagsTest {
         assertEquals("--batch 0 must be positive", Flags.of("batchSize = 0 must be positive"));
         assertEquals("--spark-mode 'gossip' is not one of averaging, sharing",
                 Flags.of("mode = 'gossip' is not one of averaging, sharing"));
+        // the learning-rate schedule's fields; learningRate inside minLearningRate stays part of its word
+        assertEquals("--min-lr 0.01 is above the learning rate 0.001",
+                Flags.of("minLearningRate = 0.01 is above the learning rate 0.001"));
+        assertEquals("--warmup-epochs -1.0 must be >= 0 and finite", Flags.of("warmupEpochs = -1.0 must be >= 0 and finite"));
     }
 
     @Test

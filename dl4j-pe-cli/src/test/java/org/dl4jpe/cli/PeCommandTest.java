@@ -1,18 +1,18 @@
 package org.dl4jpe.cli;
 
+import static org.dl4jpe.cli.PeRunner.assertBadInput;
+import static org.dl4jpe.cli.PeRunner.pe;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import javax.imageio.ImageIO;
+import org.dl4jpe.cli.PeRunner.Run;
 import org.dl4jpe.zoo.data.FashionMnist;
 import org.dl4jpe.zoo.data.ImageSet;
 import org.junit.jupiter.api.Test;
@@ -23,33 +23,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 class PeCommandTest {
     @TempDir
     Path tmp;
-
-    /** Exit code, standard output and standard error of one command line. */
-    record Run(int code, String out, String err) {
-        List<String> errLines() {
-            return err.lines().filter(l -> !l.isBlank()).toList();
-        }
-    }
-
-    static Run pe(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = PeCommand.execute(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), null, false);
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
-    /** A bad input gives exit code 2, nothing on stdout and one error line containing every {@code parts}. */
-    static void assertBadInput(Run r, String... parts) {
-        assertEquals(PeCommand.BAD_INPUT, r.code(), r.toString());
-        assertEquals("", r.out(), r.toString());
-        List<String> lines = r.errLines();
-        assertEquals(1, lines.size(), "one error line expected: " + r.err());
-        for (String p : parts) {
-            assertTrue(lines.get(0).contains(p), "'" + p + "' missing from: " + lines.get(0));
-        }
-        assertTrue(!r.err().contains("\tat "), "no stack trace without --verbose: " + r.err());
-    }
 
     @Test
     void modelsListsEveryRegisteredModelWithItsParameterCount() {
@@ -104,6 +77,12 @@ class PeCommandTest {
         assertBadInput(pe("train", "tiny_cnn_28", "--schedule", "cosine", "--warmup-epochs", "3", "--epochs", "2",
                 "--limit-train", "100"), "--warmup-epochs 3.0 (6 steps) must be shorter than the run's 2 epochs (4 steps)");
         assertBadInput(pe("train", "tiny_cnn_28", "--schedule", "linear"), "--schedule");
+        assertBadInput(pe("train", "tiny_cnn_28", "--schedule", "cosine", "--warmup-epochs", "-1"),
+                "--warmup-epochs -1.0 must be >= 0 and finite");
+        assertBadInput(pe("train", "tiny_cnn_28", "--checkpoint-every", "5x"), "pe train: Invalid value for option"
+                + " '--checkpoint-every': '5x' is not a duration; write it as 90s, 30m, 2h or 1h30m");
+        assertBadInput(pe("train", "tiny_cnn_28", "--checkpoint-every", "0s"), "'--checkpoint-every': '0s' must be"
+                + " longer than zero");
         assertBadInput(pe("compare", "tiny_cnn_28", "vit_nope"), "'vit_nope' is not registered");
         Run verbose = pe("summary", "vit_nope", "--verbose");
         assertEquals(2, verbose.code());
@@ -147,6 +126,8 @@ class PeCommandTest {
         assertBadInput(pe("predict", run.toString(), tmp.resolve("nope.png").toString()), "nope.png", "does not exist");
 
         assertBadInput(pe("train", "--resume", run.toString(), "--seed", "5"), "--seed cannot change when resuming");
+        assertBadInput(pe("train", "--resume", run.toString(), "--cache", "HOST", "--num-classes", "10", "--dropout",
+                "0.1"), "--num-classes, --dropout, --cache cannot change when resuming");
         Run r = pe("train", "--resume", run.toString(), "--epochs", "3");
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.err().contains("resuming tiny_cnn_28 from checkpoint-e0002.zip: epoch 3 of 3"), r.err());

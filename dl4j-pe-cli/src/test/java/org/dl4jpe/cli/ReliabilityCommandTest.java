@@ -1,7 +1,7 @@
 package org.dl4jpe.cli;
 
-import static org.dl4jpe.cli.PeCommandTest.assertBadInput;
-import static org.dl4jpe.cli.PeCommandTest.pe;
+import static org.dl4jpe.cli.PeRunner.assertBadInput;
+import static org.dl4jpe.cli.PeRunner.pe;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -66,7 +66,7 @@ class ReliabilityCommandTest {
         Files.write(data.resolve("train").resolve("a").resolve("empty.jpg"), new byte[0]);
         Files.createDirectories(data.resolve("train").resolve("b").resolve("nested"));
         Path out = tmp.resolve("run");
-        PeCommandTest.Run r = pe("train", "tiny_cnn_28", "--data", data.toString(), "--num-classes", "2", "--out",
+        PeRunner.Run r = pe("train", "tiny_cnn_28", "--data", data.toString(), "--num-classes", "2", "--out",
                 out.toString(), "--epochs", "1");
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("3 files cannot be used (checked before training)"), r.err());

@@ -3,9 +3,11 @@ package org.dl4jpe.cli.sweep;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.deeplearning4j.arbiter.optimize.parameter.FixedValue;
 import org.dl4jpe.hyperparam.model.ModelCandidate;
 import org.dl4jpe.hyperparam.model.ModelSpace;
 import org.dl4jpe.hyperparam.model.Presets;
@@ -21,28 +23,28 @@ import org.dl4jpe.hyperparam.sweep.SweepReport;
 import org.dl4jpe.hyperparam.sweep.SweepResult;
 import org.dl4jpe.hyperparam.sweep.SweepSettings;
 import org.dl4jpe.zoo.ModelRegistry;
+import org.dl4jpe.zoo.Zoo;
 import org.dl4jpe.cli.PeCommand;
+import org.dl4jpe.cli.spark.ScaleOutSweep;
+import org.dl4jpe.spark.SparkRuntime;
 import org.dl4jpe.zoo.data.DataSets;
 import org.dl4jpe.zoo.train.Progress;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 /** {@code pe sweep}: an Arbiter search over a zoo model's architecture and training settings. */
 @Command(name = "sweep", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "(set by PeMain: lists the presets and their budgets)")
+        description = "(set by PeCommand from description(): lists the presets and their budgets)")
 public final class SweepCommand implements Runnable {
     @ParentCommand
     PeCommand pe;
 
-    private final List<SweepExtension> extensions = new java.util.ArrayList<>();
-
-    /** Adds {@code extension}'s options to this command ({@code self} is its CommandLine). */
-    void addExtension(CommandLine self, SweepExtension extension) {
-        self.addMixin(extension.getClass().getName(), extension.options());
-        extensions.add(extension);
-    }
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--preset", paramLabel = "NAME", description = "A bundled space (see above).")
     String preset;
@@ -77,8 +79,8 @@ public final class SweepCommand implements Runnable {
 
     @Option(names = "--max-time", paramLabel = "TIME", description = "Wall-time budget of this run, such as 30m, 2h,"
             + " 1h30m: no candidate starts after it, running ones stop after their current batch (resumable; a"
-            + " resumed sweep has the budget given to --resume, none by default).")
-    String maxTime;
+            + " resumed sweep has the budget given to --resume, none by default).", converter = Durations.Seconds.class)
+    Long maxTimeSeconds;
 
     @Option(names = "--parallel", paramLabel = "N", description = "Candidates trained at once, each in its own thread"
             + " (default: 1).")
@@ -112,6 +114,9 @@ public final class SweepCommand implements Runnable {
 
     @Option(names = "--out", paramLabel = "DIR", description = "Sweep directory (default: runs/sweep-NAME-TIME).")
     Path out;
+
+    @Mixin
+    ScaleOutSweep scaleOut;
 
     @Override
     public void run() {
@@ -160,28 +165,8 @@ public final class SweepCommand implements Runnable {
             throw new IllegalArgumentException("the sweep in " + resume + " was started from Java with a ModelSpace;"
                     + " resume it from Java with Sweep.resume");
         }
-        List<String> fixed = new java.util.ArrayList<>();
-        if (data != null) {
-            fixed.add("--data");
-        }
-        if (generator != null) {
-            fixed.add("--generator");
-        }
-        if (gridPoints != null) {
-            fixed.add("--grid-points");
-        }
-        if (score != null) {
-            fixed.add("--score");
-        }
-        if (seed != null) {
-            fixed.add("--seed");
-        }
-        if (epochs != null) {
-            fixed.add("--epochs");
-        }
-        if (batch != null) {
-            fixed.add("--batch");
-        }
+        List<String> fixed = new ArrayList<>(PeCommand.given(spec, "--data", "--generator", "--grid-points",
+                "--score", "--seed", "--epochs", "--batch"));
         if (limitTrain != null || limitTest != null || valFraction != null) {
             fixed.add("--limit-train/--limit-test/--val-fraction");
         }
@@ -193,7 +178,7 @@ public final class SweepCommand implements Runnable {
         if (candidates != null) {
             s = s.withCandidates(candidates);
         }
-        s = s.withMaxTimeSeconds(maxTime != null ? Durations.seconds("--max-time", maxTime) : 0);
+        s = s.withMaxTimeSeconds(maxTimeSeconds != null ? maxTimeSeconds : 0);
         if (parallel != null) {
             s = s.withParallel(parallel);
         }
@@ -254,8 +239,8 @@ public final class SweepCommand implements Runnable {
         if (gridPoints != null) {
             s = s.withGridPoints(gridPoints);
         }
-        if (maxTime != null) {
-            s = s.withMaxTimeSeconds(Durations.seconds("--max-time", maxTime));
+        if (maxTimeSeconds != null) {
+            s = s.withMaxTimeSeconds(maxTimeSeconds);
         }
         if (parallel != null) {
             s = s.withParallel(parallel);
@@ -297,25 +282,16 @@ public final class SweepCommand implements Runnable {
             });
         }
         SweepResult r;
-        List<AutoCloseable> opened = new java.util.ArrayList<>();
+        SparkRuntime spark = null;
         try {
-            for (SweepExtension e : extensions) {
-                AutoCloseable c = e.configure(sweep, pe);
-                if (c != null) {
-                    opened.add(c);
-                }
-            }
+            spark = scaleOut.configure(sweep, pe);
             r = sweep.run();
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException(e.getMessage(), e);
         } finally {
-            for (int i = opened.size() - 1; i >= 0; i--) {
+            if (spark != null) {
                 try {
-                    opened.get(i).close();
-                } catch (Exception e) {
-                    pe.err().println("pe sweep: closing " + opened.get(i) + " failed: " + e.getMessage());
+                    spark.close();
+                } catch (RuntimeException e) {
+                    pe.err().println("pe sweep: closing " + spark + " failed: " + e.getMessage());
                 }
             }
             if (guard != null) {
@@ -408,5 +384,47 @@ public final class SweepCommand implements Runnable {
         public synchronized void message(String text) {
             pe.err().println(text);
         }
+    }
+
+    /** The help text of {@code pe sweep}, with each preset and its default budget (PeCommand sets it). */
+    public static String[] description() {
+        List<String> lines = new ArrayList<>();
+        lines.add("Search the architecture and training settings of a zoo model with Arbiter (random, grid or"
+                + " genetic search). Each candidate is built through the zoo, trained on the training part of --data"
+                + " and scored on a held-out validation part; the best model is evaluated on the test split.");
+        lines.add("Progress goes to standard error (candidate i/N, best so far); the table of candidates to standard"
+                + " output. --out gets every candidate's record (results.csv, results.json: configuration, seed,"
+                + " score, parameters, time, DL4J and Java versions, git revision), best-model.zip and report.html"
+                + " (score per candidate, score against parameter count). Ctrl-C stops after the current batch;"
+                + " --resume DIR continues without redoing finished candidates; a failing candidate is recorded and"
+                + " the sweep goes on.");
+        lines.add("Presets (each sized for a 2-core CPU: the shipped Fashion-MNIST subset, 1 epoch per candidate;"
+                + " expect a few minutes per candidate on 2 cores, much less on a GPU):");
+        ModelRegistry registry = Zoo.registry();
+        for (String name : Presets.NAMES) {
+            String line;
+            try {
+                SpaceFile f = Presets.load(name, registry);
+                Map<String, Object> d = f.defaults();
+                line = String.format(Locale.ROOT, "  %s: %s. Default budget: %s candidates (%s search), %s, %s.",
+                        name, f.description(), d.getOrDefault("candidates", 6), d.getOrDefault("generator", "random"),
+                        d.containsKey("limitTrain") ? "the first " + d.get("limitTrain") + " training images of "
+                                + d.getOrDefault("data", "fashion-mnist-subset")
+                                : "all of " + d.getOrDefault("data", "fashion-mnist-subset"),
+                        f.space().axes().get("epochs") instanceof FixedValue<?> e ? e.getValue() + " epoch(s) per"
+                                + " candidate" : "searched epochs");
+            } catch (RuntimeException e) {
+                line = "  " + name + ": unavailable here (" + e.getMessage() + ")";
+            }
+            lines.add(line);
+        }
+        lines.add("Examples:");
+        lines.add("  pe sweep --preset vit-micro-tie --out runs/tie");
+        lines.add("  pe sweep --preset vit-micro-tie --data fashion-mnist --limit-train 5000 --candidates 12"
+                + " --max-time 1h --parallel 2");
+        lines.add("  pe sweep --space my-space.json --generator grid --score loss");
+        lines.add("  pe sweep --resume runs/tie --candidates 10");
+        lines.add("  pe sweep --preset vit-micro-tie --print-space > my-space.json");
+        return lines.toArray(new String[0]);
     }
 }

@@ -9,7 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.dl4jpe.cli.spark.PeSparkMain;
+import org.dl4jpe.cli.PeCommand;
 import org.dl4jpe.spark.train.DistributedLog;
 import org.dl4jpe.zoo.train.EpochMetrics;
 import org.dl4jpe.zoo.train.RunDirectory;
@@ -39,8 +39,8 @@ class LocalClusterTest {
         PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
         AtomicInteger code = new AtomicInteger(-1);
         PrintStream outStream = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-        Thread run = new Thread(() -> code.set(PeSparkMain.execute(new String[] {"train", "--resume", dir.toString(),
-            "--epochs", "2", "--spark", master}, outStream, errStream, null)));
+        Thread run = new Thread(() -> code.set(PeCommand.execute(new String[] {"train", "--resume", dir.toString(),
+            "--epochs", "2", "--spark", master}, outStream, errStream, null, false)));
         run.start();
         long killed = -1;
         long deadline = System.currentTimeMillis() + 240_000;

@@ -3,14 +3,12 @@ package org.dl4jpe.cli.spark;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.dl4jpe.cli.spark.PeSparkMain;
+import org.dl4jpe.cli.PeRunner;
+import org.dl4jpe.cli.PeRunner.Run;
 import org.dl4jpe.zoo.train.EpochMetrics;
 import org.dl4jpe.zoo.train.RunDirectory;
 import org.dl4jpe.zoo.train.RunState;
@@ -22,18 +20,7 @@ final class PeRun {
     static final String[] SMALL = {"--data", "fashion-mnist-subset", "--limit-train", "256", "--limit-test", "100",
         "--batch", "32"};
 
-    record Result(int code, String out, String err) {
-    }
-
     private PeRun() {
-    }
-
-    static Result pe(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = PeSparkMain.execute(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), null);
-        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
     /** {@code pe train MODEL} on the small data, with {@code more}. */
@@ -54,8 +41,8 @@ final class PeRun {
         return r;
     }
 
-    static Result ok(String... args) {
-        Result r = pe(args);
+    static Run ok(String... args) {
+        Run r = PeRunner.pe(args);
         System.err.println("pe " + String.join(" ", args) + ":\n" + r.err());
         assertEquals(0, r.code(), () -> "pe " + String.join(" ", args) + "\nstdout:\n" + r.out() + "\nstderr:\n"
                 + r.err());

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.dl4jpe.cli.PeRunner;
+import org.dl4jpe.cli.PeRunner.Run;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,7 +19,7 @@ class SparkSweepTest {
     @Test
     void twoCandidatesAsSparkTasks() throws Exception {
         Path dir = tmp.resolve("sweep");
-        PeRun.Result r = PeRun.ok("sweep", "--preset", "vit-micro-tie", "--candidates", "2", "--limit-train", "200",
+        Run r = PeRun.ok("sweep", "--preset", "vit-micro-tie", "--candidates", "2", "--limit-train", "200",
                 "--limit-test", "50", "--epochs", "1", "--batch", "32", "--parallel", "2", "--spark", "local[2]",
                 "--out", dir.toString());
         assertTrue(r.err().contains("sweep candidates run as Spark tasks on local[2]"), r.err());
@@ -32,7 +34,7 @@ class SparkSweepTest {
         assertTrue(r.out().contains("best model"), r.out());
         // resume: nothing is trained again, the records stay byte-identical
         byte[] before = Files.readAllBytes(dir.resolve("records/c0001.json"));
-        PeRun.Result again = PeRun.ok("sweep", "--resume", dir.toString(), "--spark", "local[2]", "--parallel", "2");
+        Run again = PeRun.ok("sweep", "--resume", dir.toString(), "--spark", "local[2]", "--parallel", "2");
         assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(dir.resolve("records/c0001.json"))));
         assertEquals(csv, Files.readAllLines(dir.resolve("results.csv")));
         assertTrue(again.out().contains("best model"), again.out());

@@ -11,6 +11,8 @@ import java.util.Map;
 import org.dl4jpe.spark.train.DistributedLog;
 import org.dl4jpe.zoo.train.EpochMetrics;
 import org.dl4jpe.zoo.train.RunState;
+import org.dl4jpe.cli.PeRunner;
+import org.dl4jpe.cli.PeRunner.Run;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,7 +26,7 @@ class SparkTrainTest {
         Path dir = tmp.resolve("avg");
         ok(PeRun.train("--epochs", "1", "--spark", "local[2]", "--out", dir.toString()));
         RunState one = PeRun.assertCompleteRun(dir, 1);
-        PeRun.Result r = ok("train", "--resume", dir.toString(), "--epochs", "2", "--spark", "local[2]");
+        Run r = ok("train", "--resume", dir.toString(), "--epochs", "2", "--spark", "local[2]");
         RunState two = PeRun.assertCompleteRun(dir, 2);
         assertEquals(one.history().get(0), two.history().get(0), "resume keeps the first epoch's metrics");
         List<EpochMetrics> h = two.history();
@@ -52,7 +54,7 @@ class SparkTrainTest {
     @Test
     void parallelWrapperTrains() throws Exception {
         Path dir = tmp.resolve("pw");
-        PeRun.Result r = ok(PeRun.train("--epochs", "2", "--workers", "2", "--out", dir.toString()));
+        Run r = ok(PeRun.train("--epochs", "2", "--workers", "2", "--out", dir.toString()));
         RunState s = PeRun.assertCompleteRun(dir, 2);
         List<EpochMetrics> h = s.history();
         assertTrue(h.get(1).testLoss() < h.get(0).testLoss(), () -> "test loss did not fall: " + h);
@@ -62,16 +64,16 @@ class SparkTrainTest {
 
     @Test
     void badOptionsAreRefusedClearly() {
-        PeRun.Result r = PeRun.pe(PeRun.train("--spark", "local[2]", "--workers", "2", "--out", tmp.resolve("x")
+        Run r = PeRunner.pe(PeRun.train("--spark", "local[2]", "--workers", "2", "--out", tmp.resolve("x")
                 .toString()));
         assertEquals(2, r.code());
         assertTrue(r.err().contains("give one of --spark MASTER and --workers N"), r.err());
-        r = PeRun.pe(PeRun.train("--spark", "local[2]", "--spark-mode", "gossip", "--out", tmp.resolve("y")
+        r = PeRunner.pe(PeRun.train("--spark", "local[2]", "--spark-mode", "gossip", "--out", tmp.resolve("y")
                 .toString()));
         assertEquals(2, r.code());
         assertTrue(r.err().contains("'--spark-mode': expected one of [AVERAGING, SHARING]") && r.err().contains("'gossip'"),
                 r.err());
-        r = PeRun.pe(PeRun.train("--threshold", "0.01", "--out", tmp.resolve("z").toString()));
+        r = PeRunner.pe(PeRun.train("--threshold", "0.01", "--out", tmp.resolve("z").toString()));
         assertEquals(2, r.code());
         assertTrue(r.err().contains("need --spark MASTER"), r.err());
     }

@@ -1,13 +1,12 @@
 package org.dl4jpe.cli.sweep;
 
+import static org.dl4jpe.cli.PeRunner.assertBadInput;
+import static org.dl4jpe.cli.PeRunner.pe;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,37 +14,17 @@ import org.dl4jpe.hyperparam.model.Presets;
 import org.dl4jpe.hyperparam.model.SpaceFile;
 import org.dl4jpe.zoo.Zoo;
 import org.dl4jpe.cli.PeCommand;
+import org.dl4jpe.cli.PeRunner.Run;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code pe sweep} end to end through the full command line ({@link PeMain}): output, exit codes, errors. */
+/** {@code pe sweep} end to end through the full command line ({@link PeCommand}): output, exit codes, errors. */
 class SweepCommandTest {
     @TempDir
     Path tmp;
 
-    record Run(int code, String out, String err) {
-    }
-
-    static Run pe(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = PeMain.execute(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), null, false);
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
     static Path tinySpace() throws URISyntaxException {
         return Path.of(SweepCommandTest.class.getResource("/spaces/tiny-vit.json").toURI());
-    }
-
-    /** A bad-input error: exit 2, one line on stderr naming what is wrong, nothing on stdout. */
-    static void assertBadInput(Run r, String... expected) {
-        assertEquals(PeCommand.BAD_INPUT, r.code(), r.err());
-        for (String e : expected) {
-            assertTrue(r.err().contains(e), "'" + e + "' in: " + r.err());
-        }
-        assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
-        assertEquals("", r.out());
     }
 
     @Test
@@ -75,6 +54,8 @@ class SweepCommandTest {
                 again.out().lines().skip(2).limit(2).map(l -> l.replaceAll("\\s+", " ")).toList());
 
         assertBadInput(pe("sweep", "--resume", dir.toString(), "--seed", "3"), "--seed cannot change when resuming");
+        assertBadInput(pe("sweep", "--resume", dir.toString(), "--batch", "8", "--score", "loss", "--data",
+                "fashion-mnist-subset"), "--data, --score, --batch cannot change when resuming");
         assertBadInput(pe("sweep", "--space", tinySpace().toString(), "--out", dir.toString()),
                 "already holds a sweep");
     }
@@ -87,7 +68,7 @@ class SweepCommandTest {
         assertBadInput(pe("sweep", "--space", tinySpace().toString(), "--generator", "annealing"),
                 "'--generator': expected one of [RANDOM, GRID, GENETIC]", "'annealing'");
         assertBadInput(pe("sweep", "--space", tinySpace().toString(), "--max-time", "30"),
-                "--max-time '30' is not a duration; write it as 90s, 30m, 2h or 1h30m");
+                "Invalid value for option '--max-time': '30' is not a duration; write it as 90s, 30m, 2h or 1h30m");
         assertBadInput(pe("sweep", "--space", tinySpace().toString(), "--score", "f1"),
                 "'--score': expected one of [ACCURACY, LOSS]", "'f1'");
         assertBadInput(pe("sweep", "--space", tinySpace().toString(), "--candidates", "0"),

@@ -27,10 +27,10 @@ public record LrSchedule(Kind kind, double warmupEpochs, double minLearningRate)
             kind = Kind.CONSTANT;
         }
         if (!(warmupEpochs >= 0) || Double.isInfinite(warmupEpochs)) {
-            throw new IllegalArgumentException("warmupEpochs " + warmupEpochs + " must be >= 0 and finite");
+            throw new IllegalArgumentException("warmupEpochs = " + warmupEpochs + " must be >= 0 and finite");
         }
         if (!(minLearningRate >= 0) || Double.isInfinite(minLearningRate)) {
-            throw new IllegalArgumentException("minLearningRate " + minLearningRate + " must be >= 0 and finite");
+            throw new IllegalArgumentException("minLearningRate = " + minLearningRate + " must be >= 0 and finite");
         }
         if (kind == Kind.CONSTANT && (warmupEpochs != 0 || minLearningRate != 0)) {
             throw new IllegalArgumentException("a constant learning rate has no warm-up (" + warmupEpochs
@@ -52,13 +52,13 @@ public record LrSchedule(Kind kind, double warmupEpochs, double minLearningRate)
             return null;
         }
         if (minLearningRate > learningRate) {
-            throw new IllegalArgumentException("minLearningRate " + minLearningRate + " is above the learning rate "
+            throw new IllegalArgumentException("minLearningRate = " + minLearningRate + " is above the learning rate "
                     + learningRate);
         }
         int total = Math.multiplyExact(batchesPerEpoch, epochs);
         int warmup = (int) Math.round(warmupEpochs * batchesPerEpoch);
         if (warmup >= total) {
-            throw new IllegalArgumentException("warmupEpochs " + warmupEpochs + " (" + warmup + " steps) must be"
+            throw new IllegalArgumentException("warmupEpochs = " + warmupEpochs + " (" + warmup + " steps) must be"
                     + " shorter than the run's " + epochs + " epochs (" + total + " steps)");
         }
         return new WarmupCosineSchedule(learningRate, minLearningRate, warmup, total);

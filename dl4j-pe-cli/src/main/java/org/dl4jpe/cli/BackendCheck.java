@@ -19,14 +19,18 @@ public final class BackendCheck {
             + " NVIDIA GPUs of compute capability 3.7 to 8.6 (Kepler K80 to Ampere) with a driver for CUDA 11.6 and"
             + " the CUDA 11.6 and cuDNN 8.3 libraries; rebuild without -Pcuda (PE_MVN_ARGS=) to run on the CPU";
 
-    private BackendCheck() {
-    }
+    private BackendCheck() {}
 
     /** A message when the command needs a backend that cannot start, else null. Help and version need none. */
     public static String problem(String[] args, PrintStream err) {
         List<String> a = Arrays.asList(args);
-        if (a.isEmpty() || a.contains("--help") || a.contains("-h") || a.contains("--version") || a.contains("-V")
-                || a.contains("--print-space") || !onClassPath(CUDA_BACKEND)) {
+        if (a.isEmpty()
+                || a.contains("--help")
+                || a.contains("-h")
+                || a.contains("--version")
+                || a.contains("-V")
+                || a.contains("--print-space")
+                || !onClassPath(CUDA_BACKEND)) {
             return null;
         }
         PrintStream original = System.err;
@@ -72,7 +76,9 @@ public final class BackendCheck {
         while (r.getCause() != null && r.getCause() != r) {
             r = r.getCause();
         }
-        String m = r.getMessage() == null ? "" : ": " + r.getMessage().strip().lines().findFirst().orElse("");
+        String m = r.getMessage() == null
+                ? ""
+                : ": " + r.getMessage().strip().lines().findFirst().orElse("");
         String msg = r.getClass().getSimpleName() + m;
         return msg.length() > 160 ? msg.substring(0, 160) + " ..." : msg;
     }

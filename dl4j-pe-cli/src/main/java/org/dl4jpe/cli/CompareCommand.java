@@ -33,25 +33,29 @@ import picocli.CommandLine.ParentCommand;
  * with the difference of A to each other model (and, with several seeds, its 95% interval). Run again with the same
  * arguments, it continues: finished runs are read back, interrupted ones resumed from their checkpoint.
  */
-@Command(name = "compare", mixinStandardHelpOptions = true,
-        description = {"Train models A, B (and any more) under the same data, epochs, batch size, learning rate and"
-                + " seed(s), then"
-                + " print one table (parameters, test accuracy, train time, images/s) and write it as compare.md"
-                + " with a plot compare.png into --out (each run in its own subdirectory, MODEL/ or, with several"
-                + " --seeds, seed-S/MODEL/). With several seeds the table gives the mean and spread of test accuracy,"
-                + " and the difference of A to each other model comes with Welch's 95%% confidence interval over seeds.",
+@Command(
+        name = "compare",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Train models A, B (and any more) under the same data, epochs, batch size, learning rate and"
+                    + " seed(s), then"
+                    + " print one table (parameters, test accuracy, train time, images/s) and write it as compare.md"
+                    + " with a plot compare.png into --out (each run in its own subdirectory, MODEL/ or, with several"
+                    + " --seeds, seed-S/MODEL/). With several seeds the table gives the mean and spread of test accuracy,"
+                    + " and the difference of A to each other model comes with Welch's 95%% confidence interval over seeds.",
             "--results FILE adds one row per finished run to a CSV table (replacing rows of the same run directory),"
-                + " so that several comparisons collect into one file.",
+                    + " so that several comparisons collect into one file.",
             "A model argument MODEL@axis=value[@axis=value...] overrides axes of MODEL's config (the axes pe sweep"
-                + " searches; a list axis takes its elements separated by commas). When some model has overridden"
-                + " versions, the comparison is also a front: front.png plots test accuracy against parameters (log"
-                + " scale), one curve per base model (mean over seeds, each seed's point shown); pe plot-front draws"
-                + " the same from a --results file.",
+                    + " searches; a list axis takes its elements separated by commas). When some model has overridden"
+                    + " versions, the comparison is also a front: front.png plots test accuracy against parameters (log"
+                    + " scale), one curve per base model (mean over seeds, each seed's point shown); pe plot-front draws"
+                    + " the same from a --results file.",
             "Running the same command again continues it: finished runs are read back, an interrupted or crashed"
-                + " run resumes from its last checkpoint.",
+                    + " run resumes from its last checkpoint.",
             "Examples:",
             "  pe compare vit_pe_micro_patch4_28 vit_micro_patch4_28 --data fashion-mnist --epochs 10",
-            "  pe compare resnet_pe_mini_28 resnet_mini_28 --data fashion-mnist --epochs 1 --seeds 1,2 --out runs/r"})
+            "  pe compare resnet_pe_mini_28 resnet_mini_28 --data fashion-mnist --epochs 1 --seeds 1,2 --out runs/r"
+        })
 final class CompareCommand implements Runnable {
     /** With several seeds: final test accuracy of every run against parameters. */
     static final String SEEDS_PNG = "compare-seeds.png";
@@ -59,29 +63,43 @@ final class CompareCommand implements Runnable {
     @ParentCommand
     PeCommand pe;
 
-    @Parameters(arity = "2..*", paramLabel = "MODEL", description = "Two or more models; the first is compared with"
-            + " each of the others. A model may override axes of its architecture: MODEL@axis=value[@axis=value...],"
-            + " e.g. vit_micro_patch4_28@embedDim=48 or resnet_mini_28@midWidths=8,16,32 (the config axes that"
-            + " pe sweep searches).")
+    @Parameters(
+            arity = "2..*",
+            paramLabel = "MODEL",
+            description = "Two or more models; the first is compared with"
+                    + " each of the others. A model may override axes of its architecture: MODEL@axis=value[@axis=value...],"
+                    + " e.g. vit_micro_patch4_28@embedDim=48 or resnet_mini_28@midWidths=8,16,32 (the config axes that"
+                    + " pe sweep searches).")
     List<String> models;
 
-    @Option(names = "--epochs", paramLabel = "N", description = "Epochs for each model (default: "
-            + RunConfig.DEFAULT_EPOCHS + ").")
+    @Option(
+            names = "--epochs",
+            paramLabel = "N",
+            description = "Epochs for each model (default: " + RunConfig.DEFAULT_EPOCHS + ").")
     int epochs = RunConfig.DEFAULT_EPOCHS;
 
-    @Option(names = "--batch", paramLabel = "B", description = "Training batch size (default: "
-            + RunConfig.DEFAULT_BATCH_SIZE + ").")
+    @Option(
+            names = "--batch",
+            paramLabel = "B",
+            description = "Training batch size (default: " + RunConfig.DEFAULT_BATCH_SIZE + ").")
     int batch = RunConfig.DEFAULT_BATCH_SIZE;
 
-    @Option(names = "--seeds", split = ",", paramLabel = "S",
+    @Option(
+            names = "--seeds",
+            split = ",",
+            paramLabel = "S",
             description = "Train each model once per seed (instead of --seed), e.g. --seeds 1,2,3.")
     List<Long> seeds;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: runs/compare-TIME).")
     Path out;
 
-    @Option(names = "--results", paramLabel = "FILE", description = "Also write every finished run as a row of this CSV"
-            + " file (model, parameters, seed, epochs, train_images, test_accuracy, ...), keeping its other rows.")
+    @Option(
+            names = "--results",
+            paramLabel = "FILE",
+            description =
+                    "Also write every finished run as a row of this CSV"
+                            + " file (model, parameters, seed, epochs, train_images, test_accuracy, ...), keeping its other rows.")
     Path results;
 
     @Mixin
@@ -106,10 +124,20 @@ final class CompareCommand implements Runnable {
      * Trains every model in {@code models} once per seed (or once, at the options' seed, when {@code seeds} is
      * null) and reports them side by side. Runs already in {@code dir} are continued or read back.
      */
-    static void compare(PeCommand pe, List<String> models, ModelOptionsMixin mo, DataOptionsMixin dopt, int epochs,
-                        int batch, List<Long> seeds, Path dir, Path resultsFile) {
+    static void compare(
+            PeCommand pe,
+            List<String> models,
+            ModelOptionsMixin mo,
+            DataOptionsMixin dopt,
+            int epochs,
+            int batch,
+            List<Long> seeds,
+            Path dir,
+            Path resultsFile) {
         if (models.stream().distinct().count() != models.size()) {
-            String twice = models.stream().filter(m -> models.indexOf(m) != models.lastIndexOf(m)).findFirst()
+            String twice = models.stream()
+                    .filter(m -> models.indexOf(m) != models.lastIndexOf(m))
+                    .findFirst()
                     .orElseThrow();
             throw new IllegalArgumentException("compare needs different models; " + twice + " is named twice");
         }
@@ -121,7 +149,8 @@ final class CompareCommand implements Runnable {
             specs.put(m, spec);
             prepared.put(m, RunSetup.prepare(spec.registry(), spec.name(), mo, dopt, epochs, batch));
         }
-        List<Long> seedList = seeds != null ? seeds
+        List<Long> seedList = seeds != null
+                ? seeds
                 : List.of(prepared.values().iterator().next().config().options().seed());
         boolean perSeedDirs = seeds != null && seeds.size() > 1;
         Map<String, List<TrainResult>> results = new LinkedHashMap<>();
@@ -132,8 +161,8 @@ final class CompareCommand implements Runnable {
                 RunConfig config = e.getValue().config();
                 config = config.withOptions(config.options().withSeed(seed));
                 Path runDir = (perSeedDirs ? dir.resolve("seed-" + seed) : dir).resolve(e.getKey());
-                TrainResult r = trainOrContinue(pe, specs.get(e.getKey()), label, config, e.getValue(), runDir,
-                        seedList.size() > 1);
+                TrainResult r = trainOrContinue(
+                        pe, specs.get(e.getKey()), label, config, e.getValue(), runDir, seedList.size() > 1);
                 results.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(r);
                 if (r.interrupted()) {
                     pe.err.println("compare interrupted; run the same command again to continue");
@@ -144,18 +173,23 @@ final class CompareCommand implements Runnable {
         report(pe, models, prepared.values().iterator().next().config(), epochs, batch, seedList, results, dir);
         if (resultsFile != null) {
             writeResults(resultsFile, prepared, results);
-            pe.err.println("wrote " + results.values().stream().mapToInt(List::size).sum() + " rows into " + resultsFile);
+            pe.err.println(
+                    "wrote " + results.values().stream().mapToInt(List::size).sum() + " rows into " + resultsFile);
         }
     }
 
-    private static void writeResults(Path file, Map<String, RunSetup.Prepared> prepared,
-                                     Map<String, List<TrainResult>> results) {
+    private static void writeResults(
+            Path file, Map<String, RunSetup.Prepared> prepared, Map<String, List<TrainResult>> results) {
         List<ResultsCsv.Row> rows = new ArrayList<>();
         Provenance now = Provenance.current();
         results.forEach((model, rs) -> {
             RunSetup.Prepared p = prepared.get(model);
             for (TrainResult r : rs) {
-                rows.add(ResultsCsv.Row.of(model, r, p.data().requireTrain().size(), p.data().evaluationSet().size(),
+                rows.add(ResultsCsv.Row.of(
+                        model,
+                        r,
+                        p.data().requireTrain().size(),
+                        p.data().evaluationSet().size(),
                         now));
             }
         });
@@ -167,11 +201,18 @@ final class CompareCommand implements Runnable {
     }
 
     /** Trains {@code config} into {@code runDir}, resumes the run there, or reads it back when it is finished. */
-    private static TrainResult trainOrContinue(PeCommand pe, ModelSpec spec, String label, RunConfig config,
-                                               RunSetup.Prepared p, Path runDir, boolean sayingSeed) {
+    private static TrainResult trainOrContinue(
+            PeCommand pe,
+            ModelSpec spec,
+            String label,
+            RunConfig config,
+            RunSetup.Prepared p,
+            Path runDir,
+            boolean sayingSeed) {
         String what = spec.spec() + (sayingSeed ? " (seed " + config.options().seed() + ")" : "");
         Trainer trainer = new Trainer(spec.registry(), pe.libraryErr(), Progress.Style.detect())
-                .handleInterrupts(pe.handleInterrupts).label(label);
+                .handleInterrupts(pe.handleInterrupts)
+                .label(label);
         RunDirectory rd = new RunDirectory(runDir);
         if (!rd.hasState()) {
             pe.err.println(label + ": training " + what + " for " + config.epochs() + " epochs on " + config.data());
@@ -191,47 +232,84 @@ final class CompareCommand implements Runnable {
     }
 
     private static String describe(RunConfig c) {
-        return String.format(Locale.ROOT, "%s on %s (limit %d/%d), %d epochs, batch %d, seed %d, %s lr %s %s",
-                c.model(), c.data(), c.trainLimit(), c.testLimit(), c.epochs(), c.batchSize(), c.options().seed(),
-                c.options().updater().name().toLowerCase(Locale.ROOT), c.options().learningRate(),
+        return String.format(
+                Locale.ROOT,
+                "%s on %s (limit %d/%d), %d epochs, batch %d, seed %d, %s lr %s %s",
+                c.model(),
+                c.data(),
+                c.trainLimit(),
+                c.testLimit(),
+                c.epochs(),
+                c.batchSize(),
+                c.options().seed(),
+                c.options().updater().name().toLowerCase(Locale.ROOT),
+                c.options().learningRate(),
                 c.schedule().describe());
     }
 
-    private static void report(PeCommand pe, List<String> models, RunConfig first, int epochs, int batch,
-                               List<Long> seeds, Map<String, List<TrainResult>> results, Path dir) {
+    private static void report(
+            PeCommand pe,
+            List<String> models,
+            RunConfig first,
+            int epochs,
+            int batch,
+            List<Long> seeds,
+            Map<String, List<TrainResult>> results,
+            Path dir) {
         boolean several = seeds.size() > 1;
         boolean front = isFront(models);
         TextTable t = several
-                ? new TextTable("model", ">parameters", ">test accuracy (mean ± sd)", ">per seed", ">train time",
-                        ">images/s")
+                ? new TextTable(
+                        "model", ">parameters", ">test accuracy (mean ± sd)", ">per seed", ">train time", ">images/s")
                 : new TextTable("model", ">parameters", ">test accuracy", ">train time", ">images/s");
         Map<String, List<EpochMetrics>> curves = new LinkedHashMap<>();
         for (Map.Entry<String, List<TrainResult>> e : results.entrySet()) {
             List<TrainResult> rs = e.getValue();
             double[] acc = accuracies(rs);
-            double seconds = rs.stream().mapToDouble(TrainResult::trainSeconds).average().orElse(Double.NaN);
-            double rate = rs.stream().mapToDouble(TrainResult::imagesPerSecond).average().orElse(Double.NaN);
+            double seconds =
+                    rs.stream().mapToDouble(TrainResult::trainSeconds).average().orElse(Double.NaN);
+            double rate = rs.stream()
+                    .mapToDouble(TrainResult::imagesPerSecond)
+                    .average()
+                    .orElse(Double.NaN);
             String params = TextTable.count(rs.get(0).trainableParameters());
             if (several) {
-                t.row(e.getKey(), params,
+                t.row(
+                        e.getKey(),
+                        params,
                         TextTable.percent(MeanDifference.mean(acc)) + " ± " + points(MeanDifference.sd(acc)),
-                        String.join(" / ", Arrays.stream(acc).mapToObj(TextTable::percent).toList()),
-                        TextTable.seconds(seconds), TextTable.rate(rate));
+                        String.join(
+                                " / ",
+                                Arrays.stream(acc).mapToObj(TextTable::percent).toList()),
+                        TextTable.seconds(seconds),
+                        TextTable.rate(rate));
             } else {
                 t.row(e.getKey(), params, TextTable.percent(acc[0]), TextTable.seconds(seconds), TextTable.rate(rate));
             }
             for (int i = 0; i < rs.size(); i++) {
-                curves.put(e.getKey() + (several ? " seed " + seeds.get(i) : ""), rs.get(i).history());
+                curves.put(
+                        e.getKey() + (several ? " seed " + seeds.get(i) : ""),
+                        rs.get(i).history());
             }
         }
         StringBuilder differences = new StringBuilder();
         double[] firstAccuracies = accuracies(results.get(models.get(0)));
         for (String other : models.subList(1, models.size())) {
             MeanDifference d = MeanDifference.of(firstAccuracies, accuracies(results.get(other)));
-            differences.append(String.format(Locale.ROOT, "%s − %s: %+.2f points of test accuracy%s.%n", models.get(0),
-                    other, 100 * d.difference(), several
-                            ? String.format(Locale.ROOT, " (difference of the means over %d seeds; 95%% interval"
-                                    + " %+.2f to %+.2f, Welch)", seeds.size(), 100 * d.low(), 100 * d.high())
+            differences.append(String.format(
+                    Locale.ROOT,
+                    "%s − %s: %+.2f points of test accuracy%s.%n",
+                    models.get(0),
+                    other,
+                    100 * d.difference(),
+                    several
+                            ? String.format(
+                                    Locale.ROOT,
+                                    " (difference of the means over %d seeds; 95%% interval"
+                                            + " %+.2f to %+.2f, Welch)",
+                                    seeds.size(),
+                                    100 * d.low(),
+                                    100 * d.high())
                             : ""));
         }
         String difference = differences.toString();
@@ -239,23 +317,39 @@ final class CompareCommand implements Runnable {
         pe.out.print(difference);
         pe.out.flush();
         String md = "# " + String.join(" vs ", models) + "\n\n" + t.markdown() + "\n" + difference + "\n"
-                + String.format(Locale.ROOT, "Same budget for every model: data `%s`%s, %d %s, batch %d, %s at"
-                        + " learning rate %s (%s), weight decay %s, %s %s, augmentation %s, normalisation %s.%n%n",
-                        first.data(), limits(first), epochs, epochs == 1 ? "epoch" : "epochs", batch,
-                        first.options().updater().name().toLowerCase(Locale.ROOT), first.options().learningRate(),
+                + String.format(
+                        Locale.ROOT,
+                        "Same budget for every model: data `%s`%s, %d %s, batch %d, %s at"
+                                + " learning rate %s (%s), weight decay %s, %s %s, augmentation %s, normalisation %s.%n%n",
+                        first.data(),
+                        limits(first),
+                        epochs,
+                        epochs == 1 ? "epoch" : "epochs",
+                        batch,
+                        first.options().updater().name().toLowerCase(Locale.ROOT),
+                        first.options().learningRate(),
                         first.schedule().describe(),
-                        first.options().weightDecay(), several ? "seeds" : "seed",
+                        first.options().weightDecay(),
+                        several ? "seeds" : "seed",
                         String.join(", ", seeds.stream().map(String::valueOf).toList()),
-                        first.augment() ? "on" : "off", first.normalization().describe())
+                        first.augment() ? "on" : "off",
+                        first.normalization().describe())
                 + "Test accuracy after the last epoch" + (several ? " (sd: sample standard deviation over seeds)" : "")
                 + "; train time excludes evaluation" + (several ? " and is the mean per run" : "")
                 + "; images/s is the mean training throughput.\n\n"
                 + "![test accuracy and training loss per epoch](compare.png)\n\n"
                 + (several ? "![final test accuracy of every seed against parameters](" + SEEDS_PNG + ")\n\n" : "")
-                + (front ? "![the accuracy-size front: test accuracy against parameters, one curve per base model]("
-                        + PlotFrontCommand.FRONT_PNG + ")\n\n" : "")
-                + "Runs: " + (several ? "`seed-S/MODEL/`" : String.join(", ", models.stream().map(m -> "`" + m + "/`").toList()))
-                + " (checkpoints, metrics.csv, curves.png).\n\n" + Provenance.current().describe() + "\n";
+                + (front
+                        ? "![the accuracy-size front: test accuracy against parameters, one curve per base model]("
+                                + PlotFrontCommand.FRONT_PNG + ")\n\n"
+                        : "")
+                + "Runs: "
+                + (several
+                        ? "`seed-S/MODEL/`"
+                        : String.join(
+                                ", ", models.stream().map(m -> "`" + m + "/`").toList()))
+                + " (checkpoints, metrics.csv, curves.png).\n\n"
+                + Provenance.current().describe() + "\n";
         try {
             Files.createDirectories(dir);
             RunDirectory.writeAtomically(dir.resolve("compare.md"), md);
@@ -267,15 +361,15 @@ final class CompareCommand implements Runnable {
                     params.put(m, rs.get(0).trainableParameters());
                     acc.put(m, accuracies(rs));
                 });
-                Charts.accuracyAgainstParameters("test accuracy per seed against parameters", params, acc,
-                        dir.resolve(SEEDS_PNG));
+                Charts.accuracyAgainstParameters(
+                        "test accuracy per seed against parameters", params, acc, dir.resolve(SEEDS_PNG));
             }
             if (front) {
                 Map<String, Map<Long, double[]>> series = new LinkedHashMap<>();
-                results.forEach((m, rs) -> rs.forEach(r -> PlotFrontCommand.add(series, m, r.trainableParameters(),
-                        r.testAccuracy())));
-                PlotFrontCommand.write("test accuracy against parameters", series,
-                        dir.resolve(PlotFrontCommand.FRONT_PNG));
+                results.forEach((m, rs) ->
+                        rs.forEach(r -> PlotFrontCommand.add(series, m, r.trainableParameters(), r.testAccuracy())));
+                PlotFrontCommand.write(
+                        "test accuracy against parameters", series, dir.resolve(PlotFrontCommand.FRONT_PNG));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the comparison to " + dir + ": " + e.getMessage(), e);
@@ -299,7 +393,10 @@ final class CompareCommand implements Runnable {
         if (c.trainLimit() == 0 && c.testLimit() == 0) {
             return "";
         }
-        return " (" + (c.trainLimit() > 0 ? "first " + c.trainLimit() + " training images, class-balanced" : "all training images")
+        return " ("
+                + (c.trainLimit() > 0
+                        ? "first " + c.trainLimit() + " training images, class-balanced"
+                        : "all training images")
                 + ", " + (c.testLimit() > 0 ? "first " + c.testLimit() + " test images" : "all test images") + ")";
     }
 

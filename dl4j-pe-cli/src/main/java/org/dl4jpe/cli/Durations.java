@@ -12,8 +12,7 @@ import picocli.CommandLine;
 public final class Durations {
     private static final Pattern FORM = Pattern.compile("(?:(\\d+)h)?(?:(\\d+)m)?(?:(\\d+)s)?");
 
-    private Durations() {
-    }
+    private Durations() {}
 
     /** A duration longer than zero, in seconds. */
     public static final class Seconds implements CommandLine.ITypeConverter<Long> {
@@ -36,8 +35,8 @@ public final class Durations {
         String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
         Matcher m = FORM.matcher(t);
         if (t.isEmpty() || !m.matches() || (m.group(1) == null && m.group(2) == null && m.group(3) == null)) {
-            throw new CommandLine.TypeConversionException("'" + text + "' is not a duration; write it as 90s, 30m,"
-                    + " 2h or 1h30m");
+            throw new CommandLine.TypeConversionException(
+                    "'" + text + "' is not a duration; write it as 90s, 30m," + " 2h or 1h30m");
         }
         long s = 0;
         if (m.group(1) != null) {

@@ -13,7 +13,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code pe eval CHECKPOINT}: accuracy, per-class accuracy and confusion matrix. */
-@Command(name = "eval", mixinStandardHelpOptions = true,
+@Command(
+        name = "eval",
+        mixinStandardHelpOptions = true,
         description = "Evaluate a trained model: accuracy, per-class accuracy and the confusion matrix, on the test"
                 + " split of --data (default: the data the run was trained on).")
 final class EvalCommand implements Runnable {
@@ -23,8 +25,10 @@ final class EvalCommand implements Runnable {
     @Parameters(index = "0", paramLabel = "CHECKPOINT", description = "A run directory or a checkpoint .zip.")
     Path checkpoint;
 
-    @Option(names = "--data", paramLabel = "DATA", description = "Data to evaluate on (default: the run's): "
-            + DataSets.ACCEPTED + ".")
+    @Option(
+            names = "--data",
+            paramLabel = "DATA",
+            description = "Data to evaluate on (default: the run's): " + DataSets.ACCEPTED + ".")
     String data;
 
     @Option(names = "--batch", paramLabel = "B", description = "Evaluation batch size (default: 256).")
@@ -42,11 +46,14 @@ final class EvalCommand implements Runnable {
             throw new IllegalArgumentException("--limit-test " + limitTest + " must be >= 0 (0 = all)");
         }
         LoadedRun run = LoadedRun.open(checkpoint, pe.registry());
-        String spec = data != null ? data : run.state() != null ? run.state().config().data() : null;
+        String spec =
+                data != null ? data : run.state() != null ? run.state().config().data() : null;
         if (spec == null) {
-            throw new IllegalArgumentException("--data is required: " + checkpoint + " has no state.json naming its data");
+            throw new IllegalArgumentException(
+                    "--data is required: " + checkpoint + " has no state.json naming its data");
         }
-        DataSplit split = DataSets.open(spec, run.channels(), run.height(), run.width()).limit(0, limitTest);
+        DataSplit split =
+                DataSets.open(spec, run.channels(), run.height(), run.width()).limit(0, limitTest);
         ImageSource set = split.evaluationSet();
         if (!set.classNames().equals(run.classNames())) {
             throw new InvalidDataException("--data " + spec + " has classes " + set.classNames() + " but the model was"

@@ -47,13 +47,12 @@ final class Flags {
             Map.entry("port", "--spark-port"),
             Map.entry("workers", "--workers"));
 
-    private static final Pattern ASSIGNMENT = Pattern.compile(
-            "\\b(" + String.join("|", FLAG_OF_FIELD.keySet()) + ") = ");
+    private static final Pattern ASSIGNMENT =
+            Pattern.compile("\\b(" + String.join("|", FLAG_OF_FIELD.keySet()) + ") = ");
     private static final Pattern RESUME = Pattern.compile("resume the (?:run|sweep) in ");
     private static final Pattern OTHER_OUT = Pattern.compile("another out directory");
 
-    private Flags() {
-    }
+    private Flags() {}
 
     /**
      * {@code out} for the libraries' progress and messages: every line printed with {@code println(String)} (how

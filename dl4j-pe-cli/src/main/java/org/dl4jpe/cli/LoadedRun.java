@@ -28,7 +28,8 @@ record LoadedRun(ComputationGraph net, RunState state, Path checkpoint) {
                     + " checkpoint .zip in one)");
         }
         boolean dir = Files.isDirectory(checkpoint);
-        RunDirectory rd = new RunDirectory(dir ? checkpoint : checkpoint.toAbsolutePath().getParent());
+        RunDirectory rd =
+                new RunDirectory(dir ? checkpoint : checkpoint.toAbsolutePath().getParent());
         if (!rd.hasState()) {
             throw new InvalidDataException("CHECKPOINT " + checkpoint + ": " + rd.stateFile() + " is missing; eval and"
                     + " predict need the run directory's " + RunDirectory.STATE
@@ -39,12 +40,14 @@ record LoadedRun(ComputationGraph net, RunState state, Path checkpoint) {
         ComputationGraph net = RunDirectory.load(file);
         RunDirectory.verify(state, net, file);
         if (registry != null && registry.contains(state.config().model())) {
-            long configured = ParameterCounts.trainable(registry.get(state.config().model()).configure(
-                    state.config().options()));
+            long configured =
+                    ParameterCounts.trainable(registry.get(state.config().model())
+                            .configure(state.config().options()));
             if (configured != state.trainableParameters()) {
-                throw new InvalidDataException(rd.stateFile() + ": model " + state.config().model() + " with the"
-                        + " run's options has " + configured + " trainable parameters, but the run recorded "
-                        + state.trainableParameters() + "; the state does not describe this run");
+                throw new InvalidDataException(
+                        rd.stateFile() + ": model " + state.config().model() + " with the"
+                                + " run's options has " + configured + " trainable parameters, but the run recorded "
+                                + state.trainableParameters() + "; the state does not describe this run");
             }
         }
         return new LoadedRun(net, state, file);

@@ -10,7 +10,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code pe make-subset}: the tool that made the shipped Fashion-MNIST subset. */
-@Command(name = "make-subset", mixinStandardHelpOptions = true,
+@Command(
+        name = "make-subset",
+        mixinStandardHelpOptions = true,
         description = "Write a balanced subset of an IDX dataset: the first N images of every class, in file order"
                 + " (deterministic, no seed), as gzip IDX files. The shipped subset was made with:"
                 + " pe make-subset --from /usr/share/datasets/fashion-mnist --train-per-class 200"
@@ -19,7 +21,10 @@ final class MakeSubsetCommand implements Runnable {
     @ParentCommand
     PeCommand pe;
 
-    @Option(names = "--from", paramLabel = "DIR", description = "Directory of IDX files (default: Debian's Fashion-MNIST).")
+    @Option(
+            names = "--from",
+            paramLabel = "DIR",
+            description = "Directory of IDX files (default: Debian's Fashion-MNIST).")
     Path from = FashionMnist.DEFAULT_DIR;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where to write the subset.")

@@ -12,17 +12,29 @@ final class ModelOptionsMixin {
     @Option(names = "--num-classes", paramLabel = "K", description = "Classes of the head (default: the data's).")
     Integer numClasses;
 
-    @Option(names = "--input-size", paramLabel = "PX", description = "Square input size in pixels (default: the model's).")
+    @Option(
+            names = "--input-size",
+            paramLabel = "PX",
+            description = "Square input size in pixels (default: the model's).")
     Integer inputSize;
 
-    @Option(names = "--channels", paramLabel = "C", description = "Input channels: 1 grey, 3 colour (default: the model's).")
+    @Option(
+            names = "--channels",
+            paramLabel = "C",
+            description = "Input channels: 1 grey, 3 colour (default: the model's).")
     Integer channels;
 
-    @Option(names = "--seed", paramLabel = "N", description = "Seed of initialisation, data order, augmentation and dropout (default: "
-            + ModelOptions.DEFAULT_SEED + ").")
+    @Option(
+            names = "--seed",
+            paramLabel = "N",
+            description = "Seed of initialisation, data order, augmentation and dropout (default: "
+                    + ModelOptions.DEFAULT_SEED + ").")
     Long seed;
 
-    @Option(names = "--updater", paramLabel = "NAME", description = "adamw, adam, nesterovs or sgd (default: the model's).")
+    @Option(
+            names = "--updater",
+            paramLabel = "NAME",
+            description = "adamw, adam, nesterovs or sgd (default: the model's).")
     UpdaterKind updater;
 
     @Option(names = "--lr", paramLabel = "RATE", description = "Learning rate (default: the model's).")
@@ -31,29 +43,49 @@ final class ModelOptionsMixin {
     @Option(names = "--weight-decay", paramLabel = "W", description = "Weight decay (default: the model's).")
     Double weightDecay;
 
-    @Option(names = "--schedule", paramLabel = "KIND", description = "Learning rate over the run: ${COMPLETION-CANDIDATES}"
-            + " (default: constant). cosine warms up linearly over --warmup-epochs, then decays along a cosine to"
-            + " --min-lr at the end of the last epoch.")
+    @Option(
+            names = "--schedule",
+            paramLabel = "KIND",
+            description = "Learning rate over the run: ${COMPLETION-CANDIDATES}"
+                    + " (default: constant). cosine warms up linearly over --warmup-epochs, then decays along a cosine to"
+                    + " --min-lr at the end of the last epoch.")
     LrSchedule.Kind schedule;
 
-    @Option(names = "--warmup-epochs", paramLabel = "E", description = "Warm-up of the cosine schedule in epochs, may be"
-            + " fractional (default: 1, or 0 when the run has a single epoch).")
+    @Option(
+            names = "--warmup-epochs",
+            paramLabel = "E",
+            description = "Warm-up of the cosine schedule in epochs, may be"
+                    + " fractional (default: 1, or 0 when the run has a single epoch).")
     Double warmupEpochs;
 
-    @Option(names = "--min-lr", paramLabel = "RATE", description = "Final learning rate of the cosine schedule"
-            + " (default: 0).")
+    @Option(
+            names = "--min-lr",
+            paramLabel = "RATE",
+            description = "Final learning rate of the cosine schedule" + " (default: 0).")
     Double minLearningRate;
 
-    @Option(names = "--dropout", paramLabel = "P", description = "Dropout probability in [0, 1) (default: the model's).")
+    @Option(
+            names = "--dropout",
+            paramLabel = "P",
+            description = "Dropout probability in [0, 1) (default: the model's).")
     Double dropout;
 
-    @Option(names = "--drop-path", paramLabel = "P", description = "Stochastic depth of the last block, in [0, 1) (default: the model's).")
+    @Option(
+            names = "--drop-path",
+            paramLabel = "P",
+            description = "Stochastic depth of the last block, in [0, 1) (default: the model's).")
     Double dropPath;
 
-    @Option(names = "--workspace", paramLabel = "MODE", description = "DL4J workspace mode: ENABLED or NONE (default: ENABLED).")
+    @Option(
+            names = "--workspace",
+            paramLabel = "MODE",
+            description = "DL4J workspace mode: ENABLED or NONE (default: ENABLED).")
     WorkspaceMode workspace;
 
-    @Option(names = "--cache", paramLabel = "MODE", description = "DL4J cache mode: NONE, HOST or DEVICE (default: NONE).")
+    @Option(
+            names = "--cache",
+            paramLabel = "MODE",
+            description = "DL4J cache mode: NONE, HOST or DEVICE (default: NONE).")
     CacheMode cache;
 
     /** The learning-rate schedule the options ask for, for a run of {@code epochs} epochs. */

@@ -50,17 +50,22 @@ record ModelSpec(String spec, RegisteredModel base, ModelRegistry registry, Stri
             return new ModelSpec(spec, base, registry, base.name());
         }
         if (base.config() == null || !base.config().getClass().isRecord()) {
-            throw bad(spec, "model " + base.name() + " has no config axes to override (it is not built from a"
-                    + " family's config record)");
+            throw bad(
+                    spec,
+                    "model " + base.name() + " has no config axes to override (it is not built from a"
+                            + " family's config record)");
         }
         Map<String, Object> choices = new LinkedHashMap<>();
         StringBuilder name = new StringBuilder(base.name());
         for (String part : Arrays.asList(parts).subList(1, parts.length)) {
             int eq = part.indexOf('=');
             if (eq <= 0 || eq == part.length() - 1) {
-                throw bad(spec, "'" + part + "' is not axis=value (write MODEL@axis=value, e.g. "
-                        + base.name() + AT + configAxes(base).get(0) + "=...; config axes of " + base.name() + ": "
-                        + String.join(", ", configAxes(base)) + ")");
+                throw bad(
+                        spec,
+                        "'" + part + "' is not axis=value (write MODEL@axis=value, e.g. "
+                                + base.name() + AT + configAxes(base).get(0) + "=...; config axes of " + base.name()
+                                + ": "
+                                + String.join(", ", configAxes(base)) + ")");
             }
             String axisName = part.substring(0, eq);
             String text = part.substring(eq + 1);
@@ -68,14 +73,19 @@ record ModelSpec(String spec, RegisteredModel base, ModelRegistry registry, Stri
             try {
                 axis = ModelAxes.axis(base, axisName);
             } catch (IllegalArgumentException e) {
-                throw bad(spec, "axis '" + axisName + "' is not an axis of " + base.name() + "; its config axes: "
-                        + String.join(", ", configAxes(base)));
+                throw bad(
+                        spec,
+                        "axis '" + axisName + "' is not an axis of " + base.name() + "; its config axes: "
+                                + String.join(", ", configAxes(base)));
             }
             if (axis.kind() != ModelAxes.Kind.CONFIG) {
-                throw bad(spec, "axis " + axisName + " is a training " + (axis.kind() == ModelAxes.Kind.RUN
-                        ? "budget" : "option") + ", the same for every model of a comparison (set it with its"
-                        + " flag); a model argument may override the config axes: "
-                        + String.join(", ", configAxes(base)));
+                throw bad(
+                        spec,
+                        "axis " + axisName + " is a training "
+                                + (axis.kind() == ModelAxes.Kind.RUN ? "budget" : "option")
+                                + ", the same for every model of a comparison (set it with its"
+                                + " flag); a model argument may override the config axes: "
+                                + String.join(", ", configAxes(base)));
             }
             if (choices.containsKey(axisName)) {
                 throw bad(spec, "axis " + axisName + " is given twice");
@@ -86,9 +96,13 @@ record ModelSpec(String spec, RegisteredModel base, ModelRegistry registry, Stri
             } catch (IllegalArgumentException e) {
                 throw bad(spec, e.getMessage() + " (" + axisName + " takes " + axis.describeType() + ")");
             }
-            name.append("__").append(axisName.toLowerCase(Locale.ROOT)).append('_')
-                    .append(ModelCandidate.exact(choices.get(axisName)).toLowerCase(Locale.ROOT)
-                            .replaceAll("[^a-z0-9]+", "_").replaceAll("^_|_$", ""));
+            name.append("__")
+                    .append(axisName.toLowerCase(Locale.ROOT))
+                    .append('_')
+                    .append(ModelCandidate.exact(choices.get(axisName))
+                            .toLowerCase(Locale.ROOT)
+                            .replaceAll("[^a-z0-9]+", "_")
+                            .replaceAll("^_|_$", ""));
         }
         // batch size and epochs do not matter for the architecture; the comparison sets its own
         Map<String, Object> all = new LinkedHashMap<>(choices);
@@ -98,8 +112,11 @@ record ModelSpec(String spec, RegisteredModel base, ModelRegistry registry, Stri
         try {
             ResolvedCandidate rc = ModelAxes.resolve(base, base.defaultOptions(), new ModelCandidate(base.name(), all));
             rc.configure(); // the family checks the values together (embedDim against numHeads, ...)
-            rc.register(own, name.toString(), base.name() + " with " + String.join(", ",
-                    Arrays.asList(parts).subList(1, parts.length)));
+            rc.register(
+                    own,
+                    name.toString(),
+                    base.name() + " with "
+                            + String.join(", ", Arrays.asList(parts).subList(1, parts.length)));
         } catch (IllegalArgumentException e) {
             throw bad(spec, "the overrides do not make a valid " + base.name() + ": " + e.getMessage());
         }
@@ -107,8 +124,10 @@ record ModelSpec(String spec, RegisteredModel base, ModelRegistry registry, Stri
     }
 
     private static List<String> configAxes(RegisteredModel m) {
-        return ModelAxes.of(m).values().stream().filter(a -> a.kind() == ModelAxes.Kind.CONFIG)
-                .map(ModelAxes.Axis::name).toList();
+        return ModelAxes.of(m).values().stream()
+                .filter(a -> a.kind() == ModelAxes.Kind.CONFIG)
+                .map(ModelAxes.Axis::name)
+                .toList();
     }
 
     private static IllegalArgumentException bad(String spec, String why) {

@@ -6,7 +6,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code pe models}: every registered model with its exact trainable parameter count. */
-@Command(name = "models", mixinStandardHelpOptions = true,
+@Command(
+        name = "models",
+        mixinStandardHelpOptions = true,
         description = "List every registered model with its exact trainable parameter count and a description.")
 final class ModelsCommand implements Runnable {
     @ParentCommand
@@ -21,8 +23,12 @@ final class ModelsCommand implements Runnable {
         TextTable t = new TextTable("model", ">parameters", "input", ">classes", "description");
         for (RegisteredModel m : pe.registry().models()) {
             var o = m.defaultOptions();
-            t.row(m.name(), TextTable.count(m.trainableParameters()),
-                    o.inputHeight() + "x" + o.inputWidth() + "x" + o.inputChannels(), o.numClasses(), m.description());
+            t.row(
+                    m.name(),
+                    TextTable.count(m.trainableParameters()),
+                    o.inputHeight() + "x" + o.inputWidth() + "x" + o.inputChannels(),
+                    o.numClasses(),
+                    m.description());
         }
         pe.out.print(t.text());
         pe.out.flush();

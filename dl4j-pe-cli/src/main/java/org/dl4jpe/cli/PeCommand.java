@@ -22,19 +22,34 @@ import picocli.CommandLine.Option;
  * progress and messages to standard error. Exit codes: 0 success, 1 internal error, 2 bad input (arguments, files, data), 3 training stopped at a
  * non-finite loss.
  */
-@Command(name = "pe", mixinStandardHelpOptions = true, versionProvider = PeCommand.Version.class,
+@Command(
+        name = "pe",
+        mixinStandardHelpOptions = true,
+        versionProvider = PeCommand.Version.class,
         description = "Parameter-efficient models (arXiv 2401.16438) for Deeplearning4j: list, inspect, train,"
                 + " evaluate and compare them.",
-        subcommands = {ModelsCommand.class, SummaryCommand.class, TrainCommand.class, EvalCommand.class,
-            PredictCommand.class, CompareCommand.class, DemoCommand.class, BenchCommand.class,
-            MakeSubsetCommand.class, PlotFrontCommand.class, SweepCommand.class})
+        subcommands = {
+            ModelsCommand.class,
+            SummaryCommand.class,
+            TrainCommand.class,
+            EvalCommand.class,
+            PredictCommand.class,
+            CompareCommand.class,
+            DemoCommand.class,
+            BenchCommand.class,
+            MakeSubsetCommand.class,
+            PlotFrontCommand.class,
+            SweepCommand.class
+        })
 public final class PeCommand implements Runnable {
     public static final int OK = 0;
     public static final int INTERNAL_ERROR = 1;
     public static final int BAD_INPUT = 2;
     public static final int NON_FINITE_LOSS = 3;
 
-    @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+    @Option(
+            names = "--verbose",
+            scope = CommandLine.ScopeType.INHERIT,
             description = "Log more, and print stack traces of errors.")
     boolean verbose;
 
@@ -56,8 +71,10 @@ public final class PeCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is missing; commands: "
-                + String.join(", ", spec.subcommands().keySet()));
+        throw new CommandLine.ParameterException(
+                spec.commandLine(),
+                "a command is missing; commands: "
+                        + String.join(", ", spec.subcommands().keySet()));
     }
 
     /** Standard output: results only. */
@@ -130,12 +147,12 @@ public final class PeCommand implements Runnable {
      * @param handleInterrupts whether Ctrl-C saves a checkpoint during training
      * @return the exit code
      */
-    public static int execute(String[] args, PrintStream out, PrintStream err, ModelRegistry registry,
-                              boolean handleInterrupts) {
+    public static int execute(
+            String[] args, PrintStream out, PrintStream err, ModelRegistry registry, boolean handleInterrupts) {
         PeCommand root = new PeCommand(out, err, registry, handleInterrupts);
         CommandLine cl = new CommandLine(root);
         cl.getSubcommands().get("sweep").getCommandSpec().usageMessage().description(SweepCommand.description());
-        cl.setCaseInsensitiveEnumValuesAllowed(true);   // --schedule cosine, --sharing stage_first
+        cl.setCaseInsensitiveEnumValuesAllowed(true); // --schedule cosine, --sharing stage_first
         cl.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
         cl.setParameterExceptionHandler((ex, a) -> {
@@ -150,7 +167,8 @@ public final class PeCommand implements Runnable {
             if (ex instanceof NonFiniteLossException) {
                 err.println(cmd + ": " + message(ex));
                 code = NON_FINITE_LOSS;
-            } else if (ex instanceof IllegalArgumentException || ex instanceof UncheckedIOException
+            } else if (ex instanceof IllegalArgumentException
+                    || ex instanceof UncheckedIOException
                     || ex instanceof IOException) {
                 err.println(cmd + ": " + message(ex));
                 code = BAD_INPUT;
@@ -190,8 +208,10 @@ public final class PeCommand implements Runnable {
             } catch (IOException e) {
                 // unknown versions
             }
-            return new String[] {"pe (dl4j-pe) " + p.getProperty("project.version", "unknown") + ", Deeplearning4j "
-                    + p.getProperty("dl4j.version", "unknown")};
+            return new String[] {
+                "pe (dl4j-pe) " + p.getProperty("project.version", "unknown") + ", Deeplearning4j "
+                        + p.getProperty("dl4j.version", "unknown")
+            };
         }
     }
 }

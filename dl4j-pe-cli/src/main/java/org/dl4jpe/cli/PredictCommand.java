@@ -15,7 +15,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code pe predict CHECKPOINT IMAGE...}: the top-k classes of each image. */
-@Command(name = "predict", mixinStandardHelpOptions = true,
+@Command(
+        name = "predict",
+        mixinStandardHelpOptions = true,
         description = "Classify image files with a trained model and print the top-k classes with their"
                 + " probabilities. Images are converted and resized to the model's input as in evaluation.")
 final class PredictCommand implements Runnable {
@@ -53,9 +55,13 @@ final class PredictCommand implements Runnable {
             }
             float[] px = x.data().asFloat();
             run.normalization().apply(px, 1, run.channels(), run.height() * run.width());
-            INDArray in = org.nd4j.linalg.factory.Nd4j.create(px, new long[] {1, run.channels(), run.height(),
-                run.width()}, 'c');
-            float[] prob = run.net().outputSingle(false, in).castTo(DataType.FLOAT).data().asFloat();
+            INDArray in = org.nd4j.linalg.factory.Nd4j.create(
+                    px, new long[] {1, run.channels(), run.height(), run.width()}, 'c');
+            float[] prob = run.net()
+                    .outputSingle(false, in)
+                    .castTo(DataType.FLOAT)
+                    .data()
+                    .asFloat();
             Integer[] order = new Integer[prob.length];
             for (int i = 0; i < order.length; i++) {
                 order[i] = i;
@@ -64,7 +70,8 @@ final class PredictCommand implements Runnable {
             pe.out.println(p);
             for (int i = 0; i < k; i++) {
                 int c = order[i];
-                pe.out.println(String.format(Locale.ROOT, "  %d. %-20s %.4f", i + 1, run.classNames().get(c), prob[c]));
+                pe.out.println(String.format(
+                        Locale.ROOT, "  %d. %-20s %.4f", i + 1, run.classNames().get(c), prob[c]));
             }
         }
         pe.out.flush();

@@ -18,14 +18,12 @@ final class RunSetup {
     /** The default of {@code --data}: works from a fresh clone. */
     static final String DEFAULT_DATA = DataSets.FASHION_MNIST_SUBSET;
 
-    private RunSetup() {
-    }
+    private RunSetup() {}
 
-    record Prepared(RunConfig config, DataSplit data) {
-    }
+    record Prepared(RunConfig config, DataSplit data) {}
 
-    static Prepared prepare(ModelRegistry registry, String model, ModelOptionsMixin mo, DataOptionsMixin dopt,
-                            int epochs, int batch) {
+    static Prepared prepare(
+            ModelRegistry registry, String model, ModelOptionsMixin mo, DataOptionsMixin dopt, int epochs, int batch) {
         RegisteredModel m = registry.get(model);
         ModelOptions o = mo.apply(m.defaultOptions());
         String spec = dopt.dataOr(DEFAULT_DATA);
@@ -37,10 +35,21 @@ final class RunSetup {
         boolean augment = dopt.augment != null ? dopt.augment : split.requireTrain() instanceof ImageFolderSource;
         LrSchedule schedule = mo.schedule(epochs);
         // fits this run, or says why not (in fields: warmupEpochs = ..., which PeCommand reports as flags)
-        schedule.perIteration(o.learningRate(),
-                ImageBatchIterator.batchesPerEpoch(split.requireTrain().size(), Math.max(1, batch)), epochs);
-        RunConfig config = new RunConfig(m.name(), o, spec, epochs, batch, augment, dopt.normalization(),
-                dopt.limitTrain, dopt.limitTest, schedule);
+        schedule.perIteration(
+                o.learningRate(),
+                ImageBatchIterator.batchesPerEpoch(split.requireTrain().size(), Math.max(1, batch)),
+                epochs);
+        RunConfig config = new RunConfig(
+                m.name(),
+                o,
+                spec,
+                epochs,
+                batch,
+                augment,
+                dopt.normalization(),
+                dopt.limitTrain,
+                dopt.limitTest,
+                schedule);
         return new Prepared(config, split);
     }
 

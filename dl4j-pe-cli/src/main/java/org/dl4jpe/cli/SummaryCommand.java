@@ -18,7 +18,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code pe summary MODEL}: the layer table of a model, computed from its configuration (nothing allocated). */
-@Command(name = "summary", mixinStandardHelpOptions = true,
+@Command(
+        name = "summary",
+        mixinStandardHelpOptions = true,
         description = "Print a model's layers in order with their output shapes and trainable parameters.")
 final class SummaryCommand implements Runnable {
     @ParentCommand
@@ -43,8 +45,12 @@ final class SummaryCommand implements Runnable {
             String name = e.getKey();
             GraphVertex v = conf.getVertices().get(name);
             List<String> inputs = conf.getVertexInputs().get(name);
-            t.row(name, v == null ? "Input" : type(v), inputs == null ? "" : String.join(", ", inputs),
-                    shape(e.getValue()), v == null ? "" : TextTable.count(params.getOrDefault(name, 0L)));
+            t.row(
+                    name,
+                    v == null ? "Input" : type(v),
+                    inputs == null ? "" : String.join(", ", inputs),
+                    shape(e.getValue()),
+                    v == null ? "" : TextTable.count(params.getOrDefault(name, 0L)));
         }
         long trainable = ParameterCounts.trainable(conf);
         long total = ParameterCounts.total(conf);
@@ -71,7 +77,8 @@ final class SummaryCommand implements Runnable {
     /** {@code [N, C, H, W]} style, N for the batch. */
     static String shape(InputType t) {
         long[] s = t.getShape(true);
-        return "[" + Arrays.stream(s).mapToObj(d -> d < 0 ? "N" : Long.toString(d))
-                .collect(Collectors.joining(", ")) + "]";
+        return "["
+                + Arrays.stream(s).mapToObj(d -> d < 0 ? "N" : Long.toString(d)).collect(Collectors.joining(", "))
+                + "]";
     }
 }

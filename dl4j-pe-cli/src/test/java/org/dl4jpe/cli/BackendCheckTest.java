@@ -20,14 +20,19 @@ class BackendCheckTest {
 
     @Test
     void theCauseIsReadFromWhatNd4jReports() {
-        assertEquals("no NVIDIA driver: libcuda.so.1 was not found", BackendCheck.why(new RuntimeException(
-                "Please ensure that you have an nd4j backend"), "java.lang.UnsatisfiedLinkError: /root/.javacpp/cache/"
-                + "cuda-11.6-8.3-1.5.7-linux-x86_64.jar/org/bytedeco/cuda/linux-x86_64/libjnicudart.so: libcuda.so.1:"
-                + " cannot open shared object file"));
-        assertEquals("the CUDA 11.6 or cuDNN 8.3 libraries were not found", BackendCheck.why(
-                new UnsatisfiedLinkError("libcudnn.so.8: cannot open shared object file"), ""));
-        assertEquals("IllegalStateException: odd", BackendCheck.why(new RuntimeException(
-                new IllegalStateException("odd")), ""));
+        assertEquals(
+                "no NVIDIA driver: libcuda.so.1 was not found",
+                BackendCheck.why(
+                        new RuntimeException("Please ensure that you have an nd4j backend"),
+                        "java.lang.UnsatisfiedLinkError: /root/.javacpp/cache/"
+                                + "cuda-11.6-8.3-1.5.7-linux-x86_64.jar/org/bytedeco/cuda/linux-x86_64/libjnicudart.so: libcuda.so.1:"
+                                + " cannot open shared object file"));
+        assertEquals(
+                "the CUDA 11.6 or cuDNN 8.3 libraries were not found",
+                BackendCheck.why(new UnsatisfiedLinkError("libcudnn.so.8: cannot open shared object file"), ""));
+        assertEquals(
+                "IllegalStateException: odd",
+                BackendCheck.why(new RuntimeException(new IllegalStateException("odd")), ""));
         String m = String.format(BackendCheck.NO_GPU, "x");
         assertEquals(1, m.lines().count());
         assertFalse(m.contains(". "), "one sentence: " + m);

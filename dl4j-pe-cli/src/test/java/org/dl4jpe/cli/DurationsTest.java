@@ -24,14 +24,20 @@ class DurationsTest {
     @Test
     void refusesWhatIsNotADurationOrZeroWhereZeroMeansNothing() {
         Durations.Seconds seconds = new Durations.Seconds();
-        assertEquals("'30' is not a duration; write it as 90s, 30m, 2h or 1h30m",
-                assertThrows(CommandLine.TypeConversionException.class, () -> seconds.convert("30")).getMessage());
+        assertEquals(
+                "'30' is not a duration; write it as 90s, 30m, 2h or 1h30m",
+                assertThrows(CommandLine.TypeConversionException.class, () -> seconds.convert("30"))
+                        .getMessage());
         assertThrows(CommandLine.TypeConversionException.class, () -> seconds.convert("m30"));
         assertThrows(CommandLine.TypeConversionException.class, () -> seconds.convert(""));
-        assertEquals("'0' is not a duration; write it as 90s, 30m, 2h or 1h30m",
-                assertThrows(CommandLine.TypeConversionException.class, () -> seconds.convert("0")).getMessage());
-        assertEquals("'0m' must be longer than zero",
-                assertThrows(CommandLine.TypeConversionException.class, () -> seconds.convert("0m")).getMessage());
+        assertEquals(
+                "'0' is not a duration; write it as 90s, 30m, 2h or 1h30m",
+                assertThrows(CommandLine.TypeConversionException.class, () -> seconds.convert("0"))
+                        .getMessage());
+        assertEquals(
+                "'0m' must be longer than zero",
+                assertThrows(CommandLine.TypeConversionException.class, () -> seconds.convert("0m"))
+                        .getMessage());
         assertThrows(CommandLine.TypeConversionException.class, () -> new Durations.SecondsOrZero().convert("0s"));
     }
 }

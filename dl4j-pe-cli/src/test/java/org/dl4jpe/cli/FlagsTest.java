@@ -12,20 +12,26 @@ class FlagsTest {
 
     @Test
     void fieldAssignmentsBecomeFlags() {
-        assertEquals("--limit-train -1 and --limit-test 0 must be >= 0 (0 = all)",
+        assertEquals(
+                "--limit-train -1 and --limit-test 0 must be >= 0 (0 = all)",
                 Flags.of("limitTrain = -1 and limitTest = 0 must be >= 0 (0 = all)"));
         assertEquals("--batch 0 must be positive", Flags.of("batchSize = 0 must be positive"));
-        assertEquals("--spark-mode 'gossip' is not one of averaging, sharing",
+        assertEquals(
+                "--spark-mode 'gossip' is not one of averaging, sharing",
                 Flags.of("mode = 'gossip' is not one of averaging, sharing"));
         // the learning-rate schedule's fields; learningRate inside minLearningRate stays part of its word
-        assertEquals("--min-lr 0.01 is above the learning rate 0.001",
+        assertEquals(
+                "--min-lr 0.01 is above the learning rate 0.001",
                 Flags.of("minLearningRate = 0.01 is above the learning rate 0.001"));
-        assertEquals("--warmup-epochs -1.0 must be >= 0 and finite", Flags.of("warmupEpochs = -1.0 must be >= 0 and finite"));
+        assertEquals(
+                "--warmup-epochs -1.0 must be >= 0 and finite",
+                Flags.of("warmupEpochs = -1.0 must be >= 0 and finite"));
     }
 
     @Test
     void plainWordsAndUnknownFieldsStay() {
-        assertEquals("--data d: 10 training images; a resumed run continues on the same data",
+        assertEquals(
+                "--data d: 10 training images; a resumed run continues on the same data",
                 Flags.of("data = d: 10 training images; a resumed run continues on the same data"));
         assertEquals("numClasses = 3 is not the data's 10", Flags.of("numClasses = 3 is not the data's 10"));
         assertEquals("metadata = x", Flags.of("metadata = x"));
@@ -33,7 +39,8 @@ class FlagsTest {
 
     @Test
     void resumeAdviceBecomesTheResumeOption() {
-        assertEquals("--out runs/r already holds a run (state.json); continue it (--resume runs/r) or choose"
+        assertEquals(
+                "--out runs/r already holds a run (state.json); continue it (--resume runs/r) or choose"
                         + " another --out",
                 Flags.of("out = runs/r already holds a run (state.json); continue it (resume the run in runs/r) or"
                         + " choose another out directory"));
@@ -46,7 +53,8 @@ class FlagsTest {
         PrintStream err = Flags.stream(new PrintStream(bytes, true, StandardCharsets.UTF_8));
         err.print("\r[####....] epoch 1");
         err.println("interrupted: continue: resume the run in runs/x");
-        assertEquals("\r[####....] epoch 1interrupted: continue: --resume runs/x" + System.lineSeparator(),
+        assertEquals(
+                "\r[####....] epoch 1interrupted: continue: --resume runs/x" + System.lineSeparator(),
                 bytes.toString(StandardCharsets.UTF_8));
     }
 }

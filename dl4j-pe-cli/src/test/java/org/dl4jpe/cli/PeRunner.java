@@ -10,8 +10,7 @@ import java.util.List;
 
 /** Runs the whole {@code pe} command line ({@link PeCommand}) in this JVM for the command-line tests. */
 public final class PeRunner {
-    private PeRunner() {
-    }
+    private PeRunner() {}
 
     /** Exit code, standard output and standard error of one command line. */
     public record Run(int code, String out, String err) {
@@ -25,8 +24,12 @@ public final class PeRunner {
     public static Run pe(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = PeCommand.execute(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), null, false);
+        int code = PeCommand.execute(
+                args,
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8),
+                null,
+                false);
         return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 

@@ -19,8 +19,9 @@ class ReliabilityCommandTest {
     @TempDir
     Path tmp;
 
-    private static final String[] SMALL = {"--epochs", "1", "--batch", "50", "--limit-train", "100",
-        "--limit-test", "50"};
+    private static final String[] SMALL = {
+        "--epochs", "1", "--batch", "50", "--limit-train", "100", "--limit-test", "50"
+    };
 
     private static String[] train(String model, Path out) {
         String[] head = {"train", model, "--out", out.toString()};
@@ -36,7 +37,9 @@ class ReliabilityCommandTest {
         assertEquals(0, pe(train("tiny_cnn_28", a)).code());
         assertEquals(0, pe(train("tiny_cnn_wide_28", b)).code());
         assertBadInput(pe("eval", a.toString(), "--limit-test", "-3"), "--limit-test -3 must be >= 0");
-        Files.copy(b.resolve("checkpoint-e0001.zip"), a.resolve("checkpoint-e0001.zip"),
+        Files.copy(
+                b.resolve("checkpoint-e0001.zip"),
+                a.resolve("checkpoint-e0001.zip"),
                 StandardCopyOption.REPLACE_EXISTING);
         assertBadInput(pe("eval", a.toString()), "not this run's checkpoint", "tiny_cnn_28");
         assertBadInput(pe("train", "--resume", a.toString(), "--epochs", "2"), "not this run's checkpoint");
@@ -66,8 +69,17 @@ class ReliabilityCommandTest {
         Files.write(data.resolve("train").resolve("a").resolve("empty.jpg"), new byte[0]);
         Files.createDirectories(data.resolve("train").resolve("b").resolve("nested"));
         Path out = tmp.resolve("run");
-        PeRunner.Run r = pe("train", "tiny_cnn_28", "--data", data.toString(), "--num-classes", "2", "--out",
-                out.toString(), "--epochs", "1");
+        PeRunner.Run r = pe(
+                "train",
+                "tiny_cnn_28",
+                "--data",
+                data.toString(),
+                "--num-classes",
+                "2",
+                "--out",
+                out.toString(),
+                "--epochs",
+                "1");
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("3 files cannot be used (checked before training)"), r.err());
         assertTrue(r.err().contains("notes.png: not an image"), r.err());

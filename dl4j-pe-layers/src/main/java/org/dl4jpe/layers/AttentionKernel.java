@@ -16,8 +16,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  */
 final class AttentionKernel implements DirectKernel {
     /** Which parameter serves a projection, and whether it is used transposed. */
-    private record Role(String param, boolean transposed) {
-    }
+    private record Role(String param, boolean transposed) {}
 
     private final String name;
     private final Role[] qkv;
@@ -42,8 +41,14 @@ final class AttentionKernel implements DirectKernel {
     private INDArray ctxRows;
     private INDArray projMask;
 
-    AttentionKernel(String name, String prefix, Scheme scheme, long embedDim, int numHeads, double attnDropout,
-                    double projDropout) {
+    AttentionKernel(
+            String name,
+            String prefix,
+            Scheme scheme,
+            long embedDim,
+            int numHeads,
+            double attnDropout,
+            double projDropout) {
         this.name = name;
         String wq = ParamNames.prefixed(prefix, TiedSelfAttention.WQ);
         String wkv = ParamNames.prefixed(prefix, TiedSelfAttention.WKV);
@@ -57,15 +62,21 @@ final class AttentionKernel implements DirectKernel {
                 out = new Role(wkv, true);
             }
             case NONE -> {
-                qkv = new Role[] {new Role(wq, false), new Role(ParamNames.prefixed(prefix, TiedSelfAttention.WK),
-                        false), new Role(ParamNames.prefixed(prefix, TiedSelfAttention.WV), false)};
+                qkv = new Role[] {
+                    new Role(wq, false),
+                    new Role(ParamNames.prefixed(prefix, TiedSelfAttention.WK), false),
+                    new Role(ParamNames.prefixed(prefix, TiedSelfAttention.WV), false)
+                };
                 out = new Role(ParamNames.prefixed(prefix, TiedSelfAttention.WO), false);
             }
             default -> throw new AssertionError(scheme);
         }
-        bias = new String[] {ParamNames.prefixed(prefix, TiedSelfAttention.BQ),
-                ParamNames.prefixed(prefix, TiedSelfAttention.BK), ParamNames.prefixed(prefix, TiedSelfAttention.BV),
-                ParamNames.prefixed(prefix, TiedSelfAttention.BO)};
+        bias = new String[] {
+            ParamNames.prefixed(prefix, TiedSelfAttention.BQ),
+            ParamNames.prefixed(prefix, TiedSelfAttention.BK),
+            ParamNames.prefixed(prefix, TiedSelfAttention.BV),
+            ParamNames.prefixed(prefix, TiedSelfAttention.BO)
+        };
         this.dim = Math.toIntExact(embedDim);
         this.heads = numHeads;
         this.headDim = dim / numHeads;
@@ -218,10 +229,9 @@ final class AttentionKernel implements DirectKernel {
 
         INDArray dyn = projMask == null ? dy : buf.nd(k + "dy", m, d).assign(dy).muli(projMask);
         p.addGradient(bias[3], dyn.sum(buf.nd(k + "dbo", d), 0), false);
-        p.addGradient(out.param, DirectBuffers.gemm(ctxRows, dyn, buf.nd(k + "dEo", d, d), true, false),
-                out.transposed);
-        INDArray dcr = DirectBuffers.gemm(dyn, p.nd(out.param), buf.nd(k + "dctxRows", m, d), false,
-                !out.transposed);
+        p.addGradient(
+                out.param, DirectBuffers.gemm(ctxRows, dyn, buf.nd(k + "dEo", d, d), true, false), out.transposed);
+        INDArray dcr = DirectBuffers.gemm(dyn, p.nd(out.param), buf.nd(k + "dctxRows", m, d), false, !out.transposed);
         long rowSeq = (long) t * 3 * d;
         HeadGemm.Blocks qb = new HeadGemm.Blocks(qkvRows, 0, rowSeq, hd, 3 * d);
         HeadGemm.Blocks kb = new HeadGemm.Blocks(qkvRows, d, rowSeq, hd, 3 * d);

@@ -37,11 +37,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class BatchNorm extends EngineLayer {
     /** Parameter name suffixes (alone for this layer, after a prefix in {@link SharedBottleneckStage}). */
     public static final String GAMMA = "Gamma";
+
     public static final String BETA = "Beta";
     public static final String MEAN = "Mean";
     public static final String VAR = "Var";
     /** PyTorch's defaults. */
     public static final double DEFAULT_MOMENTUM = 0.1;
+
     public static final double DEFAULT_EPS = 1e-5;
 
     private long channels;
@@ -140,8 +142,8 @@ public final class BatchNorm extends EngineLayer {
     @Override
     public void validateInput(INDArray input) {
         if (input.rank() != 4 || input.size(1) != channels) {
-            throw new IllegalArgumentException(describe() + ": expected input [N, " + channels
-                    + ", H, W] (NCHW), got " + Arrays.toString(input.shape()));
+            throw new IllegalArgumentException(describe() + ": expected input [N, " + channels + ", H, W] (NCHW), got "
+                    + Arrays.toString(input.shape()));
         }
     }
 
@@ -165,8 +167,8 @@ public final class BatchNorm extends EngineLayer {
 
     private InputType.InputTypeConvolutional requireInputType(InputType type) {
         if (!(type instanceof InputType.InputTypeConvolutional c) || c.getFormat() != CNN2DFormat.NCHW) {
-            throw new IllegalArgumentException(describe() + ": expects convolutional input [N, C, H, W] in NCHW"
-                    + " format, got " + type);
+            throw new IllegalArgumentException(
+                    describe() + ": expects convolutional input [N, C, H, W] in NCHW" + " format, got " + type);
         }
         if (channels > 0 && c.getChannels() != channels) {
             throw new IllegalArgumentException(describe() + ": input has " + c.getChannels()
@@ -181,8 +183,7 @@ public final class BatchNorm extends EngineLayer {
         private double momentum = DEFAULT_MOMENTUM;
         private double eps = DEFAULT_EPS;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** Channels; default: from the input type. */
         public Builder channels(long channels) {
@@ -207,8 +208,8 @@ public final class BatchNorm extends EngineLayer {
         public BatchNorm build() {
             String who = "BatchNorm" + (layerName == null ? "" : " '" + layerName + "'");
             if (channels < 0) {
-                throw new IllegalArgumentException(who + ": channels " + channels
-                        + " must be positive (or 0: from the input type)");
+                throw new IllegalArgumentException(
+                        who + ": channels " + channels + " must be positive (or 0: from the input type)");
             }
             checkMomentumAndEps(who, "momentum", momentum, "eps", eps);
             return new BatchNorm(this);

@@ -47,9 +47,15 @@ final class BatchNormImpl extends PeSameDiffLayerImpl {
             }
             buffers.forInput(z.shape());
             y = buffers.nd("out", z.shape());
-            DirectBatchNorm.Batch b = DirectBatchNorm.prepare(z, paramTable.get(BatchNorm.GAMMA),
-                    paramTable.get(BatchNorm.BETA), paramTable.get(BatchNorm.MEAN), paramTable.get(BatchNorm.VAR),
-                    bn().getEps(), training, false);
+            DirectBatchNorm.Batch b = DirectBatchNorm.prepare(
+                    z,
+                    paramTable.get(BatchNorm.GAMMA),
+                    paramTable.get(BatchNorm.BETA),
+                    paramTable.get(BatchNorm.MEAN),
+                    paramTable.get(BatchNorm.VAR),
+                    bn().getEps(),
+                    training,
+                    false);
             DirectBatchNorm.apply(b, z, null, null, false, y);
             if (training) {
                 kept = b;
@@ -73,8 +79,8 @@ final class BatchNormImpl extends PeSameDiffLayerImpl {
             INDArray g = NativePlanes.dense(epsilon.castTo(dataType));
             dz = buffers.nd("gradIn", g.shape());
             DirectBatchNorm.backward(kept, g, gradTable.get(BatchNorm.GAMMA), gradTable.get(BatchNorm.BETA), dz);
-            DirectBatchNorm.updateRunning(kept, paramTable.get(BatchNorm.MEAN), paramTable.get(BatchNorm.VAR),
-                    bn().getMomentum());
+            DirectBatchNorm.updateRunning(
+                    kept, paramTable.get(BatchNorm.MEAN), paramTable.get(BatchNorm.VAR), bn().getMomentum());
             gradTable.get(BatchNorm.MEAN).assign(0);
             gradTable.get(BatchNorm.VAR).assign(0);
         }

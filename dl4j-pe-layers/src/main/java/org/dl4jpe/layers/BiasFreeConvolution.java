@@ -91,8 +91,16 @@ public final class BiasFreeConvolution extends EngineLayer implements MatmulFlop
     /** SameDiff's conv2d in its kernel layout [kH, kW, in, out] (see {@link StageSameDiff} for why). */
     @Override
     public SDVariable define(LayerContext ctx, SDVariable input, Map<String, SDVariable> p, SDVariable mask) {
-        Conv2DConfig cfg = Conv2DConfig.builder().kH(kernel).kW(kernel).sH(stride).sW(stride).pH(kernel / 2)
-                .pW(kernel / 2).paddingMode(PaddingMode.VALID).dataFormat(Conv2DConfig.NCHW).build();
+        Conv2DConfig cfg = Conv2DConfig.builder()
+                .kH(kernel)
+                .kW(kernel)
+                .sH(stride)
+                .sW(stride)
+                .pH(kernel / 2)
+                .pW(kernel / 2)
+                .paddingMode(PaddingMode.VALID)
+                .dataFormat(Conv2DConfig.NCHW)
+                .build();
         return ctx.sd().cnn().conv2d(input, ctx.sd().permute(p.get(WEIGHT), 2, 3, 1, 0), cfg);
     }
 
@@ -125,14 +133,14 @@ public final class BiasFreeConvolution extends EngineLayer implements MatmulFlop
     @Override
     public double forwardFlops(InputType inputType) {
         InputType.InputTypeConvolutional c = requireInputType(inputType);
-        return MatmulFlops.convolution(outSize(c.getHeight()), outSize(c.getWidth()), kernel, c.getChannels(),
-                outChannels);
+        return MatmulFlops.convolution(
+                outSize(c.getHeight()), outSize(c.getWidth()), kernel, c.getChannels(), outChannels);
     }
 
     private InputType.InputTypeConvolutional requireInputType(InputType type) {
         if (!(type instanceof InputType.InputTypeConvolutional c) || c.getFormat() != CNN2DFormat.NCHW) {
-            throw new IllegalArgumentException(describe() + ": expects convolutional input [N, C, H, W] in NCHW"
-                    + " format, got " + type);
+            throw new IllegalArgumentException(
+                    describe() + ": expects convolutional input [N, C, H, W] in NCHW" + " format, got " + type);
         }
         if (inChannels > 0 && c.getChannels() != inChannels) {
             throw new IllegalArgumentException(describe() + ": input has " + c.getChannels()
@@ -175,8 +183,8 @@ public final class BiasFreeConvolution extends EngineLayer implements MatmulFlop
             }
             Check.positive(who, "outChannels", outChannels);
             if (inChannels < 0) {
-                throw new IllegalArgumentException(who + ": inChannels " + inChannels
-                        + " must be positive (or 0: from the input type)");
+                throw new IllegalArgumentException(
+                        who + ": inChannels " + inChannels + " must be positive (or 0: from the input type)");
             }
             Check.positive(who, "stride", stride);
             return new BiasFreeConvolution(this);

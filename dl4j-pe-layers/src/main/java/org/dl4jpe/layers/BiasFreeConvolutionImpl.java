@@ -30,8 +30,10 @@ final class BiasFreeConvolutionImpl extends PeSameDiffLayerImpl {
     }
 
     private DirectConv.Weight weight() {
-        return new DirectConv.Weight(paramTable.get(BiasFreeConvolution.WEIGHT),
-                gradTable == null ? null : gradTable.get(BiasFreeConvolution.WEIGHT), false);
+        return new DirectConv.Weight(
+                paramTable.get(BiasFreeConvolution.WEIGHT),
+                gradTable == null ? null : gradTable.get(BiasFreeConvolution.WEIGHT),
+                false);
     }
 
     @Override
@@ -49,8 +51,8 @@ final class BiasFreeConvolutionImpl extends PeSameDiffLayerImpl {
             }
             buffers.forInput(x.shape());
             z = buffers.nd("out", DirectConv.outShape(x, conv().getOutChannels(), conv().getStride()));
-            DirectConv.Kept k = DirectConv.forward(weight(), conv().getKernel(), conv().getStride(), x, z, buffers,
-                    training ? "cols" : "inferCols");
+            DirectConv.Kept k = DirectConv.forward(
+                    weight(), conv().getKernel(), conv().getStride(), x, z, buffers, training ? "cols" : "inferCols");
             if (training) {
                 kept = k;
                 keptInput = input;
@@ -71,8 +73,8 @@ final class BiasFreeConvolutionImpl extends PeSameDiffLayerImpl {
         INDArray dx;
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             INDArray g = NativePlanes.dense(epsilon.castTo(dataType));
-            dx = DirectConv.backward(weight(), conv().getKernel(), conv().getStride(), kept, g, true, buffers,
-                    "gradIn");
+            dx = DirectConv.backward(
+                    weight(), conv().getKernel(), conv().getStride(), kept, g, true, buffers, "gradIn");
         }
         Gradient grad = new DefaultGradient();
         grad.gradientForVariable().put(BiasFreeConvolution.WEIGHT, gradTable.get(BiasFreeConvolution.WEIGHT));

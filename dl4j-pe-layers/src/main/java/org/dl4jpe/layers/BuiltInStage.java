@@ -20,8 +20,7 @@ import org.nd4j.linalg.activations.Activation;
  * {@code gamma}, {@code beta}, {@code mean}, {@code var} are {@code [1, C]}.
  */
 public final class BuiltInStage {
-    private BuiltInStage() {
-    }
+    private BuiltInStage() {}
 
     /** The name of one vertex of the stage. */
     public static String name(String prefix, int block, String part) {
@@ -33,9 +32,16 @@ public final class BuiltInStage {
      *
      * @param momentum BatchNorm momentum (PyTorch convention); DL4J's decay is {@code 1 − momentum}
      */
-    public static String add(ComputationGraphConfiguration.GraphBuilder g, String prefix, String input,
-                             long inChannels, long midChannels, int numBlocks, int stride, double momentum,
-                             double eps) {
+    public static String add(
+            ComputationGraphConfiguration.GraphBuilder g,
+            String prefix,
+            String input,
+            long inChannels,
+            long midChannels,
+            int numBlocks,
+            int stride,
+            double momentum,
+            double eps) {
         long m = midChannels;
         String x = input;
         for (int i = 1; i <= numBlocks; i++) {
@@ -55,8 +61,11 @@ public final class BuiltInStage {
                 g.addLayer(name(prefix, i, "downBn"), bn(4 * m, momentum, eps), name(prefix, i, "down"));
                 shortcut = name(prefix, i, "downBn");
             }
-            g.addVertex(name(prefix, i, "add"), new ElementWiseVertex(ElementWiseVertex.Op.Add),
-                    name(prefix, i, "bn3"), shortcut);
+            g.addVertex(
+                    name(prefix, i, "add"),
+                    new ElementWiseVertex(ElementWiseVertex.Op.Add),
+                    name(prefix, i, "bn3"),
+                    shortcut);
             g.addLayer(name(prefix, i, "out"), relu(), name(prefix, i, "add"));
             x = name(prefix, i, "out");
         }
@@ -64,14 +73,25 @@ public final class BuiltInStage {
     }
 
     private static ConvolutionLayer conv(int k, int stride, int pad, long in, long out) {
-        return new ConvolutionLayer.Builder(k, k).stride(stride, stride).padding(pad, pad)
-                .convolutionMode(ConvolutionMode.Truncate).nIn(in).nOut(out).hasBias(false)
-                .activation(Activation.IDENTITY).build();
+        return new ConvolutionLayer.Builder(k, k)
+                .stride(stride, stride)
+                .padding(pad, pad)
+                .convolutionMode(ConvolutionMode.Truncate)
+                .nIn(in)
+                .nOut(out)
+                .hasBias(false)
+                .activation(Activation.IDENTITY)
+                .build();
     }
 
     private static BatchNormalization bn(long width, double momentum, double eps) {
-        return new BatchNormalization.Builder().nIn(width).nOut(width).decay(1.0 - momentum).eps(eps)
-                .useLogStd(false).build();
+        return new BatchNormalization.Builder()
+                .nIn(width)
+                .nOut(width)
+                .decay(1.0 - momentum)
+                .eps(eps)
+                .useLogStd(false)
+                .build();
     }
 
     private static ActivationLayer relu() {

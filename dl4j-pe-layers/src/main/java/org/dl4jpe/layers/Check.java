@@ -2,8 +2,7 @@ package org.dl4jpe.layers;
 
 /** Builder validation with messages that name the layer, the field, the value and what is valid. */
 final class Check {
-    private Check() {
-    }
+    private Check() {}
 
     static void positive(String layer, String field, long value) {
         if (value <= 0) {

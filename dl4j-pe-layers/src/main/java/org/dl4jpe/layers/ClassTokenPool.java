@@ -104,16 +104,16 @@ public final class ClassTokenPool extends EngineLayer {
 
     /** The sequence is collapsed, so the output has no mask. */
     @Override
-    public Pair<INDArray, MaskState> feedForwardMaskArray(INDArray maskArray, MaskState currentMaskState,
-                                                          int minibatchSize) {
+    public Pair<INDArray, MaskState> feedForwardMaskArray(
+            INDArray maskArray, MaskState currentMaskState, int minibatchSize) {
         return new Pair<>(null, null);
     }
 
     @Override
     public void validateInput(INDArray input) {
         if (input.rank() != 3) {
-            throw new IllegalArgumentException(describe() + ": expected sequence input [N, D, T], got "
-                    + Arrays.toString(input.shape()));
+            throw new IllegalArgumentException(
+                    describe() + ": expected sequence input [N, D, T], got " + Arrays.toString(input.shape()));
         }
         requireLength(input.size(2), Arrays.toString(input.shape()));
     }
@@ -132,12 +132,12 @@ public final class ClassTokenPool extends EngineLayer {
         String who = describe();
         Check.notNull(who, "mode", mode);
         if (numPrefixTokens < 0) {
-            throw new IllegalArgumentException(who + ": numPrefixTokens " + numPrefixTokens
-                    + " must be zero or positive");
+            throw new IllegalArgumentException(
+                    who + ": numPrefixTokens " + numPrefixTokens + " must be zero or positive");
         }
         if (numPrefixTokens > 0 && mode != Mode.MEAN) {
-            throw new IllegalArgumentException(who + ": numPrefixTokens " + numPrefixTokens
-                    + " applies only to mode MEAN, not " + mode);
+            throw new IllegalArgumentException(
+                    who + ": numPrefixTokens " + numPrefixTokens + " applies only to mode MEAN, not " + mode);
         }
     }
 
@@ -181,8 +181,7 @@ public final class ClassTokenPool extends EngineLayer {
         private Mode mode = Mode.CLASS_TOKEN;
         private long numPrefixTokens;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** Default {@link Mode#CLASS_TOKEN}. */
         public Builder mode(Mode mode) {

@@ -101,11 +101,12 @@ final class ClassTokenPoolImpl extends PeSameDiffLayerImpl {
         int n = (int) input.size(0);
         int d = (int) input.size(1);
         int t = (int) input.size(2);
-        INDArray result = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType,
-                DirectLayerImpl.rowsShape(input), 'c');
+        INDArray result = workspaceMgr.createUninitialized(
+                ArrayType.ACTIVATION_GRAD, dataType, DirectLayerImpl.rowsShape(input), 'c');
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             double[] w = weights(n, t);
-            INDArray eps = epsilon.dataType() == dataType && NativeRows.isDense(epsilon) ? epsilon
+            INDArray eps = epsilon.dataType() == dataType && NativeRows.isDense(epsilon)
+                    ? epsilon
                     : buffers.nd("epsilon", epsilon.shape()).assign(epsilon);
             NativeRows in = new NativeRows(eps);
             NativeRows out = new NativeRows(result);

@@ -21,8 +21,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * variance {@code n/(n − 1)·var} (PyTorch). Inference normalizes with the running statistics.
  */
 final class DirectBatchNorm {
-    private DirectBatchNorm() {
-    }
+    private DirectBatchNorm() {}
 
     /**
      * One BatchNorm on one input: its per-channel affine map {@code y = z·scale + shift} ({@code scale = γ/√(var +
@@ -34,10 +33,12 @@ final class DirectBatchNorm {
         INDArray z;
         /** Whether ReLU follows this BatchNorm directly (its backward pass then applies the ReLU mask). */
         boolean relu;
+
         double[] scale;
         double[] shift;
         /** Training only: batch mean, biased batch variance, {@code 1/√(var + eps)}. */
         double[] mean;
+
         double[] var;
         double[] invStd;
         /** Values per channel (N·H·W). */
@@ -50,8 +51,15 @@ final class DirectBatchNorm {
      * The statistics of {@code z} (training: the batch's, in one pass over z; inference: the running ones) and the
      * affine map they give, for {@link #apply}.
      */
-    static Batch prepare(INDArray z, INDArray gamma, INDArray beta, INDArray runMean, INDArray runVar, double eps,
-                         boolean training, boolean relu) {
+    static Batch prepare(
+            INDArray z,
+            INDArray gamma,
+            INDArray beta,
+            INDArray runMean,
+            INDArray runVar,
+            double eps,
+            boolean training,
+            boolean relu) {
         Batch b = new Batch();
         b.z = z;
         b.relu = relu;
@@ -132,8 +140,14 @@ final class DirectBatchNorm {
                 if (other != null) {
                     other.load(at, plane);
                 }
-                in.affine(a.scale[c], a.shift[c], other, b == null ? 1.0 : b.scale[c], b == null ? 0.0 : b.shift[c],
-                        relu, plane);
+                in.affine(
+                        a.scale[c],
+                        a.shift[c],
+                        other,
+                        b == null ? 1.0 : b.scale[c],
+                        b == null ? 0.0 : b.shift[c],
+                        relu,
+                        plane);
                 out.storeFrom(in, at, plane);
             }
         }

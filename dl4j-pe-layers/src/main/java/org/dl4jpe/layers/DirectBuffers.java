@@ -122,8 +122,11 @@ final class DirectBuffers {
 
     /** {@code c[i] = op(a[i])·op(b[i])} for stacks of matrices {@code [B, rows, cols]} (ND4J's {@code matmul}). */
     static INDArray batchedGemm(INDArray a, INDArray b, INDArray c, boolean transA, boolean transB) {
-        Nd4j.exec(DynamicCustomOp.builder("matmul").addInputs(a, b).addOutputs(c)
-                .addIntegerArguments(transA ? 1 : 0, transB ? 1 : 0).build());
+        Nd4j.exec(DynamicCustomOp.builder("matmul")
+                .addInputs(a, b)
+                .addOutputs(c)
+                .addIntegerArguments(transA ? 1 : 0, transB ? 1 : 0)
+                .build());
         return c;
     }
 

@@ -38,22 +38,24 @@ final class DirectConv {
     private static final int NCHW = 0;
     /** conv2d's weight formats: [kH, kW, in, out] and [out, in, kH, kW]. */
     private static final int YXIO = 0;
+
     private static final int OIYX = 1;
 
     /** How a convolution is computed. */
     enum Kernel {
-        IM2COL_GEMM, CONV2D
+        IM2COL_GEMM,
+        CONV2D
     }
 
     /** On oneDNN builds: 1×1 stride-1 convolutions with this many output positions per sample use im2col + gemm. */
     static final long GEMM_MIN_POSITIONS = 28 * 28;
     /** On oneDNN builds: convolutions with in·out at least this use im2col + gemm. */
     static final long GEMM_MIN_CHANNEL_PRODUCT = 65_536;
+
     private static volatile Boolean onednn;
     private static volatile Kernel forced;
 
-    private DirectConv() {
-    }
+    private DirectConv() {}
 
     /** Whether the loaded libnd4j was built with oneDNN (its build information says {@code HAVE_ONEDNN}). */
     static boolean hasOnednn() {
@@ -90,17 +92,18 @@ final class DirectConv {
                 return Kernel.CONV2D;
             case "auto":
                 return hasOnednn() && Nd4j.getEnvironment().helpersAllowed()
-                        ? onednnChoice(k, stride, in, out, outPositions) : Kernel.IM2COL_GEMM;
+                        ? onednnChoice(k, stride, in, out, outPositions)
+                        : Kernel.IM2COL_GEMM;
             default:
-                throw new IllegalArgumentException("system property org.dl4jpe.conv is '" + p
-                        + "'; valid: auto, im2col, conv2d");
+                throw new IllegalArgumentException(
+                        "system property org.dl4jpe.conv is '" + p + "'; valid: auto, im2col, conv2d");
         }
     }
 
     /** The kernel for a convolution on a oneDNN build (see the class comment for the measurements). */
     static Kernel onednnChoice(int k, int stride, long in, long out, long outPositions) {
-        boolean gemm = (k == 1 && stride == 1 && outPositions >= GEMM_MIN_POSITIONS)
-                || in * out >= GEMM_MIN_CHANNEL_PRODUCT;
+        boolean gemm =
+                (k == 1 && stride == 1 && outPositions >= GEMM_MIN_POSITIONS) || in * out >= GEMM_MIN_CHANNEL_PRODUCT;
         return gemm ? Kernel.IM2COL_GEMM : Kernel.CONV2D;
     }
 
@@ -110,8 +113,7 @@ final class DirectConv {
     }
 
     /** A convolution's weight as used: the stored parameter (and its gradient view) and whether it is transposed. */
-    record Weight(INDArray param, INDArray grad, boolean transposed) {
-    }
+    record Weight(INDArray param, INDArray grad, boolean transposed) {}
 
     /** What a forward pass keeps for the backward pass of one convolution. */
     static final class Kept {
@@ -135,8 +137,11 @@ final class DirectConv {
         kept.kernel = kernel(k, stride, in.size(1), z.size(1), z.size(2) * z.size(3));
         kept.in = in;
         if (kept.kernel == Kernel.CONV2D) {
-            Nd4j.exec(DynamicCustomOp.builder("conv2d").addInputs(in, convWeight(w.param(), w.transposed(), k))
-                    .addOutputs(z).addIntegerArguments(geometry(k, stride, w.transposed())).build());
+            Nd4j.exec(DynamicCustomOp.builder("conv2d")
+                    .addInputs(in, convWeight(w.param(), w.transposed(), k))
+                    .addOutputs(z)
+                    .addIntegerArguments(geometry(k, stride, w.transposed()))
+                    .build());
             return kept;
         }
         INDArray m = stored(w.param());
@@ -145,14 +150,23 @@ final class DirectConv {
         INDArray cols = in;
         if (k != 1 || stride != 1) {
             cols = buffers.nd(colsName, in.size(0), in.size(1), k, k, z.size(2), z.size(3));
-            Nd4j.exec(DynamicCustomOp.builder("im2col").addInputs(in).addOutputs(cols)
+            Nd4j.exec(DynamicCustomOp.builder("im2col")
+                    .addInputs(in)
+                    .addOutputs(cols)
                     .addIntegerArguments(k, k, stride, stride, k / 2, k / 2, 1, 1, NOT_SAME)
-                    .addFloatingPointArguments(0.0).build());
+                    .addFloatingPointArguments(0.0)
+                    .build());
         }
         long inK = cols.length() / (in.size(0) * positions);
         for (long s = 0; s < in.size(0); s++) {
-            Nd4j.gemm(m, cols.slice(s).reshape('c', inK, positions), z.slice(s).reshape('c', outChannels, positions),
-                    w.transposed(), false, 1.0, 0.0);
+            Nd4j.gemm(
+                    m,
+                    cols.slice(s).reshape('c', inK, positions),
+                    z.slice(s).reshape('c', outChannels, positions),
+                    w.transposed(),
+                    false,
+                    1.0,
+                    0.0);
         }
         kept.cols = cols;
         return kept;
@@ -165,16 +179,18 @@ final class DirectConv {
      * <p>IM2COL_GEMM, one sample {@code s} at a time: {@code dW = Σ_s dz_s · cols_sᵀ}, {@code dcols_s = Wᵀ · dz_s},
      * then {@code col2im(dcols)}.
      */
-    static INDArray backward(Weight w, int k, int stride, Kept kept, INDArray dz, boolean first, DirectBuffers buffers,
-                             String dst) {
+    static INDArray backward(
+            Weight w, int k, int stride, Kept kept, INDArray dz, boolean first, DirectBuffers buffers, String dst) {
         INDArray in = kept.in;
         if (kept.kernel == Kernel.CONV2D) {
             INDArray kernelW = convWeight(w.param(), w.transposed(), k);
-            INDArray gradW = first ? convWeight(w.grad(), w.transposed(), k)
-                    : buffers.nd("gradW", kernelW.shape());
+            INDArray gradW = first ? convWeight(w.grad(), w.transposed(), k) : buffers.nd("gradW", kernelW.shape());
             INDArray dIn = buffers.nd(dst, in.shape());
-            Nd4j.exec(DynamicCustomOp.builder("conv2d_bp").addInputs(in, kernelW, dz).addOutputs(dIn, gradW)
-                    .addIntegerArguments(geometry(k, stride, w.transposed())).build());
+            Nd4j.exec(DynamicCustomOp.builder("conv2d_bp")
+                    .addInputs(in, kernelW, dz)
+                    .addOutputs(dIn, gradW)
+                    .addIntegerArguments(geometry(k, stride, w.transposed()))
+                    .build());
             if (!first) {
                 convWeight(w.grad(), w.transposed(), k).addi(gradW);
             }
@@ -216,7 +232,9 @@ final class DirectConv {
             return dCols;
         }
         INDArray dIn = buffers.nd(dst, in.shape());
-        Nd4j.exec(DynamicCustomOp.builder("col2im").addInputs(dCols).addOutputs(dIn)
+        Nd4j.exec(DynamicCustomOp.builder("col2im")
+                .addInputs(dCols)
+                .addOutputs(dIn)
                 .addIntegerArguments(stride, stride, k / 2, k / 2, (int) in.size(2), (int) in.size(3), 1, 1, NOT_SAME)
                 .build());
         return dIn;
@@ -237,8 +255,8 @@ final class DirectConv {
             return w;
         }
         if (k != 1) {
-            throw new IllegalStateException("a matrix weight " + java.util.Arrays.toString(w.shape())
-                    + " for a " + k + "x" + k + " convolution");
+            throw new IllegalStateException("a matrix weight " + java.util.Arrays.toString(w.shape()) + " for a " + k
+                    + "x" + k + " convolution");
         }
         return transposed ? w.reshape('c', 1, 1, w.size(0), w.size(1)) : w.reshape('c', w.size(0), w.size(1), 1, 1);
     }

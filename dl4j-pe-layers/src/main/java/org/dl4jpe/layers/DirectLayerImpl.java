@@ -42,17 +42,24 @@ final class DirectLayerImpl extends PeSameDiffLayerImpl {
             return new TransformerBlockKernel(b);
         }
         if (layer instanceof TiedSelfAttention a) {
-            return new AttentionKernel("attn", "", a.getScheme(), a.getEmbedDim(), a.getNumHeads(),
-                    a.getAttnDropout(), a.getProjDropout());
+            return new AttentionKernel(
+                    "attn",
+                    "",
+                    a.getScheme(),
+                    a.getEmbedDim(),
+                    a.getNumHeads(),
+                    a.getAttnDropout(),
+                    a.getProjDropout());
         }
         if (layer instanceof TiedFeedForward f) {
-            return new MlpKernel("mlp", "", f.getTie(), f.getActivation(), f.getDropout(), f.getEmbedDim(),
-                    f.getHiddenDim());
+            return new MlpKernel(
+                    "mlp", "", f.getTie(), f.getActivation(), f.getDropout(), f.getEmbedDim(), f.getHiddenDim());
         }
         if (layer instanceof LayerNorm l) {
             return new LayerNormKernel("norm", "", l.getDim(), l.getEps());
         }
-        throw new IllegalArgumentException("no direct engine for " + layer.getClass().getSimpleName());
+        throw new IllegalArgumentException(
+                "no direct engine for " + layer.getClass().getSimpleName());
     }
 
     private PeSameDiffLayer pe() {
@@ -69,9 +76,10 @@ final class DirectLayerImpl extends PeSameDiffLayerImpl {
             int n = (int) input.size(0);
             int t = input.rank() == 3 ? (int) input.size(2) : 1;
             double[] keyMask = maskArray != null && input.rank() == 3 && maskArray.length() == (long) n * t
-                    ? buffers.read(maskArray, "keyMask") : null;
-            INDArray y = kernel.forward(toRows(input, training ? "input.train" : "input.infer"), n, t, keyMask,
-                    training, params);
+                    ? buffers.read(maskArray, "keyMask")
+                    : null;
+            INDArray y = kernel.forward(
+                    toRows(input, training ? "input.train" : "input.infer"), n, t, keyMask, training, params);
             result.assign(y.reshape(result.shape()));
             keptInput = training ? input : keptInput;
         }
@@ -85,8 +93,7 @@ final class DirectLayerImpl extends PeSameDiffLayerImpl {
             // DL4J runs a training forward pass on this input first; if it did not, run one now.
             activate(true, workspaceMgr);
         }
-        INDArray result = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, rowsShape(input),
-                'c');
+        INDArray result = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, rowsShape(input), 'c');
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             params = new DirectParams(paramTable, gradTable, buffers);
             params.beginBackward();
@@ -151,7 +158,8 @@ final class DirectLayerImpl extends PeSameDiffLayerImpl {
             rows.assign(Nd4j.create(a.data(), rows.shape()));
             return rows;
         }
-        INDArray src = a.dataType() == dataType && NativeRows.isDense(a) ? a
+        INDArray src = a.dataType() == dataType && NativeRows.isDense(a)
+                ? a
                 : buffers.nd(name + ".dense", a.shape()).assign(a);
         if (a.rank() == 2) {
             return src == a ? buffers.nd(name, a.shape()).assign(a) : src;
@@ -160,7 +168,13 @@ final class DirectLayerImpl extends PeSameDiffLayerImpl {
         int d = (int) a.size(1);
         int t = (int) a.size(2);
         INDArray rows = buffers.nd(name, (long) n * t, d);
-        NativeRows.transposeBlocks(src, rows, n, d, t, buffers.host("transpose.in", (long) d * t),
+        NativeRows.transposeBlocks(
+                src,
+                rows,
+                n,
+                d,
+                t,
+                buffers.host("transpose.in", (long) d * t),
                 buffers.host("transpose.out", (long) d * t));
         return rows;
     }

@@ -21,8 +21,7 @@ public abstract class EngineLayer extends PeSameDiffLayer {
     }
 
     /** For JSON deserialization. */
-    protected EngineLayer() {
-    }
+    protected EngineLayer() {}
 
     /** How DL4J runs the layer; default {@link Engine#DIRECT}. */
     public Engine getEngine() {

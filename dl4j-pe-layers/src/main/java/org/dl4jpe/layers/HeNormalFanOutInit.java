@@ -20,8 +20,8 @@ public final class HeNormalFanOutInit implements IWeightInit {
     /** {@code √(2 / fan_out)} for a weight of this shape. */
     public static double std(long[] shape) {
         if (shape.length < 2) {
-            throw new IllegalArgumentException("HeNormalFanOutInit: a weight has shape [out, in, ...], got "
-                    + java.util.Arrays.toString(shape));
+            throw new IllegalArgumentException(
+                    "HeNormalFanOutInit: a weight has shape [out, in, ...], got " + java.util.Arrays.toString(shape));
         }
         long fanOut = shape[0];
         for (int d = 2; d < shape.length; d++) {

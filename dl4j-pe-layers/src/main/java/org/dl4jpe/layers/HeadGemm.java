@@ -28,15 +28,24 @@ final class HeadGemm {
     /** Whether products go to OpenBLAS directly (ND4J's CPU backend); tests may turn it off. */
     static boolean useBlas = Blas.available();
 
-    private HeadGemm() {
-    }
+    private HeadGemm() {}
 
     /**
      * For every sequence {@code s < n} and head {@code h < heads}: {@code C = op(A)·op(B) (+ C if accumulate)}, op(A)
      * {@code rows × inner}, op(B) {@code inner × cols}. The arrays must be dense, row-major and of one data type.
      */
-    static void run(int n, int heads, int rows, int cols, int inner, Blocks a, boolean transA, Blocks b,
-                    boolean transB, Blocks c, boolean accumulate) {
+    static void run(
+            int n,
+            int heads,
+            int rows,
+            int cols,
+            int inner,
+            Blocks a,
+            boolean transA,
+            Blocks b,
+            boolean transB,
+            Blocks c,
+            boolean accumulate) {
         if (useBlas) {
             Blas.run(n, heads, rows, cols, inner, a, transA, b, transB, c, accumulate);
         } else {
@@ -44,8 +53,18 @@ final class HeadGemm {
         }
     }
 
-    private static void viaViews(int n, int heads, int rows, int cols, int inner, Blocks a, boolean transA, Blocks b,
-                                 boolean transB, Blocks c, boolean accumulate) {
+    private static void viaViews(
+            int n,
+            int heads,
+            int rows,
+            int cols,
+            int inner,
+            Blocks a,
+            boolean transA,
+            Blocks b,
+            boolean transB,
+            Blocks c,
+            boolean accumulate) {
         for (int s = 0; s < n; s++) {
             for (int h = 0; h < heads; h++) {
                 INDArray av = view(a, s, h, transA ? inner : rows, transA ? rows : inner);
@@ -80,8 +99,18 @@ final class HeadGemm {
             }
         }
 
-        static void run(int n, int heads, int rows, int cols, int inner, Blocks a, boolean transA, Blocks b,
-                        boolean transB, Blocks c, boolean accumulate) {
+        static void run(
+                int n,
+                int heads,
+                int rows,
+                int cols,
+                int inner,
+                Blocks a,
+                boolean transA,
+                Blocks b,
+                boolean transB,
+                Blocks c,
+                boolean accumulate) {
             int ta = transA ? TRANS : NO_TRANS;
             int tb = transB ? TRANS : NO_TRANS;
             DataType type = c.array().dataType();
@@ -92,9 +121,21 @@ final class HeadGemm {
                 float beta = accumulate ? 1f : 0f;
                 for (int s = 0; s < n; s++) {
                     for (int h = 0; h < heads; h++) {
-                        openblas_nolapack.cblas_sgemm(ROW_MAJOR, ta, tb, rows, cols, inner, 1f,
-                                pa.position(a.offset(s, h)), a.ld(), pb.position(b.offset(s, h)), b.ld(), beta,
-                                pc.position(c.offset(s, h)), c.ld());
+                        openblas_nolapack.cblas_sgemm(
+                                ROW_MAJOR,
+                                ta,
+                                tb,
+                                rows,
+                                cols,
+                                inner,
+                                1f,
+                                pa.position(a.offset(s, h)),
+                                a.ld(),
+                                pb.position(b.offset(s, h)),
+                                b.ld(),
+                                beta,
+                                pc.position(c.offset(s, h)),
+                                c.ld());
                     }
                 }
             } else if (type == DataType.DOUBLE) {
@@ -104,9 +145,21 @@ final class HeadGemm {
                 double beta = accumulate ? 1.0 : 0.0;
                 for (int s = 0; s < n; s++) {
                     for (int h = 0; h < heads; h++) {
-                        openblas_nolapack.cblas_dgemm(ROW_MAJOR, ta, tb, rows, cols, inner, 1.0,
-                                pa.position(a.offset(s, h)), a.ld(), pb.position(b.offset(s, h)), b.ld(), beta,
-                                pc.position(c.offset(s, h)), c.ld());
+                        openblas_nolapack.cblas_dgemm(
+                                ROW_MAJOR,
+                                ta,
+                                tb,
+                                rows,
+                                cols,
+                                inner,
+                                1.0,
+                                pa.position(a.offset(s, h)),
+                                a.ld(),
+                                pb.position(b.offset(s, h)),
+                                b.ld(),
+                                beta,
+                                pc.position(c.offset(s, h)),
+                                c.ld());
                     }
                 }
             } else {

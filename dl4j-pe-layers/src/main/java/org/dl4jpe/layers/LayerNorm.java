@@ -116,8 +116,8 @@ public final class LayerNorm extends EngineLayer {
      * @param rank  the rank of {@code x}
      * @return the same shape as {@code x}
      */
-    static SDVariable normalize(SameDiff sd, SDVariable x, SDVariable gamma, SDVariable beta, double eps, int axis,
-                                int rank, long dim) {
+    static SDVariable normalize(
+            SameDiff sd, SDVariable x, SDVariable gamma, SDVariable beta, double eps, int axis, int rank, long dim) {
         SDVariable centered = x.sub(sd.mean(x, true, axis));
         SDVariable variance = sd.mean(sd.math.square(centered), true, axis);
         SDVariable normalized = centered.mul(sd.math.rsqrt(variance.add(eps)));

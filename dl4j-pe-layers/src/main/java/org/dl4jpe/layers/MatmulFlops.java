@@ -40,7 +40,7 @@ public interface MatmulFlops {
         if (type instanceof InputType.InputTypeFeedForward) {
             return 1;
         }
-        throw new IllegalArgumentException(layer + ": counting FLOPs needs a sequence input of known length, got "
-                + type);
+        throw new IllegalArgumentException(
+                layer + ": counting FLOPs needs a sequence input of known length, got " + type);
     }
 }

@@ -37,8 +37,14 @@ final class MlpKernel implements DirectKernel {
     private INDArray actMask;
     private INDArray outMask;
 
-    MlpKernel(String name, String prefix, Tie tie, MlpActivation activation, double dropout, long embedDim,
-              long hiddenDim) {
+    MlpKernel(
+            String name,
+            String prefix,
+            Tie tie,
+            MlpActivation activation,
+            double dropout,
+            long embedDim,
+            long hiddenDim) {
         this.name = name;
         this.w = ParamNames.prefixed(prefix, TiedFeedForward.W);
         this.w2 = ParamNames.prefixed(prefix, TiedFeedForward.W2);
@@ -169,7 +175,8 @@ final class MlpKernel implements DirectKernel {
         String k = name + ".grad.";
         int m = rows;
         int r = hidden;
-        INDArray dyn = outMask == null ? dy : buf.nd(k + "dy", m, dim).assign(dy).muli(outMask);
+        INDArray dyn =
+                outMask == null ? dy : buf.nd(k + "dy", m, dim).assign(dy).muli(outMask);
         p.addGradient(b2, dyn.sum(buf.nd(k + "db2", dim), 0), false);
         INDArray dz;
         if (tie == Tie.TRANSPOSE) {

@@ -63,8 +63,8 @@ abstract class NativePlanes {
     abstract double dot(NativePlanes other, int len);
 
     /** {@code row ← relu?(row·scale + shift + r)}, {@code r = other·scale2 + shift2}, or 0 when other is null. */
-    abstract void affine(double scale, double shift, NativePlanes other, double scale2, double shift2, boolean relu,
-                         int len);
+    abstract void affine(
+            double scale, double shift, NativePlanes other, double scale2, double shift2, boolean relu, int len);
 
     /** {@code row ← row·[z·scale + shift > 0]}. */
     abstract void maskBy(NativePlanes z, double scale, double shift, int len);
@@ -156,8 +156,8 @@ abstract class NativePlanes {
         }
 
         @Override
-        void affine(double scale, double shift, NativePlanes other, double scale2, double shift2, boolean relu,
-                    int len) {
+        void affine(
+                double scale, double shift, NativePlanes other, double scale2, double shift2, boolean relu, int len) {
             float[] r = row;
             float sc = (float) scale;
             float sh = (float) shift;
@@ -288,8 +288,8 @@ abstract class NativePlanes {
         }
 
         @Override
-        void affine(double scale, double shift, NativePlanes other, double scale2, double shift2, boolean relu,
-                    int len) {
+        void affine(
+                double scale, double shift, NativePlanes other, double scale2, double shift2, boolean relu, int len) {
             double[] r = row;
             if (other != null) {
                 double[] o = ((Doubles) other).row;

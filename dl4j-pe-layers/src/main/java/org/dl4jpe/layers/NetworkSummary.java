@@ -36,16 +36,23 @@ public final class NetworkSummary {
     /** How many parameter arrays a row lists before it only counts the rest. */
     public static final int SHAPES_LISTED = 4;
 
-    private NetworkSummary() {
-    }
+    private NetworkSummary() {}
 
     /** The table of a graph; with the network's input types, also input and output shapes and SameDiff widths. */
     public static String of(ComputationGraph net, InputType... inputTypes) {
-        Map<String, InputType> outTypes = inputTypes == null || inputTypes.length == 0 ? null
+        Map<String, InputType> outTypes = inputTypes == null || inputTypes.length == 0
+                ? null
                 : net.getConfiguration().getLayerActivationTypes(inputTypes);
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"VertexName (VertexType)", "nIn,nOut", "TotalParams", "ParamsShape", "Vertex Inputs",
-                "InputShape", "OutputShape"});
+        rows.add(new String[] {
+            "VertexName (VertexType)",
+            "nIn,nOut",
+            "TotalParams",
+            "ParamsShape",
+            "Vertex Inputs",
+            "InputShape",
+            "OutputShape"
+        });
         List<String> inputs = net.getConfiguration().getNetworkInputs();
         for (int idx : net.topologicalSortOrder()) {
             GraphVertex v = net.getVertices()[idx];
@@ -66,7 +73,8 @@ public final class NetworkSummary {
                 Layer layer = v.getLayer();
                 org.deeplearning4j.nn.conf.layers.Layer conf = layer.conf().getLayer();
                 type = conf.getClass().getSimpleName();
-                if (inType != null && net.getConfiguration().getVertices().get(name) instanceof LayerVertex lv
+                if (inType != null
+                        && net.getConfiguration().getVertices().get(name) instanceof LayerVertex lv
                         && lv.getPreProcessor() != null) {
                     inType = lv.getPreProcessor().getOutputType(inType);
                 }
@@ -76,19 +84,21 @@ public final class NetworkSummary {
             } else {
                 type = v.getClass().getSimpleName();
             }
-            rows.add(new String[] {name + " (" + type + ")", inOut, count, shapes, String.valueOf(in), shape(inType),
-                    shape(outType)});
+            rows.add(new String[] {
+                name + " (" + type + ")", inOut, count, shapes, String.valueOf(in), shape(inType), shape(outType)
+            });
         }
         return table(rows, outTypes != null, net.numParams());
     }
 
     /** The table of a {@code MultiLayerNetwork}; with its input type, also shapes and SameDiff widths. */
     public static String of(MultiLayerNetwork net, InputType inputType) {
-        List<InputType> outTypes = inputType == null ? null
-                : net.getLayerWiseConfigurations().getLayerActivationTypes(inputType);
+        List<InputType> outTypes =
+                inputType == null ? null : net.getLayerWiseConfigurations().getLayerActivationTypes(inputType);
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"LayerName (LayerType)", "nIn,nOut", "TotalParams", "ParamsShape", "InputShape",
-                "OutputShape"});
+        rows.add(new String[] {
+            "LayerName (LayerType)", "nIn,nOut", "TotalParams", "ParamsShape", "InputShape", "OutputShape"
+        });
         Layer[] layers = net.getLayers();
         for (int i = 0; i < layers.length; i++) {
             org.deeplearning4j.nn.conf.layers.Layer conf = layers[i].conf().getLayer();
@@ -99,8 +109,14 @@ public final class NetworkSummary {
             }
             InputType outType = outTypes == null ? null : outTypes.get(i);
             String name = conf.getLayerName() == null ? "layer" + i : conf.getLayerName();
-            rows.add(new String[] {name + " (" + conf.getClass().getSimpleName() + ")", inOut(conf, inType, outType),
-                    String.format("%,d", layers[i].numParams()), shapes(layers[i]), shape(inType), shape(outType)});
+            rows.add(new String[] {
+                name + " (" + conf.getClass().getSimpleName() + ")",
+                inOut(conf, inType, outType),
+                String.format("%,d", layers[i].numParams()),
+                shapes(layers[i]),
+                shape(inType),
+                shape(outType)
+            });
         }
         return table(rows, outTypes != null, net.numParams());
     }
@@ -141,8 +157,10 @@ public final class NetworkSummary {
             if (parts.size() == listed) {
                 break;
             }
-            parts.add(e.getKey() + ":" + Arrays.stream(e.getValue().shape()).mapToObj(Long::toString)
-                    .collect(Collectors.joining(",", "{", "}")));
+            parts.add(e.getKey() + ":"
+                    + Arrays.stream(e.getValue().shape())
+                            .mapToObj(Long::toString)
+                            .collect(Collectors.joining(",", "{", "}")));
         }
         String s = String.join(", ", parts);
         return table.size() > listed ? s + ", … +" + (table.size() - listed) + " more" : s;
@@ -152,12 +170,13 @@ public final class NetworkSummary {
         if (t == null) {
             return "-";
         }
-        return Arrays.stream(t.getShape(true)).mapToObj(d -> d < 0 ? "N" : Long.toString(d))
+        return Arrays.stream(t.getShape(true))
+                .mapToObj(d -> d < 0 ? "N" : Long.toString(d))
                 .collect(Collectors.joining(",", "[", "]"));
     }
 
     private static String table(List<String[]> rows, boolean withShapes, long totalParams) {
-        int cols = withShapes ? rows.get(0).length : rows.get(0).length - 2;   // the shapes are the last two
+        int cols = withShapes ? rows.get(0).length : rows.get(0).length - 2; // the shapes are the last two
         int[] width = new int[cols];
         for (String[] r : rows) {
             for (int c = 0; c < cols; c++) {

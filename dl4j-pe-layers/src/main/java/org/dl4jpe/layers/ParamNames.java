@@ -11,8 +11,7 @@ package org.dl4jpe.layers;
  * looks up a layer called {@code "0_attn"} and {@code fit} fails with a NullPointerException.
  */
 final class ParamNames {
-    private ParamNames() {
-    }
+    private ParamNames() {}
 
     static String prefixed(String prefix, String name) {
         if (prefix.isEmpty()) {

@@ -141,8 +141,8 @@ public final class PatchEmbedding extends EngineLayer implements MatmulFlops {
     }
 
     private void init(Map<String, INDArray> params, String name, double fanIn, double fanOut) {
-        IWeightInit fn = paramWeightInit != null && paramWeightInit.containsKey(name) ? paramWeightInit.get(name)
-                : embedInit;
+        IWeightInit fn =
+                paramWeightInit != null && paramWeightInit.containsKey(name) ? paramWeightInit.get(name) : embedInit;
         INDArray view = params.get(name);
         fn.init(fanIn, fanOut, view.shape(), 'c', view);
     }
@@ -168,8 +168,8 @@ public final class PatchEmbedding extends EngineLayer implements MatmulFlops {
 
     /** The image carries no sequence mask; the output sequence has none either (every token is real). */
     @Override
-    public Pair<INDArray, MaskState> feedForwardMaskArray(INDArray maskArray, MaskState currentMaskState,
-                                                          int minibatchSize) {
+    public Pair<INDArray, MaskState> feedForwardMaskArray(
+            INDArray maskArray, MaskState currentMaskState, int minibatchSize) {
         return new Pair<>(null, null);
     }
 
@@ -192,12 +192,12 @@ public final class PatchEmbedding extends EngineLayer implements MatmulFlops {
         Check.positive(who, "patchSize", patchSize);
         Check.positive(who, "embedDim", embedDim);
         if (imageHeight % patchSize != 0) {
-            throw new IllegalArgumentException(who + ": patchSize " + patchSize + " does not divide imageHeight "
-                    + imageHeight);
+            throw new IllegalArgumentException(
+                    who + ": patchSize " + patchSize + " does not divide imageHeight " + imageHeight);
         }
         if (imageWidth % patchSize != 0) {
-            throw new IllegalArgumentException(who + ": patchSize " + patchSize + " does not divide imageWidth "
-                    + imageWidth);
+            throw new IllegalArgumentException(
+                    who + ": patchSize " + patchSize + " does not divide imageWidth " + imageWidth);
         }
         Check.notNull(who, "weightInit", embedInit);
     }
@@ -299,7 +299,7 @@ public final class PatchEmbedding extends EngineLayer implements MatmulFlops {
     /** The patch projection: a {@code patchSize}-strided convolution of the image into {@code embedDim} channels. */
     @Override
     public double forwardFlops(InputType inputType) {
-        return MatmulFlops.convolution(imageHeight / patchSize, imageWidth / patchSize, patchSize, inChannels, embedDim);
+        return MatmulFlops.convolution(
+                imageHeight / patchSize, imageWidth / patchSize, patchSize, inChannels, embedDim);
     }
-
 }

@@ -56,17 +56,21 @@ final class PatchEmbeddingImpl extends PeSameDiffLayerImpl {
         int n = (int) input.size(0);
         int t = (int) l.numTokens();
         int d = (int) l.getEmbedDim();
-        INDArray result = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, new long[] {n, t, d},
-                'c');
+        INDArray result = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, new long[] {n, t, d}, 'c');
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             prepare();
-            INDArray x = input.dataType() == dataType && NativeRows.isDense(input) ? input
+            INDArray x = input.dataType() == dataType && NativeRows.isDense(input)
+                    ? input
                     : buffers.nd("image", input.shape()).assign(input);
-            INDArray patches = buffers.nd(training ? "patches.train" : "patches.infer", (long) n * l.numPatches(),
-                    patchDim());
+            INDArray patches =
+                    buffers.nd(training ? "patches.train" : "patches.infer", (long) n * l.numPatches(), patchDim());
             copyPatches(x, patches, n, false);
-            INDArray e = DirectBuffers.gemm(patches, paramTable.get(PatchEmbedding.W),
-                    buffers.nd("tokens", (long) n * l.numPatches(), d), false, true);
+            INDArray e = DirectBuffers.gemm(
+                    patches,
+                    paramTable.get(PatchEmbedding.W),
+                    buffers.nd("tokens", (long) n * l.numPatches(), d),
+                    false,
+                    true);
             e.addiRowVector(paramTable.get(PatchEmbedding.B));
             DirectParams p = new DirectParams(paramTable, gradTable, buffers);
             double[] cls = p.host(PatchEmbedding.CLS_TOKEN);
@@ -165,8 +169,8 @@ final class PatchEmbeddingImpl extends PeSameDiffLayerImpl {
             INDArray dz = DirectLayerImpl.toRows(epsilon, buffers, "epsilon"); // [N·T, D]
             INDArray dpos = dz.reshape(n, (long) t * d).sum(buffers.nd("dpos", (long) t * d), 0);
             p.addGradient(PatchEmbedding.POS_EMBED, dpos, false);
-            p.addGradient(PatchEmbedding.CLS_TOKEN, dpos.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, d)),
-                    false);
+            p.addGradient(
+                    PatchEmbedding.CLS_TOKEN, dpos.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, d)), false);
             // the patch tokens' rows, without each sequence's class-token row
             INDArray de = buffers.nd("dtokens", (long) n * np, d);
             NativeRows in = new NativeRows(dz);
@@ -177,10 +181,16 @@ final class PatchEmbeddingImpl extends PeSameDiffLayerImpl {
                 out.put((long) s * np * d, rows, np * d);
             }
             p.addGradient(PatchEmbedding.B, de.sum(buffers.nd("db", d), 0), false);
-            p.addGradient(PatchEmbedding.W, DirectBuffers.gemm(de, keptPatches, buffers.nd("dW", d, patchDim()),
-                    true, false), false);
-            INDArray dPatches = DirectBuffers.gemm(de, paramTable.get(PatchEmbedding.W),
-                    buffers.nd("dpatches", (long) n * np, patchDim()), false, false);
+            p.addGradient(
+                    PatchEmbedding.W,
+                    DirectBuffers.gemm(de, keptPatches, buffers.nd("dW", d, patchDim()), true, false),
+                    false);
+            INDArray dPatches = DirectBuffers.gemm(
+                    de,
+                    paramTable.get(PatchEmbedding.W),
+                    buffers.nd("dpatches", (long) n * np, patchDim()),
+                    false,
+                    false);
             p.endBackward();
             INDArray dx = NativeRows.isDense(result) ? result : buffers.nd("dimage", input.shape());
             copyPatches(dx, dPatches, n, true);

@@ -41,8 +41,7 @@ import org.nd4j.linalg.learning.regularization.Regularization;
  * lists at every step).
  */
 public final class Regularizations {
-    private Regularizations() {
-    }
+    private Regularizations() {}
 
     /** Dedupes every layer vertex of {@code conf}; returns {@code conf}. */
     public static ComputationGraphConfiguration dedupe(ComputationGraphConfiguration conf) {

@@ -9,8 +9,7 @@ import org.nd4j.autodiff.samediff.SameDiff;
  * {@code sd.mmul}).
  */
 final class Rows {
-    private Rows() {
-    }
+    private Rows() {}
 
     /** {@code [N, D, T]} to {@code [N, T, D]}. */
     static SDVariable tokensLast(SameDiff sd, SDVariable ncw) {

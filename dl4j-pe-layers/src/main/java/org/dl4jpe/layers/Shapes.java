@@ -9,8 +9,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Input checks whose messages name the layer and both shapes. */
 final class Shapes {
-    private Shapes() {
-    }
+    private Shapes() {}
 
     /** At least one example (an engine may call this without {@code PeSameDiffLayer.validateInput(input, mask)}). */
     static void requireExamples(String layer, INDArray input) {
@@ -34,8 +33,8 @@ final class Shapes {
     static void requireSequence(String layer, INDArray input, long width, String field) {
         requireExamples(layer, input);
         if (input.rank() != 3 || input.size(1) != width) {
-            throw new IllegalArgumentException(layer + ": expected sequence input [N, " + width + ", T] (" + field
-                    + " " + width + "), got " + Arrays.toString(input.shape()));
+            throw new IllegalArgumentException(layer + ": expected sequence input [N, " + width + ", T] (" + field + " "
+                    + width + "), got " + Arrays.toString(input.shape()));
         }
     }
 
@@ -56,7 +55,7 @@ final class Shapes {
 
     /** Config-time check: recurrent or feed-forward input of {@code width} features. */
     static void requireInputType(String layer, InputType type, long width, String field) {
-        String w = width < 0 ? "D" : Long.toString(width);    // width < 0: any width
+        String w = width < 0 ? "D" : Long.toString(width); // width < 0: any width
         long got;
         if (type instanceof InputType.InputTypeRecurrent r) {
             got = r.getSize();

@@ -9,10 +9,10 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
+import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.dl4jpe.layers.samediff.LayerContext;
 import org.dl4jpe.layers.samediff.PeSameDiffLayer;
-import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -106,6 +106,7 @@ public final class SharedBottleneckStage extends PeSameDiffLayer implements Matm
     public static final String SHARED_3X3 = "S";
     /** Suffixes of a BatchNorm's parameters. */
     public static final String GAMMA = BatchNorm.GAMMA;
+
     public static final String BETA = BatchNorm.BETA;
     public static final String MEAN = BatchNorm.MEAN;
     public static final String VAR = BatchNorm.VAR;
@@ -219,10 +220,13 @@ public final class SharedBottleneckStage extends PeSameDiffLayer implements Matm
     }
 
     @Override
-    public org.deeplearning4j.nn.api.Layer instantiate(NeuralNetConfiguration conf,
-                                                       Collection<TrainingListener> trainingListeners, int layerIndex,
-                                                       INDArray layerParamsView, boolean initializeParams,
-                                                       DataType networkDataType) {
+    public org.deeplearning4j.nn.api.Layer instantiate(
+            NeuralNetConfiguration conf,
+            Collection<TrainingListener> trainingListeners,
+            int layerIndex,
+            INDArray layerParamsView,
+            boolean initializeParams,
+            DataType networkDataType) {
         SharedBottleneckStageImpl ret = new SharedBottleneckStageImpl(conf, networkDataType);
         ret.setIndex(layerIndex);
         ret.setParamsViewArray(layerParamsView);
@@ -255,8 +259,7 @@ public final class SharedBottleneckStage extends PeSameDiffLayer implements Matm
     }
 
     /** A convolution's weight: the parameter it reads, and whether the convolution uses its transpose. */
-    public record WeightUse(String param, boolean transposed) {
-    }
+    public record WeightUse(String param, boolean transposed) {}
 
     /**
      * Which parameter convolution {@code conv} (1 reduce P, 2 3×3 S, 3 expand Q) of block {@code block} (from 1)
@@ -369,8 +372,8 @@ public final class SharedBottleneckStage extends PeSameDiffLayer implements Matm
     @Override
     public InputType getOutputType(int layerIndex, InputType inputType) {
         InputType.InputTypeConvolutional c = requireInputType(inputType);
-        return InputType.convolutional(outSize(c.getHeight()), outSize(c.getWidth()), 4 * midChannels,
-                CNN2DFormat.NCHW);
+        return InputType.convolutional(
+                outSize(c.getHeight()), outSize(c.getWidth()), 4 * midChannels, CNN2DFormat.NCHW);
     }
 
     private InputType.InputTypeConvolutional requireInputType(InputType type) {
@@ -391,8 +394,8 @@ public final class SharedBottleneckStage extends PeSameDiffLayer implements Matm
         InputType.InputTypeConvolutional c = requireInputType(inputType);
         double flops = 0;
         for (StagePlan.Conv conv : plan().convs()) {
-            flops += MatmulFlops.convolution(conv.outSize(c.getHeight()), conv.outSize(c.getWidth()), conv.kernel(),
-                    conv.in(), conv.out());
+            flops += MatmulFlops.convolution(
+                    conv.outSize(c.getHeight()), conv.outSize(c.getWidth()), conv.kernel(), conv.in(), conv.out());
         }
         return flops;
     }

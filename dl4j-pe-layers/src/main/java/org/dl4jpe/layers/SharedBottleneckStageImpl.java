@@ -39,6 +39,7 @@ final class SharedBottleneckStageImpl extends PeSameDiffLayerImpl {
     private transient DirectBuffers buffers;
     /** What the latest training forward pass kept for the backward pass, per block. */
     private transient List<BlockState> kept;
+
     private transient INDArray keptInput;
 
     SharedBottleneckStageImpl(NeuralNetConfiguration conf, DataType dataType) {
@@ -137,8 +138,8 @@ final class SharedBottleneckStageImpl extends PeSameDiffLayerImpl {
             }
             // out = ReLU(BN3(z3) + shortcut) in one pass
             INDArray out = buffers.nd(at + "out" + (training ? "" : i % 2), st.convs[2].bn.z.shape());
-            DirectBatchNorm.apply(st.convs[2].bn, st.convs[2].bn.z, sc == null ? null : sc.bn,
-                    sc == null ? x : sc.bn.z, true, out);
+            DirectBatchNorm.apply(
+                    st.convs[2].bn, st.convs[2].bn.z, sc == null ? null : sc.bn, sc == null ? x : sc.bn.z, true, out);
             st.convs[2].out = out;
             st.out = out;
             states.add(st);
@@ -153,7 +154,9 @@ final class SharedBottleneckStageImpl extends PeSameDiffLayerImpl {
 
     private DirectConv.Weight weight(StagePlan.Conv c) {
         String name = c.weight().param();
-        return new DirectConv.Weight(paramTable.get(name), gradTable == null ? null : gradTable.get(name),
+        return new DirectConv.Weight(
+                paramTable.get(name),
+                gradTable == null ? null : gradTable.get(name),
                 c.weight().transposed());
     }
 
@@ -164,10 +167,17 @@ final class SharedBottleneckStageImpl extends PeSameDiffLayerImpl {
     private ConvState convBn(StagePlan.Conv c, INDArray in, boolean training, String dst) {
         ConvState st = new ConvState(c);
         INDArray z = buffers.nd(dst + "z", DirectConv.outShape(in, c.out(), c.stride()));
-        st.conv = DirectConv.forward(weight(c), c.kernel(), c.stride(), in, z, buffers,
-                training ? dst + "cols" : "inferCols");
-        st.bn = DirectBatchNorm.prepare(z, param(c.bn(), BatchNorm.GAMMA), param(c.bn(), BatchNorm.BETA),
-                param(c.bn(), BatchNorm.MEAN), param(c.bn(), BatchNorm.VAR), stage().getBnEps(), training, c.relu());
+        st.conv = DirectConv.forward(
+                weight(c), c.kernel(), c.stride(), in, z, buffers, training ? dst + "cols" : "inferCols");
+        st.bn = DirectBatchNorm.prepare(
+                z,
+                param(c.bn(), BatchNorm.GAMMA),
+                param(c.bn(), BatchNorm.BETA),
+                param(c.bn(), BatchNorm.MEAN),
+                param(c.bn(), BatchNorm.VAR),
+                stage().getBnEps(),
+                training,
+                c.relu());
         return st;
     }
 
@@ -216,14 +226,13 @@ final class SharedBottleneckStageImpl extends PeSameDiffLayerImpl {
     private INDArray convBnBackward(ConvState st, INDArray g, Set<String> touched, String dst) {
         String bn = st.plan.bn();
         INDArray dz = buffers.nd("gradZ", g.shape());
-        DirectBatchNorm.backward(st.bn, g, gradTable.get(bn + BatchNorm.GAMMA), gradTable.get(bn + BatchNorm.BETA),
-                dz);
+        DirectBatchNorm.backward(st.bn, g, gradTable.get(bn + BatchNorm.GAMMA), gradTable.get(bn + BatchNorm.BETA), dz);
         touched.add(bn + BatchNorm.GAMMA);
         touched.add(bn + BatchNorm.BETA);
-        DirectBatchNorm.updateRunning(st.bn, param(bn, BatchNorm.MEAN), param(bn, BatchNorm.VAR),
-                stage().getBnMomentum());
+        DirectBatchNorm.updateRunning(
+                st.bn, param(bn, BatchNorm.MEAN), param(bn, BatchNorm.VAR), stage().getBnMomentum());
         boolean first = touched.add(st.plan.weight().param());
-        return DirectConv.backward(weight(st.plan), st.plan.kernel(), st.plan.stride(), st.conv, dz, first, buffers,
-                dst);
+        return DirectConv.backward(
+                weight(st.plan), st.plan.kernel(), st.plan.stride(), st.conv, dz, first, buffers, dst);
     }
 }

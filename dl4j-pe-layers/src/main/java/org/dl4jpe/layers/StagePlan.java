@@ -29,7 +29,10 @@ import org.dl4jpe.layers.SharedBottleneckStage.WeightUse;
 final class StagePlan {
     /** A convolution's position in its block. */
     enum Role {
-        REDUCE, CONV3X3, EXPAND, SHORTCUT
+        REDUCE,
+        CONV3X3,
+        EXPAND,
+        SHORTCUT
     }
 
     /**
@@ -68,8 +71,17 @@ final class StagePlan {
      *                    shortcut (they read the stage input or its full-resolution reduce), the stage stride for
      *                    the rest
      */
-    record Conv(int block, Role role, WeightUse weight, int kernel, int stride, long in, long out, String bn,
-                boolean relu, int inputStride) {
+    record Conv(
+            int block,
+            Role role,
+            WeightUse weight,
+            int kernel,
+            int stride,
+            long in,
+            long out,
+            String bn,
+            boolean relu,
+            int inputStride) {
         /** Its output's height (or width) for a stage input of height (or width) {@code size}. */
         long outSize(long size) {
             long inSize = (size - 1) / inputStride + 1;
@@ -109,14 +121,17 @@ final class StagePlan {
         long m = midChannels;
         long out = 4 * m;
         Map<String, Weight> weights = new LinkedHashMap<>();
-        if (sharing == Sharing.STAGE_FIRST || sharing == Sharing.STAGE_FIRST_3X3
+        if (sharing == Sharing.STAGE_FIRST
+                || sharing == Sharing.STAGE_FIRST_3X3
                 || (sharing == Sharing.STAGE && numBlocks >= 2)) {
-            weights.put(SharedBottleneckStage.SHARED_1X1, new Weight(SharedBottleneckStage.SHARED_1X1,
-                    new long[] {m, out}, 0));
+            weights.put(
+                    SharedBottleneckStage.SHARED_1X1,
+                    new Weight(SharedBottleneckStage.SHARED_1X1, new long[] {m, out}, 0));
         }
         if (sharing == Sharing.STAGE_FIRST_3X3 && numBlocks >= 2) {
-            weights.put(SharedBottleneckStage.SHARED_3X3, new Weight(SharedBottleneckStage.SHARED_3X3,
-                    new long[] {m, m, 3, 3}, 0));
+            weights.put(
+                    SharedBottleneckStage.SHARED_3X3,
+                    new Weight(SharedBottleneckStage.SHARED_3X3, new long[] {m, m, 3, 3}, 0));
         }
         Map<String, Long> bns = new LinkedHashMap<>();
         List<Block> blocks = new ArrayList<>();
@@ -125,8 +140,8 @@ final class StagePlan {
             int s = i == 1 ? stride : 1;
             boolean ownReduce = i == 1 || sharing == Sharing.NONE || sharing == Sharing.TIED;
             boolean ownConv3x3 = i == 1 || sharing != Sharing.STAGE_FIRST_3X3;
-            boolean ownExpand = sharing == Sharing.NONE
-                    || (i == 1 && (sharing == Sharing.TIED || sharing == Sharing.STAGE));
+            boolean ownExpand =
+                    sharing == Sharing.NONE || (i == 1 && (sharing == Sharing.TIED || sharing == Sharing.STAGE));
             String p = SharedBottleneckStage.convParam(i, 1);
             String q = SharedBottleneckStage.convParam(i, 3);
             String sParam = SharedBottleneckStage.convParam(i, 2);
@@ -141,32 +156,51 @@ final class StagePlan {
             }
             WeightUse reduceUse = new WeightUse(ownReduce ? p : SharedBottleneckStage.SHARED_1X1, false);
             WeightUse conv3x3Use = new WeightUse(ownConv3x3 ? sParam : SharedBottleneckStage.SHARED_3X3, false);
-            WeightUse expandUse = ownExpand ? new WeightUse(q, false)
+            WeightUse expandUse = ownExpand
+                    ? new WeightUse(q, false)
                     : new WeightUse(sharing == Sharing.TIED ? p : SharedBottleneckStage.SHARED_1X1, true);
             int at = i == 1 ? 1 : stride; // the resolution of the block's input, as a stride from the stage input
-            Conv reduce = conv(bns, i, Role.REDUCE, reduceUse, 1, 1, in, m, SharedBottleneckStage.bnParam(i, 1, ""),
-                    at);
-            Conv conv3x3 = conv(bns, i, Role.CONV3X3, conv3x3Use, 3, s, m, m,
-                    SharedBottleneckStage.bnParam(i, 2, ""), at);
-            Conv expand = conv(bns, i, Role.EXPAND, expandUse, 1, 1, m, out, SharedBottleneckStage.bnParam(i, 3, ""),
-                    stride);
+            Conv reduce =
+                    conv(bns, i, Role.REDUCE, reduceUse, 1, 1, in, m, SharedBottleneckStage.bnParam(i, 1, ""), at);
+            Conv conv3x3 =
+                    conv(bns, i, Role.CONV3X3, conv3x3Use, 3, s, m, m, SharedBottleneckStage.bnParam(i, 2, ""), at);
+            Conv expand =
+                    conv(bns, i, Role.EXPAND, expandUse, 1, 1, m, out, SharedBottleneckStage.bnParam(i, 3, ""), stride);
             Conv shortcut = null;
             if (i == 1) {
                 String d = SharedBottleneckStage.downParam();
                 weights.put(d, new Weight(d, new long[] {out, inChannels}, i));
-                shortcut = conv(bns, i, Role.SHORTCUT, new WeightUse(d, false), 1, s, inChannels, out,
-                        SharedBottleneckStage.downBnParam(""), 1);
+                shortcut = conv(
+                        bns,
+                        i,
+                        Role.SHORTCUT,
+                        new WeightUse(d, false),
+                        1,
+                        s,
+                        inChannels,
+                        out,
+                        SharedBottleneckStage.downBnParam(""),
+                        1);
             }
             blocks.add(new Block(i, reduce, conv3x3, expand, shortcut));
         }
         return new StagePlan(blocks, weights, bns);
     }
 
-    private static Conv conv(Map<String, Long> bns, int block, Role role, WeightUse w, int kernel, int stride,
-                             long in, long out, String bn, int inputStride) {
+    private static Conv conv(
+            Map<String, Long> bns,
+            int block,
+            Role role,
+            WeightUse w,
+            int kernel,
+            int stride,
+            long in,
+            long out,
+            String bn,
+            int inputStride) {
         bns.put(bn, out);
-        return new Conv(block, role, w, kernel, stride, in, out, bn, role == Role.REDUCE || role == Role.CONV3X3,
-                inputStride);
+        return new Conv(
+                block, role, w, kernel, stride, in, out, bn, role == Role.REDUCE || role == Role.CONV3X3, inputStride);
     }
 
     List<Block> blocks() {

@@ -20,11 +20,15 @@ import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
  * parameter use (a shared weight's layout change is one op whose gradient SameDiff sums over all uses).
  */
 final class StageSameDiff {
-    private StageSameDiff() {
-    }
+    private StageSameDiff() {}
 
-    static SDVariable define(StagePlan plan, LayerContext ctx, SDVariable input, Map<String, SDVariable> p,
-                             double momentum, double eps) {
+    static SDVariable define(
+            StagePlan plan,
+            LayerContext ctx,
+            SDVariable input,
+            Map<String, SDVariable> p,
+            double momentum,
+            double eps) {
         SameDiff sd = ctx.sd();
         SameDiffBatchNorm bn = new SameDiffBatchNorm(ctx, p, momentum, eps);
         Kernels kernels = new Kernels(sd, p);
@@ -40,11 +44,17 @@ final class StageSameDiff {
     }
 
     /** BNs whose inputs have the same N·H·W (the same output stride in the plan) share one variance weight. */
-    private static SDVariable convBn(SameDiff sd, SameDiffBatchNorm bn, Kernels kernels, StagePlan.Conv c,
-                                     SDVariable x) {
-        Conv2DConfig.Conv2DConfigBuilder cfg = Conv2DConfig.builder().kH(c.kernel()).kW(c.kernel())
-                .sH(c.stride()).sW(c.stride()).pH(c.kernel() / 2).pW(c.kernel() / 2)
-                .paddingMode(PaddingMode.VALID).dataFormat(Conv2DConfig.NCHW);
+    private static SDVariable convBn(
+            SameDiff sd, SameDiffBatchNorm bn, Kernels kernels, StagePlan.Conv c, SDVariable x) {
+        Conv2DConfig.Conv2DConfigBuilder cfg = Conv2DConfig.builder()
+                .kH(c.kernel())
+                .kW(c.kernel())
+                .sH(c.stride())
+                .sW(c.stride())
+                .pH(c.kernel() / 2)
+                .pW(c.kernel() / 2)
+                .paddingMode(PaddingMode.VALID)
+                .dataFormat(Conv2DConfig.NCHW);
         SDVariable kernel = c.kernel() == 1
                 ? sd.reshape(kernels.matrix(c.weight()), 1, 1, c.in(), c.out())
                 : kernels.conv3x3(c.weight().param());
@@ -69,8 +79,8 @@ final class StageSameDiff {
          * stored {@code [out, in]} matrix, or the stored matrix itself when the convolution uses its transpose.
          */
         SDVariable matrix(WeightUse use) {
-            return matrices.computeIfAbsent(use,
-                    u -> u.transposed() ? p.get(u.param()) : sd.transpose(p.get(u.param())));
+            return matrices.computeIfAbsent(
+                    use, u -> u.transposed() ? p.get(u.param()) : sd.transpose(p.get(u.param())));
         }
 
         /** {@code [out, in, 3, 3]} as {@code [3, 3, in, out]}. */

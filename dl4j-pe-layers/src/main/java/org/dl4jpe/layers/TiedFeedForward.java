@@ -116,8 +116,13 @@ public final class TiedFeedForward extends EngineLayer implements MatmulFlops {
     }
 
     /** Weights with the layer's weight init, biases 0. */
-    static void initializeParameters(WeightInitializer init, Map<String, INDArray> params, String prefix, Tie tie,
-                                     long embedDim, long hiddenDim) {
+    static void initializeParameters(
+            WeightInitializer init,
+            Map<String, INDArray> params,
+            String prefix,
+            Tie tie,
+            long embedDim,
+            long hiddenDim) {
         init.init(params, ParamNames.prefixed(prefix, W), embedDim, hiddenDim);
         if (tie == Tie.NONE) {
             init.init(params, ParamNames.prefixed(prefix, W2), hiddenDim, embedDim);
@@ -134,14 +139,23 @@ public final class TiedFeedForward extends EngineLayer implements MatmulFlops {
      * @param dropout drop probability after the activation and after the output projection (training only)
      * @return rows {@code [M, D]}
      */
-    static SDVariable mlp(LayerContext ctx, SDVariable x, Map<String, SDVariable> p, String prefix, Tie tie,
-                          MlpActivation activation, double dropout, long embedDim, long hiddenDim) {
+    static SDVariable mlp(
+            LayerContext ctx,
+            SDVariable x,
+            Map<String, SDVariable> p,
+            String prefix,
+            Tie tie,
+            MlpActivation activation,
+            double dropout,
+            long embedDim,
+            long hiddenDim) {
         SameDiff sd = ctx.sd();
         SDVariable w = p.get(ParamNames.prefixed(prefix, W));
         SDVariable b1 = p.get(ParamNames.prefixed(prefix, B1));
         SDVariable b2 = p.get(ParamNames.prefixed(prefix, B2));
         // act(z) = s · u(z) with a constant s; dropout and the projection are linear, so s is applied to y [M, D]
-        SDVariable h = activation.applyUnscaled(sd, sd.mmul(x, w, false, true, false).add(b1));
+        SDVariable h =
+                activation.applyUnscaled(sd, sd.mmul(x, w, false, true, false).add(b1));
         h = ctx.dropout(h, dropout, in -> new long[] {rowsOf(in), hiddenDim});
         SDVariable y = tie == Tie.TRANSPOSE
                 ? sd.mmul(h, w)
@@ -248,5 +262,4 @@ public final class TiedFeedForward extends EngineLayer implements MatmulFlops {
     public double forwardFlops(InputType inputType) {
         return MatmulFlops.feedForward(MatmulFlops.tokens(inputType, describe()), embedDim, hiddenDim);
     }
-
 }

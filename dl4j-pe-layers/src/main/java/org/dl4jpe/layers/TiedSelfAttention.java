@@ -122,8 +122,8 @@ public final class TiedSelfAttention extends EngineLayer implements MatmulFlops 
         SameDiff sd = ctx.sd();
         SDVariable ntd = Rows.tokensLast(sd, input);
         SDVariable x = Rows.rows(sd, ntd, embedDim);
-        SDVariable y = attention(ctx, x, ntd, mask, projections(scheme, p, ""), embedDim, numHeads, attnDropout,
-                projDropout);
+        SDVariable y =
+                attention(ctx, x, ntd, mask, projections(scheme, p, ""), embedDim, numHeads, attnDropout, projDropout);
         return Rows.toNcw(sd, y, ntd);
     }
 
@@ -175,8 +175,8 @@ public final class TiedSelfAttention extends EngineLayer implements MatmulFlops 
     }
 
     /** Weights with the layer's weight init (fan in = fan out = D), biases 0. */
-    static void initializeParameters(WeightInitializer init, Map<String, INDArray> params, String prefix,
-                                     Scheme scheme, long embedDim) {
+    static void initializeParameters(
+            WeightInitializer init, Map<String, INDArray> params, String prefix, Scheme scheme, long embedDim) {
         for (String w : weightNames(scheme)) {
             init.init(params, ParamNames.prefixed(prefix, w), embedDim, embedDim);
         }
@@ -193,9 +193,19 @@ public final class TiedSelfAttention extends EngineLayer implements MatmulFlops 
      * The four projections as used: {@code Q = X·q} (or {@code X·qᵀ} when {@code tq}), and so on. The scheme only
      * decides which parameter serves each role and whether it is transposed.
      */
-    record Projections(SDVariable q, boolean tq, SDVariable k, boolean tk, SDVariable v, boolean tv, SDVariable o,
-                       boolean to, SDVariable bq, SDVariable bk, SDVariable bv, SDVariable bo) {
-    }
+    record Projections(
+            SDVariable q,
+            boolean tq,
+            SDVariable k,
+            boolean tk,
+            SDVariable v,
+            boolean tv,
+            SDVariable o,
+            boolean to,
+            SDVariable bq,
+            SDVariable bk,
+            SDVariable bv,
+            SDVariable bo) {}
 
     /** Maps the scheme's parameters (named with {@code prefix}) onto the four roles docs/what-it-computes.md names. */
     static Projections projections(Scheme scheme, Map<String, SDVariable> p, String prefix) {
@@ -214,9 +224,19 @@ public final class TiedSelfAttention extends EngineLayer implements MatmulFlops 
                 return new Projections(wq, false, wq, true, wkv, false, wkv, true, bq, bk, bv, bo);
             }
             case NONE:
-                return new Projections(wq, false, p.get(ParamNames.prefixed(prefix, WK)), false,
-                        p.get(ParamNames.prefixed(prefix, WV)), false, p.get(ParamNames.prefixed(prefix, WO)), false,
-                        bq, bk, bv, bo);
+                return new Projections(
+                        wq,
+                        false,
+                        p.get(ParamNames.prefixed(prefix, WK)),
+                        false,
+                        p.get(ParamNames.prefixed(prefix, WV)),
+                        false,
+                        p.get(ParamNames.prefixed(prefix, WO)),
+                        false,
+                        bq,
+                        bk,
+                        bv,
+                        bo);
             default:
                 throw new AssertionError(scheme);
         }
@@ -233,8 +253,16 @@ public final class TiedSelfAttention extends EngineLayer implements MatmulFlops 
      * @param projDropout drop probability after the output projection (training only)
      * @return output rows {@code [N·T, D]}
      */
-    static SDVariable attention(LayerContext ctx, SDVariable x, SDVariable ntd, SDVariable mask, Projections w,
-                                long embedDim, int numHeads, double attnDropout, double projDropout) {
+    static SDVariable attention(
+            LayerContext ctx,
+            SDVariable x,
+            SDVariable ntd,
+            SDVariable mask,
+            Projections w,
+            long embedDim,
+            int numHeads,
+            double attnDropout,
+            double projDropout) {
         SameDiff sd = ctx.sd();
         long headDim = embedDim / numHeads;
         SDVariable q = sd.mmul(x, w.q(), false, w.tq(), false).add(w.bq()).mul(1.0 / Math.sqrt(headDim));
@@ -242,8 +270,10 @@ public final class TiedSelfAttention extends EngineLayer implements MatmulFlops 
         SDVariable v = sd.mmul(x, w.v(), false, w.tv(), false).add(w.bv());
 
         // [N·T, D] -> [N, T, H, d] -> [N, H, T, d]
-        SDVariable headShape = sd.concat(0, sd.shape(ntd).get(SDIndex.interval(0, 2)),
-                sd.constant(Nd4j.createFromArray(new long[] {numHeads, headDim})));
+        SDVariable headShape =
+                sd.concat(0, sd.shape(ntd).get(SDIndex.interval(0, 2)), sd.constant(Nd4j.createFromArray(new long[] {
+                    numHeads, headDim
+                })));
         SDVariable qh = sd.permute(sd.reshape(q, headShape), 0, 2, 1, 3);
         SDVariable kh = sd.permute(sd.reshape(k, headShape), 0, 2, 1, 3);
         SDVariable vh = sd.permute(sd.reshape(v, headShape), 0, 2, 1, 3);
@@ -313,8 +343,8 @@ public final class TiedSelfAttention extends EngineLayer implements MatmulFlops 
         Check.positive(who, "embedDim", embedDim);
         Check.positive(who, "numHeads", numHeads);
         if (embedDim % numHeads != 0) {
-            throw new IllegalArgumentException(who + ": numHeads " + numHeads + " does not divide embedDim "
-                    + embedDim);
+            throw new IllegalArgumentException(
+                    who + ": numHeads " + numHeads + " does not divide embedDim " + embedDim);
         }
     }
 
@@ -322,5 +352,4 @@ public final class TiedSelfAttention extends EngineLayer implements MatmulFlops 
     public double forwardFlops(InputType inputType) {
         return MatmulFlops.attention(MatmulFlops.tokens(inputType, describe()), embedDim);
     }
-
 }

@@ -39,6 +39,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class TransformerBlock extends EngineLayer implements MatmulFlops {
     /** Parameter name prefixes of the four sub-parts ({@code attn} + {@code Wq} = {@code attnWq}). */
     public static final String NORM1 = "norm1";
+
     public static final String ATTN = "attn";
     public static final String NORM2 = "norm2";
     public static final String MLP = "mlp";
@@ -145,14 +146,36 @@ public final class TransformerBlock extends EngineLayer implements MatmulFlops {
         SDVariable ntd = Rows.tokensLast(sd, input);
         SDVariable x = Rows.rows(sd, ntd, embedDim);
 
-        SDVariable h = LayerNorm.normalize(sd, x, p.get(ParamNames.prefixed(NORM1, LayerNorm.GAMMA)),
-                p.get(ParamNames.prefixed(NORM1, LayerNorm.BETA)), eps, 1, 2, embedDim);
-        h = TiedSelfAttention.attention(ctx, h, ntd, mask, TiedSelfAttention.projections(scheme, p, ATTN), embedDim,
-                numHeads, attnDropout, projDropout);
+        SDVariable h = LayerNorm.normalize(
+                sd,
+                x,
+                p.get(ParamNames.prefixed(NORM1, LayerNorm.GAMMA)),
+                p.get(ParamNames.prefixed(NORM1, LayerNorm.BETA)),
+                eps,
+                1,
+                2,
+                embedDim);
+        h = TiedSelfAttention.attention(
+                ctx,
+                h,
+                ntd,
+                mask,
+                TiedSelfAttention.projections(scheme, p, ATTN),
+                embedDim,
+                numHeads,
+                attnDropout,
+                projDropout);
         x = x.add(dropPath(ctx, h, ntd));
 
-        h = LayerNorm.normalize(sd, x, p.get(ParamNames.prefixed(NORM2, LayerNorm.GAMMA)),
-                p.get(ParamNames.prefixed(NORM2, LayerNorm.BETA)), eps, 1, 2, embedDim);
+        h = LayerNorm.normalize(
+                sd,
+                x,
+                p.get(ParamNames.prefixed(NORM2, LayerNorm.GAMMA)),
+                p.get(ParamNames.prefixed(NORM2, LayerNorm.BETA)),
+                eps,
+                1,
+                2,
+                embedDim);
         h = TiedFeedForward.mlp(ctx, h, p, MLP, tie, activation, mlpDropout, embedDim, hiddenDim);
         x = x.add(dropPath(ctx, h, ntd));
         return Rows.toNcw(sd, x, ntd);
@@ -310,5 +333,4 @@ public final class TransformerBlock extends EngineLayer implements MatmulFlops {
         long tokens = MatmulFlops.tokens(inputType, describe());
         return MatmulFlops.attention(tokens, embedDim) + MatmulFlops.feedForward(tokens, embedDim, hiddenDim);
     }
-
 }

@@ -21,11 +21,23 @@ final class TransformerBlockKernel implements DirectKernel {
 
     TransformerBlockKernel(TransformerBlock b) {
         norm1 = new LayerNormKernel("norm1", TransformerBlock.NORM1, b.getEmbedDim(), b.getEps());
-        attn = new AttentionKernel("attn", TransformerBlock.ATTN, b.getScheme(), b.getEmbedDim(), b.getNumHeads(),
-                b.getAttnDropout(), b.getProjDropout());
+        attn = new AttentionKernel(
+                "attn",
+                TransformerBlock.ATTN,
+                b.getScheme(),
+                b.getEmbedDim(),
+                b.getNumHeads(),
+                b.getAttnDropout(),
+                b.getProjDropout());
         norm2 = new LayerNormKernel("norm2", TransformerBlock.NORM2, b.getEmbedDim(), b.getEps());
-        mlp = new MlpKernel("mlp", TransformerBlock.MLP, b.getTie(), b.getActivation(), b.getMlpDropout(),
-                b.getEmbedDim(), b.getHiddenDim());
+        mlp = new MlpKernel(
+                "mlp",
+                TransformerBlock.MLP,
+                b.getTie(),
+                b.getActivation(),
+                b.getMlpDropout(),
+                b.getEmbedDim(),
+                b.getHiddenDim());
         dropPath = b.getDropPath();
     }
 
@@ -52,7 +64,8 @@ final class TransformerBlockKernel implements DirectKernel {
         if (dropPath == 0.0) {
             return null;
         }
-        return LayerContext.dropoutMask(buf.dataType(), new long[] {n, 1, 1}, dropPath).reshape(n, 1);
+        return LayerContext.dropoutMask(buf.dataType(), new long[] {n, 1, 1}, dropPath)
+                .reshape(n, 1);
     }
 
     /** {@code out = x + m[s]·branch} for the rows of each sequence s ({@code m} null: 1). */

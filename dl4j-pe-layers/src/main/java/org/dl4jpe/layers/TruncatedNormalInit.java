@@ -47,8 +47,8 @@ public final class TruncatedNormalInit implements IWeightInit {
             throw new IllegalArgumentException("TruncatedNormalInit: std " + std + " must be positive and finite");
         }
         if (Double.isNaN(a) || Double.isNaN(b) || !(a < b)) {
-            throw new IllegalArgumentException("TruncatedNormalInit: lower bound a " + a
-                    + " must be less than upper bound b " + b);
+            throw new IllegalArgumentException(
+                    "TruncatedNormalInit: lower bound a " + a + " must be less than upper bound b " + b);
         }
         if (!(cdf((a - mean) / std) < cdf((b - mean) / std))) {
             throw new IllegalArgumentException("TruncatedNormalInit: [a, b] = [" + a + ", " + b
@@ -114,8 +114,10 @@ public final class TruncatedNormalInit implements IWeightInit {
         if (!(o instanceof TruncatedNormalInit t)) {
             return false;
         }
-        return Double.compare(mean, t.mean) == 0 && Double.compare(std, t.std) == 0
-                && Double.compare(a, t.a) == 0 && Double.compare(b, t.b) == 0;
+        return Double.compare(mean, t.mean) == 0
+                && Double.compare(std, t.std) == 0
+                && Double.compare(a, t.a) == 0
+                && Double.compare(b, t.b) == 0;
     }
 
     @Override

@@ -24,9 +24,11 @@ final class VectorMath {
     static final double GELU_CLAMP = 14.5;
     /** {@link #expInPlace} clamps its arguments here. */
     static final double EXP_FLOOR = -104.0;
+
     private static final double C = 4.0;
     /** {@code u = S·t + S0} maps {@code t ∈ [1/(1 + 14.5/4), 1]} onto [−1, 1]. */
     private static final double S = 2.5517241379310347;
+
     private static final double S0 = -1.5517241379310345;
     private static final double M0 = 0.22671030859043326;
     private static final double M1 = 0.157536649574103;
@@ -45,8 +47,7 @@ final class VectorMath {
     /** Values per chunk: the scratch arrays of one chunk stay in the L1 cache. */
     private static final int CHUNK = 512;
 
-    private VectorMath() {
-    }
+    private VectorMath() {}
 
     /**
      * Scratch space for one thread. The GELU runs in short passes over a chunk of values, each pass a loop small

@@ -11,19 +11,30 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * the independent reference the layers are compared with. Masked keys are left out of each softmax entirely.
  */
 final class AttentionReference {
-    private AttentionReference() {
-    }
+    private AttentionReference() {}
 
     /** Standard attention with four matrices. {@code x [N, D, T]}, {@code mask [N, T]} or null; returns [N, D, T]. */
-    static INDArray untied(INDArray x, INDArray mask, int numHeads, INDArray wq, INDArray wk, INDArray wv,
-                           INDArray wo, INDArray bq, INDArray bk, INDArray bv, INDArray bo) {
+    static INDArray untied(
+            INDArray x,
+            INDArray mask,
+            int numHeads,
+            INDArray wq,
+            INDArray wk,
+            INDArray wv,
+            INDArray wo,
+            INDArray bq,
+            INDArray bk,
+            INDArray bv,
+            INDArray bo) {
         long n = x.size(0);
         long dim = x.size(1);
         long t = x.size(2);
         long d = dim / numHeads;
         INDArray out = Nd4j.create(DataType.DOUBLE, n, dim, t);
         for (int i = 0; i < n; i++) {
-            INDArray tokens = x.get(NDArrayIndex.point(i), NDArrayIndex.all(), NDArrayIndex.all()).transpose().dup();
+            INDArray tokens = x.get(NDArrayIndex.point(i), NDArrayIndex.all(), NDArrayIndex.all())
+                    .transpose()
+                    .dup();
             INDArray q = tokens.mmul(wq).addiRowVector(bq);
             INDArray k = tokens.mmul(wk).addiRowVector(bk);
             INDArray v = tokens.mmul(wv).addiRowVector(bv);
@@ -53,17 +64,28 @@ final class AttentionReference {
                         }
                     }
                 }
-                heads.get(NDArrayIndex.all(), NDArrayIndex.interval(h * d, (h + 1) * d)).assign(probs.mmul(vh));
+                heads.get(NDArrayIndex.all(), NDArrayIndex.interval(h * d, (h + 1) * d))
+                        .assign(probs.mmul(vh));
             }
             INDArray y = heads.mmul(wo).addiRowVector(bo);
-            out.get(NDArrayIndex.point(i), NDArrayIndex.all(), NDArrayIndex.all()).assign(y.transpose());
+            out.get(NDArrayIndex.point(i), NDArrayIndex.all(), NDArrayIndex.all())
+                    .assign(y.transpose());
         }
         return out;
     }
 
     /** The scheme's four matrices from its two parameters (docs/what-it-computes.md), then {@link #untied}. */
-    static INDArray tied(Scheme scheme, INDArray x, INDArray mask, int numHeads, INDArray wq, INDArray wkv,
-                         INDArray bq, INDArray bk, INDArray bv, INDArray bo) {
+    static INDArray tied(
+            Scheme scheme,
+            INDArray x,
+            INDArray mask,
+            int numHeads,
+            INDArray wq,
+            INDArray wkv,
+            INDArray bq,
+            INDArray bk,
+            INDArray bv,
+            INDArray bo) {
         switch (scheme) {
             case QO_KV:
                 return untied(x, mask, numHeads, wq, wkv, wkv.transpose(), wq.transpose(), bq, bk, bv, bo);

@@ -58,11 +58,18 @@ class BatchNormTest {
 
     /** layer → MSE loss. */
     private static MultiLayerNetwork net(org.deeplearning4j.nn.conf.layers.Layer layer, IUpdater updater) {
-        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(LayerTestKit.SEED)
-                .dataType(DataType.DOUBLE).updater(updater).trainingWorkspaceMode(WorkspaceMode.ENABLED)
-                .list().layer(layer)
-                .layer(new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY).build())
-                .setInputType(TYPE).build();
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
+                .seed(LayerTestKit.SEED)
+                .dataType(DataType.DOUBLE)
+                .updater(updater)
+                .trainingWorkspaceMode(WorkspaceMode.ENABLED)
+                .list()
+                .layer(layer)
+                .layer(new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE)
+                        .activation(Activation.IDENTITY)
+                        .build())
+                .setInputType(TYPE)
+                .build();
         MultiLayerNetwork n = new MultiLayerNetwork(conf);
         n.init();
         return n;
@@ -100,17 +107,19 @@ class BatchNormTest {
             n.computeGradientAndScore();
         }
         for (String p : List.of(BatchNorm.GAMMA, BatchNorm.BETA)) {
-            SharedBottleneckStageTest.assertClose(reference.gradient().getGradientFor("0_" + p),
-                    direct.gradient().getGradientFor("0_" + p), "gradient of " + p);
+            SharedBottleneckStageTest.assertClose(
+                    reference.gradient().getGradientFor("0_" + p),
+                    direct.gradient().getGradientFor("0_" + p),
+                    "gradient of " + p);
         }
-        SharedBottleneckStageTest.assertClose(inputGradient(reference, x, y), inputGradient(direct, x, y),
-                "input gradient");
+        SharedBottleneckStageTest.assertClose(
+                inputGradient(reference, x, y), inputGradient(direct, x, y), "input gradient");
         for (int t = 0; t < 3; t++) {
             direct.fit(input(10 + t), labels(20 + t));
             reference.fit(input(10 + t), labels(20 + t));
         }
-        SharedBottleneckStageTest.assertClose(reference.params(), direct.params(), "parameters and running"
-                + " statistics after 3 SGD steps");
+        SharedBottleneckStageTest.assertClose(
+                reference.params(), direct.params(), "parameters and running" + " statistics after 3 SGD steps");
     }
 
     private static INDArray inputGradient(MultiLayerNetwork net, INDArray x, INDArray y) {
@@ -123,8 +132,13 @@ class BatchNormTest {
     @Test
     void equalsDl4jBatchNormalization() {
         MultiLayerNetwork ours = net(layer(Engine.DIRECT, 0.1), new NoOp());
-        MultiLayerNetwork dl4j = net(new BatchNormalization.Builder().decay(0.9).eps(1e-5)
-                .useLogStd(false).build(), new NoOp());
+        MultiLayerNetwork dl4j = net(
+                new BatchNormalization.Builder()
+                        .decay(0.9)
+                        .eps(1e-5)
+                        .useLogStd(false)
+                        .build(),
+                new NoOp());
         randomize(ours, 5);
         dl4j.setParam("0_gamma", ours.getParam("0_" + BatchNorm.GAMMA).reshape(1, C));
         dl4j.setParam("0_beta", ours.getParam("0_" + BatchNorm.BETA).reshape(1, C));
@@ -136,10 +150,14 @@ class BatchNormTest {
         SharedBottleneckStageTest.assertClose(dl4j.output(x, true), ours.output(x, true), "training output");
         org.nd4j.common.primitives.Pair<Gradient, INDArray> d = dl4j.calculateGradients(x, y, null, null);
         org.nd4j.common.primitives.Pair<Gradient, INDArray> o = ours.calculateGradients(x, y, null, null);
-        SharedBottleneckStageTest.assertClose(d.getFirst().getGradientFor("0_gamma").reshape(C),
-                o.getFirst().getGradientFor("0_" + BatchNorm.GAMMA).reshape(C), "d gamma");
-        SharedBottleneckStageTest.assertClose(d.getFirst().getGradientFor("0_beta").reshape(C),
-                o.getFirst().getGradientFor("0_" + BatchNorm.BETA).reshape(C), "d beta");
+        SharedBottleneckStageTest.assertClose(
+                d.getFirst().getGradientFor("0_gamma").reshape(C),
+                o.getFirst().getGradientFor("0_" + BatchNorm.GAMMA).reshape(C),
+                "d gamma");
+        SharedBottleneckStageTest.assertClose(
+                d.getFirst().getGradientFor("0_beta").reshape(C),
+                o.getFirst().getGradientFor("0_" + BatchNorm.BETA).reshape(C),
+                "d beta");
         SharedBottleneckStageTest.assertClose(d.getSecond(), o.getSecond(), "input gradient");
     }
 
@@ -160,9 +178,13 @@ class BatchNormTest {
                 pytorchStep(mean, var, x, momentum);
                 net.fit(x, labels(40 + t));
             }
-            SharedBottleneckStageTest.assertClose(Nd4j.createFromArray(mean), net.getParam("0_" + BatchNorm.MEAN),
+            SharedBottleneckStageTest.assertClose(
+                    Nd4j.createFromArray(mean),
+                    net.getParam("0_" + BatchNorm.MEAN),
                     engine + " momentum " + momentum + ": running mean");
-            SharedBottleneckStageTest.assertClose(Nd4j.createFromArray(var), net.getParam("0_" + BatchNorm.VAR),
+            SharedBottleneckStageTest.assertClose(
+                    Nd4j.createFromArray(var),
+                    net.getParam("0_" + BatchNorm.VAR),
                     engine + " momentum " + momentum + ": running variance (unbiased, PyTorch)");
         }
     }
@@ -174,8 +196,12 @@ class BatchNormTest {
      */
     static void pytorchStep(double[] mean, double[] var, INDArray z, double momentum) {
         for (int c = 0; c < z.size(1); c++) {
-            double[] v = z.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
-                    org.nd4j.linalg.indexing.NDArrayIndex.point(c)).dup().castTo(DataType.DOUBLE).data().asDouble();
+            double[] v = z.get(
+                            org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.point(c))
+                    .dup()
+                    .castTo(DataType.DOUBLE)
+                    .data()
+                    .asDouble();
             double mu = 0;
             for (double e : v) {
                 mu += e / v.length;
@@ -207,7 +233,8 @@ class BatchNormTest {
         assertEquals(stats, net.params(), engine + ": parameters after training-mode inference");
         assertEquals(before, net.output(probe, false), engine + ": inference output after training-mode inference");
         net.fit(x, labels(52));
-        assertNotEquals(stats.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(2 * C, 4 * C)),
+        assertNotEquals(
+                stats.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(2 * C, 4 * C)),
                 net.params().get(org.nd4j.linalg.indexing.NDArrayIndex.interval(2 * C, 4 * C)),
                 engine + ": a training step moves the running statistics");
     }
@@ -215,10 +242,16 @@ class BatchNormTest {
     /** γ and β are biases (no weight decay), the running statistics are state (no updater, no regularization). */
     @Test
     void gammaBetaAreNotWeightsAndStatisticsAreState() {
-        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().updater(new Adam(0.1)).weightDecay(0.5)
-                .list().layer(BatchNorm.builder().build())
-                .layer(new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY).build())
-                .setInputType(TYPE).build();
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
+                .updater(new Adam(0.1))
+                .weightDecay(0.5)
+                .list()
+                .layer(BatchNorm.builder().build())
+                .layer(new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE)
+                        .activation(Activation.IDENTITY)
+                        .build())
+                .setInputType(TYPE)
+                .build();
         BatchNorm bn = (BatchNorm) conf.getConf(0).getLayer();
         bn.getLayerParams();
         for (String p : List.of(BatchNorm.GAMMA, BatchNorm.BETA, BatchNorm.MEAN, BatchNorm.VAR)) {

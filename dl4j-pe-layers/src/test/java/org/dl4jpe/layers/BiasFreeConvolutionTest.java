@@ -35,10 +35,17 @@ class BiasFreeConvolutionTest {
     private static final int HW = 7;
 
     private static MultiLayerNetwork net(org.deeplearning4j.nn.conf.layers.Layer layer) {
-        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(LayerTestKit.SEED)
-                .dataType(DataType.DOUBLE).updater(new NoOp()).list().layer(layer)
-                .layer(new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY).build())
-                .setInputType(InputType.convolutional(HW, HW, C)).build();
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
+                .seed(LayerTestKit.SEED)
+                .dataType(DataType.DOUBLE)
+                .updater(new NoOp())
+                .list()
+                .layer(layer)
+                .layer(new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE)
+                        .activation(Activation.IDENTITY)
+                        .build())
+                .setInputType(InputType.convolutional(HW, HW, C))
+                .build();
         MultiLayerNetwork n = new MultiLayerNetwork(conf);
         n.init();
         return n;
@@ -49,8 +56,12 @@ class BiasFreeConvolutionTest {
     void standardChecks(Engine engine) throws Exception {
         Nd4j.getRandom().setSeed(3);
         INDArray x = Nd4j.randn(DataType.DOUBLE, N, C, HW, HW);
-        LayerTestKit.assertStandardChecks(BiasFreeConvolution.builder(3, OUT).stride(2).engine(engine).build(),
-                InputType.convolutional(HW, HW, C), x, null, new long[] {N, OUT, 4, 4});
+        LayerTestKit.assertStandardChecks(
+                BiasFreeConvolution.builder(3, OUT).stride(2).engine(engine).build(),
+                InputType.convolutional(HW, HW, C),
+                x,
+                null,
+                new long[] {N, OUT, 4, 4});
     }
 
     @ParameterizedTest
@@ -61,12 +72,20 @@ class BiasFreeConvolutionTest {
             for (int[] ks : new int[][] {{3, 1}, {7, 2}, {1, 2}}) {
                 int k = ks[0];
                 int s = ks[1];
-                MultiLayerNetwork direct = net(BiasFreeConvolution.builder(k, OUT).stride(s).build());
-                MultiLayerNetwork reference = net(BiasFreeConvolution.builder(k, OUT).stride(s)
-                        .engine(Engine.SAMEDIFF).build());
-                MultiLayerNetwork dl4j = net(new ConvolutionLayer.Builder(k, k).stride(s, s).padding(k / 2, k / 2)
-                        .convolutionMode(ConvolutionMode.Truncate).nOut(OUT).hasBias(false)
-                        .activation(Activation.IDENTITY).build());
+                MultiLayerNetwork direct =
+                        net(BiasFreeConvolution.builder(k, OUT).stride(s).build());
+                MultiLayerNetwork reference = net(BiasFreeConvolution.builder(k, OUT)
+                        .stride(s)
+                        .engine(Engine.SAMEDIFF)
+                        .build());
+                MultiLayerNetwork dl4j = net(new ConvolutionLayer.Builder(k, k)
+                        .stride(s, s)
+                        .padding(k / 2, k / 2)
+                        .convolutionMode(ConvolutionMode.Truncate)
+                        .nOut(OUT)
+                        .hasBias(false)
+                        .activation(Activation.IDENTITY)
+                        .build());
                 reference.setParams(direct.params());
                 dl4j.setParams(direct.params());
                 Nd4j.getRandom().setSeed(4);
@@ -78,8 +97,10 @@ class BiasFreeConvolutionTest {
                 for (MultiLayerNetwork other : new MultiLayerNetwork[] {reference, dl4j}) {
                     SharedBottleneckStageTest.assertClose(other.output(x), direct.output(x), what + ": output");
                     Pair<Gradient, INDArray> o = other.calculateGradients(x, y, null, null);
-                    SharedBottleneckStageTest.assertClose(o.getFirst().getGradientFor("0_W"),
-                            d.getFirst().getGradientFor("0_W"), what + ": weight gradient");
+                    SharedBottleneckStageTest.assertClose(
+                            o.getFirst().getGradientFor("0_W"),
+                            d.getFirst().getGradientFor("0_W"),
+                            what + ": weight gradient");
                     SharedBottleneckStageTest.assertClose(o.getSecond(), d.getSecond(), what + ": input gradient");
                 }
                 assertTrue(d.getSecond().amaxNumber().doubleValue() > 1e-3, "input gradient is not trivially zero");
@@ -98,10 +119,13 @@ class BiasFreeConvolutionTest {
 
     @Test
     void builderAndInputErrorsNameTheLayerAndValue() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> BiasFreeConvolution.builder(4, 8).build());
         assertTrue(e.getMessage().contains("kernel 4 must be odd"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> BiasFreeConvolution.builder(3, 8).stride(0).build());
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> BiasFreeConvolution.builder(3, 8).stride(0).build());
         assertTrue(e.getMessage().contains("stride"), e.getMessage());
         MultiLayerNetwork n = net(BiasFreeConvolution.builder(3, OUT).build());
         e = assertThrows(IllegalArgumentException.class, () -> n.output(Nd4j.rand(DataType.DOUBLE, N, 5, HW, HW)));

@@ -34,15 +34,19 @@ class ClassTokenPoolTest {
     @Test
     void standardChecksClassToken() throws Exception {
         Nd4j.getRandom().setSeed(1);
-        LayerTestKit.assertStandardChecks(ClassTokenPool.builder().build(), InputType.recurrent(D, T),
-                Nd4j.randn(DataType.DOUBLE, 2, D, T), null, new long[] {2, D});
+        LayerTestKit.assertStandardChecks(
+                ClassTokenPool.builder().build(),
+                InputType.recurrent(D, T),
+                Nd4j.randn(DataType.DOUBLE, 2, D, T),
+                null,
+                new long[] {2, D});
     }
 
     @Test
     void standardChecksMeanWithMask() throws Exception {
         Nd4j.getRandom().setSeed(2);
-        LayerTestKit.assertStandardChecks(mean(1), InputType.recurrent(D, T), Nd4j.randn(DataType.DOUBLE, 2, D, T),
-                MASK, new long[] {2, D});
+        LayerTestKit.assertStandardChecks(
+                mean(1), InputType.recurrent(D, T), Nd4j.randn(DataType.DOUBLE, 2, D, T), MASK, new long[] {2, D});
     }
 
     /** Output is x[:, :, 0]; the gradient is the upstream gradient at token 0 and zero at every other token. */
@@ -56,7 +60,8 @@ class ClassTokenPoolTest {
         INDArray g = Nd4j.randn(DataType.DOUBLE, 3, D);
         INDArray dx = l.backpropGradient(g, WS).getSecond();
         INDArray expected = Nd4j.zeros(DataType.DOUBLE, 3, D, T);
-        expected.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(0)).assign(g);
+        expected.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(0))
+                .assign(g);
         assertClose(expected, dx, "dx");
     }
 
@@ -68,22 +73,29 @@ class ClassTokenPoolTest {
     void meanRespectsMask() {
         Nd4j.getRandom().setSeed(4);
         INDArray x = Nd4j.randn(DataType.DOUBLE, 2, D, T);
-        x.get(NDArrayIndex.point(1), NDArrayIndex.all(), NDArrayIndex.interval(3, T)).assign(1e6);
+        x.get(NDArrayIndex.point(1), NDArrayIndex.all(), NDArrayIndex.interval(3, T))
+                .assign(1e6);
         Layer l = layer(mean(0), x, MASK);
         INDArray y = l.activate(false, WS);
-        INDArray expected = Nd4j.vstack(x.get(NDArrayIndex.point(0), NDArrayIndex.all(), NDArrayIndex.all())
-                        .mean(1).reshape(1, D),
-                x.get(NDArrayIndex.point(1), NDArrayIndex.all(), NDArrayIndex.interval(0, 3)).mean(1).reshape(1, D));
+        INDArray expected = Nd4j.vstack(
+                x.get(NDArrayIndex.point(0), NDArrayIndex.all(), NDArrayIndex.all())
+                        .mean(1)
+                        .reshape(1, D),
+                x.get(NDArrayIndex.point(1), NDArrayIndex.all(), NDArrayIndex.interval(0, 3))
+                        .mean(1)
+                        .reshape(1, D));
         assertClose(expected, y, "masked mean");
 
         INDArray g = Nd4j.randn(DataType.DOUBLE, 2, D);
         INDArray dx = l.backpropGradient(g, WS).getSecond();
         INDArray dxExpected = Nd4j.zeros(DataType.DOUBLE, 2, D, T);
         for (int t = 0; t < T; t++) {
-            dxExpected.get(NDArrayIndex.point(0), NDArrayIndex.all(), NDArrayIndex.point(t))
+            dxExpected
+                    .get(NDArrayIndex.point(0), NDArrayIndex.all(), NDArrayIndex.point(t))
                     .assign(g.getRow(0).div(5));
             if (t < 3) {
-                dxExpected.get(NDArrayIndex.point(1), NDArrayIndex.all(), NDArrayIndex.point(t))
+                dxExpected
+                        .get(NDArrayIndex.point(1), NDArrayIndex.all(), NDArrayIndex.point(t))
                         .assign(g.getRow(1).div(3));
             }
         }
@@ -96,11 +108,17 @@ class ClassTokenPoolTest {
         Nd4j.getRandom().setSeed(5);
         INDArray x = Nd4j.randn(DataType.DOUBLE, 2, D, T);
         INDArray y = layer(mean(1), x, null).activate(false, WS);
-        assertClose(x.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(1, T)).mean(2), y,
+        assertClose(
+                x.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(1, T))
+                        .mean(2),
+                y,
                 "mean over tokens 1..T-1");
         INDArray yMasked = layer(mean(1), x, MASK).activate(false, WS);
-        assertClose(x.get(NDArrayIndex.point(1), NDArrayIndex.all(), NDArrayIndex.interval(1, 3)).mean(1),
-                yMasked.getRow(1), "row 1: tokens 1 and 2");
+        assertClose(
+                x.get(NDArrayIndex.point(1), NDArrayIndex.all(), NDArrayIndex.interval(1, 3))
+                        .mean(1),
+                yMasked.getRow(1),
+                "row 1: tokens 1 and 2");
         INDArray noTokens = Nd4j.createFromArray(new double[][] {{1, 0, 0, 0, 0}, {1, 1, 0, 0, 0}});
         INDArray yEmpty = layer(mean(1), x, noTokens).activate(false, WS);
         assertClose(Nd4j.zeros(DataType.DOUBLE, D), yEmpty.getRow(0), "no valid token after the prefix: zeros");
@@ -115,14 +133,20 @@ class ClassTokenPoolTest {
     void gradientCheckThroughThePool() {
         Nd4j.getRandom().setSeed(6);
         INDArray x = Nd4j.randn(DataType.DOUBLE, 2, D, T);
-        MultiLayerNetwork net = LayerTestKit.mln(InputType.recurrent(D, T), DataType.DOUBLE,
-                TiedFeedForward.builder(D).hiddenDim(3).build(), mean(1));
+        MultiLayerNetwork net = LayerTestKit.mln(
+                InputType.recurrent(D, T),
+                DataType.DOUBLE,
+                TiedFeedForward.builder(D).hiddenDim(3).build(),
+                mean(1));
         LayerTestKit.assertGradientCheck(net, x, MASK);
         LayerTestKit.assertEveryParamGetsGradient(net, x, MASK);
 
         INDArray image = Nd4j.randn(DataType.DOUBLE, 2, 1, 4, 4);
-        MultiLayerNetwork vitFront = LayerTestKit.mln(InputType.convolutional(4, 4, 1), DataType.DOUBLE,
-                PatchEmbedding.builder(4, 4, 1, 2, 3).build(), mean(0));
+        MultiLayerNetwork vitFront = LayerTestKit.mln(
+                InputType.convolutional(4, 4, 1),
+                DataType.DOUBLE,
+                PatchEmbedding.builder(4, 4, 1, 2, 3).build(),
+                mean(0));
         LayerTestKit.assertGradientCheck(vitFront, image, null);
         LayerTestKit.assertEveryParamGetsGradient(vitFront, image, null);
     }
@@ -135,57 +159,92 @@ class ClassTokenPoolTest {
     void classTokenPoolingPassesGradientOnlyToTheClassTokenPath() {
         Nd4j.getRandom().setSeed(7);
         INDArray image = Nd4j.randn(DataType.DOUBLE, 2, 1, 4, 4);
-        MultiLayerNetwork net = LayerTestKit.mln(InputType.convolutional(4, 4, 1), DataType.DOUBLE,
-                PatchEmbedding.builder(4, 4, 1, 2, 3).build(), ClassTokenPool.builder().build());
-        Gradient g = net.calculateGradients(image, Nd4j.randn(DataType.DOUBLE, 2, 3), null, null).getFirst();
+        MultiLayerNetwork net = LayerTestKit.mln(
+                InputType.convolutional(4, 4, 1),
+                DataType.DOUBLE,
+                PatchEmbedding.builder(4, 4, 1, 2, 3).build(),
+                ClassTokenPool.builder().build());
+        Gradient g = net.calculateGradients(image, Nd4j.randn(DataType.DOUBLE, 2, 3), null, null)
+                .getFirst();
         assertTrue(g.getGradientFor("0_clsToken").amaxNumber().doubleValue() > 0, "clsToken");
-        assertClose(g.getGradientFor("0_clsToken"), g.getGradientFor("0_posEmbed").getRow(0), "posEmbed[0]");
+        assertClose(
+                g.getGradientFor("0_clsToken"), g.getGradientFor("0_posEmbed").getRow(0), "posEmbed[0]");
         assertEquals(0.0, g.getGradientFor("0_W").amaxNumber().doubleValue(), "W");
         assertEquals(0.0, g.getGradientFor("0_b").amaxNumber().doubleValue(), "b");
-        assertEquals(0.0, g.getGradientFor("0_posEmbed").get(NDArrayIndex.interval(1, 5), NDArrayIndex.all())
-                .amaxNumber().doubleValue(), "patch positions");
+        assertEquals(
+                0.0,
+                g.getGradientFor("0_posEmbed")
+                        .get(NDArrayIndex.interval(1, 5), NDArrayIndex.all())
+                        .amaxNumber()
+                        .doubleValue(),
+                "patch positions");
     }
 
     @Test
     void outputTypeAndMask() {
-        assertEquals(InputType.feedForward(64), ClassTokenPool.builder().build()
-                .getOutputType(0, InputType.recurrent(64, 50)));
-        Pair<INDArray, org.deeplearning4j.nn.api.MaskState> m = mean(0)
-                .feedForwardMaskArray(MASK, org.deeplearning4j.nn.api.MaskState.Active, 2);
+        assertEquals(
+                InputType.feedForward(64),
+                ClassTokenPool.builder().build().getOutputType(0, InputType.recurrent(64, 50)));
+        Pair<INDArray, org.deeplearning4j.nn.api.MaskState> m =
+                mean(0).feedForwardMaskArray(MASK, org.deeplearning4j.nn.api.MaskState.Active, 2);
         assertNull(m.getFirst(), "the collapsed sequence has no mask");
         assertEquals(0, ClassTokenPool.builder().build().numTrainableParams());
     }
 
     @Test
     void builderRejectsBadValuesWithClearMessages() {
-        assertEquals("ClassTokenPool: numPrefixTokens -1 must be zero or positive",
+        assertEquals(
+                "ClassTokenPool: numPrefixTokens -1 must be zero or positive",
                 assertThrows(IllegalArgumentException.class, () -> mean(-1)).getMessage());
-        assertEquals("ClassTokenPool 'pool': numPrefixTokens 1 applies only to mode MEAN, not CLASS_TOKEN",
-                assertThrows(IllegalArgumentException.class,
-                        () -> ClassTokenPool.builder().name("pool").numPrefixTokens(1).build()).getMessage());
-        assertEquals("ClassTokenPool: mode must not be null",
-                assertThrows(IllegalArgumentException.class, () -> ClassTokenPool.builder().mode(null).build())
+        assertEquals(
+                "ClassTokenPool 'pool': numPrefixTokens 1 applies only to mode MEAN, not CLASS_TOKEN",
+                assertThrows(
+                                IllegalArgumentException.class,
+                                () -> ClassTokenPool.builder()
+                                        .name("pool")
+                                        .numPrefixTokens(1)
+                                        .build())
+                        .getMessage());
+        assertEquals(
+                "ClassTokenPool: mode must not be null",
+                assertThrows(
+                                IllegalArgumentException.class,
+                                () -> ClassTokenPool.builder().mode(null).build())
                         .getMessage());
     }
 
     @Test
     void wrongInputNamesLayerAndShape() {
         // feed-forward rows get DL4J's FeedForwardToRnnPreProcessor (issue 10, item 5); images are refused
-        assertTrue(LayerTestKit.mln(InputType.feedForward(D), DataType.FLOAT, ClassTokenPool.builder().build())
-                .getLayerWiseConfigurations().getInputPreProcess(0)
-                instanceof org.deeplearning4j.nn.conf.preprocessor.FeedForwardToRnnPreProcessor);
-        Exception e = assertThrows(IllegalArgumentException.class, () -> LayerTestKit.mln(
-                InputType.convolutional(2, 2, D), DataType.FLOAT, ClassTokenPool.builder().name("head").build()));
+        assertTrue(
+                LayerTestKit.mln(
+                                        InputType.feedForward(D),
+                                        DataType.FLOAT,
+                                        ClassTokenPool.builder().build())
+                                .getLayerWiseConfigurations()
+                                .getInputPreProcess(0)
+                        instanceof org.deeplearning4j.nn.conf.preprocessor.FeedForwardToRnnPreProcessor);
+        Exception e = assertThrows(
+                IllegalArgumentException.class,
+                () -> LayerTestKit.mln(
+                        InputType.convolutional(2, 2, D),
+                        DataType.FLOAT,
+                        ClassTokenPool.builder().name("head").build()));
         assertTrue(e.getMessage().startsWith("ClassTokenPool 'head': expects a sequence [N, D, T]"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> LayerTestKit.mln(InputType.recurrent(D, 2),
-                DataType.FLOAT, mean(2)));
-        assertTrue(e.getMessage().startsWith("ClassTokenPool: mode MEAN needs at least 3 tokens (numPrefixTokens 2),"
-                + " got input type InputTypeRecurrent"), e.getMessage());
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> LayerTestKit.mln(InputType.recurrent(D, 2), DataType.FLOAT, mean(2)));
+        assertTrue(
+                e.getMessage()
+                        .startsWith("ClassTokenPool: mode MEAN needs at least 3 tokens (numPrefixTokens 2),"
+                                + " got input type InputTypeRecurrent"),
+                e.getMessage());
 
         MultiLayerNetwork net = LayerTestKit.mln(InputType.recurrent(D, T), DataType.FLOAT, mean(2)); // named layer0
         String msg = rootMessage(assertThrows(Exception.class, () -> net.output(Nd4j.rand(DataType.FLOAT, 2, D, 2))));
-        assertTrue(msg.contains("ClassTokenPool 'layer0': mode MEAN needs at least 3 tokens (numPrefixTokens 2), got "
-                + "[2, 4, 2]"),
+        assertTrue(
+                msg.contains("ClassTokenPool 'layer0': mode MEAN needs at least 3 tokens (numPrefixTokens 2), got "
+                        + "[2, 4, 2]"),
                 msg);
     }
 

@@ -31,8 +31,12 @@ class DirectBatchNormTest {
         INDArray gamma = Nd4j.rand(DataType.DOUBLE, C).addi(0.5);
         INDArray beta = Nd4j.randn(DataType.DOUBLE, C);
         double[][] d = run(z, r, g, gamma, beta);
-        double[][] f = run(z.castTo(DataType.FLOAT), r.castTo(DataType.FLOAT), g.castTo(DataType.FLOAT),
-                gamma.castTo(DataType.FLOAT), beta.castTo(DataType.FLOAT));
+        double[][] f = run(
+                z.castTo(DataType.FLOAT),
+                r.castTo(DataType.FLOAT),
+                g.castTo(DataType.FLOAT),
+                gamma.castTo(DataType.FLOAT),
+                beta.castTo(DataType.FLOAT));
         String[] what = {"output", "input gradient", "dGamma", "dBeta", "batch mean", "batch variance"};
         for (int i = 0; i < d.length; i++) {
             assertEquals(d[i].length, f[i].length, what[i]);
@@ -49,8 +53,8 @@ class DirectBatchNormTest {
     void batchStatisticsAreMeanAndBiasedVarianceOverBatchAndPlane() {
         Nd4j.getRandom().setSeed(8);
         INDArray z = Nd4j.randn(DataType.DOUBLE, N, C, H, W).muli(3).addi(100); // far from 0: a centring test
-        DirectBatchNorm.Batch b = DirectBatchNorm.prepare(z, Nd4j.ones(DataType.DOUBLE, C),
-                Nd4j.zeros(DataType.DOUBLE, C), null, null, 1e-5, true, false);
+        DirectBatchNorm.Batch b = DirectBatchNorm.prepare(
+                z, Nd4j.ones(DataType.DOUBLE, C), Nd4j.zeros(DataType.DOUBLE, C), null, null, 1e-5, true, false);
         assertArrayEquals(z.mean(0, 2, 3).toDoubleVector(), b.mean, 1e-12);
         assertArrayEquals(z.var(false, 0, 2, 3).toDoubleVector(), b.var, 1e-10);
         assertEquals(N * H * W, b.n);
@@ -68,21 +72,40 @@ class DirectBatchNormTest {
         INDArray dBeta = Nd4j.create(t, C);
         a.relu = true;
         INDArray dz = DirectBatchNorm.backward(a, pre, dGamma, dBeta, Nd4j.create(t, z.shape()));
-        return new double[][] {y.ravel().toDoubleVector(), dz.ravel().toDoubleVector(), dGamma.toDoubleVector(),
-                dBeta.toDoubleVector(), a.mean, a.var};
+        return new double[][] {
+            y.ravel().toDoubleVector(),
+            dz.ravel().toDoubleVector(),
+            dGamma.toDoubleVector(),
+            dBeta.toDoubleVector(),
+            a.mean,
+            a.var
+        };
     }
 
     /** The branch-free ReLU mask is exactly [v > 0], at zero, negative zero and the subnormals included. */
     @Test
     void reluMaskIsExactlyTheStepFunction() {
-        double[] values = {0.0, -0.0, Double.MIN_VALUE, -Double.MIN_VALUE, 1e-310, 1.0, -1.0, 1e300, -1e300,
-            Double.MAX_VALUE, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Float.MIN_VALUE};
+        double[] values = {
+            0.0,
+            -0.0,
+            Double.MIN_VALUE,
+            -Double.MIN_VALUE,
+            1e-310,
+            1.0,
+            -1.0,
+            1e300,
+            -1e300,
+            Double.MAX_VALUE,
+            Double.POSITIVE_INFINITY,
+            Double.NEGATIVE_INFINITY,
+            Float.MIN_VALUE
+        };
         INDArray out = Nd4j.createFromArray(values);
         INDArray g = Nd4j.valueArrayOf(new long[] {values.length}, 3.0, DataType.DOUBLE);
         INDArray masked = DirectBatchNorm.reluBackward(out, g, Nd4j.create(DataType.DOUBLE, values.length));
         INDArray outF = out.castTo(DataType.FLOAT);
-        INDArray maskedF = DirectBatchNorm.reluBackward(outF, g.castTo(DataType.FLOAT),
-                Nd4j.create(DataType.FLOAT, values.length));
+        INDArray maskedF = DirectBatchNorm.reluBackward(
+                outF, g.castTo(DataType.FLOAT), Nd4j.create(DataType.FLOAT, values.length));
         for (int i = 0; i < values.length; i++) {
             assertEquals(values[i] > 0 ? 3.0 : 0.0, masked.getDouble(i), "double mask at " + values[i]);
             float v = outF.getFloat(i);
@@ -93,7 +116,8 @@ class DirectBatchNormTest {
     @Test
     void rowsRefuseViewsAndOtherTypes() {
         INDArray a = Nd4j.create(DataType.FLOAT, 4, 4);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> NativePlanes.of(a.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 3)), 4));
         assertTrue(e.getMessage().contains("not a dense row-major array"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> NativePlanes.of(Nd4j.create(DataType.HALF, 4), 4));

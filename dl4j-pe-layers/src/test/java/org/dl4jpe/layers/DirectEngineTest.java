@@ -36,39 +36,78 @@ class DirectEngineTest {
     private static final int R = 12;
     private static final int T = 5;
     /** Three sequences of 5, 3 and 4 tokens. */
-    private static final INDArray MASK = Nd4j.createFromArray(new double[][] {
-            {1, 1, 1, 1, 1}, {1, 1, 1, 0, 0}, {1, 1, 1, 1, 0}});
+    private static final INDArray MASK =
+            Nd4j.createFromArray(new double[][] {{1, 1, 1, 1, 1}, {1, 1, 1, 0, 0}, {1, 1, 1, 1, 0}});
+
     private static final double TOLERANCE = 1e-11;
 
     private static TransformerBlock.Builder block(Scheme scheme, Tie tie, MlpActivation act) {
-        return TransformerBlock.builder(D, H).hiddenDim(R).scheme(scheme).tie(tie).activation(act);
+        return TransformerBlock.builder(D, H)
+                .hiddenDim(R)
+                .scheme(scheme)
+                .tie(tie)
+                .activation(act);
     }
 
     @ParameterizedTest
     @CsvSource({
-            "QO_KV, TRANSPOSE, GELU", "QO_KV, NONE, GELU_TANH", "QK_VO, TRANSPOSE, RELU", "QK_VO, NONE, GELU",
-            "NONE, NONE, GELU", "NONE, TRANSPOSE, GELU_TANH"})
+        "QO_KV, TRANSPOSE, GELU",
+        "QO_KV, NONE, GELU_TANH",
+        "QK_VO, TRANSPOSE, RELU",
+        "QK_VO, NONE, GELU",
+        "NONE, NONE, GELU",
+        "NONE, TRANSPOSE, GELU_TANH"
+    })
     void transformerBlockEqualsReference(Scheme scheme, Tie tie, MlpActivation act) {
-        assertEnginesEqual(block(scheme, tie, act).build(), block(scheme, tie, act).engine(Engine.SAMEDIFF).build(),
-                InputType.recurrent(D, T), input(3, D, T), MASK);
+        assertEnginesEqual(
+                block(scheme, tie, act).build(),
+                block(scheme, tie, act).engine(Engine.SAMEDIFF).build(),
+                InputType.recurrent(D, T),
+                input(3, D, T),
+                MASK);
     }
 
     /** Every dropout site and drop path at once, in training: the same masks give the same gradients. */
     @ParameterizedTest
     @CsvSource({"QO_KV, TRANSPOSE, GELU", "NONE, NONE, RELU"})
     void transformerBlockWithDropoutEqualsReference(Scheme scheme, Tie tie, MlpActivation act) {
-        assertEnginesEqual(block(scheme, tie, act).attnDropout(0.3).projDropout(0.2).mlpDropout(0.25)
-                        .dropPath(0.4).build(),
-                block(scheme, tie, act).attnDropout(0.3).projDropout(0.2).mlpDropout(0.25).dropPath(0.4)
-                        .engine(Engine.SAMEDIFF).build(), InputType.recurrent(D, T), input(8, D, T), null);
+        assertEnginesEqual(
+                block(scheme, tie, act)
+                        .attnDropout(0.3)
+                        .projDropout(0.2)
+                        .mlpDropout(0.25)
+                        .dropPath(0.4)
+                        .build(),
+                block(scheme, tie, act)
+                        .attnDropout(0.3)
+                        .projDropout(0.2)
+                        .mlpDropout(0.25)
+                        .dropPath(0.4)
+                        .engine(Engine.SAMEDIFF)
+                        .build(),
+                InputType.recurrent(D, T),
+                input(8, D, T),
+                null);
     }
 
     @ParameterizedTest
     @CsvSource({"QO_KV", "QK_VO", "NONE"})
     void selfAttentionEqualsReference(Scheme scheme) {
-        assertEnginesEqual(TiedSelfAttention.builder(D, H).scheme(scheme).attnDropout(0.2).projDropout(0.3).build(),
-                TiedSelfAttention.builder(D, H).scheme(scheme).attnDropout(0.2).projDropout(0.3)
-                        .engine(Engine.SAMEDIFF).build(), InputType.recurrent(D, T), input(3, D, T), MASK);
+        assertEnginesEqual(
+                TiedSelfAttention.builder(D, H)
+                        .scheme(scheme)
+                        .attnDropout(0.2)
+                        .projDropout(0.3)
+                        .build(),
+                TiedSelfAttention.builder(D, H)
+                        .scheme(scheme)
+                        .attnDropout(0.2)
+                        .projDropout(0.3)
+                        .engine(Engine.SAMEDIFF)
+                        .build(),
+                InputType.recurrent(D, T),
+                input(3, D, T),
+                MASK);
     }
 
     /** Attention's per-head products as ND4J products of views (no OpenBLAS: another backend) give the same. */
@@ -79,9 +118,17 @@ class DirectEngineTest {
         assertTrue(blas, "ND4J's CPU backend runs these tests: the per-head products call OpenBLAS");
         HeadGemm.useBlas = false;
         try {
-            assertEnginesEqual(block(scheme, Tie.TRANSPOSE, MlpActivation.GELU).attnDropout(0.2).build(),
-                    block(scheme, Tie.TRANSPOSE, MlpActivation.GELU).attnDropout(0.2).engine(Engine.SAMEDIFF).build(),
-                    InputType.recurrent(D, T), input(3, D, T), MASK);
+            assertEnginesEqual(
+                    block(scheme, Tie.TRANSPOSE, MlpActivation.GELU)
+                            .attnDropout(0.2)
+                            .build(),
+                    block(scheme, Tie.TRANSPOSE, MlpActivation.GELU)
+                            .attnDropout(0.2)
+                            .engine(Engine.SAMEDIFF)
+                            .build(),
+                    InputType.recurrent(D, T),
+                    input(3, D, T),
+                    MASK);
         } finally {
             HeadGemm.useBlas = blas;
         }
@@ -90,9 +137,19 @@ class DirectEngineTest {
     @ParameterizedTest
     @CsvSource({"TRANSPOSE, GELU", "NONE, GELU", "TRANSPOSE, GELU_TANH", "NONE, RELU"})
     void feedForwardEqualsReference(Tie tie, MlpActivation act) {
-        TiedFeedForward direct = TiedFeedForward.builder(D).hiddenDim(R).tie(tie).activation(act).dropout(0.3).build();
-        TiedFeedForward reference = TiedFeedForward.builder(D).hiddenDim(R).tie(tie).activation(act).dropout(0.3)
-                .engine(Engine.SAMEDIFF).build();
+        TiedFeedForward direct = TiedFeedForward.builder(D)
+                .hiddenDim(R)
+                .tie(tie)
+                .activation(act)
+                .dropout(0.3)
+                .build();
+        TiedFeedForward reference = TiedFeedForward.builder(D)
+                .hiddenDim(R)
+                .tie(tie)
+                .activation(act)
+                .dropout(0.3)
+                .engine(Engine.SAMEDIFF)
+                .build();
         assertEnginesEqual(direct, reference, InputType.recurrent(D, T), input(3, D, T), MASK);
         assertEnginesEqual(direct.clone(), reference.clone(), InputType.feedForward(D), input(4, D), null);
     }
@@ -100,16 +157,20 @@ class DirectEngineTest {
     @Test
     void layerNormEqualsReference() {
         LayerNorm direct = LayerNorm.builder(D).eps(1e-5).build();
-        LayerNorm reference = LayerNorm.builder(D).eps(1e-5).engine(Engine.SAMEDIFF).build();
+        LayerNorm reference =
+                LayerNorm.builder(D).eps(1e-5).engine(Engine.SAMEDIFF).build();
         assertEnginesEqual(direct, reference, InputType.recurrent(D, T), input(3, D, T), MASK);
         assertEnginesEqual(direct.clone(), reference.clone(), InputType.feedForward(D), input(4, D), null);
     }
 
     @Test
     void patchEmbeddingEqualsReference() {
-        assertEnginesEqual(PatchEmbedding.builder(8, 12, 2, 4, D).build(),
+        assertEnginesEqual(
+                PatchEmbedding.builder(8, 12, 2, 4, D).build(),
                 PatchEmbedding.builder(8, 12, 2, 4, D).engine(Engine.SAMEDIFF).build(),
-                InputType.convolutional(8, 12, 2), input(3, 2, 8, 12), null);
+                InputType.convolutional(8, 12, 2),
+                input(3, 2, 8, 12),
+                null);
     }
 
     /**
@@ -130,16 +191,22 @@ class DirectEngineTest {
         INDArray rows = x.permute(0, 2, 1).dup('c').permute(0, 2, 1); // the same values as token rows [N, T, D]
         INDArray g = Nd4j.randn(DataType.DOUBLE, 3, D);
         for (INDArray mask : new INDArray[] {MASK, null}) {
-            var d = LayerTestKit.mln(InputType.recurrent(D, T), DataType.DOUBLE, direct.clone()).getLayer(0);
-            var r = LayerTestKit.mln(InputType.recurrent(D, T), DataType.DOUBLE, reference.clone()).getLayer(0);
+            var d = LayerTestKit.mln(InputType.recurrent(D, T), DataType.DOUBLE, direct.clone())
+                    .getLayer(0);
+            var r = LayerTestKit.mln(InputType.recurrent(D, T), DataType.DOUBLE, reference.clone())
+                    .getLayer(0);
             assertEquals(ClassTokenPoolImpl.class, d.getClass(), "the direct engine runs");
             for (INDArray in : new INDArray[] {x, rows}) {
                 d.setMaskArray(mask);
                 r.setMaskArray(mask);
-                assertClose(r.activate(x, true, LayerWorkspaceMgr.noWorkspaces()),
-                        d.activate(in, true, LayerWorkspaceMgr.noWorkspaces()), mode + " output");
-                assertClose(r.backpropGradient(g, LayerWorkspaceMgr.noWorkspaces()).getSecond(),
-                        d.backpropGradient(g, LayerWorkspaceMgr.noWorkspaces()).getSecond(), mode + " input gradient");
+                assertClose(
+                        r.activate(x, true, LayerWorkspaceMgr.noWorkspaces()),
+                        d.activate(in, true, LayerWorkspaceMgr.noWorkspaces()),
+                        mode + " output");
+                assertClose(
+                        r.backpropGradient(g, LayerWorkspaceMgr.noWorkspaces()).getSecond(),
+                        d.backpropGradient(g, LayerWorkspaceMgr.noWorkspaces()).getSecond(),
+                        mode + " input gradient");
             }
         }
     }
@@ -148,10 +215,16 @@ class DirectEngineTest {
     @ParameterizedTest
     @CsvSource({"CLASS_TOKEN", "MEAN"})
     void blockThenPool(ClassTokenPool.Mode mode) {
-        Layer[] direct = {block(Scheme.QO_KV, Tie.TRANSPOSE, MlpActivation.GELU).build(),
-                ClassTokenPool.builder().mode(mode).build()};
-        Layer[] reference = {block(Scheme.QO_KV, Tie.TRANSPOSE, MlpActivation.GELU).engine(Engine.SAMEDIFF).build(),
-                ClassTokenPool.builder().mode(mode).engine(Engine.SAMEDIFF).build()};
+        Layer[] direct = {
+            block(Scheme.QO_KV, Tie.TRANSPOSE, MlpActivation.GELU).build(),
+            ClassTokenPool.builder().mode(mode).build()
+        };
+        Layer[] reference = {
+            block(Scheme.QO_KV, Tie.TRANSPOSE, MlpActivation.GELU)
+                    .engine(Engine.SAMEDIFF)
+                    .build(),
+            ClassTokenPool.builder().mode(mode).engine(Engine.SAMEDIFF).build()
+        };
         MultiLayerNetwork d = LayerTestKit.mln(InputType.recurrent(D, T), DataType.DOUBLE, direct);
         MultiLayerNetwork r = LayerTestKit.mln(InputType.recurrent(D, T), DataType.DOUBLE, reference);
         d.setParams(Nd4j.randn(DataType.DOUBLE, 1, d.numParams()).muli(0.3));
@@ -162,10 +235,16 @@ class DirectEngineTest {
     /** The patch embedding's token rows go straight into a block, and the block's input gradient back. */
     @Test
     void patchEmbeddingThenBlock() {
-        Layer[] direct = {PatchEmbedding.builder(8, 8, 1, 4, D).build(),
-                block(Scheme.QO_KV, Tie.TRANSPOSE, MlpActivation.GELU).build()};
-        Layer[] reference = {PatchEmbedding.builder(8, 8, 1, 4, D).engine(Engine.SAMEDIFF).build(),
-                block(Scheme.QO_KV, Tie.TRANSPOSE, MlpActivation.GELU).engine(Engine.SAMEDIFF).build()};
+        Layer[] direct = {
+            PatchEmbedding.builder(8, 8, 1, 4, D).build(),
+            block(Scheme.QO_KV, Tie.TRANSPOSE, MlpActivation.GELU).build()
+        };
+        Layer[] reference = {
+            PatchEmbedding.builder(8, 8, 1, 4, D).engine(Engine.SAMEDIFF).build(),
+            block(Scheme.QO_KV, Tie.TRANSPOSE, MlpActivation.GELU)
+                    .engine(Engine.SAMEDIFF)
+                    .build()
+        };
         MultiLayerNetwork d = LayerTestKit.mln(InputType.convolutional(8, 8, 1), DataType.DOUBLE, direct);
         MultiLayerNetwork r = LayerTestKit.mln(InputType.convolutional(8, 8, 1), DataType.DOUBLE, reference);
         d.setParams(Nd4j.randn(DataType.DOUBLE, 1, d.numParams()).muli(0.3));
@@ -177,11 +256,20 @@ class DirectEngineTest {
     /** Two blocks in a row (the second sees the first's output and gradient), then a batch of another size. */
     @Test
     void twoBlocksAndAnotherBatchSize() {
-        Layer[] direct = {block(Scheme.QO_KV, Tie.TRANSPOSE, MlpActivation.GELU).dropPath(0.3).build(),
-                block(Scheme.QK_VO, Tie.NONE, MlpActivation.GELU).attnDropout(0.2).build()};
-        Layer[] reference = {block(Scheme.QO_KV, Tie.TRANSPOSE, MlpActivation.GELU).dropPath(0.3)
-                .engine(Engine.SAMEDIFF).build(), block(Scheme.QK_VO, Tie.NONE, MlpActivation.GELU).attnDropout(0.2)
-                .engine(Engine.SAMEDIFF).build()};
+        Layer[] direct = {
+            block(Scheme.QO_KV, Tie.TRANSPOSE, MlpActivation.GELU).dropPath(0.3).build(),
+            block(Scheme.QK_VO, Tie.NONE, MlpActivation.GELU).attnDropout(0.2).build()
+        };
+        Layer[] reference = {
+            block(Scheme.QO_KV, Tie.TRANSPOSE, MlpActivation.GELU)
+                    .dropPath(0.3)
+                    .engine(Engine.SAMEDIFF)
+                    .build(),
+            block(Scheme.QK_VO, Tie.NONE, MlpActivation.GELU)
+                    .attnDropout(0.2)
+                    .engine(Engine.SAMEDIFF)
+                    .build()
+        };
         MultiLayerNetwork d = LayerTestKit.mln(InputType.recurrent(D, T), DataType.DOUBLE, direct);
         MultiLayerNetwork r = LayerTestKit.mln(InputType.recurrent(D, T), DataType.DOUBLE, reference);
         d.setParams(Nd4j.randn(DataType.DOUBLE, 1, d.numParams()).muli(0.3));
@@ -197,7 +285,9 @@ class DirectEngineTest {
      */
     @Test
     void outputAndInputGradientAreTokenRowsViewedAsSequences() {
-        MultiLayerNetwork d = LayerTestKit.mln(InputType.recurrent(D, T), DataType.DOUBLE,
+        MultiLayerNetwork d = LayerTestKit.mln(
+                InputType.recurrent(D, T),
+                DataType.DOUBLE,
                 block(Scheme.QO_KV, Tie.TRANSPOSE, MlpActivation.GELU).build());
         d.initGradientsView();
         INDArray x = input(3, D, T);
@@ -210,7 +300,8 @@ class DirectEngineTest {
         INDArray again = layer.activate(y, true, LayerWorkspaceMgr.noWorkspaces());
         INDArray fromCopy = layer.activate(expected, true, LayerWorkspaceMgr.noWorkspaces());
         assertClose(fromCopy, again, "output from rows input vs from a [N, D, T] copy");
-        INDArray dx = layer.backpropGradient(y, LayerWorkspaceMgr.noWorkspaces()).getSecond();
+        INDArray dx =
+                layer.backpropGradient(y, LayerWorkspaceMgr.noWorkspaces()).getSecond();
         assertArrayEquals(new long[] {(long) D * T, 1, D}, dx.stride(), "input gradient as rows");
     }
 
@@ -224,10 +315,16 @@ class DirectEngineTest {
         Nd4j.getRandom().setSeed(41);
         INDArray x = Nd4j.randn(DataType.FLOAT, 3, D, T).muli(2);
         INDArray mask = MASK.castTo(DataType.FLOAT);
-        MultiLayerNetwork d = LayerTestKit.mln(InputType.recurrent(D, T), DataType.FLOAT,
+        MultiLayerNetwork d = LayerTestKit.mln(
+                InputType.recurrent(D, T),
+                DataType.FLOAT,
                 block(Scheme.QO_KV, Tie.TRANSPOSE, MlpActivation.GELU).build());
-        MultiLayerNetwork r = LayerTestKit.mln(InputType.recurrent(D, T), DataType.FLOAT,
-                block(Scheme.QO_KV, Tie.TRANSPOSE, MlpActivation.GELU).engine(Engine.SAMEDIFF).build());
+        MultiLayerNetwork r = LayerTestKit.mln(
+                InputType.recurrent(D, T),
+                DataType.FLOAT,
+                block(Scheme.QO_KV, Tie.TRANSPOSE, MlpActivation.GELU)
+                        .engine(Engine.SAMEDIFF)
+                        .build());
         d.setParams(Nd4j.randn(DataType.FLOAT, 1, d.numParams()).muli(0.5));
         r.setParams(d.params());
         assertRelativelyClose(r.output(x, false, mask, null), d.output(x, false, mask, null), "output");
@@ -236,8 +333,8 @@ class DirectEngineTest {
         var dg = d.calculateGradients(x, labels, mask, mask);
         for (String key : r.paramTable().keySet()) {
             if (!key.endsWith("attnBk")) {
-                assertRelativelyClose(rg.getFirst().getGradientFor(key), dg.getFirst().getGradientFor(key),
-                        "gradient of " + key);
+                assertRelativelyClose(
+                        rg.getFirst().getGradientFor(key), dg.getFirst().getGradientFor(key), "gradient of " + key);
             }
         }
         assertRelativelyClose(rg.getSecond(), dg.getSecond(), "input gradient");
@@ -251,15 +348,20 @@ class DirectEngineTest {
 
     @Test
     void oldConfigurationWithoutEngineFieldLoadsAsDirect() {
-        for (Layer l : new Layer[] {block(Scheme.QO_KV, Tie.TRANSPOSE, MlpActivation.GELU).build(),
-                TiedSelfAttention.builder(D, H).build(), TiedFeedForward.builder(D).build(),
-                LayerNorm.builder(D).build()}) {
+        for (Layer l : new Layer[] {
+            block(Scheme.QO_KV, Tie.TRANSPOSE, MlpActivation.GELU).build(),
+            TiedSelfAttention.builder(D, H).build(),
+            TiedFeedForward.builder(D).build(),
+            LayerNorm.builder(D).build()
+        }) {
             MultiLayerNetwork net = LayerTestKit.mln(InputType.recurrent(D, T), DataType.FLOAT, l);
             String json = net.getLayerWiseConfigurations().toJson();
             assertTrue(json.contains("\"engine\" : \"DIRECT\""), "the engine is serialized: " + json);
             String old = json.replace("\"engine\" : \"DIRECT\",", "").replace(",\n      \"engine\" : \"DIRECT\"", "");
             assertTrue(!old.contains("engine"), "the engine field is removed from the JSON");
-            Layer back = org.deeplearning4j.nn.conf.MultiLayerConfiguration.fromJson(old).getConf(0).getLayer();
+            Layer back = org.deeplearning4j.nn.conf.MultiLayerConfiguration.fromJson(old)
+                    .getConf(0)
+                    .getLayer();
             assertEquals(l, back, l.getClass().getSimpleName() + " without the engine field");
             assertEquals(Engine.DIRECT, engineOf(back));
         }
@@ -296,10 +398,15 @@ class DirectEngineTest {
         MultiLayerNetwork r = LayerTestKit.mln(type, DataType.DOUBLE, reference);
         d.setParams(Nd4j.randn(DataType.DOUBLE, 1, d.numParams()).muli(0.3));
         r.setParams(d.params());
-        assertEquals(direct instanceof PatchEmbedding ? PatchEmbeddingImpl.class
+        assertEquals(
+                direct instanceof PatchEmbedding
+                        ? PatchEmbeddingImpl.class
                         : direct instanceof ClassTokenPool ? ClassTokenPoolImpl.class : DirectLayerImpl.class,
-                d.getLayer(0).getClass(), "the direct engine runs");
-        assertEquals(org.dl4jpe.layers.samediff.PeSameDiffLayerImpl.class, r.getLayer(0).getClass(),
+                d.getLayer(0).getClass(),
+                "the direct engine runs");
+        assertEquals(
+                org.dl4jpe.layers.samediff.PeSameDiffLayerImpl.class,
+                r.getLayer(0).getClass(),
                 "the reference runs on SameDiff");
         compare(d, r, x, mask);
 
@@ -313,7 +420,8 @@ class DirectEngineTest {
     private static void compare(MultiLayerNetwork d, MultiLayerNetwork r, INDArray x, INDArray mask) {
         d.clearLayerMaskArrays();
         r.clearLayerMaskArrays();
-        INDArray labels = Nd4j.rand(DataType.DOUBLE, r.output(x, false, mask, null).shape());
+        INDArray labels =
+                Nd4j.rand(DataType.DOUBLE, r.output(x, false, mask, null).shape());
         assertClose(r.output(x, false, mask, null), d.output(x, false, mask, null), "inference output");
         Nd4j.getRandom().setSeed(21);
         INDArray rt = r.output(x, true, mask, null);

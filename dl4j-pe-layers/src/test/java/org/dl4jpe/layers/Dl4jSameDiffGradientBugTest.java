@@ -34,8 +34,7 @@ class Dl4jSameDiffGradientBugTest {
         private int nIn;
         private int nOut;
 
-        private PlainSameDiffDense() {
-        }
+        private PlainSameDiffDense() {}
 
         PlainSameDiffDense(int nIn, int nOut) {
             this.nIn = nIn;
@@ -69,8 +68,11 @@ class Dl4jSameDiffGradientBugTest {
     @SuppressWarnings("unchecked")
     void dl4jSameDiffLayerStillDoublesGradients() {
         Nd4j.getRandom().setSeed(7);
-        MultiLayerNetwork sd = LayerTestKit.mln(InputType.feedForward(3), DataType.DOUBLE, new PlainSameDiffDense(3, 4));
-        MultiLayerNetwork dense = LayerTestKit.mln(InputType.feedForward(3), DataType.DOUBLE,
+        MultiLayerNetwork sd =
+                LayerTestKit.mln(InputType.feedForward(3), DataType.DOUBLE, new PlainSameDiffDense(3, 4));
+        MultiLayerNetwork dense = LayerTestKit.mln(
+                InputType.feedForward(3),
+                DataType.DOUBLE,
                 new DenseLayer.Builder().nOut(4).activation(Activation.IDENTITY).build());
         dense.setParam("0_W", sd.getParam("0_W"));
         dense.setParam("0_b", sd.getParam("0_b"));
@@ -85,7 +87,10 @@ class Dl4jSameDiffGradientBugTest {
         Pair<Gradient, INDArray> s = holder[0];
         Pair<Gradient, INDArray> d = dense.calculateGradients(x, y, null, null);
         String hint = " (DL4J's SameDiffLayer gradient changed: see this class's Javadoc)";
-        assertEquals(2.0, ratio(s.getFirst().getGradientFor("0_W"), d.getFirst().getGradientFor("0_W")), 1e-9,
+        assertEquals(
+                2.0,
+                ratio(s.getFirst().getGradientFor("0_W"), d.getFirst().getGradientFor("0_W")),
+                1e-9,
                 "dW ratio SameDiffLayer/DenseLayer" + hint);
         assertEquals(2.0, ratio(s.getSecond(), d.getSecond()), 1e-9, "epsilon ratio SameDiffLayer/DenseLayer" + hint);
     }

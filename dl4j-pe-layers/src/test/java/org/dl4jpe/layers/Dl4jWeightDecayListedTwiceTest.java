@@ -30,21 +30,35 @@ import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
 class Dl4jWeightDecayListedTwiceTest {
 
     private static ComputationGraphConfiguration graph(NeuralNetConfiguration.Builder b) {
-        return b.graphBuilder().addInputs("in").setInputTypes(InputType.feedForward(4))
+        return b.graphBuilder()
+                .addInputs("in")
+                .setInputTypes(InputType.feedForward(4))
                 .addLayer("dense", new DenseLayer.Builder().nOut(3).build(), "in")
-                .addLayer("out", new OutputLayer.Builder(LossFunction.MCXENT).nOut(2)
-                        .activation(Activation.SOFTMAX).build(), "dense")
-                .setOutputs("out").build();
+                .addLayer(
+                        "out",
+                        new OutputLayer.Builder(LossFunction.MCXENT)
+                                .nOut(2)
+                                .activation(Activation.SOFTMAX)
+                                .build(),
+                        "dense")
+                .setOutputs("out")
+                .build();
     }
 
     private static MultiLayerConfiguration list(NeuralNetConfiguration.Builder b) {
-        return b.list().layer(new DenseLayer.Builder().nOut(3).build())
-                .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(2).activation(Activation.SOFTMAX).build())
-                .setInputType(InputType.feedForward(4)).build();
+        return b.list()
+                .layer(new DenseLayer.Builder().nOut(3).build())
+                .layer(new OutputLayer.Builder(LossFunction.MCXENT)
+                        .nOut(2)
+                        .activation(Activation.SOFTMAX)
+                        .build())
+                .setInputType(InputType.feedForward(4))
+                .build();
     }
 
     private static BaseLayer layer(ComputationGraphConfiguration c, String name) {
-        return (BaseLayer) ((LayerVertex) c.getVertices().get(name)).getLayerConf().getLayer();
+        return (BaseLayer)
+                ((LayerVertex) c.getVertices().get(name)).getLayerConf().getLayer();
     }
 
     private static long count(List<Regularization> l, Class<?> kind) {
@@ -53,27 +67,36 @@ class Dl4jWeightDecayListedTwiceTest {
 
     @Test
     void plainDl4jListsAGlobalWeightDecayTwice() {
-        ComputationGraphConfiguration c = graph(new NeuralNetConfiguration.Builder().updater(new Adam(1e-3))
-                .weightDecay(0.05).weightDecayBias(0.01));
+        ComputationGraphConfiguration c = graph(new NeuralNetConfiguration.Builder()
+                .updater(new Adam(1e-3))
+                .weightDecay(0.05)
+                .weightDecayBias(0.01));
         for (String name : new String[] {"dense", "out"}) {
-            assertEquals(2, count(layer(c, name).getRegularization(), WeightDecay.class),
+            assertEquals(
+                    2,
+                    count(layer(c, name).getRegularization(), WeightDecay.class),
                     "DL4J no longer lists a global weightDecay twice on " + name + ": "
                             + layer(c, name).getRegularization() + "; Regularizations.dedupe is now a no-op");
-            assertEquals(2, count(layer(c, name).getRegularizationBias(), WeightDecay.class),
+            assertEquals(
+                    2,
+                    count(layer(c, name).getRegularizationBias(), WeightDecay.class),
                     "weightDecayBias on " + name + ": " + layer(c, name).getRegularizationBias());
         }
         MultiLayerConfiguration m = list(new NeuralNetConfiguration.Builder().weightDecay(0.05));
         assertEquals(2, count(((BaseLayer) m.getConf(0).getLayer()).getRegularization(), WeightDecay.class));
         // l2 (and l1) come out once: DL4J's merge skips an L2 the layer already has
-        ComputationGraphConfiguration l2 = graph(new NeuralNetConfiguration.Builder().l2(0.05).l2Bias(0.01));
+        ComputationGraphConfiguration l2 =
+                graph(new NeuralNetConfiguration.Builder().l2(0.05).l2Bias(0.01));
         assertEquals(1, count(layer(l2, "dense").getRegularization(), L2Regularization.class));
         assertEquals(1, count(layer(l2, "dense").getRegularizationBias(), L2Regularization.class));
     }
 
     @Test
     void dedupeLeavesOneOfEachKindAndIsIdempotent() {
-        ComputationGraphConfiguration c = graph(new NeuralNetConfiguration.Builder().updater(new Adam(1e-3))
-                .weightDecay(0.05).weightDecayBias(0.01));
+        ComputationGraphConfiguration c = graph(new NeuralNetConfiguration.Builder()
+                .updater(new Adam(1e-3))
+                .weightDecay(0.05)
+                .weightDecayBias(0.01));
         assertSame(c, Regularizations.dedupe(c));
         for (String name : new String[] {"dense", "out"}) {
             assertEquals(List.of(new WeightDecay(0.05, true)), layer(c, name).getRegularization());
@@ -85,20 +108,34 @@ class Dl4jWeightDecayListedTwiceTest {
         ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(once);
         assertEquals(1, layer(back, "dense").getRegularization().size(), "a deduped config stays so through JSON");
 
-        MultiLayerConfiguration m = Regularizations.dedupe(list(new NeuralNetConfiguration.Builder()
-                .weightDecay(0.05)));
-        assertEquals(List.of(new WeightDecay(0.05, true)), ((BaseLayer) m.getConf(1).getLayer()).getRegularization());
+        MultiLayerConfiguration m =
+                Regularizations.dedupe(list(new NeuralNetConfiguration.Builder().weightDecay(0.05)));
+        assertEquals(
+                List.of(new WeightDecay(0.05, true)), ((BaseLayer) m.getConf(1).getLayer()).getRegularization());
     }
 
     @Test
     void aLayersOwnWeightDecayWinsOverTheGlobalOne() {
-        ComputationGraphConfiguration c = new NeuralNetConfiguration.Builder().weightDecay(0.05).graphBuilder()
-                .addInputs("in").setInputTypes(InputType.feedForward(4))
-                .addLayer("out", new OutputLayer.Builder(LossFunction.MCXENT).nOut(2).weightDecay(0.2)
-                        .activation(Activation.SOFTMAX).build(), "in")
-                .setOutputs("out").build();
-        assertEquals(2, layer(c, "out").getRegularization().size(), "DL4J adds the global one to the layer's own: "
-                + layer(c, "out").getRegularization());
+        ComputationGraphConfiguration c = new NeuralNetConfiguration.Builder()
+                .weightDecay(0.05)
+                .graphBuilder()
+                .addInputs("in")
+                .setInputTypes(InputType.feedForward(4))
+                .addLayer(
+                        "out",
+                        new OutputLayer.Builder(LossFunction.MCXENT)
+                                .nOut(2)
+                                .weightDecay(0.2)
+                                .activation(Activation.SOFTMAX)
+                                .build(),
+                        "in")
+                .setOutputs("out")
+                .build();
+        assertEquals(
+                2,
+                layer(c, "out").getRegularization().size(),
+                "DL4J adds the global one to the layer's own: "
+                        + layer(c, "out").getRegularization());
         Regularizations.dedupe(c);
         assertEquals(List.of(new WeightDecay(0.2, true)), layer(c, "out").getRegularization());
     }
@@ -107,10 +144,24 @@ class Dl4jWeightDecayListedTwiceTest {
     void dedupeOfANetworkChangesWhatItsUpdaterApplies() {
         ComputationGraph net = new ComputationGraph(graph(new NeuralNetConfiguration.Builder().weightDecay(0.05)));
         net.init();
-        assertEquals(2, net.getLayer("out").conf().getLayer().getRegularizationByParam("W").size());
+        assertEquals(
+                2,
+                net.getLayer("out")
+                        .conf()
+                        .getLayer()
+                        .getRegularizationByParam("W")
+                        .size());
         Regularizations.dedupe(net);
-        assertEquals(1, net.getLayer("out").conf().getLayer().getRegularizationByParam("W").size());
-        assertEquals(0, Regularizations.duplicates(net.getLayer("dense").conf().getLayer()
-                .getRegularizationByParam("W")));
+        assertEquals(
+                1,
+                net.getLayer("out")
+                        .conf()
+                        .getLayer()
+                        .getRegularizationByParam("W")
+                        .size());
+        assertEquals(
+                0,
+                Regularizations.duplicates(
+                        net.getLayer("dense").conf().getLayer().getRegularizationByParam("W")));
     }
 }

@@ -24,20 +24,25 @@ class LayerTestKitTest {
     @Test
     void aBrokenGradientNamesTheCheckTheParameterAndHowFarOff() {
         Nd4j.getRandom().setSeed(5);
-        MultiLayerNetwork net = LayerTestKit.mln(InputType.feedForward(3), DataType.DOUBLE, new PlainSameDiffDense(3, 4));
+        MultiLayerNetwork net =
+                LayerTestKit.mln(InputType.feedForward(3), DataType.DOUBLE, new PlainSameDiffDense(3, 4));
         INDArray x = Nd4j.randn(DataType.DOUBLE, 4, 3);
-        AssertionFailedError e = assertThrows(AssertionFailedError.class,
+        AssertionFailedError e = assertThrows(
+                AssertionFailedError.class,
                 () -> QuietSameDiff.run(() -> LayerTestKit.assertGradientCheck(net, x, null)));
         String m = e.getMessage();
         assertTrue(m.contains("gradient check (MultiLayerNetwork) failed for 2 of 4 parameter arrays"), m);
         assertTrue(m.contains("0_W [3, 4]: 12 of 12 entries off") && m.contains("0_b [1, 4]: 4 of 4 entries off"), m);
-        assertTrue(m.contains("relative error 0.333") && m.contains("ratio 2.000"), m);     // twice the gradient
+        assertTrue(m.contains("relative error 0.333") && m.contains("ratio 2.000"), m); // twice the gradient
         assertFalse(m.contains("1_W"), "the output layer's gradient is right: " + m);
     }
 
     @Test
     void layersWithDropoutAreCheckedWithTheirMasksHeldFixed() {
-        TiedSelfAttention layer = TiedSelfAttention.builder(4, 2).attnDropout(0.3).projDropout(0.2).build();
+        TiedSelfAttention layer = TiedSelfAttention.builder(4, 2)
+                .attnDropout(0.3)
+                .projDropout(0.2)
+                .build();
         MultiLayerNetwork net = LayerTestKit.mln(InputType.recurrent(4, 3), DataType.DOUBLE, layer.clone());
         INDArray x = Nd4j.randn(DataType.DOUBLE, 2, 4, 3);
         // dropout is really on in training: two passes with different seeds differ
@@ -47,7 +52,12 @@ class LayerTestKitTest {
         INDArray b = net.feedForward(x, true).get(1).dup();
         assertFalse(a.equalsWithEps(b, 1e-12), "dropout did not act");
         LayerTestKit.assertGradientCheck(net, x, null);
-        LayerTestKit.assertGradientCheck(LayerTestKit.graph(InputType.recurrent(4, 3), DataType.DOUBLE,
-                TiedFeedForward.builder(4).hiddenDim(6).dropout(0.25).build()), x, null);
+        LayerTestKit.assertGradientCheck(
+                LayerTestKit.graph(
+                        InputType.recurrent(4, 3),
+                        DataType.DOUBLE,
+                        TiedFeedForward.builder(4).hiddenDim(6).dropout(0.25).build()),
+                x,
+                null);
     }
 }

@@ -22,21 +22,34 @@ import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
 class NetworkSummaryTest {
 
     private static ComputationGraph graph() {
-        ComputationGraph net = new ComputationGraph(new NeuralNetConfiguration.Builder().graphBuilder()
-                .addInputs("image").setInputTypes(InputType.convolutional(8, 8, 8))
-                .addLayer("stage", SharedBottleneckStage.builder(8, 4, 3).stride(2).build(), "image")
+        ComputationGraph net = new ComputationGraph(new NeuralNetConfiguration.Builder()
+                .graphBuilder()
+                .addInputs("image")
+                .setInputTypes(InputType.convolutional(8, 8, 8))
+                .addLayer(
+                        "stage",
+                        SharedBottleneckStage.builder(8, 4, 3).stride(2).build(),
+                        "image")
                 .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "stage")
                 .addLayer("dense", new DenseLayer.Builder().nOut(16).build(), "gap")
                 .addLayer("block", TransformerBlock.builder(16, 2).build(), "dense")
-                .addLayer("out", new OutputLayer.Builder(LossFunction.MCXENT).nOut(3).activation(Activation.SOFTMAX)
-                        .build(), "block")
-                .setOutputs("out").build());
+                .addLayer(
+                        "out",
+                        new OutputLayer.Builder(LossFunction.MCXENT)
+                                .nOut(3)
+                                .activation(Activation.SOFTMAX)
+                                .build(),
+                        "block")
+                .setOutputs("out")
+                .build());
         net.init();
         return net;
     }
 
     private static String row(String table, String start) {
-        return Arrays.stream(table.split("\n")).filter(l -> l.startsWith(start)).findFirst()
+        return Arrays.stream(table.split("\n"))
+                .filter(l -> l.startsWith(start))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no row " + start + " in\n" + table));
     }
 
@@ -45,15 +58,18 @@ class NetworkSummaryTest {
         ComputationGraph net = graph();
         String s = NetworkSummary.of(net, InputType.convolutional(8, 8, 8));
         String stage = row(s, "stage (SharedBottleneckStage)");
-        assertTrue(stage.contains("8,16"), stage);                                  // C in, 4m out
+        assertTrue(stage.contains("8,16"), stage); // C in, 4m out
         assertTrue(stage.contains(String.format("%,d", net.getLayer("stage").numParams())), stage);
         assertTrue(stage.contains("more") && stage.length() < 260, stage.length() + ": " + stage);
         assertTrue(stage.contains("[N,8,8,8]") && stage.contains("[N,16,4,4]"), stage);
 
         String block = row(s, "block (TransformerBlock)");
-        assertTrue(block.contains("16,16") && block.contains(String.format("%,d", net.getLayer("block").numParams())),
+        assertTrue(
+                block.contains("16,16")
+                        && block.contains(
+                                String.format("%,d", net.getLayer("block").numParams())),
                 block);
-        assertTrue(row(s, "dense (DenseLayer)").contains("16,16"), s);          // DL4J's own rows as DL4J has them
+        assertTrue(row(s, "dense (DenseLayer)").contains("16,16"), s); // DL4J's own rows as DL4J has them
         assertTrue(row(s, "out (OutputLayer)").contains("16,3"), s);
         assertTrue(s.contains(String.format("Total Parameters:  %,d", net.numParams())), s);
         for (String line : s.split("\n")) {
@@ -63,12 +79,17 @@ class NetworkSummaryTest {
 
     @Test
     void aMultiLayerNetworkToo() {
-        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().list()
+        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
+                .list()
                 .layer(PatchEmbedding.builder(8, 8, 1, 4, 16).build())
                 .layer(TransformerBlock.builder(16, 2).build())
                 .layer(ClassTokenPool.builder().build())
-                .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(3).activation(Activation.SOFTMAX).build())
-                .setInputType(InputType.convolutional(8, 8, 1)).build());
+                .layer(new OutputLayer.Builder(LossFunction.MCXENT)
+                        .nOut(3)
+                        .activation(Activation.SOFTMAX)
+                        .build())
+                .setInputType(InputType.convolutional(8, 8, 1))
+                .build());
         net.init();
         String s = NetworkSummary.of(net, InputType.convolutional(8, 8, 1));
         String patch = row(s, "layer0 (PatchEmbedding)");

@@ -56,6 +56,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 class SharedBottleneckStageTest {
     /** Tiny stage: C input channels, mid width M (output 4M), 3 blocks (so S and W are shared by two or more). */
     private static final int C = 4;
+
     private static final int M = 2;
     private static final int BLOCKS = 3;
     private static final int N = 3;
@@ -65,7 +66,11 @@ class SharedBottleneckStageTest {
     private static final String STAGE = "stage";
 
     private static SharedBottleneckStage stage(Sharing sharing) {
-        return SharedBottleneckStage.builder(C, M, BLOCKS).stride(STRIDE).sharing(sharing).name(STAGE).build();
+        return SharedBottleneckStage.builder(C, M, BLOCKS)
+                .stride(STRIDE)
+                .sharing(sharing)
+                .name(STAGE)
+                .build();
     }
 
     private static INDArray input(long seed, int batch) {
@@ -85,17 +90,21 @@ class SharedBottleneckStageTest {
         Nd4j.getRandom().setSeed(11);
         INDArray x = Nd4j.randn(DataType.DOUBLE, N, C, 4, 4);
         int blocks = sharing == Sharing.STAGE_FIRST_3X3 ? 3 : 2;
-        SharedBottleneckStage layer = SharedBottleneckStage.builder(C, M, blocks).stride(STRIDE).sharing(sharing)
+        SharedBottleneckStage layer = SharedBottleneckStage.builder(C, M, blocks)
+                .stride(STRIDE)
+                .sharing(sharing)
                 .build();
-        LayerTestKit.assertStandardChecks(layer, InputType.convolutional(4, 4, C), x, null,
-                new long[] {N, 4 * M, 2, 2});
+        LayerTestKit.assertStandardChecks(
+                layer, InputType.convolutional(4, 4, C), x, null, new long[] {N, 4 * M, 2, 2});
     }
 
     @Test
     void standardChecksAtStrideOneWithOneBlock() throws Exception {
         Nd4j.getRandom().setSeed(12);
         INDArray x = Nd4j.randn(DataType.DOUBLE, N, C, 3, 4);
-        SharedBottleneckStage one = SharedBottleneckStage.builder(C, M, 1).sharing(Sharing.STAGE_FIRST).build();
+        SharedBottleneckStage one = SharedBottleneckStage.builder(C, M, 1)
+                .sharing(Sharing.STAGE_FIRST)
+                .build();
         LayerTestKit.assertStandardChecks(one, InputType.convolutional(3, 4, C), x, null, new long[] {N, 4 * M, 3, 4});
     }
 
@@ -128,8 +137,8 @@ class SharedBottleneckStageTest {
         int[][] miniStages = {{32, 16, 3, 1}, {64, 32, 4, 2}, {128, 64, 3, 2}};
 
         for (Sharing s : Sharing.values()) {
-            assertEquals(resnet50.get(s), resnet50Stem + stagesCount(resnet50Stages, s) + resnet50Head,
-                    "resnet50 " + s);
+            assertEquals(
+                    resnet50.get(s), resnet50Stem + stagesCount(resnet50Stages, s) + resnet50Head, "resnet50 " + s);
             assertEquals(mini.get(s), miniStem + stagesCount(miniStages, s) + miniHead, "resnet_mini_28 " + s);
         }
     }
@@ -137,7 +146,10 @@ class SharedBottleneckStageTest {
     private static long stagesCount(int[][] stages, Sharing sharing) {
         long n = 0;
         for (int[] st : stages) {
-            n += SharedBottleneckStage.builder(st[0], st[1], st[2]).stride(st[3]).sharing(sharing).build()
+            n += SharedBottleneckStage.builder(st[0], st[1], st[2])
+                    .stride(st[3])
+                    .sharing(sharing)
+                    .build()
                     .numTrainableParams();
         }
         return n;
@@ -150,7 +162,8 @@ class SharedBottleneckStageTest {
         long m = 8;
         int n = 4;
         long bnTrainable = 2 * (m + m + 4 * m) * n + 2 * 4 * m; // γ, β after every conv and the shortcut
-        long none = (in * m + 9 * m * m + 4 * m * m + in * 4 * m) + (n - 1) * (4 * m * m + 9 * m * m + 4 * m * m)
+        long none = (in * m + 9 * m * m + 4 * m * m + in * 4 * m)
+                + (n - 1) * (4 * m * m + 9 * m * m + 4 * m * m)
                 + bnTrainable;
         Map<Sharing, Long> expected = new EnumMap<>(Sharing.class);
         expected.put(Sharing.NONE, none);
@@ -159,7 +172,8 @@ class SharedBottleneckStageTest {
         expected.put(Sharing.STAGE_FIRST, none - (n - 1) * 8 * m * m);
         expected.put(Sharing.STAGE_FIRST_3X3, none - (n - 1) * 8 * m * m - (n - 2) * 9 * m * m);
         for (Sharing s : Sharing.values()) {
-            SharedBottleneckStage st = SharedBottleneckStage.builder(in, m, n).stride(2).sharing(s).build();
+            SharedBottleneckStage st =
+                    SharedBottleneckStage.builder(in, m, n).stride(2).sharing(s).build();
             assertEquals(expected.get(s), st.numTrainableParams(), s.toString());
             MultiLayerNetwork net = LayerTestKit.mln(InputType.convolutional(6, 6, in), DataType.FLOAT, st);
             assertEquals(expected.get(s) + bnTrainable, net.getLayer(0).numParams(), s + ": DL4J count adds BN stats");
@@ -169,17 +183,34 @@ class SharedBottleneckStageTest {
     /** The weight each convolution reads, level by level, as docs/what-it-computes.md's table says (3 blocks). */
     @Test
     void weightUseFollowsSpecTable() {
-        String[][] none = {{"block1Conv1", "block1Conv2", "block1Conv3"}, {"block2Conv1", "block2Conv2", "block2Conv3"},
-                {"block3Conv1", "block3Conv2", "block3Conv3"}};
+        String[][] none = {
+            {"block1Conv1", "block1Conv2", "block1Conv3"},
+            {"block2Conv1", "block2Conv2", "block2Conv3"},
+            {"block3Conv1", "block3Conv2", "block3Conv3"}
+        };
         assertUses(Sharing.NONE, none, new boolean[3][3]);
-        assertUses(Sharing.TIED, new String[][] {none[0], {"block2Conv1", "block2Conv2", "block2Conv1"},
-                {"block3Conv1", "block3Conv2", "block3Conv1"}}, transposedExpand(false));
-        assertUses(Sharing.STAGE, new String[][] {none[0], {"W", "block2Conv2", "W"}, {"W", "block3Conv2", "W"}},
+        assertUses(
+                Sharing.TIED,
+                new String[][] {
+                    none[0],
+                    {"block2Conv1", "block2Conv2", "block2Conv1"},
+                    {"block3Conv1", "block3Conv2", "block3Conv1"}
+                },
                 transposedExpand(false));
-        assertUses(Sharing.STAGE_FIRST, new String[][] {{"block1Conv1", "block1Conv2", "W"},
-                {"W", "block2Conv2", "W"}, {"W", "block3Conv2", "W"}}, transposedExpand(true));
-        assertUses(Sharing.STAGE_FIRST_3X3, new String[][] {{"block1Conv1", "block1Conv2", "W"},
-                {"W", "S", "W"}, {"W", "S", "W"}}, transposedExpand(true));
+        assertUses(
+                Sharing.STAGE,
+                new String[][] {none[0], {"W", "block2Conv2", "W"}, {"W", "block3Conv2", "W"}},
+                transposedExpand(false));
+        assertUses(
+                Sharing.STAGE_FIRST,
+                new String[][] {
+                    {"block1Conv1", "block1Conv2", "W"}, {"W", "block2Conv2", "W"}, {"W", "block3Conv2", "W"}
+                },
+                transposedExpand(true));
+        assertUses(
+                Sharing.STAGE_FIRST_3X3,
+                new String[][] {{"block1Conv1", "block1Conv2", "W"}, {"W", "S", "W"}, {"W", "S", "W"}},
+                transposedExpand(true));
     }
 
     /** Expand (conv 3) transposed in blocks ≥ 2, and in block 1 too if {@code first}. */
@@ -188,10 +219,13 @@ class SharedBottleneckStageTest {
     }
 
     private static void assertUses(Sharing sharing, String[][] params, boolean[][] transposed) {
-        SharedBottleneckStage st = SharedBottleneckStage.builder(C, M, 3).sharing(sharing).build();
+        SharedBottleneckStage st =
+                SharedBottleneckStage.builder(C, M, 3).sharing(sharing).build();
         for (int i = 1; i <= 3; i++) {
             for (int c = 1; c <= 3; c++) {
-                assertEquals(new WeightUse(params[i - 1][c - 1], transposed[i - 1][c - 1]), st.weightUse(i, c),
+                assertEquals(
+                        new WeightUse(params[i - 1][c - 1], transposed[i - 1][c - 1]),
+                        st.weightUse(i, c),
                         sharing + " block " + i + " conv " + c);
             }
         }
@@ -200,13 +234,18 @@ class SharedBottleneckStageTest {
     // ---- equal to DL4J's built-in layers ---------------------------------------------------------------------
 
     private static NeuralNetConfiguration.Builder base(IUpdater updater, DataType dataType) {
-        return new NeuralNetConfiguration.Builder().seed(LayerTestKit.SEED).dataType(dataType)
-                .updater(updater).trainingWorkspaceMode(WorkspaceMode.NONE)
+        return new NeuralNetConfiguration.Builder()
+                .seed(LayerTestKit.SEED)
+                .dataType(dataType)
+                .updater(updater)
+                .trainingWorkspaceMode(WorkspaceMode.NONE)
                 .inferenceWorkspaceMode(WorkspaceMode.NONE);
     }
 
     private static CnnLossLayer loss() {
-        return new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY).build();
+        return new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE)
+                .activation(Activation.IDENTITY)
+                .build();
     }
 
     /** in → our stage → MSE loss, in double precision. */
@@ -215,9 +254,14 @@ class SharedBottleneckStageTest {
     }
 
     private static ComputationGraph ours(SharedBottleneckStage layer, IUpdater updater, DataType dataType) {
-        ComputationGraphConfiguration conf = base(updater, dataType).graphBuilder().addInputs("in")
-                .addLayer(STAGE, layer, "in").addLayer("loss", loss(), STAGE).setOutputs("loss")
-                .setInputTypes(InputType.convolutional(HW, HW, C)).build();
+        ComputationGraphConfiguration conf = base(updater, dataType)
+                .graphBuilder()
+                .addInputs("in")
+                .addLayer(STAGE, layer, "in")
+                .addLayer("loss", loss(), STAGE)
+                .setOutputs("loss")
+                .setInputTypes(InputType.convolutional(HW, HW, C))
+                .build();
         ComputationGraph g = new ComputationGraph(conf);
         g.init();
         return g;
@@ -229,7 +273,8 @@ class SharedBottleneckStageTest {
     }
 
     private static ComputationGraph builtIn(IUpdater updater, double momentum, DataType dataType) {
-        ComputationGraphConfiguration.GraphBuilder g = base(updater, dataType).graphBuilder().addInputs("in");
+        ComputationGraphConfiguration.GraphBuilder g =
+                base(updater, dataType).graphBuilder().addInputs("in");
         String out = BuiltInStage.add(g, "", "in", C, M, BLOCKS, STRIDE, momentum, 1e-5);
         g.addLayer("loss", loss(), out).setOutputs("loss").setInputTypes(InputType.convolutional(HW, HW, C));
         ComputationGraph net = new ComputationGraph(g.build());
@@ -246,8 +291,9 @@ class SharedBottleneckStageTest {
         for (int i = 1; i <= BLOCKS; i++) {
             for (int c = 1; c <= 3; c++) {
                 INDArray w = ours.getParam(STAGE + "_" + SharedBottleneckStage.convParam(i, c));
-                builtIn.setParam(BuiltInStage.name("", i, "conv" + c) + "_W", c == 2 ? w : w.reshape(w.size(0),
-                        w.size(1), 1, 1));
+                builtIn.setParam(
+                        BuiltInStage.name("", i, "conv" + c) + "_W",
+                        c == 2 ? w : w.reshape(w.size(0), w.size(1), 1, 1));
                 copyBn(ours, builtIn, i, c, BuiltInStage.name("", i, "bn" + c));
             }
         }
@@ -256,13 +302,18 @@ class SharedBottleneckStageTest {
         copyBn(ours, builtIn, 0, 0, BuiltInStage.name("", 1, "downBn"));
     }
 
-    private static final String[][] BN_NAMES = {{SharedBottleneckStage.GAMMA, "gamma"},
-            {SharedBottleneckStage.BETA, "beta"}, {SharedBottleneckStage.MEAN, "mean"},
-            {SharedBottleneckStage.VAR, "var"}};
+    private static final String[][] BN_NAMES = {
+        {SharedBottleneckStage.GAMMA, "gamma"},
+        {SharedBottleneckStage.BETA, "beta"},
+        {SharedBottleneckStage.MEAN, "mean"},
+        {SharedBottleneckStage.VAR, "var"}
+    };
 
     private static String ourBn(int block, int conv, String suffix) {
-        return STAGE + "_" + (block == 0 ? SharedBottleneckStage.downBnParam(suffix)
-                : SharedBottleneckStage.bnParam(block, conv, suffix));
+        return STAGE + "_"
+                + (block == 0
+                        ? SharedBottleneckStage.downBnParam(suffix)
+                        : SharedBottleneckStage.bnParam(block, conv, suffix));
     }
 
     private static void copyBn(ComputationGraph ours, ComputationGraph builtIn, int block, int conv, String bn) {
@@ -293,7 +344,8 @@ class SharedBottleneckStageTest {
         net.setListeners(new BaseTrainingListener() {
             @Override
             public void onBackwardPass(Model model) {
-                inputGrad.add(((ComputationGraph) model).getVertex("in").getEpsilon().dup());
+                inputGrad.add(
+                        ((ComputationGraph) model).getVertex("in").getEpsilon().dup());
             }
         });
         net.setInputs(x);
@@ -311,9 +363,13 @@ class SharedBottleneckStageTest {
         copyInto(ours, builtIn);
         INDArray x = input(22, N);
 
-        assertClose(builtIn.feedForward(x, false).get(builtInOut()), ours.feedForward(x, false).get(STAGE),
+        assertClose(
+                builtIn.feedForward(x, false).get(builtInOut()),
+                ours.feedForward(x, false).get(STAGE),
                 "inference output (running statistics)");
-        assertClose(builtIn.feedForward(x, true).get(builtInOut()), ours.feedForward(x, true).get(STAGE),
+        assertClose(
+                builtIn.feedForward(x, true).get(builtInOut()),
+                ours.feedForward(x, true).get(STAGE),
                 "training output (batch statistics)");
 
         INDArray labels = Nd4j.rand(DataType.DOUBLE, N, 4 * M, OUT_HW, OUT_HW);
@@ -365,9 +421,15 @@ class SharedBottleneckStageTest {
         ComputationGraph builtIn = builtIn(new NoOp(), 0.1, DataType.FLOAT);
         copyInto(ours, builtIn);
         INDArray x = input(24, N).castTo(DataType.FLOAT);
-        assertClose(builtIn.feedForward(x, false).get(builtInOut()), ours.feedForward(x, false).get(STAGE), 1e-4,
+        assertClose(
+                builtIn.feedForward(x, false).get(builtInOut()),
+                ours.feedForward(x, false).get(STAGE),
+                1e-4,
                 "inference output");
-        assertClose(builtIn.feedForward(x, true).get(builtInOut()), ours.feedForward(x, true).get(STAGE), 1e-4,
+        assertClose(
+                builtIn.feedForward(x, true).get(builtInOut()),
+                ours.feedForward(x, true).get(STAGE),
+                1e-4,
                 "training output");
         INDArray labels = Nd4j.rand(DataType.FLOAT, N, 4 * M, OUT_HW, OUT_HW);
         List<INDArray> dx = new ArrayList<>();
@@ -375,7 +437,10 @@ class SharedBottleneckStageTest {
         Gradient o = gradients(ours, x, labels, dx);
         for (int i = 1; i <= BLOCKS; i++) {
             INDArray expected = b.getGradientFor(BuiltInStage.name("", i, "conv2") + "_W");
-            assertClose(expected, o.getGradientFor(STAGE + "_" + SharedBottleneckStage.convParam(i, 2)), 1e-4,
+            assertClose(
+                    expected,
+                    o.getGradientFor(STAGE + "_" + SharedBottleneckStage.convParam(i, 2)),
+                    1e-4,
                     "d conv2 block " + i);
         }
         assertClose(dx.get(0), dx.get(1), 1e-4, "input gradient");
@@ -391,8 +456,12 @@ class SharedBottleneckStageTest {
     @ParameterizedTest
     @ValueSource(doubles = {0.1, 0.3})
     void runningStatisticsMatchBuiltInAfterTrainingSteps(double momentum) {
-        SharedBottleneckStage layer = SharedBottleneckStage.builder(C, M, BLOCKS).stride(STRIDE)
-                .sharing(Sharing.NONE).bnMomentum(momentum).name(STAGE).build();
+        SharedBottleneckStage layer = SharedBottleneckStage.builder(C, M, BLOCKS)
+                .stride(STRIDE)
+                .sharing(Sharing.NONE)
+                .bnMomentum(momentum)
+                .name(STAGE)
+                .build();
         ComputationGraph ours = ours(layer, new Sgd(0.05));
         ComputationGraph builtIn = builtIn(new Sgd(0.05), momentum);
         copyInto(ours, builtIn);
@@ -415,9 +484,11 @@ class SharedBottleneckStageTest {
                 assertClose(builtIn.getParam(bn + "_mean").reshape(ourMean.shape()), ourMean, what + " mean");
                 assertNotEquals(0.0, ourMean.amaxNumber().doubleValue(), what + ": mean was updated");
                 INDArray dl4jVar = builtIn.getParam(bn + "_var").reshape(ourVar.shape());
-                INDArray expected = dl4jVar.sub(decayT).muli((double) n / (n - 1)).addi(decayT);
+                INDArray expected =
+                        dl4jVar.sub(decayT).muli((double) n / (n - 1)).addi(decayT);
                 assertClose(expected, ourVar, what + " variance (unbiased, PyTorch)");
-                assertTrue(ourVar.sub(dl4jVar).amaxNumber().doubleValue() > 1e-6,
+                assertTrue(
+                        ourVar.sub(dl4jVar).amaxNumber().doubleValue() > 1e-6,
                         what + ": the unbiased and biased running variances differ");
                 builtIn.setParam(bn + "_var", ourVar.reshape(1, ourVar.length()));
             }
@@ -427,7 +498,9 @@ class SharedBottleneckStageTest {
             assertClose(builtIn.getParam(BuiltInStage.name("", i, "conv2") + "_W"), w, "conv2 weights after training");
         }
         INDArray x = input(40, N);
-        assertClose(builtIn.feedForward(x, false).get(builtInOut()), ours.feedForward(x, false).get(STAGE),
+        assertClose(
+                builtIn.feedForward(x, false).get(builtInOut()),
+                ours.feedForward(x, false).get(STAGE),
                 "inference output after training");
     }
 
@@ -439,7 +512,9 @@ class SharedBottleneckStageTest {
      * gradients at every use (transposed back), every other gradient and the input gradient are equal.
      */
     @ParameterizedTest
-    @EnumSource(value = Sharing.class, names = {"TIED", "STAGE", "STAGE_FIRST", "STAGE_FIRST_3X3"})
+    @EnumSource(
+            value = Sharing.class,
+            names = {"TIED", "STAGE", "STAGE_FIRST", "STAGE_FIRST_3X3"})
     void sharingLevelEqualsNoneTwinWithSharedWeightsCopiedIn(Sharing sharing) {
         SharedBottleneckStage layer = stage(sharing);
         ComputationGraph shared = ours(layer, new NoOp());
@@ -457,8 +532,14 @@ class SharedBottleneckStageTest {
         }
         assertTrue(shared.numParams() < twin.numParams(), "the shared stage has fewer parameters");
         INDArray x = input(51, N);
-        assertClose(twin.feedForward(x, false).get(STAGE), shared.feedForward(x, false).get(STAGE), "inference");
-        assertClose(twin.feedForward(x, true).get(STAGE), shared.feedForward(x, true).get(STAGE), "training");
+        assertClose(
+                twin.feedForward(x, false).get(STAGE),
+                shared.feedForward(x, false).get(STAGE),
+                "inference");
+        assertClose(
+                twin.feedForward(x, true).get(STAGE),
+                shared.feedForward(x, true).get(STAGE),
+                "training");
 
         INDArray labels = Nd4j.rand(DataType.DOUBLE, N, 4 * M, OUT_HW, OUT_HW);
         List<INDArray> dx = new ArrayList<>();
@@ -466,7 +547,8 @@ class SharedBottleneckStageTest {
         Gradient s = gradients(shared, x, labels, dx);
         for (String key : shared.paramTable().keySet()) {
             String name = key.substring(STAGE.length() + 1);
-            INDArray expected = twin.paramTable().containsKey(key) ? t.getGradientFor(key).dup() : null;
+            INDArray expected =
+                    twin.paramTable().containsKey(key) ? t.getGradientFor(key).dup() : null;
             int uses = 0;
             for (int i = 1; i <= BLOCKS; i++) {
                 for (int c = 1; c <= 3; c++) {
@@ -483,8 +565,10 @@ class SharedBottleneckStageTest {
             if (name.equals(SharedBottleneckStage.SHARED_1X1) || name.equals(SharedBottleneckStage.SHARED_3X3)) {
                 assertTrue(uses >= 2, key + " is shared by " + uses + " uses");
             }
-            assertClose(expected, s.getGradientFor(key), "d" + name + " = sum over its " + Math.max(uses, 1)
-                    + " use(s) of the twin's gradients");
+            assertClose(
+                    expected,
+                    s.getGradientFor(key),
+                    "d" + name + " = sum over its " + Math.max(uses, 1) + " use(s) of the twin's gradients");
         }
         assertClose(dx.get(0), dx.get(1), "input gradient");
     }
@@ -520,7 +604,9 @@ class SharedBottleneckStageTest {
 
     /** The same with the direct engine's convolutions on libnd4j's conv2d / conv2d_bp (what oneDNN builds run). */
     @ParameterizedTest
-    @EnumSource(value = Sharing.class, names = {"NONE", "TIED", "STAGE_FIRST_3X3"})
+    @EnumSource(
+            value = Sharing.class,
+            names = {"NONE", "TIED", "STAGE_FIRST_3X3"})
     void directEngineOnConv2dOpsEqualsSameDiffEngine(Sharing sharing) {
         DirectConv.force(DirectConv.Kernel.CONV2D);
         try {
@@ -532,14 +618,24 @@ class SharedBottleneckStageTest {
 
     private static void assertDirectEqualsSameDiff(Sharing sharing) {
         ComputationGraph direct = ours(stage(sharing), new Sgd(0.1));
-        ComputationGraph reference = ours(SharedBottleneckStage.builder(C, M, BLOCKS).stride(STRIDE).sharing(sharing)
-                .engine(SharedBottleneckStage.Engine.SAMEDIFF).name(STAGE).build(), new Sgd(0.1));
+        ComputationGraph reference = ours(
+                SharedBottleneckStage.builder(C, M, BLOCKS)
+                        .stride(STRIDE)
+                        .sharing(sharing)
+                        .engine(SharedBottleneckStage.Engine.SAMEDIFF)
+                        .name(STAGE)
+                        .build(),
+                new Sgd(0.1));
         randomizeBatchNorms(direct, 100);
         reference.setParams(direct.params());
         INDArray x = input(101, N);
-        assertClose(reference.feedForward(x, false).get(STAGE), direct.feedForward(x, false).get(STAGE),
+        assertClose(
+                reference.feedForward(x, false).get(STAGE),
+                direct.feedForward(x, false).get(STAGE),
                 "inference output");
-        assertClose(reference.feedForward(x, true).get(STAGE), direct.feedForward(x, true).get(STAGE),
+        assertClose(
+                reference.feedForward(x, true).get(STAGE),
+                direct.feedForward(x, true).get(STAGE),
                 "training output");
         assertEquals(reference.params(), direct.params(), "training-mode forward passes change no parameter");
 
@@ -565,7 +661,9 @@ class SharedBottleneckStageTest {
             assertClose(r2.getGradientFor(key), d2.getGradientFor(key), "batch of 2: gradient of " + key);
         }
         assertClose(dx.get(2), dx.get(3), "batch of 2: input gradient");
-        assertClose(reference.feedForward(x, false).get(STAGE), direct.feedForward(x, false).get(STAGE),
+        assertClose(
+                reference.feedForward(x, false).get(STAGE),
+                direct.feedForward(x, false).get(STAGE),
                 "back to a batch of 3: inference output");
     }
 
@@ -577,9 +675,15 @@ class SharedBottleneckStageTest {
      * applies the raw gradient.)
      */
     private static MultiLayerNetwork frozenWeights(SharedBottleneckStage layer) {
-        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(LayerTestKit.SEED)
-                .dataType(DataType.DOUBLE).updater(new Sgd(0.0)).list().layer(layer).layer(loss())
-                .setInputType(InputType.convolutional(HW, HW, C)).build();
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
+                .seed(LayerTestKit.SEED)
+                .dataType(DataType.DOUBLE)
+                .updater(new Sgd(0.0))
+                .list()
+                .layer(layer)
+                .layer(loss())
+                .setInputType(InputType.convolutional(HW, HW, C))
+                .build();
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
         return net;
@@ -610,8 +714,14 @@ class SharedBottleneckStageTest {
         assertClose(alone, net.output(other).get(NDArrayIndex.interval(2, 3)), "example 2 in another batch");
 
         // Training mode normalizes with batch statistics, so there the batch does matter (the test can tell).
-        INDArray trainIn = net.feedForwardToLayer(0, batch, true).get(1).get(NDArrayIndex.interval(2, 3)).dup();
-        INDArray trainOther = net.feedForwardToLayer(0, other, true).get(1).get(NDArrayIndex.interval(2, 3)).dup();
+        INDArray trainIn = net.feedForwardToLayer(0, batch, true)
+                .get(1)
+                .get(NDArrayIndex.interval(2, 3))
+                .dup();
+        INDArray trainOther = net.feedForwardToLayer(0, other, true)
+                .get(1)
+                .get(NDArrayIndex.interval(2, 3))
+                .dup();
         assertTrue(trainIn.sub(trainOther).amaxNumber().doubleValue() > 1e-6, "training output depends on batch");
     }
 
@@ -623,9 +733,17 @@ class SharedBottleneckStageTest {
     void runningStatisticsAreUntouchedByUpdaterAndRegularization() {
         InputType type = InputType.convolutional(HW, HW, C);
         MultiLayerNetwork plain = frozenWeights(stage(Sharing.STAGE_FIRST_3X3));
-        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(LayerTestKit.SEED)
-                .dataType(DataType.DOUBLE).updater(new Adam(0.1)).weightDecay(0.5).l2Bias(0.5).list()
-                .layer(stage(Sharing.STAGE_FIRST_3X3)).layer(loss()).setInputType(type).build();
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
+                .seed(LayerTestKit.SEED)
+                .dataType(DataType.DOUBLE)
+                .updater(new Adam(0.1))
+                .weightDecay(0.5)
+                .l2Bias(0.5)
+                .list()
+                .layer(stage(Sharing.STAGE_FIRST_3X3))
+                .layer(loss())
+                .setInputType(type)
+                .build();
         MultiLayerNetwork decayed = new MultiLayerNetwork(conf);
         decayed.init();
         decayed.setParams(plain.params());
@@ -644,7 +762,8 @@ class SharedBottleneckStageTest {
             String name = key.substring(2);
             if (state.contains(name)) {
                 stateCount++;
-                assertEquals(plain.getParam(key), decayed.getParam(key), name + " touched by updater or regularization");
+                assertEquals(
+                        plain.getParam(key), decayed.getParam(key), name + " touched by updater or regularization");
                 assertNotEquals(before.get(key), plain.getParam(key), name + " was updated by the training step");
             } else {
                 assertEquals(before.get(key), plain.getParam(key), name + ": learning rate 0, no change");
@@ -661,8 +780,11 @@ class SharedBottleneckStageTest {
     @ParameterizedTest
     @EnumSource(SharedBottleneckStage.Engine.class)
     void trainingModeInferenceLeavesRunningStatistics(SharedBottleneckStage.Engine engine) {
-        MultiLayerNetwork net = frozenWeights(SharedBottleneckStage.builder(C, M, BLOCKS).stride(STRIDE)
-                .engine(engine).name(STAGE).build());
+        MultiLayerNetwork net = frozenWeights(SharedBottleneckStage.builder(C, M, BLOCKS)
+                .stride(STRIDE)
+                .engine(engine)
+                .name(STAGE)
+                .build());
         trainRunningStats(net, 1);
         INDArray probe = input(110, N);
         INDArray before = net.output(probe, false).dup();
@@ -688,8 +810,12 @@ class SharedBottleneckStageTest {
     @EnumSource(SharedBottleneckStage.Engine.class)
     void runningStatisticsFollowPyTorchRecurrenceAfterThreeSteps(SharedBottleneckStage.Engine engine) {
         double momentum = 0.1;
-        SharedBottleneckStage layer = SharedBottleneckStage.builder(C, M, BLOCKS).stride(STRIDE)
-                .sharing(Sharing.NONE).engine(engine).name(STAGE).build();
+        SharedBottleneckStage layer = SharedBottleneckStage.builder(C, M, BLOCKS)
+                .stride(STRIDE)
+                .sharing(Sharing.NONE)
+                .engine(engine)
+                .name(STAGE)
+                .build();
         ComputationGraph ours = ours(layer, new Sgd(0.05));
         ComputationGraph builtIn = builtIn(new Sgd(0.05), momentum);
         copyInto(ours, builtIn);
@@ -701,10 +827,10 @@ class SharedBottleneckStageTest {
             for (int i = 0; i <= BLOCKS; i++) {
                 for (int c = i == 0 ? 0 : 1; c <= (i == 0 ? 0 : 3); c++) {
                     String bn = ourBn(i, c, "");
-                    INDArray z = acts.get(i == 0 ? BuiltInStage.name("", 1, "down")
-                            : BuiltInStage.name("", i, "conv" + c));
-                    double[][] r = expected.computeIfAbsent(bn, k -> new double[][] {new double[(int) z.size(1)],
-                            filled((int) z.size(1), 1.0)});
+                    INDArray z =
+                            acts.get(i == 0 ? BuiltInStage.name("", 1, "down") : BuiltInStage.name("", i, "conv" + c));
+                    double[][] r = expected.computeIfAbsent(bn, k ->
+                            new double[][] {new double[(int) z.size(1)], filled((int) z.size(1), 1.0)});
                     BatchNormTest.pytorchStep(r[0], r[1], z, momentum);
                 }
             }
@@ -713,9 +839,13 @@ class SharedBottleneckStageTest {
         }
         assertEquals(3 * BLOCKS + 1, expected.size(), "every BatchNorm computed");
         for (Map.Entry<String, double[][]> e : expected.entrySet()) {
-            assertClose(Nd4j.createFromArray(e.getValue()[0]), ours.getParam(e.getKey() + SharedBottleneckStage.MEAN),
+            assertClose(
+                    Nd4j.createFromArray(e.getValue()[0]),
+                    ours.getParam(e.getKey() + SharedBottleneckStage.MEAN),
                     engine + " " + e.getKey() + " running mean after 3 steps");
-            assertClose(Nd4j.createFromArray(e.getValue()[1]), ours.getParam(e.getKey() + SharedBottleneckStage.VAR),
+            assertClose(
+                    Nd4j.createFromArray(e.getValue()[1]),
+                    ours.getParam(e.getKey() + SharedBottleneckStage.VAR),
                     engine + " " + e.getKey() + " running variance after 3 steps (unbiased, PyTorch)");
         }
     }
@@ -737,8 +867,11 @@ class SharedBottleneckStageTest {
     @EnumSource(Sharing.class)
     void weightsStartFromHeNormalFanOut(Sharing sharing) {
         for (boolean zero : new boolean[] {false, true}) {
-            SharedBottleneckStage layer = SharedBottleneckStage.builder(32, 16, 3).stride(2).sharing(sharing)
-                    .zeroInitLastBnGamma(zero).build();
+            SharedBottleneckStage layer = SharedBottleneckStage.builder(32, 16, 3)
+                    .stride(2)
+                    .sharing(sharing)
+                    .zeroInitLastBnGamma(zero)
+                    .build();
             MultiLayerNetwork net = LayerTestKit.mln(InputType.convolutional(8, 8, 32), DataType.DOUBLE, layer);
             StagePlan plan = layer.plan();
             int checked = 0;
@@ -748,20 +881,42 @@ class SharedBottleneckStageTest {
                 double sigma = HeNormalFanOutInit.std(w.shape());
                 double std = v.stdNumber().doubleValue();
                 double mean = v.meanNumber().doubleValue();
-                assertTrue(Math.abs(std / sigma - 1) < 5 / Math.sqrt(2 * n), sharing + " " + w.name() + " std "
-                        + std + " vs sqrt(2/fan_out) " + sigma + " (n " + (long) n + ")");
+                assertTrue(
+                        Math.abs(std / sigma - 1) < 5 / Math.sqrt(2 * n),
+                        sharing + " " + w.name() + " std " + std + " vs sqrt(2/fan_out) " + sigma + " (n " + (long) n
+                                + ")");
                 assertTrue(Math.abs(mean) < 5 * sigma / Math.sqrt(n), sharing + " " + w.name() + " mean " + mean);
                 checked++;
             }
             assertEquals(layer.getLayerParams().getWeightParameterKeys().size(), checked, "every weight checked");
             for (String bn : plan.batchNorms().keySet()) {
                 double gamma = zero && plan.lastBatchNorms().contains(bn) ? 0 : 1;
-                assertEquals(gamma, net.getParam("0_" + bn + SharedBottleneckStage.GAMMA).minNumber().doubleValue());
-                assertEquals(gamma, net.getParam("0_" + bn + SharedBottleneckStage.GAMMA).maxNumber().doubleValue(),
+                assertEquals(
+                        gamma,
+                        net.getParam("0_" + bn + SharedBottleneckStage.GAMMA)
+                                .minNumber()
+                                .doubleValue());
+                assertEquals(
+                        gamma,
+                        net.getParam("0_" + bn + SharedBottleneckStage.GAMMA)
+                                .maxNumber()
+                                .doubleValue(),
                         bn + " gamma");
-                assertEquals(0.0, net.getParam("0_" + bn + SharedBottleneckStage.BETA).amaxNumber().doubleValue());
-                assertEquals(0.0, net.getParam("0_" + bn + SharedBottleneckStage.MEAN).amaxNumber().doubleValue());
-                assertEquals(1.0, net.getParam("0_" + bn + SharedBottleneckStage.VAR).minNumber().doubleValue());
+                assertEquals(
+                        0.0,
+                        net.getParam("0_" + bn + SharedBottleneckStage.BETA)
+                                .amaxNumber()
+                                .doubleValue());
+                assertEquals(
+                        0.0,
+                        net.getParam("0_" + bn + SharedBottleneckStage.MEAN)
+                                .amaxNumber()
+                                .doubleValue());
+                assertEquals(
+                        1.0,
+                        net.getParam("0_" + bn + SharedBottleneckStage.VAR)
+                                .minNumber()
+                                .doubleValue());
             }
         }
     }
@@ -769,7 +924,10 @@ class SharedBottleneckStageTest {
     /** The shared W [m, 4m] is read with the fan-out of its untransposed use, the reduce: √(2/m), not √(2/4m). */
     @Test
     void sharedMatrixUsesTheReduceFanOut() {
-        StagePlan.Weight w = SharedBottleneckStage.builder(32, 16, 3).build().plan().weights()
+        StagePlan.Weight w = SharedBottleneckStage.builder(32, 16, 3)
+                .build()
+                .plan()
+                .weights()
                 .get(SharedBottleneckStage.SHARED_1X1);
         assertEquals(Math.sqrt(2.0 / 16), HeNormalFanOutInit.std(w.shape()), 1e-15);
         assertEquals("[16, 64]", java.util.Arrays.toString(w.shape()));
@@ -778,13 +936,16 @@ class SharedBottleneckStageTest {
     /** weightInit set on the layer uses DL4J's initialization instead (here Xavier: std √(2/(fan_in + fan_out))). */
     @Test
     void layerWeightInitOverridesTorchvisionInit() {
-        SharedBottleneckStage layer = SharedBottleneckStage.builder(32, 16, 2).sharing(Sharing.NONE)
-                .weightInit(org.deeplearning4j.nn.weights.WeightInit.XAVIER).build();
+        SharedBottleneckStage layer = SharedBottleneckStage.builder(32, 16, 2)
+                .sharing(Sharing.NONE)
+                .weightInit(org.deeplearning4j.nn.weights.WeightInit.XAVIER)
+                .build();
         assertEquals(SharedBottleneckStage.ConvInit.LAYER_WEIGHT_INIT, layer.getConvInit());
         MultiLayerNetwork net = LayerTestKit.mln(InputType.convolutional(8, 8, 32), DataType.DOUBLE, layer);
         INDArray v = net.getParam("0_" + SharedBottleneckStage.convParam(2, 2)); // [16, 16, 3, 3]
         double xavier = Math.sqrt(2.0 / (16 * 9 + 16 * 9));
-        assertTrue(Math.abs(v.stdNumber().doubleValue() / xavier - 1) < 5 / Math.sqrt(2 * v.length()),
+        assertTrue(
+                Math.abs(v.stdNumber().doubleValue() / xavier - 1) < 5 / Math.sqrt(2 * v.length()),
                 "Xavier std " + v.stdNumber() + " vs " + xavier);
         assertTrue(SharedBottleneckStage.builder(C, M, 2).build().describeInit().contains("He normal fan-out"));
     }
@@ -798,8 +959,8 @@ class SharedBottleneckStageTest {
         assertNotEquals(Nd4j.ones(DataType.DOUBLE, M), net.getParam(var), "running variance moved");
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         ModelSerializer.writeModel(net, bytes, true);
-        MultiLayerNetwork back = ModelSerializer.restoreMultiLayerNetwork(
-                new ByteArrayInputStream(bytes.toByteArray()), true);
+        MultiLayerNetwork back =
+                ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(bytes.toByteArray()), true);
         assertEquals(net.getParam(var), back.getParam(var), "running variance after restore");
         INDArray x = input(90, N);
         assertEquals(net.output(x), back.output(x), "inference output after restore");
@@ -808,8 +969,8 @@ class SharedBottleneckStageTest {
         g.setParams(net.params());
         ByteArrayOutputStream gb = new ByteArrayOutputStream();
         ModelSerializer.writeModel(g, gb, true);
-        ComputationGraph gback = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(gb.toByteArray()),
-                true);
+        ComputationGraph gback =
+                ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(gb.toByteArray()), true);
         assertEquals(net.getParam(var), gback.getParam(STAGE + "_" + var.substring(2)), "graph: running variance");
         assertClose(net.output(x), gback.outputSingle(x), "graph: inference output after restore");
     }
@@ -824,13 +985,18 @@ class SharedBottleneckStageTest {
         assertEquals(0.1, d.getBnMomentum());
         assertEquals(1e-5, d.getBnEps());
         assertEquals(SharedBottleneckStage.Engine.DIRECT, d.getEngine());
-        SharedBottleneckStage custom = SharedBottleneckStage.builder(C, M, 2).stride(2).sharing(Sharing.TIED)
-                .bnMomentum(0.2).bnEps(1e-3).engine(SharedBottleneckStage.Engine.SAMEDIFF).build();
+        SharedBottleneckStage custom = SharedBottleneckStage.builder(C, M, 2)
+                .stride(2)
+                .sharing(Sharing.TIED)
+                .bnMomentum(0.2)
+                .bnEps(1e-3)
+                .engine(SharedBottleneckStage.Engine.SAMEDIFF)
+                .build();
         LayerTestKit.assertJsonRoundTrip(InputType.convolutional(HW, HW, C), custom);
         MultiLayerConfiguration conf = LayerTestKit.mln(InputType.convolutional(HW, HW, C), DataType.FLOAT, custom)
                 .getLayerWiseConfigurations();
-        SharedBottleneckStage back = (SharedBottleneckStage) MultiLayerConfiguration.fromJson(conf.toJson())
-                .getConf(0).getLayer();
+        SharedBottleneckStage back = (SharedBottleneckStage)
+                MultiLayerConfiguration.fromJson(conf.toJson()).getConf(0).getLayer();
         assertEquals(Sharing.TIED, back.getSharing());
         assertEquals(2, back.getStride());
         assertEquals(0.2, back.getBnMomentum());
@@ -842,10 +1008,12 @@ class SharedBottleneckStageTest {
     @Test
     void outputTypeMatchesOutputShape() {
         for (int stride : new int[] {1, 2, 3}) {
-            SharedBottleneckStage st = SharedBottleneckStage.builder(C, M, 2).stride(stride).build();
+            SharedBottleneckStage st =
+                    SharedBottleneckStage.builder(C, M, 2).stride(stride).build();
             InputType out = st.getOutputType(0, InputType.convolutional(7, 6, C));
             MultiLayerNetwork net = LayerTestKit.mln(InputType.convolutional(7, 6, C), DataType.FLOAT, st);
-            INDArray y = net.feedForwardToLayer(0, Nd4j.rand(DataType.FLOAT, 2, C, 7, 6), false).get(1);
+            INDArray y = net.feedForwardToLayer(0, Nd4j.rand(DataType.FLOAT, 2, C, 7, 6), false)
+                    .get(1);
             assertEquals(InputType.convolutional(y.size(2), y.size(3), y.size(1)), out, "stride " + stride);
             assertEquals((7 - 1) / stride + 1, y.size(2), "height at stride " + stride);
         }
@@ -853,73 +1021,98 @@ class SharedBottleneckStageTest {
 
     @Test
     void builderRejectsBadValuesWithClearMessages() {
-        assertMessage("SharedBottleneckStage: inChannels 0 must be positive",
+        assertMessage(
+                "SharedBottleneckStage: inChannels 0 must be positive",
                 () -> SharedBottleneckStage.builder(0, M, 2).build());
-        assertMessage("SharedBottleneckStage: midChannels -1 must be positive",
+        assertMessage(
+                "SharedBottleneckStage: midChannels -1 must be positive",
                 () -> SharedBottleneckStage.builder(C, -1, 2).build());
-        assertMessage("SharedBottleneckStage: numBlocks 0 must be positive",
+        assertMessage(
+                "SharedBottleneckStage: numBlocks 0 must be positive",
                 () -> SharedBottleneckStage.builder(C, M, 0).build());
-        assertMessage("SharedBottleneckStage 's3': stride 0 must be positive",
-                () -> SharedBottleneckStage.builder(C, M, 2).stride(0).name("s3").build());
-        assertMessage("SharedBottleneckStage: sharing must not be null",
+        assertMessage(
+                "SharedBottleneckStage 's3': stride 0 must be positive",
+                () -> SharedBottleneckStage.builder(C, M, 2)
+                        .stride(0)
+                        .name("s3")
+                        .build());
+        assertMessage(
+                "SharedBottleneckStage: sharing must not be null",
                 () -> SharedBottleneckStage.builder(C, M, 2).sharing(null).build());
-        assertMessage("SharedBottleneckStage: bnMomentum 0.0 must be in (0, 1]",
+        assertMessage(
+                "SharedBottleneckStage: bnMomentum 0.0 must be in (0, 1]",
                 () -> SharedBottleneckStage.builder(C, M, 2).bnMomentum(0).build());
-        assertMessage("SharedBottleneckStage: bnMomentum 1.5 must be in (0, 1]",
+        assertMessage(
+                "SharedBottleneckStage: bnMomentum 1.5 must be in (0, 1]",
                 () -> SharedBottleneckStage.builder(C, M, 2).bnMomentum(1.5).build());
-        assertMessage("SharedBottleneckStage: bnEps 0.0 must be positive and finite",
+        assertMessage(
+                "SharedBottleneckStage: bnEps 0.0 must be positive and finite",
                 () -> SharedBottleneckStage.builder(C, M, 2).bnEps(0).build());
-        assertMessage("SharedBottleneckStage: engine must not be null",
+        assertMessage(
+                "SharedBottleneckStage: engine must not be null",
                 () -> SharedBottleneckStage.builder(C, M, 2).engine(null).build());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> stage(Sharing.NONE).weightUse(4, 1));
-        assertEquals("SharedBottleneckStage 'stage': no convolution 1 in block 4 (blocks 1..3, convolutions 1..3)",
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> stage(Sharing.NONE).weightUse(4, 1));
+        assertEquals(
+                "SharedBottleneckStage 'stage': no convolution 1 in block 4 (blocks 1..3, convolutions 1..3)",
                 e.getMessage());
     }
 
     private static void assertMessage(String expected, org.junit.jupiter.api.function.Executable build) {
-        assertEquals(expected, assertThrows(IllegalArgumentException.class, build).getMessage());
+        assertEquals(
+                expected, assertThrows(IllegalArgumentException.class, build).getMessage());
     }
 
     @Test
     void wrongConfiguredInputTypeFailsAtBuildTime() {
-        Exception e = assertThrows(IllegalArgumentException.class, () -> LayerTestKit.mln(
-                InputType.convolutional(HW, HW, C + 1), DataType.FLOAT, stage(Sharing.NONE)));
-        assertEquals("SharedBottleneckStage 'stage': input has 5 channels but inChannels is 4 (input type "
-                + InputType.convolutional(HW, HW, C + 1) + ")", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> LayerTestKit.mln(InputType.feedForward(C),
-                DataType.FLOAT, stage(Sharing.NONE)));
-        assertTrue(e.getMessage().startsWith("SharedBottleneckStage 'stage': expects convolutional input [N, 4, H, W]"
-                + " in NCHW format, got "), e.getMessage());
+        Exception e = assertThrows(
+                IllegalArgumentException.class,
+                () -> LayerTestKit.mln(InputType.convolutional(HW, HW, C + 1), DataType.FLOAT, stage(Sharing.NONE)));
+        assertEquals(
+                "SharedBottleneckStage 'stage': input has 5 channels but inChannels is 4 (input type "
+                        + InputType.convolutional(HW, HW, C + 1) + ")",
+                e.getMessage());
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> LayerTestKit.mln(InputType.feedForward(C), DataType.FLOAT, stage(Sharing.NONE)));
+        assertTrue(
+                e.getMessage()
+                        .startsWith("SharedBottleneckStage 'stage': expects convolutional input [N, 4, H, W]"
+                                + " in NCHW format, got "),
+                e.getMessage());
     }
 
     @Test
     void wrongInputShapeNamesLayerAndBothShapes() {
-        MultiLayerNetwork net = LayerTestKit.mln(InputType.convolutional(HW, HW, C), DataType.FLOAT,
-                stage(Sharing.STAGE));
+        MultiLayerNetwork net =
+                LayerTestKit.mln(InputType.convolutional(HW, HW, C), DataType.FLOAT, stage(Sharing.STAGE));
         Exception e = assertThrows(Exception.class, () -> net.output(Nd4j.rand(DataType.FLOAT, 2, C + 2, HW, HW)));
         String msg = TiedFeedForwardTest.rootMessage(e);
-        assertTrue(msg.contains("SharedBottleneckStage 'stage': expected input [N, 4, H, W] (inChannels 4, NCHW), got"
-                + " [2, 6, 5, 5]"), msg);
+        assertTrue(
+                msg.contains("SharedBottleneckStage 'stage': expected input [N, 4, H, W] (inChannels 4, NCHW), got"
+                        + " [2, 6, 5, 5]"),
+                msg);
     }
 
     /** As in PyTorch, training needs more than one value per BatchNorm channel; inference does not. */
     @Test
     void trainingOnOneValuePerChannelFailsClearly() {
-        MultiLayerNetwork net = LayerTestKit.mln(InputType.convolutional(2, 2, C), DataType.DOUBLE,
-                stage(Sharing.NONE));
+        MultiLayerNetwork net =
+                LayerTestKit.mln(InputType.convolutional(2, 2, C), DataType.DOUBLE, stage(Sharing.NONE));
         INDArray one = Nd4j.rand(DataType.DOUBLE, 1, C, 2, 2);
         assertEquals(4 * M, net.output(one).size(1), "inference works");
         Exception e = assertThrows(Exception.class, () -> net.fit(one, Nd4j.rand(DataType.DOUBLE, 1, 4 * M, 1, 1)));
         String msg = TiedFeedForwardTest.rootMessage(e);
-        assertTrue(msg.contains("SharedBottleneckStage 'stage': training needs more than one value per BatchNorm"
-                + " channel, but input [1, 4, 2, 2] gives batch × output height × output width = 1 (stride 2)"), msg);
+        assertTrue(
+                msg.contains("SharedBottleneckStage 'stage': training needs more than one value per BatchNorm"
+                        + " channel, but input [1, 4, 2, 2] gives batch × output height × output width = 1 (stride 2)"),
+                msg);
     }
 
     @Test
     void trainingPrintsNothingToStandardOutput() throws Exception {
-        MultiLayerNetwork net = LayerTestKit.mln(InputType.convolutional(HW, HW, C), DataType.FLOAT,
-                stage(Sharing.STAGE_FIRST_3X3));
+        MultiLayerNetwork net =
+                LayerTestKit.mln(InputType.convolutional(HW, HW, C), DataType.FLOAT, stage(Sharing.STAGE_FIRST_3X3));
         INDArray x = Nd4j.rand(DataType.FLOAT, N, C, HW, HW);
         INDArray y = LayerTestKit.labelsFor(net, x);
         String out = LayerTestKit.stdoutOf(() -> {
@@ -937,7 +1130,9 @@ class SharedBottleneckStageTest {
 
     /** Equal within {@code tolerance} relative to the larger of 1 and the expected values' magnitude. */
     static void assertClose(INDArray expected, INDArray actual, double tolerance, String what) {
-        assertEquals(java.util.Arrays.toString(expected.shape()), java.util.Arrays.toString(actual.shape()),
+        assertEquals(
+                java.util.Arrays.toString(expected.shape()),
+                java.util.Arrays.toString(actual.shape()),
                 what + " shape");
         double scale = Math.max(1.0, expected.amaxNumber().doubleValue());
         double diff = expected.sub(actual).amaxNumber().doubleValue();

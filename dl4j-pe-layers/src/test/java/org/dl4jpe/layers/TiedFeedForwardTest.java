@@ -12,9 +12,9 @@ import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.dl4jpe.layers.TiedFeedForward.Tie;
 import org.dl4jpe.layers.testkit.LayerTestKit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.Test;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -35,8 +35,8 @@ class TiedFeedForwardTest {
         Nd4j.getRandom().setSeed(1);
         INDArray x = Nd4j.randn(DataType.DOUBLE, 2, D, 5);
         INDArray mask = Nd4j.createFromArray(new double[][] {{1, 1, 1, 1, 1}, {1, 1, 1, 0, 0}});
-        LayerTestKit.assertStandardChecks(ff(tie, MlpActivation.GELU), InputType.recurrent(D, 5), x, mask,
-                new long[] {2, D, 5});
+        LayerTestKit.assertStandardChecks(
+                ff(tie, MlpActivation.GELU), InputType.recurrent(D, 5), x, mask, new long[] {2, D, 5});
     }
 
     @ParameterizedTest
@@ -44,8 +44,7 @@ class TiedFeedForwardTest {
     void standardChecksOnFeedForwardInputEveryActivation(MlpActivation act) throws Exception {
         Nd4j.getRandom().setSeed(2);
         INDArray x = Nd4j.randn(DataType.DOUBLE, 3, D).addi(0.05); // keep RELU inputs off the kink
-        LayerTestKit.assertStandardChecks(ff(Tie.TRANSPOSE, act), InputType.feedForward(D), x, null,
-                new long[] {3, D});
+        LayerTestKit.assertStandardChecks(ff(Tie.TRANSPOSE, act), InputType.feedForward(D), x, null, new long[] {3, D});
     }
 
     @Test
@@ -53,7 +52,9 @@ class TiedFeedForwardTest {
         // tied r·D² + r·D + D, untied 2·r·D² + r·D + D (docs/what-it-computes.md); here R = 6, D = 4
         assertEquals(R * D + R + D, ff(Tie.TRANSPOSE, MlpActivation.GELU).numTrainableParams());
         assertEquals(2 * R * D + R + D, ff(Tie.NONE, MlpActivation.GELU).numTrainableParams());
-        assertEquals(4 * 384 * 384 + 4 * 384 + 384, TiedFeedForward.builder(384).build().numTrainableParams());
+        assertEquals(
+                4 * 384 * 384 + 4 * 384 + 384,
+                TiedFeedForward.builder(384).build().numTrainableParams());
     }
 
     /**
@@ -64,9 +65,11 @@ class TiedFeedForwardTest {
     void gradientsEqualBuiltInDenseLayers() {
         Nd4j.getRandom().setSeed(3);
         INDArray x = Nd4j.randn(DataType.DOUBLE, 5, D);
-        MultiLayerNetwork ours = LayerTestKit.mln(InputType.feedForward(D), DataType.DOUBLE, ff(Tie.NONE,
-                MlpActivation.RELU));
-        MultiLayerNetwork builtIn = LayerTestKit.mln(InputType.feedForward(D), DataType.DOUBLE,
+        MultiLayerNetwork ours =
+                LayerTestKit.mln(InputType.feedForward(D), DataType.DOUBLE, ff(Tie.NONE, MlpActivation.RELU));
+        MultiLayerNetwork builtIn = LayerTestKit.mln(
+                InputType.feedForward(D),
+                DataType.DOUBLE,
                 new DenseLayer.Builder().nOut(R).activation(Activation.RELU).build(),
                 new DenseLayer.Builder().nOut(D).activation(Activation.IDENTITY).build());
         // DenseLayer computes x·W with W [nIn, nOut]; ours computes W x with W [R, D].
@@ -81,9 +84,11 @@ class TiedFeedForwardTest {
         assertClose(builtIn.output(x), ours.output(x), "output");
         Pair<Gradient, INDArray> g = ours.calculateGradients(x, labels, null, null);
         Pair<Gradient, INDArray> b = builtIn.calculateGradients(x, labels, null, null);
-        assertRatioOne(b.getFirst().getGradientFor("0_W").transpose(), g.getFirst().getGradientFor("0_W"), "dW");
+        assertRatioOne(
+                b.getFirst().getGradientFor("0_W").transpose(), g.getFirst().getGradientFor("0_W"), "dW");
         assertRatioOne(b.getFirst().getGradientFor("0_b"), g.getFirst().getGradientFor("0_b1"), "db1");
-        assertRatioOne(b.getFirst().getGradientFor("1_W").transpose(), g.getFirst().getGradientFor("0_W2"), "dW2");
+        assertRatioOne(
+                b.getFirst().getGradientFor("1_W").transpose(), g.getFirst().getGradientFor("0_W2"), "dW2");
         assertRatioOne(b.getFirst().getGradientFor("1_b"), g.getFirst().getGradientFor("0_b2"), "db2");
         assertRatioOne(b.getSecond(), g.getSecond(), "input gradient (epsilon passed down)");
     }
@@ -105,7 +110,9 @@ class TiedFeedForwardTest {
         assertClose(untied.output(x), tied.output(x), "forward");
         Pair<Gradient, INDArray> t = tied.calculateGradients(x, labels, null, null);
         Pair<Gradient, INDArray> u = untied.calculateGradients(x, labels, null, null);
-        INDArray sharedGrad = u.getFirst().getGradientFor("0_W").add(u.getFirst().getGradientFor("0_W2").transpose());
+        INDArray sharedGrad = u.getFirst()
+                .getGradientFor("0_W")
+                .add(u.getFirst().getGradientFor("0_W2").transpose());
         assertClose(sharedGrad, t.getFirst().getGradientFor("0_W"), "dW = dW + dW2ᵀ");
         assertClose(u.getFirst().getGradientFor("0_b1"), t.getFirst().getGradientFor("0_b1"), "db1");
         assertClose(u.getSecond(), t.getSecond(), "input gradient");
@@ -120,8 +127,13 @@ class TiedFeedForwardTest {
      */
     @Test
     void tinyCaseComputedByHand() {
-        MultiLayerNetwork net = LayerTestKit.mln(InputType.feedForward(2), DataType.DOUBLE,
-                TiedFeedForward.builder(2).hiddenDim(2).activation(MlpActivation.RELU).build());
+        MultiLayerNetwork net = LayerTestKit.mln(
+                InputType.feedForward(2),
+                DataType.DOUBLE,
+                TiedFeedForward.builder(2)
+                        .hiddenDim(2)
+                        .activation(MlpActivation.RELU)
+                        .build());
         net.setParam("0_W", Nd4j.createFromArray(new double[][] {{1, 2}, {-1, 1}}));
         net.setParam("0_b1", Nd4j.createFromArray(0, 0.5));
         net.setParam("0_b2", Nd4j.createFromArray(0.1, -0.1));
@@ -131,9 +143,13 @@ class TiedFeedForwardTest {
         layer.setInput(x, org.deeplearning4j.nn.workspace.LayerWorkspaceMgr.noWorkspaces());
         INDArray y = layer.activate(true, org.deeplearning4j.nn.workspace.LayerWorkspaceMgr.noWorkspaces());
         assertClose(Nd4j.createFromArray(new double[][] {{2.6, 6.4}}), y, "y");
-        Pair<Gradient, INDArray> g = layer.backpropGradient(Nd4j.createFromArray(new double[][] {{1, 0}}),
+        Pair<Gradient, INDArray> g = layer.backpropGradient(
+                Nd4j.createFromArray(new double[][] {{1, 0}}),
                 org.deeplearning4j.nn.workspace.LayerWorkspaceMgr.noWorkspaces());
-        assertClose(Nd4j.createFromArray(new double[][] {{4, 1}, {-0.5, -1}}), g.getFirst().getGradientFor("W"), "dW");
+        assertClose(
+                Nd4j.createFromArray(new double[][] {{4, 1}, {-0.5, -1}}),
+                g.getFirst().getGradientFor("W"),
+                "dW");
         assertClose(Nd4j.createFromArray(1.0, -1.0), g.getFirst().getGradientFor("b1"), "db1");
         assertClose(Nd4j.createFromArray(1.0, 0.0), g.getFirst().getGradientFor("b2"), "db2");
         assertClose(Nd4j.createFromArray(new double[][] {{2, 1}}), g.getSecond(), "dx");
@@ -141,7 +157,9 @@ class TiedFeedForwardTest {
 
     @Test
     void exactGeluMatchesErfFormula() {
-        MultiLayerNetwork net = LayerTestKit.mln(InputType.feedForward(1), DataType.DOUBLE,
+        MultiLayerNetwork net = LayerTestKit.mln(
+                InputType.feedForward(1),
+                DataType.DOUBLE,
                 TiedFeedForward.builder(1).hiddenDim(1).build());
         net.setParam("0_W", Nd4j.createFromArray(new double[][] {{1}}));
         double[] xs = {-2.0, -0.5, 0.0, 0.7, 3.0};
@@ -157,9 +175,12 @@ class TiedFeedForwardTest {
     @Test
     void dropoutActsInTrainingOnlyAndBackpropUsesTheForwardMask() {
         Nd4j.getRandom().setSeed(5);
-        TiedFeedForward layer = TiedFeedForward.builder(D).hiddenDim(64).dropout(0.5).build();
+        TiedFeedForward layer =
+                TiedFeedForward.builder(D).hiddenDim(64).dropout(0.5).build();
         MultiLayerNetwork net = LayerTestKit.mln(InputType.recurrent(D, 7), DataType.DOUBLE, layer);
-        MultiLayerNetwork plain = LayerTestKit.mln(InputType.recurrent(D, 7), DataType.DOUBLE,
+        MultiLayerNetwork plain = LayerTestKit.mln(
+                InputType.recurrent(D, 7),
+                DataType.DOUBLE,
                 TiedFeedForward.builder(D).hiddenDim(64).build());
         plain.setParams(net.params());
         INDArray x = Nd4j.randn(DataType.DOUBLE, 2, D, 7);
@@ -189,36 +210,48 @@ class TiedFeedForwardTest {
 
     @Test
     void builderRejectsBadValuesWithClearMessages() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> TiedFeedForward.builder(0).build());
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> TiedFeedForward.builder(0).build());
         assertEquals("TiedFeedForward: embedDim 0 must be positive", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> TiedFeedForward.builder(8).dropout(1.0).build());
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> TiedFeedForward.builder(8).dropout(1.0).build());
         assertEquals("TiedFeedForward: dropout 1.0 must be in [0, 1)", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> TiedFeedForward.builder(8).mlpRatio(-1).build());
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> TiedFeedForward.builder(8).mlpRatio(-1).build());
         assertTrue(e.getMessage().contains("mlpRatio -1.0"), e.getMessage());
     }
 
     @Test
     void wrongInputWidthNamesLayerAndBothShapes() {
-        MultiLayerNetwork net = LayerTestKit.mln(InputType.recurrent(D, 3), DataType.FLOAT,
+        MultiLayerNetwork net = LayerTestKit.mln(
+                InputType.recurrent(D, 3),
+                DataType.FLOAT,
                 TiedFeedForward.builder(D).name("mlp1").build());
         INDArray bad = Nd4j.rand(DataType.FLOAT, 2, D + 1, 3);
         Exception e = assertThrows(Exception.class, () -> net.output(bad));
         String msg = rootMessage(e);
-        assertTrue(msg.contains("TiedFeedForward 'mlp1'") && msg.contains("[N, 4, T]") && msg.contains("[2, 5, 3]"),
-                msg);
+        assertTrue(
+                msg.contains("TiedFeedForward 'mlp1'") && msg.contains("[N, 4, T]") && msg.contains("[2, 5, 3]"), msg);
     }
 
     @Test
     void wrongConfiguredInputTypeFailsAtBuildTime() {
-        Exception e = assertThrows(IllegalArgumentException.class, () -> LayerTestKit.mln(InputType.recurrent(8, 3),
-                DataType.FLOAT, TiedFeedForward.builder(D).build()));
+        Exception e = assertThrows(
+                IllegalArgumentException.class,
+                () -> LayerTestKit.mln(
+                        InputType.recurrent(8, 3),
+                        DataType.FLOAT,
+                        TiedFeedForward.builder(D).build()));
         assertTrue(e.getMessage().contains("input has 8 features but embedDim is 4"), e.getMessage());
     }
 
     @Test
     void trainingPrintsNothingToStandardOutput() throws Exception {
-        MultiLayerNetwork net = LayerTestKit.mln(InputType.recurrent(D, 3), DataType.FLOAT,
+        MultiLayerNetwork net = LayerTestKit.mln(
+                InputType.recurrent(D, 3),
+                DataType.FLOAT,
                 TiedFeedForward.builder(D).build());
         INDArray x = Nd4j.rand(DataType.FLOAT, 2, D, 3);
         INDArray y = LayerTestKit.labelsFor(net, x);

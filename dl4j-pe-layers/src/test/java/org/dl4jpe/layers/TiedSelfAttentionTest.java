@@ -54,7 +54,12 @@ class TiedSelfAttentionTest {
         Nd4j.getRandom().setSeed(1);
         INDArray x = Nd4j.randn(DataType.DOUBLE, 2, D, T);
         // bk shifts all scores of a query alike, which softmax ignores: its gradient is exactly zero
-        LayerTestKit.assertStandardChecks(attn(scheme), InputType.recurrent(D, T), x, MASK, new long[] {2, D, T},
+        LayerTestKit.assertStandardChecks(
+                attn(scheme),
+                InputType.recurrent(D, T),
+                x,
+                MASK,
+                new long[] {2, D, T},
                 java.util.Set.of(TiedSelfAttention.BK));
     }
 
@@ -62,12 +67,16 @@ class TiedSelfAttentionTest {
     void parameterCountsFollowTheDocumentedFormula() {
         // tied 2D² + 4D, untied 4D² + 4D (docs/what-it-computes.md)
         assertEquals(2 * 64 + 4 * 8, TiedSelfAttention.builder(8, 2).build().numTrainableParams());
-        assertEquals(2 * 64 + 4 * 8, TiedSelfAttention.builder(8, 2).scheme(Scheme.QK_VO).build()
-                .numTrainableParams());
-        assertEquals(4 * 64 + 4 * 8, TiedSelfAttention.builder(8, 2).scheme(Scheme.NONE).build()
-                .numTrainableParams());
+        assertEquals(
+                2 * 64 + 4 * 8,
+                TiedSelfAttention.builder(8, 2).scheme(Scheme.QK_VO).build().numTrainableParams());
+        assertEquals(
+                4 * 64 + 4 * 8,
+                TiedSelfAttention.builder(8, 2).scheme(Scheme.NONE).build().numTrainableParams());
         assertEquals(296_448, TiedSelfAttention.builder(384, 6).build().numTrainableParams());
-        assertEquals(591_360, TiedSelfAttention.builder(384, 6).scheme(Scheme.NONE).build().numTrainableParams());
+        assertEquals(
+                591_360,
+                TiedSelfAttention.builder(384, 6).scheme(Scheme.NONE).build().numTrainableParams());
     }
 
     /** Each scheme, with random weights and biases and a padded sequence, against the plain-ND4J reference. */
@@ -79,10 +88,29 @@ class TiedSelfAttentionTest {
         randomizeBiases(net);
         INDArray x = Nd4j.randn(DataType.DOUBLE, 2, D, T);
         INDArray expected = scheme == Scheme.NONE
-                ? AttentionReference.untied(x, MASK, H, p(net, "Wq"), p(net, "Wk"), p(net, "Wv"), p(net, "Wo"),
-                        p(net, "bq"), p(net, "bk"), p(net, "bv"), p(net, "bo"))
-                : AttentionReference.tied(scheme, x, MASK, H, p(net, "Wq"), p(net, "Wkv"), p(net, "bq"),
-                        p(net, "bk"), p(net, "bv"), p(net, "bo"));
+                ? AttentionReference.untied(
+                        x,
+                        MASK,
+                        H,
+                        p(net, "Wq"),
+                        p(net, "Wk"),
+                        p(net, "Wv"),
+                        p(net, "Wo"),
+                        p(net, "bq"),
+                        p(net, "bk"),
+                        p(net, "bv"),
+                        p(net, "bo"))
+                : AttentionReference.tied(
+                        scheme,
+                        x,
+                        MASK,
+                        H,
+                        p(net, "Wq"),
+                        p(net, "Wkv"),
+                        p(net, "bq"),
+                        p(net, "bk"),
+                        p(net, "bv"),
+                        p(net, "bo"));
         assertClose(expected, output(net, x, MASK), scheme + " vs reference");
     }
 
@@ -94,8 +122,17 @@ class TiedSelfAttentionTest {
         randomizeBiases(net);
         for (long[] nt : new long[][] {{2, 5}, {1, 3}, {3, 7}, {2, 1}}) {
             INDArray x = Nd4j.randn(DataType.DOUBLE, nt[0], D, nt[1]);
-            INDArray expected = AttentionReference.tied(Scheme.QO_KV, x, null, H, p(net, "Wq"), p(net, "Wkv"),
-                    p(net, "bq"), p(net, "bk"), p(net, "bv"), p(net, "bo"));
+            INDArray expected = AttentionReference.tied(
+                    Scheme.QO_KV,
+                    x,
+                    null,
+                    H,
+                    p(net, "Wq"),
+                    p(net, "Wkv"),
+                    p(net, "bq"),
+                    p(net, "bk"),
+                    p(net, "bv"),
+                    p(net, "bo"));
             assertClose(expected, output(net, x, null), "N " + nt[0] + ", T " + nt[1]);
         }
     }
@@ -105,7 +142,9 @@ class TiedSelfAttentionTest {
      * its gradient is the sum of the twin's two gradients (transposed where the role uses the transpose).
      */
     @ParameterizedTest
-    @EnumSource(value = Scheme.class, names = {"QO_KV", "QK_VO"})
+    @EnumSource(
+            value = Scheme.class,
+            names = {"QO_KV", "QK_VO"})
     void tiedEqualsUntiedWithTransposesCopiedIn(Scheme scheme) {
         Nd4j.getRandom().setSeed(4);
         MultiLayerNetwork tied = net(scheme, T);
@@ -163,7 +202,9 @@ class TiedSelfAttentionTest {
      */
     @Test
     void tinyCaseComputedByHand() {
-        MultiLayerNetwork net = LayerTestKit.mln(InputType.recurrent(2, 2), DataType.DOUBLE,
+        MultiLayerNetwork net = LayerTestKit.mln(
+                InputType.recurrent(2, 2),
+                DataType.DOUBLE,
                 TiedSelfAttention.builder(2, 1).build());
         net.setParam("0_Wq", Nd4j.createFromArray(new double[][] {{1, 1}, {0, 1}}));
         net.setParam("0_Wkv", Nd4j.createFromArray(new double[][] {{0, 1}, {2, 0}}));
@@ -171,7 +212,8 @@ class TiedSelfAttentionTest {
         INDArray x = Nd4j.eye(2).castTo(DataType.DOUBLE).reshape(1, 2, 2); // x[0, :, t] = e_t
         INDArray y = output(net, x, null);
         INDArray expected = Nd4j.createFromArray(new double[][][] {
-                {{1.4302384506733432, 1.769761549326657}, {0.4604769013466863, 1.1395230986533138}}});
+            {{1.4302384506733432, 1.769761549326657}, {0.4604769013466863, 1.1395230986533138}}
+        });
         assertClose(expected, y, "unmasked");
         INDArray masked = output(net, x, Nd4j.createFromArray(new double[][] {{1, 0}}));
         assertClose(Nd4j.createFromArray(new double[][][] {{{2.1, 2.1}, {1.8, 1.8}}}), masked, "token 2 padded");
@@ -197,7 +239,8 @@ class TiedSelfAttentionTest {
     }
 
     private static INDArray valid(INDArray y) {
-        return y.get(NDArrayIndex.point(1), NDArrayIndex.all(), NDArrayIndex.interval(0, 3)).dup();
+        return y.get(NDArrayIndex.point(1), NDArrayIndex.all(), NDArrayIndex.interval(0, 3))
+                .dup();
     }
 
     /**
@@ -208,7 +251,9 @@ class TiedSelfAttentionTest {
     @Test
     void maskedKeysGetZeroAttentionWeight() {
         Nd4j.getRandom().setSeed(6);
-        MultiLayerNetwork net = LayerTestKit.mln(InputType.recurrent(4, 4), DataType.DOUBLE,
+        MultiLayerNetwork net = LayerTestKit.mln(
+                InputType.recurrent(4, 4),
+                DataType.DOUBLE,
                 TiedSelfAttention.builder(4, 1).scheme(Scheme.NONE).build());
         net.setParam("0_Wv", Nd4j.eye(4).castTo(DataType.DOUBLE));
         net.setParam("0_Wo", Nd4j.eye(4).castTo(DataType.DOUBLE));
@@ -237,7 +282,11 @@ class TiedSelfAttentionTest {
 
     @Test
     void maskPassesThroughUnchanged() {
-        assertSame(MASK, attn(Scheme.QO_KV).feedForwardMaskArray(MASK, MaskState.Active, 2).getFirst());
+        assertSame(
+                MASK,
+                attn(Scheme.QO_KV)
+                        .feedForwardMaskArray(MASK, MaskState.Active, 2)
+                        .getFirst());
     }
 
     /**
@@ -252,7 +301,9 @@ class TiedSelfAttentionTest {
             TiedSelfAttention.Builder b = TiedSelfAttention.builder(4, 1).scheme(Scheme.NONE);
             TiedSelfAttention layer = (onProbabilities ? b.attnDropout(0.5) : b.projDropout(0.5)).build();
             MultiLayerNetwork net = LayerTestKit.mln(InputType.recurrent(4, 4), DataType.DOUBLE, layer);
-            MultiLayerNetwork plain = LayerTestKit.mln(InputType.recurrent(4, 4), DataType.DOUBLE,
+            MultiLayerNetwork plain = LayerTestKit.mln(
+                    InputType.recurrent(4, 4),
+                    DataType.DOUBLE,
                     TiedSelfAttention.builder(4, 1).scheme(Scheme.NONE).build());
             net.setParam("0_Wv", Nd4j.eye(4).castTo(DataType.DOUBLE));
             net.setParam("0_Wo", Nd4j.eye(4).castTo(DataType.DOUBLE));
@@ -283,42 +334,72 @@ class TiedSelfAttentionTest {
 
     @Test
     void builderRejectsBadValuesWithClearMessages() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> TiedSelfAttention.builder(384, 5).build());
         assertEquals("TiedSelfAttention: numHeads 5 does not divide embedDim 384", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> TiedSelfAttention.builder(8, 0).build());
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> TiedSelfAttention.builder(8, 0).build());
         assertEquals("TiedSelfAttention: numHeads 0 must be positive", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> TiedSelfAttention.builder(-8, 2).build());
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> TiedSelfAttention.builder(-8, 2).build());
         assertEquals("TiedSelfAttention: embedDim -8 must be positive", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class,
-                () -> TiedSelfAttention.builder(8, 2).name("attn").attnDropout(1.0).build());
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> TiedSelfAttention.builder(8, 2)
+                        .name("attn")
+                        .attnDropout(1.0)
+                        .build());
         assertEquals("TiedSelfAttention 'attn': attnDropout 1.0 must be in [0, 1)", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> TiedSelfAttention.builder(8, 2).projDropout(-0.1)
-                .build());
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> TiedSelfAttention.builder(8, 2).projDropout(-0.1).build());
         assertEquals("TiedSelfAttention: projDropout -0.1 must be in [0, 1)", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> TiedSelfAttention.builder(8, 2).scheme(null).build());
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> TiedSelfAttention.builder(8, 2).scheme(null).build());
         assertEquals("TiedSelfAttention: scheme must not be null", e.getMessage());
     }
 
     @Test
     void wrongInputNamesLayerAndBothShapes() {
-        MultiLayerNetwork net = LayerTestKit.mln(InputType.recurrent(D, 3), DataType.FLOAT,
+        MultiLayerNetwork net = LayerTestKit.mln(
+                InputType.recurrent(D, 3),
+                DataType.FLOAT,
                 TiedSelfAttention.builder(D, H).name("attn").build());
         Exception e = assertThrows(Exception.class, () -> net.output(Nd4j.rand(DataType.FLOAT, 2, D + 2, 3)));
         String msg = rootMessage(e);
-        assertTrue(msg.contains("TiedSelfAttention 'attn'") && msg.contains("[N, 4, T]") && msg.contains("[2, 6, 3]"),
+        assertTrue(
+                msg.contains("TiedSelfAttention 'attn'") && msg.contains("[N, 4, T]") && msg.contains("[2, 6, 3]"),
                 msg);
-        e = assertThrows(IllegalArgumentException.class, () -> LayerTestKit.mln(InputType.recurrent(8, 3),
-                DataType.FLOAT, TiedSelfAttention.builder(D, H).build()));
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> LayerTestKit.mln(
+                        InputType.recurrent(8, 3),
+                        DataType.FLOAT,
+                        TiedSelfAttention.builder(D, H).build()));
         assertTrue(e.getMessage().contains("input has 8 features but embedDim is 4"), e.getMessage());
         // feed-forward input gets DL4J's FeedForwardToRnnPreProcessor (issue 10, item 5); images are refused
-        assertTrue(LayerTestKit.mln(InputType.feedForward(D), DataType.FLOAT, TiedSelfAttention.builder(D, H).build())
-                .getLayerWiseConfigurations().getInputPreProcess(0)
-                instanceof org.deeplearning4j.nn.conf.preprocessor.FeedForwardToRnnPreProcessor);
-        e = assertThrows(IllegalArgumentException.class, () -> LayerTestKit.mln(InputType.convolutional(2, 2, D),
-                DataType.FLOAT, TiedSelfAttention.builder(D, H).build()));
-        assertTrue(e.getMessage().contains("TiedSelfAttention: expects a sequence [N, 4, T]")
-                && e.getMessage().contains("PatchEmbedding"), e.getMessage());
+        assertTrue(
+                LayerTestKit.mln(
+                                        InputType.feedForward(D),
+                                        DataType.FLOAT,
+                                        TiedSelfAttention.builder(D, H).build())
+                                .getLayerWiseConfigurations()
+                                .getInputPreProcess(0)
+                        instanceof org.deeplearning4j.nn.conf.preprocessor.FeedForwardToRnnPreProcessor);
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> LayerTestKit.mln(
+                        InputType.convolutional(2, 2, D),
+                        DataType.FLOAT,
+                        TiedSelfAttention.builder(D, H).build()));
+        assertTrue(
+                e.getMessage().contains("TiedSelfAttention: expects a sequence [N, 4, T]")
+                        && e.getMessage().contains("PatchEmbedding"),
+                e.getMessage());
     }
 
     @Test

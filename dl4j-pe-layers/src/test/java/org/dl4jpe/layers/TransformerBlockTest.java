@@ -44,7 +44,11 @@ class TransformerBlockTest {
     private static final INDArray MASK = Nd4j.createFromArray(new double[][] {{1, 1, 1, 1, 1}, {1, 1, 1, 0, 0}});
 
     private static TransformerBlock block(Scheme scheme, Tie tie) {
-        return TransformerBlock.builder(D, H).hiddenDim(R).scheme(scheme).tie(tie).build();
+        return TransformerBlock.builder(D, H)
+                .hiddenDim(R)
+                .scheme(scheme)
+                .tie(tie)
+                .build();
     }
 
     /** Every scheme and every tie appears at least once. */
@@ -54,28 +58,45 @@ class TransformerBlockTest {
         Nd4j.getRandom().setSeed(1);
         INDArray x = Nd4j.randn(DataType.DOUBLE, 2, D, T);
         // attnBk shifts all scores of a query alike, which softmax ignores: its gradient is exactly zero
-        LayerTestKit.assertStandardChecks(block(scheme, tie), InputType.recurrent(D, T), x, MASK,
-                new long[] {2, D, T}, java.util.Set.of("attnBk"));
+        LayerTestKit.assertStandardChecks(
+                block(scheme, tie),
+                InputType.recurrent(D, T),
+                x,
+                MASK,
+                new long[] {2, D, T},
+                java.util.Set.of("attnBk"));
     }
 
     @Test
     void parameterCountsAddUpAsDocumented() {
         // D 8, R 32: norms 2·2D, attention 2D² + 4D (untied 4D² + 4D), MLP R·D + R + D (untied 2·R·D + R + D)
         long norms = 4 * 8;
-        assertEquals(norms + (2 * 64 + 32) + (32 * 8 + 32 + 8), TransformerBlock.builder(8, 2).build()
-                .numTrainableParams());
-        assertEquals(norms + (4 * 64 + 32) + (2 * 32 * 8 + 32 + 8), TransformerBlock.builder(8, 2)
-                .scheme(Scheme.NONE).tie(Tie.NONE).build().numTrainableParams());
-        assertEquals(norms + (2 * 64 + 32) + (2 * 32 * 8 + 32 + 8), TransformerBlock.builder(8, 2)
-                .tie(Tie.NONE).build().numTrainableParams());
+        assertEquals(
+                norms + (2 * 64 + 32) + (32 * 8 + 32 + 8),
+                TransformerBlock.builder(8, 2).build().numTrainableParams());
+        assertEquals(
+                norms + (4 * 64 + 32) + (2 * 32 * 8 + 32 + 8),
+                TransformerBlock.builder(8, 2)
+                        .scheme(Scheme.NONE)
+                        .tie(Tie.NONE)
+                        .build()
+                        .numTrainableParams());
+        assertEquals(
+                norms + (2 * 64 + 32) + (2 * 32 * 8 + 32 + 8),
+                TransformerBlock.builder(8, 2).tie(Tie.NONE).build().numTrainableParams());
 
         // D 384, H 6, r 4 (ViT-S): the block equals its parts, and 12 blocks plus the rest give the documented totals.
         long tied = TransformerBlock.builder(384, 6).build().numTrainableParams();
-        long untied = TransformerBlock.builder(384, 6).scheme(Scheme.NONE).tie(Tie.NONE).build()
+        long untied = TransformerBlock.builder(384, 6)
+                .scheme(Scheme.NONE)
+                .tie(Tie.NONE)
+                .build()
                 .numTrainableParams();
-        assertEquals(2 * LayerNorm.builder(384).build().numTrainableParams()
-                + TiedSelfAttention.builder(384, 6).build().numTrainableParams()
-                + TiedFeedForward.builder(384).build().numTrainableParams(), tied);
+        assertEquals(
+                2 * LayerNorm.builder(384).build().numTrainableParams()
+                        + TiedSelfAttention.builder(384, 6).build().numTrainableParams()
+                        + TiedFeedForward.builder(384).build().numTrainableParams(),
+                tied);
         assertEquals(889_728, tied);
         assertEquals(1_774_464, untied);
         long rest = (16 * 16 * 3 * 384 + 384) + 384 + 197 * 384 + 2 * 384 + (384 * 1000 + 1000);
@@ -103,8 +124,10 @@ class TransformerBlockTest {
         INDArray x = Nd4j.randn(DataType.DOUBLE, 2, D, T);
         INDArray labels = Nd4j.rand(DataType.DOUBLE, 2, 3, T);
         INDArray[] masks = {MASK};
-        assertClose(composed.output(false, new INDArray[] {x}, masks)[0],
-                single.output(false, new INDArray[] {x}, masks)[0], "forward");
+        assertClose(
+                composed.output(false, new INDArray[] {x}, masks)[0],
+                single.output(false, new INDArray[] {x}, masks)[0],
+                "forward");
         Gradient gs = gradient(single, x, labels);
         double scoreSingle = single.score();
         Gradient gc = gradient(composed, x, labels);
@@ -113,8 +136,8 @@ class TransformerBlockTest {
             INDArray g = gs.getGradientFor(e.getKey());
             assertClose(gc.getGradientFor(e.getValue()), g, "gradient of " + e.getKey());
             // attnBk shifts all scores of a query alike, which softmax ignores: its gradient is zero by construction
-            assertTrue(e.getKey().endsWith("attnBk") || g.amaxNumber().doubleValue() > 0,
-                    e.getKey() + " gets a gradient");
+            assertTrue(
+                    e.getKey().endsWith("attnBk") || g.amaxNumber().doubleValue() > 0, e.getKey() + " gets a gradient");
         }
     }
 
@@ -128,8 +151,8 @@ class TransformerBlockTest {
         MultiLayerNetwork mln = LayerTestKit.mln(InputType.recurrent(D, T), DataType.DOUBLE, first, second);
         randomize(mln);
         LayerTestKit.assertGradientCheck(mln, x, MASK);
-        ComputationGraph graph = LayerTestKit.graph(InputType.recurrent(D, T), DataType.DOUBLE, first.clone(),
-                second.clone());
+        ComputationGraph graph =
+                LayerTestKit.graph(InputType.recurrent(D, T), DataType.DOUBLE, first.clone(), second.clone());
         randomize(graph);
         LayerTestKit.assertGradientCheck(graph, x, MASK);
     }
@@ -147,8 +170,8 @@ class TransformerBlockTest {
     @Test
     void validOutputsIgnorePaddedInputs() {
         Nd4j.getRandom().setSeed(5);
-        MultiLayerNetwork net = LayerTestKit.mln(InputType.recurrent(D, T), DataType.DOUBLE,
-                block(Scheme.QO_KV, Tie.TRANSPOSE));
+        MultiLayerNetwork net =
+                LayerTestKit.mln(InputType.recurrent(D, T), DataType.DOUBLE, block(Scheme.QO_KV, Tie.TRANSPOSE));
         randomize(net);
         INDArray x = Nd4j.randn(DataType.DOUBLE, 2, D, T);
         INDArray changed = x.dup();
@@ -158,12 +181,15 @@ class TransformerBlockTest {
         INDArray y2 = TiedSelfAttentionTest.output(net, changed, MASK);
         assertEquals(y.get(NDArrayIndex.point(0)), y2.get(NDArrayIndex.point(0)), "unpadded sequence");
         assertEquals(validPart(y), validPart(y2), "valid tokens of the padded sequence");
-        assertNotEquals(validPart(TiedSelfAttentionTest.output(net, x, null)),
-                validPart(TiedSelfAttentionTest.output(net, changed, null)), "control without mask");
+        assertNotEquals(
+                validPart(TiedSelfAttentionTest.output(net, x, null)),
+                validPart(TiedSelfAttentionTest.output(net, changed, null)),
+                "control without mask");
     }
 
     private static INDArray validPart(INDArray y) {
-        return y.get(NDArrayIndex.point(1), NDArrayIndex.all(), NDArrayIndex.interval(0, 3)).dup();
+        return y.get(NDArrayIndex.point(1), NDArrayIndex.all(), NDArrayIndex.interval(0, 3))
+                .dup();
     }
 
     /** Each dropout site acts in training only, draws a new mask every pass, and leaves inference deterministic. */
@@ -180,7 +206,9 @@ class TransformerBlockTest {
                 default -> b.dropPath(0.5);
             }
             MultiLayerNetwork net = LayerTestKit.mln(InputType.recurrent(D, T), DataType.DOUBLE, b.build());
-            MultiLayerNetwork plain = LayerTestKit.mln(InputType.recurrent(D, T), DataType.DOUBLE,
+            MultiLayerNetwork plain = LayerTestKit.mln(
+                    InputType.recurrent(D, T),
+                    DataType.DOUBLE,
                     TransformerBlock.builder(D, H).hiddenDim(R).build());
             randomize(net);
             plain.setParams(net.params());
@@ -202,7 +230,9 @@ class TransformerBlockTest {
     @Test
     void dropPathDropsWholeExamples() {
         Nd4j.getRandom().setSeed(7);
-        MultiLayerNetwork net = LayerTestKit.mln(InputType.recurrent(D, T), DataType.DOUBLE,
+        MultiLayerNetwork net = LayerTestKit.mln(
+                InputType.recurrent(D, T),
+                DataType.DOUBLE,
                 TransformerBlock.builder(D, H).hiddenDim(R).dropPath(0.5).build());
         randomize(net);
         for (String p : new String[] {"0_mlpW", "0_mlpB1", "0_mlpB2"}) {
@@ -226,41 +256,69 @@ class TransformerBlockTest {
 
     @Test
     void builderRejectsBadValuesWithClearMessages() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> TransformerBlock.builder(384, 5).build());
         assertEquals("TransformerBlock: numHeads 5 does not divide embedDim 384", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class,
-                () -> TransformerBlock.builder(8, 2).name("block3").dropPath(1.0).build());
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> TransformerBlock.builder(8, 2)
+                        .name("block3")
+                        .dropPath(1.0)
+                        .build());
         assertEquals("TransformerBlock 'block3': dropPath 1.0 must be in [0, 1)", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> TransformerBlock.builder(8, 2).mlpDropout(-1).build());
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> TransformerBlock.builder(8, 2).mlpDropout(-1).build());
         assertEquals("TransformerBlock: mlpDropout -1.0 must be in [0, 1)", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> TransformerBlock.builder(8, 2).mlpRatio(0).build());
-        assertEquals("TransformerBlock: mlpRatio 0.0 must be positive and give a hidden width of at least 1 "
-                + "(embedDim 8)", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> TransformerBlock.builder(8, 2).tie(null).build());
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> TransformerBlock.builder(8, 2).mlpRatio(0).build());
+        assertEquals(
+                "TransformerBlock: mlpRatio 0.0 must be positive and give a hidden width of at least 1 "
+                        + "(embedDim 8)",
+                e.getMessage());
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> TransformerBlock.builder(8, 2).tie(null).build());
         assertEquals("TransformerBlock: tie must not be null", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> TransformerBlock.builder(8, 2).eps(0).build());
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> TransformerBlock.builder(8, 2).eps(0).build());
         assertEquals("TransformerBlock: eps 0.0 must be positive and finite", e.getMessage());
     }
 
     @Test
     void wrongInputNamesLayerAndBothShapes() {
-        MultiLayerNetwork net = LayerTestKit.mln(InputType.recurrent(D, 3), DataType.FLOAT,
+        MultiLayerNetwork net = LayerTestKit.mln(
+                InputType.recurrent(D, 3),
+                DataType.FLOAT,
                 TransformerBlock.builder(D, H).name("block1").build());
         Exception e = assertThrows(Exception.class, () -> net.output(Nd4j.rand(DataType.FLOAT, 2, D + 2, 3)));
         String msg = rootMessage(e);
-        assertTrue(msg.contains("TransformerBlock 'block1'") && msg.contains("[N, 4, T]") && msg.contains("[2, 6, 3]"),
+        assertTrue(
+                msg.contains("TransformerBlock 'block1'") && msg.contains("[N, 4, T]") && msg.contains("[2, 6, 3]"),
                 msg);
-        e = assertThrows(IllegalArgumentException.class, () -> LayerTestKit.mln(InputType.recurrent(8, 3),
-                DataType.FLOAT, TransformerBlock.builder(D, H).build()));
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> LayerTestKit.mln(
+                        InputType.recurrent(8, 3),
+                        DataType.FLOAT,
+                        TransformerBlock.builder(D, H).build()));
         assertTrue(e.getMessage().contains("input has 8 features but embedDim is 4"), e.getMessage());
     }
 
     /** Training (here with every dropout on) prints nothing and the updater accepts the sub-part names. */
     @Test
     void trainingPrintsNothingToStandardOutput() throws Exception {
-        MultiLayerNetwork net = LayerTestKit.mln(InputType.recurrent(D, T), DataType.FLOAT,
-                TransformerBlock.builder(D, H).attnDropout(0.1).projDropout(0.1).mlpDropout(0.1).dropPath(0.1)
+        MultiLayerNetwork net = LayerTestKit.mln(
+                InputType.recurrent(D, T),
+                DataType.FLOAT,
+                TransformerBlock.builder(D, H)
+                        .attnDropout(0.1)
+                        .projDropout(0.1)
+                        .mlpDropout(0.1)
+                        .dropPath(0.1)
                         .build());
         INDArray x = Nd4j.rand(DataType.FLOAT, 2, D, T);
         INDArray y = Nd4j.rand(DataType.FLOAT, 2, 3, T);
@@ -310,7 +368,9 @@ class TransformerBlockTest {
             String param = key.substring(cut + 1);
             names.put(vertex.equals("out") ? key : "l0_" + ParamNames.prefixed(vertex, param), key);
         }
-        assertEquals(new TreeSet<>(single.paramTable().keySet()), new TreeSet<>(names.keySet()),
+        assertEquals(
+                new TreeSet<>(single.paramTable().keySet()),
+                new TreeSet<>(names.keySet()),
                 "the block's parameters are the composed layers' parameters, named by sub-part");
         return names;
     }
@@ -322,24 +382,49 @@ class TransformerBlockTest {
     static ComputationGraph composed(TransformerBlock cfg, TransformerBlock next) {
         long d = cfg.getEmbedDim();
         ComputationGraphConfiguration.GraphBuilder b = new NeuralNetConfiguration.Builder()
-                .seed(LayerTestKit.SEED).dataType(DataType.DOUBLE).updater(new NoOp()).graphBuilder()
+                .seed(LayerTestKit.SEED)
+                .dataType(DataType.DOUBLE)
+                .updater(new NoOp())
+                .graphBuilder()
                 .addInputs("in")
-                .addLayer(TransformerBlock.NORM1, LayerNorm.builder(d).eps(cfg.getEps()).build(), "in")
-                .addLayer(TransformerBlock.ATTN, TiedSelfAttention.builder(d, cfg.getNumHeads())
-                        .scheme(cfg.getScheme()).build(), TransformerBlock.NORM1)
+                .addLayer(
+                        TransformerBlock.NORM1,
+                        LayerNorm.builder(d).eps(cfg.getEps()).build(),
+                        "in")
+                .addLayer(
+                        TransformerBlock.ATTN,
+                        TiedSelfAttention.builder(d, cfg.getNumHeads())
+                                .scheme(cfg.getScheme())
+                                .build(),
+                        TransformerBlock.NORM1)
                 .addVertex("add1", new ElementWiseVertex(ElementWiseVertex.Op.Add), "in", TransformerBlock.ATTN)
-                .addLayer(TransformerBlock.NORM2, LayerNorm.builder(d).eps(cfg.getEps()).build(), "add1")
-                .addLayer(TransformerBlock.MLP, TiedFeedForward.builder(d).hiddenDim(cfg.getHiddenDim())
-                        .tie(cfg.getTie()).activation(cfg.getActivation()).build(), TransformerBlock.NORM2)
+                .addLayer(
+                        TransformerBlock.NORM2,
+                        LayerNorm.builder(d).eps(cfg.getEps()).build(),
+                        "add1")
+                .addLayer(
+                        TransformerBlock.MLP,
+                        TiedFeedForward.builder(d)
+                                .hiddenDim(cfg.getHiddenDim())
+                                .tie(cfg.getTie())
+                                .activation(cfg.getActivation())
+                                .build(),
+                        TransformerBlock.NORM2)
                 .addVertex("add2", new ElementWiseVertex(ElementWiseVertex.Op.Add), "add1", TransformerBlock.MLP);
         String last = "add2";
         if (next != null) {
             b.addLayer("next", next, last);
             last = "next";
         }
-        b.addLayer("out", new RnnOutputLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY)
-                        .nOut(3).build(), last)
-                .setOutputs("out").setInputTypes(InputType.recurrent(d, T));
+        b.addLayer(
+                        "out",
+                        new RnnOutputLayer.Builder(LossFunctions.LossFunction.MSE)
+                                .activation(Activation.IDENTITY)
+                                .nOut(3)
+                                .build(),
+                        last)
+                .setOutputs("out")
+                .setInputTypes(InputType.recurrent(d, T));
         ComputationGraph g = new ComputationGraph(b.build());
         g.init();
         return g;

@@ -45,7 +45,8 @@ class TruncatedNormalInitTest {
         // untruncated: 4.550% of N(0, σ²) lies beyond 2σ (binomial s.e. 0.047 points; bound 0.25 points), and the
         // largest of 2e5 draws sits near 4.5σ (a cut at mean ± 2·std, DL4J's convention, would stop at 2σ)
         double[] v = w.reshape(-1).toDoubleVector();
-        double fraction = java.util.Arrays.stream(v).filter(x -> Math.abs(x) > 0.04).count() / (double) N;
+        double fraction =
+                java.util.Arrays.stream(v).filter(x -> Math.abs(x) > 0.04).count() / (double) N;
         assertEquals(0.0455, fraction, 0.0025, "fraction beyond 2σ");
         double largest = w.amaxNumber().doubleValue() / 0.02;
         assertTrue(largest > 3.5 && largest < 6.5, "largest |x|/σ " + largest);
@@ -64,7 +65,9 @@ class TruncatedNormalInitTest {
         assertEquals(0.879626, w.stdNumber().doubleValue(), 0.007, "truncated std");
         // near the bounds a truncated normal has density φ(2)/(Φ(2) - Φ(-2)) = 0.0566, so ≈ 23 of 2e5 values lie
         // within 0.001 of ±2 (Poisson s.d. ≈ 5); clamping would put ≈ 9,100 there
-        long atBound = java.util.Arrays.stream(w.reshape(-1).toDoubleVector()).filter(x -> Math.abs(x) >= 1.999).count();
+        long atBound = java.util.Arrays.stream(w.reshape(-1).toDoubleVector())
+                .filter(x -> Math.abs(x) >= 1.999)
+                .count();
         assertTrue(atBound < 60, atBound + " values within 0.001 of ±2");
     }
 
@@ -75,7 +78,8 @@ class TruncatedNormalInitTest {
     @Test
     void meanAndAbsoluteBoundsAreHonoured() {
         INDArray w = draw(TruncatedNormalInit.of(1.0, 0.5, 0.8, 3.0), 3);
-        assertTrue(w.minNumber().doubleValue() >= 0.8 && w.maxNumber().doubleValue() <= 3.0,
+        assertTrue(
+                w.minNumber().doubleValue() >= 0.8 && w.maxNumber().doubleValue() <= 3.0,
                 "range [" + w.minNumber() + ", " + w.maxNumber() + "]");
         // s.e. of the mean 0.339/√(2e5) = 7.6e-4, bound 3.8e-3; of the std ≈ 5.4e-4, bound 2.7e-3
         assertEquals(1.2808528, w.meanNumber().doubleValue(), 3.8e-3, "truncated mean");
@@ -89,8 +93,16 @@ class TruncatedNormalInitTest {
         Nd4j.getRandom().setSeed(7);
         INDArray shaped = TruncatedNormalInit.of(0.02).init(3, 4, new long[] {3, 4}, 'c', view);
         assertEquals("[3, 4]", java.util.Arrays.toString(shaped.shape()));
-        assertEquals(0.0, whole.get(NDArrayIndex.point(0), NDArrayIndex.interval(0, 10)).amaxNumber().doubleValue());
-        assertEquals(0.0, whole.get(NDArrayIndex.point(0), NDArrayIndex.interval(22, 30)).amaxNumber().doubleValue());
+        assertEquals(
+                0.0,
+                whole.get(NDArrayIndex.point(0), NDArrayIndex.interval(0, 10))
+                        .amaxNumber()
+                        .doubleValue());
+        assertEquals(
+                0.0,
+                whole.get(NDArrayIndex.point(0), NDArrayIndex.interval(22, 30))
+                        .amaxNumber()
+                        .doubleValue());
         assertTrue(view.amaxNumber().doubleValue() > 0, "view filled");
         assertEquals(view.reshape(3, 4), shaped);
 
@@ -104,11 +116,15 @@ class TruncatedNormalInitTest {
     @Test
     void networkConfigurationRoundTripsThroughJson() {
         TruncatedNormalInit init = TruncatedNormalInit.of(0.5, 0.25, -1.0, 1.5);
-        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().weightInit(TruncatedNormalInit.of(0.02))
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
+                .weightInit(TruncatedNormalInit.of(0.02))
                 .list()
                 .layer(new DenseLayer.Builder().nOut(5).weightInit(init).build())
-                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nOut(2).build())
-                .setInputType(InputType.feedForward(4)).build();
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE)
+                        .nOut(2)
+                        .build())
+                .setInputType(InputType.feedForward(4))
+                .build();
         String json = conf.toJson();
         assertTrue(json.contains("\"@class\" : \"org.dl4jpe.layers.TruncatedNormalInit\""), json);
         MultiLayerConfiguration back = MultiLayerConfiguration.fromJson(json);
@@ -116,7 +132,8 @@ class TruncatedNormalInitTest {
         org.deeplearning4j.nn.conf.layers.BaseLayer dense =
                 (org.deeplearning4j.nn.conf.layers.BaseLayer) back.getConf(0).getLayer();
         assertEquals(init, dense.getWeightInitFn());
-        assertEquals(TruncatedNormalInit.of(0.02),
+        assertEquals(
+                TruncatedNormalInit.of(0.02),
                 ((org.deeplearning4j.nn.conf.layers.BaseLayer) back.getConf(1).getLayer()).getWeightInitFn());
         // and the restored configuration initializes with it
         MultiLayerNetwork net = new MultiLayerNetwork(back);
@@ -128,25 +145,36 @@ class TruncatedNormalInitTest {
     @Test
     void equalsAndHashCodeCompareAllFourFields() {
         assertEquals(TruncatedNormalInit.of(0.02), TruncatedNormalInit.of(0, 0.02, -2, 2));
-        assertEquals(TruncatedNormalInit.of(0.02).hashCode(), TruncatedNormalInit.of(0, 0.02, -2, 2).hashCode());
+        assertEquals(
+                TruncatedNormalInit.of(0.02).hashCode(),
+                TruncatedNormalInit.of(0, 0.02, -2, 2).hashCode());
         assertNotEquals(TruncatedNormalInit.of(0.02), TruncatedNormalInit.of(0.03));
         assertNotEquals(TruncatedNormalInit.of(0.02), TruncatedNormalInit.of(0.1, 0.02, -2, 2));
         assertNotEquals(TruncatedNormalInit.of(0.02), TruncatedNormalInit.of(0, 0.02, -1, 2));
         assertNotEquals(TruncatedNormalInit.of(0.02), TruncatedNormalInit.of(0, 0.02, -2, 1));
-        assertEquals("TruncatedNormalInit(mean=0.0, std=0.02, a=-2.0, b=2.0)", TruncatedNormalInit.of(0.02).toString());
+        assertEquals(
+                "TruncatedNormalInit(mean=0.0, std=0.02, a=-2.0, b=2.0)",
+                TruncatedNormalInit.of(0.02).toString());
     }
 
     @Test
     void rejectsBadValuesWithClearMessages() {
-        assertEquals("TruncatedNormalInit: std 0.0 must be positive and finite",
-                assertThrows(IllegalArgumentException.class, () -> TruncatedNormalInit.of(0.0)).getMessage());
-        assertEquals("TruncatedNormalInit: lower bound a 1.0 must be less than upper bound b -1.0",
-                assertThrows(IllegalArgumentException.class, () -> TruncatedNormalInit.of(0, 1, 1, -1)).getMessage());
-        assertEquals("TruncatedNormalInit: mean NaN must be finite",
+        assertEquals(
+                "TruncatedNormalInit: std 0.0 must be positive and finite",
+                assertThrows(IllegalArgumentException.class, () -> TruncatedNormalInit.of(0.0))
+                        .getMessage());
+        assertEquals(
+                "TruncatedNormalInit: lower bound a 1.0 must be less than upper bound b -1.0",
+                assertThrows(IllegalArgumentException.class, () -> TruncatedNormalInit.of(0, 1, 1, -1))
+                        .getMessage());
+        assertEquals(
+                "TruncatedNormalInit: mean NaN must be finite",
                 assertThrows(IllegalArgumentException.class, () -> TruncatedNormalInit.of(Double.NaN, 1, -2, 2))
                         .getMessage());
-        assertEquals("TruncatedNormalInit: [a, b] = [50.0, 60.0] holds no probability mass of N(0.0, 1.0²) in "
-                + "double precision", assertThrows(IllegalArgumentException.class,
-                        () -> TruncatedNormalInit.of(0, 1, 50, 60)).getMessage());
+        assertEquals(
+                "TruncatedNormalInit: [a, b] = [50.0, 60.0] holds no probability mass of N(0.0, 1.0²) in "
+                        + "double precision",
+                assertThrows(IllegalArgumentException.class, () -> TruncatedNormalInit.of(0, 1, 50, 60))
+                        .getMessage());
     }
 }

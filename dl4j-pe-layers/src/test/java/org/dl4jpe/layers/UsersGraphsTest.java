@@ -18,8 +18,8 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -45,8 +45,14 @@ class UsersGraphsTest {
         return switch (kind) {
             case "attention" -> List.of(() -> TiedSelfAttention.builder(D, 2).build());
             case "block" -> List.of(() -> TransformerBlock.builder(D, 2).build());
-            case "mlp" -> List.of(() -> TiedFeedForward.builder(D).build(), () -> TiedSelfAttention.builder(D, 2).build());
-            case "norm" -> List.of(() -> LayerNorm.builder(D).build(), () -> TiedSelfAttention.builder(D, 2).build());
+            case "mlp" ->
+                List.of(
+                        () -> TiedFeedForward.builder(D).build(),
+                        () -> TiedSelfAttention.builder(D, 2).build());
+            case "norm" ->
+                List.of(
+                        () -> LayerNorm.builder(D).build(),
+                        () -> TiedSelfAttention.builder(D, 2).build());
             default -> throw new AssertionError(kind);
         };
     }
@@ -54,11 +60,18 @@ class UsersGraphsTest {
     private static final String[] KINDS = {"attention", "block", "mlp", "norm"};
 
     private static ComputationGraph graph(String kind, boolean dense, InputType in) {
-        ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE)
-                .seed(7).graphBuilder().addInputs("in").setInputTypes(in);
+        ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder()
+                .dataType(DataType.DOUBLE)
+                .seed(7)
+                .graphBuilder()
+                .addInputs("in")
+                .setInputTypes(in);
         String prev = "in";
         if (dense) {
-            g.addLayer("dense", new DenseLayer.Builder().nOut(D).activation(Activation.TANH).build(), prev);
+            g.addLayer(
+                    "dense",
+                    new DenseLayer.Builder().nOut(D).activation(Activation.TANH).build(),
+                    prev);
             prev = "dense";
         }
         int i = 0;
@@ -67,8 +80,13 @@ class UsersGraphsTest {
             prev = "m" + i++;
         }
         g.addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), prev)
-                .addLayer("out", new OutputLayer.Builder(LossFunction.MCXENT).nOut(3).activation(Activation.SOFTMAX)
-                        .build(), "pool")
+                .addLayer(
+                        "out",
+                        new OutputLayer.Builder(LossFunction.MCXENT)
+                                .nOut(3)
+                                .activation(Activation.SOFTMAX)
+                                .build(),
+                        "pool")
                 .setOutputs("out");
         ComputationGraph net = new ComputationGraph(g.build());
         net.init();
@@ -76,14 +94,24 @@ class UsersGraphsTest {
     }
 
     private static MultiLayerNetwork list(String kind) {
-        NeuralNetConfiguration.ListBuilder b = new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE).seed(7)
-                .list().layer(new DenseLayer.Builder().nOut(D).activation(Activation.TANH).build());
+        NeuralNetConfiguration.ListBuilder b = new NeuralNetConfiguration.Builder()
+                .dataType(DataType.DOUBLE)
+                .seed(7)
+                .list()
+                .layer(new DenseLayer.Builder()
+                        .nOut(D)
+                        .activation(Activation.TANH)
+                        .build());
         for (Supplier<Layer> l : middle(kind)) {
             b.layer(l.get());
         }
         MultiLayerConfiguration conf = b.layer(new GlobalPoolingLayer.Builder(PoolingType.AVG).build())
-                .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(3).activation(Activation.SOFTMAX).build())
-                .setInputType(InputType.recurrent(8)).build();
+                .layer(new OutputLayer.Builder(LossFunction.MCXENT)
+                        .nOut(3)
+                        .activation(Activation.SOFTMAX)
+                        .build())
+                .setInputType(InputType.recurrent(8))
+                .build();
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
         return net;
@@ -118,7 +146,7 @@ class UsersGraphsTest {
             INDArray expected = ref.outputSingle(seq);
             assertTrue(expected.equalsWithEps(out, 1e-12), kind + ": " + out + " vs " + expected);
 
-            net.fit(ds);                                       // trains through the preprocessor
+            net.fit(ds); // trains through the preprocessor
             assertTrue(Double.isFinite(net.score()), kind);
         }
     }
@@ -147,8 +175,10 @@ class UsersGraphsTest {
         mask.putScalar(1, 4, 0.0);
         INDArray a = net.output(false, new INDArray[] {ds.getFeatures()}, new INDArray[] {mask})[0];
         INDArray changed = ds.getFeatures().dup();
-        changed.get(NDArrayIndex.point(1), NDArrayIndex.all(), NDArrayIndex.interval(3, 5)).assign(9.0);
-        changed.get(NDArrayIndex.point(0), NDArrayIndex.all(), NDArrayIndex.point(4)).assign(-9.0);
+        changed.get(NDArrayIndex.point(1), NDArrayIndex.all(), NDArrayIndex.interval(3, 5))
+                .assign(9.0);
+        changed.get(NDArrayIndex.point(0), NDArrayIndex.all(), NDArrayIndex.point(4))
+                .assign(-9.0);
         INDArray b = net.output(false, new INDArray[] {changed}, new INDArray[] {mask})[0];
         assertTrue(a.equalsWithEps(b, 1e-12), "padded tokens leaked: " + a + " vs " + b);
     }
@@ -163,50 +193,97 @@ class UsersGraphsTest {
     @Test
     void classTokenPoolBehindADenseLayerPoolsTheTokens() {
         DataSet ds = data();
-        ComputationGraph net = new ComputationGraph(new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE)
-                .seed(7).graphBuilder().addInputs("in").setInputTypes(InputType.recurrent(8))
-                .addLayer("dense", new DenseLayer.Builder().nOut(D).activation(Activation.TANH).build(), "in")
-                .addLayer("pool", ClassTokenPool.builder().mode(ClassTokenPool.Mode.MEAN).build(), "dense")
-                .setOutputs("pool").build());
+        ComputationGraph net = new ComputationGraph(new NeuralNetConfiguration.Builder()
+                .dataType(DataType.DOUBLE)
+                .seed(7)
+                .graphBuilder()
+                .addInputs("in")
+                .setInputTypes(InputType.recurrent(8))
+                .addLayer(
+                        "dense",
+                        new DenseLayer.Builder()
+                                .nOut(D)
+                                .activation(Activation.TANH)
+                                .build(),
+                        "in")
+                .addLayer(
+                        "pool",
+                        ClassTokenPool.builder().mode(ClassTokenPool.Mode.MEAN).build(),
+                        "dense")
+                .setOutputs("pool")
+                .build());
         net.init();
         INDArray rows = net.feedForward(ds.getFeatures(), false).get("dense");
         INDArray expected = rows.dup('f').reshape('f', N, T, D).mean(1);
         assertTrue(expected.equalsWithEps(net.outputSingle(ds.getFeatures()), 1e-12));
-        MultiLayerNetwork mln = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE)
-                .list().layer(new DenseLayer.Builder().nOut(D).build()).layer(ClassTokenPool.builder().build())
-                .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(3).activation(Activation.SOFTMAX).build())
-                .setInputType(InputType.recurrent(8)).build());
+        MultiLayerNetwork mln = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
+                .dataType(DataType.DOUBLE)
+                .list()
+                .layer(new DenseLayer.Builder().nOut(D).build())
+                .layer(ClassTokenPool.builder().build())
+                .layer(new OutputLayer.Builder(LossFunction.MCXENT)
+                        .nOut(3)
+                        .activation(Activation.SOFTMAX)
+                        .build())
+                .setInputType(InputType.recurrent(8))
+                .build());
         mln.init();
         assertArrayEquals(new long[] {N, 3}, mln.output(ds.getFeatures()).shape());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new NeuralNetConfiguration
-                .Builder().graphBuilder().addInputs("in").setInputTypes(InputType.convolutional(4, 4, D))
-                .addLayer("pool", ClassTokenPool.builder().build(), "in").setOutputs("pool").build());
-        assertTrue(e.getMessage().contains("ClassTokenPool 'pool'") && e.getMessage().contains("PatchEmbedding")
-                && e.getMessage().contains("[N, D, T]"), e.getMessage());
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> new NeuralNetConfiguration.Builder()
+                        .graphBuilder()
+                        .addInputs("in")
+                        .setInputTypes(InputType.convolutional(4, 4, D))
+                        .addLayer("pool", ClassTokenPool.builder().build(), "in")
+                        .setOutputs("pool")
+                        .build());
+        assertTrue(
+                e.getMessage().contains("ClassTokenPool 'pool'")
+                        && e.getMessage().contains("PatchEmbedding")
+                        && e.getMessage().contains("[N, D, T]"),
+                e.getMessage());
     }
 
     @Test
     void imagesAreRefusedWithTheLayerTheInputAndTheFix() {
-        for (Supplier<Layer> l : List.<Supplier<Layer>>of(() -> TiedSelfAttention.builder(D, 2).name("attn").build(),
-                () -> TransformerBlock.builder(D, 2).name("attn").build(), () -> LayerNorm.builder(D).name("attn").build(),
+        for (Supplier<Layer> l : List.<Supplier<Layer>>of(
+                () -> TiedSelfAttention.builder(D, 2).name("attn").build(),
+                () -> TransformerBlock.builder(D, 2).name("attn").build(),
+                () -> LayerNorm.builder(D).name("attn").build(),
                 () -> TiedFeedForward.builder(D).name("attn").build())) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new NeuralNetConfiguration
-                    .Builder().graphBuilder().addInputs("in").setInputTypes(InputType.convolutional(4, 4, D))
-                    .addLayer("attn", l.get(), "in").setOutputs("attn").build());
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class,
+                    () -> new NeuralNetConfiguration.Builder()
+                            .graphBuilder()
+                            .addInputs("in")
+                            .setInputTypes(InputType.convolutional(4, 4, D))
+                            .addLayer("attn", l.get(), "in")
+                            .setOutputs("attn")
+                            .build());
             String m = e.getMessage();
-            assertTrue(m.contains("'attn'") && m.contains("InputTypeConvolutional") && m.contains("PatchEmbedding"),
-                    m);
+            assertTrue(m.contains("'attn'") && m.contains("InputTypeConvolutional") && m.contains("PatchEmbedding"), m);
         }
     }
 
     @Test
     void aWidthMismatchBehindADenseLayerNamesBothWidthsAndTheFix() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new NeuralNetConfiguration
-                .Builder().graphBuilder().addInputs("in").setInputTypes(InputType.recurrent(8))
-                .addLayer("dense", new DenseLayer.Builder().nOut(12).build(), "in")
-                .addLayer("attn", TiedSelfAttention.builder(D, 2).build(), "dense").setOutputs("attn").build());
-        assertTrue(e.getMessage().contains("'attn'") && e.getMessage().contains("12")
-                && e.getMessage().contains("embedDim is 16") && e.getMessage().contains("nOut(16)"), e.getMessage());
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> new NeuralNetConfiguration.Builder()
+                        .graphBuilder()
+                        .addInputs("in")
+                        .setInputTypes(InputType.recurrent(8))
+                        .addLayer("dense", new DenseLayer.Builder().nOut(12).build(), "in")
+                        .addLayer("attn", TiedSelfAttention.builder(D, 2).build(), "dense")
+                        .setOutputs("attn")
+                        .build());
+        assertTrue(
+                e.getMessage().contains("'attn'")
+                        && e.getMessage().contains("12")
+                        && e.getMessage().contains("embedDim is 16")
+                        && e.getMessage().contains("nOut(16)"),
+                e.getMessage());
         assertEquals(IllegalArgumentException.class, e.getClass());
     }
 }

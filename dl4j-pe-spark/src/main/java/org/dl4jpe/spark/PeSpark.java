@@ -50,12 +50,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class PeSpark {
     private static final Logger log = LoggerFactory.getLogger(PeSpark.class);
-    private static final Pattern LOCAL_CLUSTER = Pattern.compile("local-cluster\\[\\s*(\\d+)\\s*,\\s*(\\d+)\\s*,\\s*(\\d+)\\s*]");
+    private static final Pattern LOCAL_CLUSTER =
+            Pattern.compile("local-cluster\\[\\s*(\\d+)\\s*,\\s*(\\d+)\\s*,\\s*(\\d+)\\s*]");
     /** How long {@link #start} waits for a local-cluster's executors to register. */
     private static final long EXECUTOR_WAIT_MS = 120_000;
 
-    private PeSpark() {
-    }
+    private PeSpark() {}
 
     /** The JVM options Spark needs on Java 17 (the module's build writes them; the same list goes to executors). */
     public static List<String> javaOptions() {
@@ -83,8 +83,9 @@ public final class PeSpark {
         SparkConf c = new SparkConf().setMaster(master).setAppName(appName);
         c.set("spark.serializer", JavaSerializer.class.getName());
         String executorOpts = String.join(" ", javaOptions()) + " -Daeron.publication.unblock.timeout=60s";
-        c.set("spark.executor.extraJavaOptions", (c.get("spark.executor.extraJavaOptions", "") + " " + executorOpts)
-                .trim());
+        c.set(
+                "spark.executor.extraJavaOptions",
+                (c.get("spark.executor.extraJavaOptions", "") + " " + executorOpts).trim());
         String omp = System.getenv("OMP_NUM_THREADS");
         c.setExecutorEnv("OMP_NUM_THREADS", omp != null ? omp : "1");
         // DL4J's training masters block a task per worker; Spark must not kill them as slow
@@ -98,8 +99,8 @@ public final class PeSpark {
         }
         if (master.startsWith("local-cluster")) {
             if (!LOCAL_CLUSTER.matcher(master).matches()) {
-                throw new IllegalArgumentException("master = " + master + ": expected local-cluster[executors,cores,MB],"
-                        + " such as local-cluster[2,1,2048]");
+                throw new IllegalArgumentException("master = " + master
+                        + ": expected local-cluster[executors,cores,MB]," + " such as local-cluster[2,1,2048]");
             }
             if (System.getenv("SPARK_HOME") == null) {
                 // Without an installed Spark, a Worker starts executors on this JVM's class path (Spark's testing
@@ -167,24 +168,22 @@ public final class PeSpark {
     }
 
     /** A {@link SparkComputationGraph} of {@code conf} trained by {@code tm}, after the checks above. */
-    public static SparkComputationGraph computationGraph(JavaSparkContext sc, ComputationGraphConfiguration conf,
-                                                         TrainingMaster tm) {
+    public static SparkComputationGraph computationGraph(
+            JavaSparkContext sc, ComputationGraphConfiguration conf, TrainingMaster tm) {
         checkSerializer(sc);
         checkExecutorsRead(sc, conf.toJson(), true);
         return new SparkComputationGraph(sc, conf, tm);
     }
 
     /** A {@link SparkComputationGraph} around the initialised {@code net} (its parameters and updater state). */
-    public static SparkComputationGraph computationGraph(JavaSparkContext sc, ComputationGraph net,
-                                                         TrainingMaster tm) {
+    public static SparkComputationGraph computationGraph(JavaSparkContext sc, ComputationGraph net, TrainingMaster tm) {
         checkSerializer(sc);
         checkExecutorsRead(sc, net.getConfiguration().toJson(), true);
         return new SparkComputationGraph(sc, net, tm);
     }
 
     /** A {@link SparkDl4jMultiLayer} of {@code conf} trained by {@code tm}, after the checks above. */
-    public static SparkDl4jMultiLayer multiLayer(JavaSparkContext sc, MultiLayerConfiguration conf,
-                                                 TrainingMaster tm) {
+    public static SparkDl4jMultiLayer multiLayer(JavaSparkContext sc, MultiLayerConfiguration conf, TrainingMaster tm) {
         checkSerializer(sc);
         checkExecutorsRead(sc, conf.toJson(), false);
         return new SparkDl4jMultiLayer(sc, conf, tm);
@@ -218,18 +217,22 @@ public final class PeSpark {
         }
         var conf = sc.broadcast(json);
         try {
-            sc.parallelize(tasks, slots).map(i -> {
-                if (graph) {
-                    ComputationGraphConfiguration.fromJson(conf.value());
-                } else {
-                    MultiLayerConfiguration.fromJson(conf.value());
-                }
-                return i;
-            }).collect();
+            sc.parallelize(tasks, slots)
+                    .map(i -> {
+                        if (graph) {
+                            ComputationGraphConfiguration.fromJson(conf.value());
+                        } else {
+                            MultiLayerConfiguration.fromJson(conf.value());
+                        }
+                        return i;
+                    })
+                    .collect();
         } catch (RuntimeException e) {
-            throw new IllegalStateException("Spark executors cannot read the network configuration (" + rootMessage(e)
-                    + "); dl4j-pe's layer classes must be on their class path: spark-submit the shaded application"
-                    + " jar (dl4j-pe-cli/target/dl4j-pe-cli-*-spark-app.jar) or add it with spark-submit --jars", e);
+            throw new IllegalStateException(
+                    "Spark executors cannot read the network configuration (" + rootMessage(e)
+                            + "); dl4j-pe's layer classes must be on their class path: spark-submit the shaded application"
+                            + " jar (dl4j-pe-cli/target/dl4j-pe-cli-*-spark-app.jar) or add it with spark-submit --jars",
+                    e);
         } finally {
             conf.destroy();
         }
@@ -243,8 +246,10 @@ public final class PeSpark {
         List<String> args = ManagementFactory.getRuntimeMXBean().getInputArguments();
         boolean opened = args.stream().anyMatch(a -> a.contains("java.base/sun.nio.ch=ALL-UNNAMED"));
         if (!opened) {
-            log.warn("this JVM was started without Spark's --add-opens options ({}); Spark may fail with"
-                    + " InaccessibleObjectException", String.join(" ", javaOptions()));
+            log.warn(
+                    "this JVM was started without Spark's --add-opens options ({}); Spark may fail with"
+                            + " InaccessibleObjectException",
+                    String.join(" ", javaOptions()));
         }
     }
 

@@ -38,7 +38,10 @@ class PeSparkTest {
                 .layer(TransformerBlock.builder(16, 2).build())
                 .layer(LayerNorm.builder(16).build())
                 .layer(ClassTokenPool.builder().build())
-                .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(2).activation(Activation.SOFTMAX).build())
+                .layer(new OutputLayer.Builder(LossFunction.MCXENT)
+                        .nOut(2)
+                        .activation(Activation.SOFTMAX)
+                        .build())
                 .setInputType(InputType.convolutional(8, 8, 1))
                 .build();
         // two classes: bright and dark images (far apart: the test is about Spark, not about learning)
@@ -58,8 +61,12 @@ class PeSparkTest {
         }
         try (SparkRuntime spark = SparkRuntime.start("local[2]", "PeSparkTest", false)) {
             JavaSparkContext sc = spark.context();
-            SparkDl4jMultiLayer net = PeSpark.multiLayer(sc, conf,
-                    new ParameterAveragingTrainingMaster.Builder(2, 8).batchSizePerWorker(8).averagingFrequency(2)
+            SparkDl4jMultiLayer net = PeSpark.multiLayer(
+                    sc,
+                    conf,
+                    new ParameterAveragingTrainingMaster.Builder(2, 8)
+                            .batchSizePerWorker(8)
+                            .averagingFrequency(2)
                             .build());
             var rdd = sc.parallelize(batches, 2);
             double before = net.calculateScore(rdd, true);
@@ -76,17 +83,20 @@ class PeSparkTest {
     void kryoIsRefusedWithTheReason() {
         var c = PeSpark.conf("local[1]", "kryo").set("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
         try (JavaSparkContext sc = new JavaSparkContext(c)) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PeSpark.computationGraph(sc,
-                    org.dl4jpe.zoo.Zoo.create("vit_pe_micro_patch4_28").getConfiguration(),
-                    new ParameterAveragingTrainingMaster.Builder(1, 8).build()));
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class,
+                    () -> PeSpark.computationGraph(
+                            sc,
+                            org.dl4jpe.zoo.Zoo.create("vit_pe_micro_patch4_28").getConfiguration(),
+                            new ParameterAveragingTrainingMaster.Builder(1, 8).build()));
             assertTrue(e.getMessage().contains("Kryo") && e.getMessage().contains("JavaSerializer"), e.getMessage());
         }
     }
 
     @Test
     void badMastersAreRefusedClearly() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> PeSpark.conf("local-cluster[2]", "x"));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> PeSpark.conf("local-cluster[2]", "x"));
         assertTrue(e.getMessage().contains("local-cluster[executors,cores,MB]"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> PeSpark.conf(" ", "x"));
         assertTrue(e.getMessage().contains("master is empty; a Spark master is"), e.getMessage());

@@ -37,8 +37,8 @@ import org.nd4j.shade.jackson.annotation.JsonValue;
  * @param drop       dropout and drop path probabilities
  * @param execution  DL4J workspace and cache modes, data type
  */
-public record ModelOptions(int numClasses, InputShape input, long seed, Optimiser optimiser, DropRates drop,
-                           Execution execution) {
+public record ModelOptions(
+        int numClasses, InputShape input, long seed, Optimiser optimiser, DropRates drop, Execution execution) {
 
     /**
      * The optimiser.
@@ -97,8 +97,8 @@ public record ModelOptions(int numClasses, InputShape input, long seed, Optimise
                 throw new IllegalArgumentException("workspaceMode, cacheMode and dataType must not be null");
             }
             if (!dataType.isFPType()) {
-                throw new IllegalArgumentException("dataType " + dataType
-                        + " must be a floating point type (FLOAT, DOUBLE, HALF)");
+                throw new IllegalArgumentException(
+                        "dataType " + dataType + " must be a floating point type (FLOAT, DOUBLE, HALF)");
             }
         }
     }
@@ -107,8 +107,13 @@ public record ModelOptions(int numClasses, InputShape input, long seed, Optimise
     public static final long DEFAULT_SEED = 42L;
 
     /** The defaults stated in the class comment. */
-    public static final ModelOptions DEFAULTS = new ModelOptions(1000, InputShape.IMAGENET, DEFAULT_SEED,
-            new Optimiser(UpdaterKind.ADAMW, 1e-3, 0.05), DropRates.NONE, Execution.DEFAULT);
+    public static final ModelOptions DEFAULTS = new ModelOptions(
+            1000,
+            InputShape.IMAGENET,
+            DEFAULT_SEED,
+            new Optimiser(UpdaterKind.ADAMW, 1e-3, 0.05),
+            DropRates.NONE,
+            Execution.DEFAULT);
 
     /** Validates every field; the message names the option, its value and what is valid. */
     public ModelOptions {
@@ -245,20 +250,29 @@ public record ModelOptions(int numClasses, InputShape input, long seed, Optimise
     /** One option by its file name: its Java type, how it is read and how it is changed. */
     private enum Field {
         NUM_CLASSES("numClasses", int.class, ModelOptions::numClasses, (o, v) -> o.withNumClasses((Integer) v)),
-        INPUT_HEIGHT("inputHeight", int.class, ModelOptions::inputHeight,
+        INPUT_HEIGHT(
+                "inputHeight",
+                int.class,
+                ModelOptions::inputHeight,
                 (o, v) -> o.withInputShape((Integer) v, o.inputWidth(), o.inputChannels())),
-        INPUT_WIDTH("inputWidth", int.class, ModelOptions::inputWidth,
+        INPUT_WIDTH(
+                "inputWidth",
+                int.class,
+                ModelOptions::inputWidth,
                 (o, v) -> o.withInputShape(o.inputHeight(), (Integer) v, o.inputChannels())),
-        INPUT_CHANNELS("inputChannels", int.class, ModelOptions::inputChannels,
-                (o, v) -> o.withInputChannels((Integer) v)),
+        INPUT_CHANNELS(
+                "inputChannels", int.class, ModelOptions::inputChannels, (o, v) -> o.withInputChannels((Integer) v)),
         SEED("seed", long.class, ModelOptions::seed, (o, v) -> o.withSeed((Long) v)),
         UPDATER("updater", UpdaterKind.class, ModelOptions::updater, (o, v) -> o.withUpdater((UpdaterKind) v)),
-        LEARNING_RATE("learningRate", double.class, ModelOptions::learningRate,
-                (o, v) -> o.withLearningRate((Double) v)),
+        LEARNING_RATE(
+                "learningRate", double.class, ModelOptions::learningRate, (o, v) -> o.withLearningRate((Double) v)),
         WEIGHT_DECAY("weightDecay", double.class, ModelOptions::weightDecay, (o, v) -> o.withWeightDecay((Double) v)),
         DROPOUT("dropout", double.class, ModelOptions::dropout, (o, v) -> o.withDropout((Double) v)),
         DROP_PATH("dropPath", double.class, ModelOptions::dropPath, (o, v) -> o.withDropPath((Double) v)),
-        WORKSPACE_MODE("workspaceMode", WorkspaceMode.class, ModelOptions::workspaceMode,
+        WORKSPACE_MODE(
+                "workspaceMode",
+                WorkspaceMode.class,
+                ModelOptions::workspaceMode,
                 (o, v) -> o.withWorkspaceMode((WorkspaceMode) v)),
         CACHE_MODE("cacheMode", CacheMode.class, ModelOptions::cacheMode, (o, v) -> o.withCacheMode((CacheMode) v)),
         DATA_TYPE("dataType", DataType.class, ModelOptions::dataType, (o, v) -> o.withDataType((DataType) v));
@@ -268,8 +282,11 @@ public record ModelOptions(int numClasses, InputShape input, long seed, Optimise
         final Function<ModelOptions, Object> get;
         final BiFunction<ModelOptions, Object, ModelOptions> set;
 
-        Field(String key, Class<?> type, Function<ModelOptions, Object> get,
-              BiFunction<ModelOptions, Object, ModelOptions> set) {
+        Field(
+                String key,
+                Class<?> type,
+                Function<ModelOptions, Object> get,
+                BiFunction<ModelOptions, Object, ModelOptions> set) {
             this.key = key;
             this.type = type;
             this.get = get;
@@ -282,8 +299,8 @@ public record ModelOptions(int numClasses, InputShape input, long seed, Optimise
                     return f;
                 }
             }
-            throw new IllegalArgumentException("options have no field '" + key + "'; the fields: "
-                    + String.join(", ", FIELDS));
+            throw new IllegalArgumentException(
+                    "options have no field '" + key + "'; the fields: " + String.join(", ", FIELDS));
         }
     }
 
@@ -322,19 +339,22 @@ public record ModelOptions(int numClasses, InputShape input, long seed, Optimise
         for (Map.Entry<String, ?> e : values.entrySet()) {
             Field f = Field.of(e.getKey());
             Object v = e.getValue();
-            Class<?> boxed = f.type == int.class ? Integer.class : f.type == long.class ? Long.class
-                    : f.type == double.class ? Double.class : f.type;
+            Class<?> boxed = f.type == int.class
+                    ? Integer.class
+                    : f.type == long.class ? Long.class : f.type == double.class ? Double.class : f.type;
             if (!boxed.isInstance(v)) {
-                throw new IllegalArgumentException("option " + f.key + ": value " + v + " is not a "
-                        + f.type.getSimpleName());
+                throw new IllegalArgumentException(
+                        "option " + f.key + ": value " + v + " is not a " + f.type.getSimpleName());
             }
             byField.put(f, v);
         }
         // the input shape is one part: set its three sides together, so that no intermediate shape is checked
         ModelOptions o = this;
-        if (byField.containsKey(Field.INPUT_HEIGHT) || byField.containsKey(Field.INPUT_WIDTH)
+        if (byField.containsKey(Field.INPUT_HEIGHT)
+                || byField.containsKey(Field.INPUT_WIDTH)
                 || byField.containsKey(Field.INPUT_CHANNELS)) {
-            o = o.withInputShape((Integer) byField.getOrDefault(Field.INPUT_HEIGHT, o.inputHeight()),
+            o = o.withInputShape(
+                    (Integer) byField.getOrDefault(Field.INPUT_HEIGHT, o.inputHeight()),
                     (Integer) byField.getOrDefault(Field.INPUT_WIDTH, o.inputWidth()),
                     (Integer) byField.getOrDefault(Field.INPUT_CHANNELS, o.inputChannels()));
         }
@@ -380,8 +400,8 @@ public record ModelOptions(int numClasses, InputShape input, long seed, Optimise
             for (Object c : f.type.getEnumConstants()) {
                 names.add(((Enum<?>) c).name());
             }
-            throw new IllegalArgumentException("option " + f.key + ": '" + v + "' is not one of "
-                    + String.join(", ", names));
+            throw new IllegalArgumentException(
+                    "option " + f.key + ": '" + v + "' is not one of " + String.join(", ", names));
         }
         if (!(v instanceof Number n)) {
             throw new IllegalArgumentException("option " + f.key + ": '" + v + "' is not a number");

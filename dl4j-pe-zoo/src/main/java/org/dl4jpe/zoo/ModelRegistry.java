@@ -31,14 +31,21 @@ public final class ModelRegistry {
         Objects.requireNonNull(family, "family");
         Objects.requireNonNull(variant, "variant");
         C config = variant.config();
-        return add(variant.name(), variant.description(), family.name(), variant.defaults(),
-                o -> family.configure(config, o), o -> family.build(config, o), family, config);
+        return add(
+                variant.name(),
+                variant.description(),
+                family.name(),
+                variant.defaults(),
+                o -> family.configure(config, o),
+                o -> family.build(config, o),
+                family,
+                config);
     }
 
     /** Registers every row of {@code family}'s variant table. */
     public <C> ModelRegistry registerVariants(ModelFamily<C> family) {
-        List<Variant<C>> variants = Objects.requireNonNull(family.variants(),
-                () -> "family " + family.name() + " gave no variant table");
+        List<Variant<C>> variants =
+                Objects.requireNonNull(family.variants(), () -> "family " + family.name() + " gave no variant table");
         for (Variant<C> v : variants) {
             register(family, v);
         }
@@ -48,21 +55,37 @@ public final class ModelRegistry {
     /**
      * Registers a model given by a function from options to configuration, for models outside a family table.
      */
-    public synchronized RegisteredModel register(String name, String description, String family,
-                                                 ModelOptions defaults,
-                                                 Function<ModelOptions, ComputationGraphConfiguration> configurer) {
+    public synchronized RegisteredModel register(
+            String name,
+            String description,
+            String family,
+            ModelOptions defaults,
+            Function<ModelOptions, ComputationGraphConfiguration> configurer) {
         Objects.requireNonNull(configurer, "configurer");
-        return add(name, description, family, defaults, configurer, o -> {
-            ComputationGraph net = new ComputationGraph(configurer.apply(o));
-            net.init();
-            return net;
-        }, null, null);
+        return add(
+                name,
+                description,
+                family,
+                defaults,
+                configurer,
+                o -> {
+                    ComputationGraph net = new ComputationGraph(configurer.apply(o));
+                    net.init();
+                    return net;
+                },
+                null,
+                null);
     }
 
-    private RegisteredModel add(String name, String description, String family, ModelOptions defaults,
-                                Function<ModelOptions, ComputationGraphConfiguration> configurer,
-                                Function<ModelOptions, ComputationGraph> builder, ModelFamily<?> familyImpl,
-                                Object config) {
+    private RegisteredModel add(
+            String name,
+            String description,
+            String family,
+            ModelOptions defaults,
+            Function<ModelOptions, ComputationGraphConfiguration> configurer,
+            Function<ModelOptions, ComputationGraph> builder,
+            ModelFamily<?> familyImpl,
+            Object config) {
         if (name == null || !NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("model name '" + name
                     + "' must be lower case letters, digits and underscores, starting with a letter");
@@ -76,9 +99,15 @@ public final class ModelRegistry {
                     + models.get(name).family() + ")");
         }
         // Every model applies each regularization once, whatever its family does (see Regularizations).
-        RegisteredModel m = new RegisteredModel(name, description, family, defaults,
-                o -> Regularizations.dedupe(configurer.apply(o)), o -> Regularizations.dedupe(builder.apply(o)),
-                familyImpl, config);
+        RegisteredModel m = new RegisteredModel(
+                name,
+                description,
+                family,
+                defaults,
+                o -> Regularizations.dedupe(configurer.apply(o)),
+                o -> Regularizations.dedupe(builder.apply(o)),
+                familyImpl,
+                config);
         models.put(name, m);
         return m;
     }

@@ -18,8 +18,7 @@ import org.dl4jpe.layers.samediff.PeSameDiffLayer;
  * not counted, although DL4J's {@code numParams()} counts them: {@link #total} gives that number.
  */
 public final class ParameterCounts {
-    private ParameterCounts() {
-    }
+    private ParameterCounts() {}
 
     /** Trainable parameters of a configuration whose nIn values are set (built with input types). */
     public static long trainable(ComputationGraphConfiguration conf) {

@@ -45,8 +45,7 @@ public final class PeZooModel extends ZooModel<PeZooModel> {
     /** Any variant of a family, registered or not, under {@code options}. */
     public static <C> PeZooModel of(ModelFamily<C> family, C config, ModelOptions options) {
         Objects.requireNonNull(config, "config");
-        return new PeZooModel(family.name(), Objects.requireNonNull(options, "options"),
-                o -> family.build(config, o));
+        return new PeZooModel(family.name(), Objects.requireNonNull(options, "options"), o -> family.build(config, o));
     }
 
     public ModelOptions options() {
@@ -70,8 +69,8 @@ public final class PeZooModel extends ZooModel<PeZooModel> {
 
     @Override
     public ModelMetaData metaData() {
-        return new ModelMetaData(new int[][] {{options.inputChannels(), options.inputHeight(), options.inputWidth()}},
-                1, ZooType.CNN);
+        return new ModelMetaData(
+                new int[][] {{options.inputChannels(), options.inputHeight(), options.inputWidth()}}, 1, ZooType.CNN);
     }
 
     @Override

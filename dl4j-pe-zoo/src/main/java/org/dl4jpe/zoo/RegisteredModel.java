@@ -20,10 +20,15 @@ public final class RegisteredModel {
     private final ModelFamily<?> familyImplementation;
     private final Object config;
 
-    RegisteredModel(String name, String description, String family, ModelOptions defaults,
-                    Function<ModelOptions, ComputationGraphConfiguration> configurer,
-                    Function<ModelOptions, ComputationGraph> builder, ModelFamily<?> familyImplementation,
-                    Object config) {
+    RegisteredModel(
+            String name,
+            String description,
+            String family,
+            ModelOptions defaults,
+            Function<ModelOptions, ComputationGraphConfiguration> configurer,
+            Function<ModelOptions, ComputationGraph> builder,
+            ModelFamily<?> familyImplementation,
+            Object config) {
         this.name = name;
         this.description = description;
         this.family = family;

@@ -25,7 +25,10 @@ public record Variant<C>(String name, String description, C config, ModelOptions
      * {@link ModelOptions#DEFAULTS}.
      */
     public static <C> Variant<C> of(String name, String description, C config, InputShape input, int numClasses) {
-        return new Variant<>(name, description, config, ModelOptions.DEFAULTS.withInput(input)
-                .withNumClasses(numClasses));
+        return new Variant<>(
+                name,
+                description,
+                config,
+                ModelOptions.DEFAULTS.withInput(input).withNumClasses(numClasses));
     }
 }

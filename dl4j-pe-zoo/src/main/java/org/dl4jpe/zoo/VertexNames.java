@@ -6,8 +6,7 @@ package org.dl4jpe.zoo;
  * the word before it, words are joined by underscores.
  */
 public final class VertexNames {
-    private VertexNames() {
-    }
+    private VertexNames() {}
 
     /** Words (lower case letters, digits, underscores) and non-negative integers, in order. */
     public static String of(Object... parts) {
@@ -19,8 +18,8 @@ public final class VertexNames {
             if (p instanceof Integer || p instanceof Long) {
                 long n = ((Number) p).longValue();
                 if (n < 0 || sb.length() == 0) {
-                    throw new IllegalArgumentException("vertex name part " + p + " must be a non-negative number"
-                            + " after a word");
+                    throw new IllegalArgumentException(
+                            "vertex name part " + p + " must be a non-negative number" + " after a word");
                 }
                 sb.append(n);
             } else if (p instanceof String s && s.matches("[a-z][a-z0-9_]*")) {
@@ -29,7 +28,8 @@ public final class VertexNames {
                 }
                 sb.append(s);
             } else {
-                throw new IllegalArgumentException("vertex name part '" + p + "' must be a lower-case word or a number");
+                throw new IllegalArgumentException(
+                        "vertex name part '" + p + "' must be a lower-case word or a number");
             }
         }
         return sb.toString();

@@ -12,12 +12,11 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
  * }</pre>
  */
 public final class Zoo {
-    private Zoo() {
-    }
+    private Zoo() {}
 
     private static final class Holder {
-        static final ModelRegistry REGISTRY = new ModelRegistry()
-                .registerDiscoveredFamilies(Zoo.class.getClassLoader());
+        static final ModelRegistry REGISTRY =
+                new ModelRegistry().registerDiscoveredFamilies(Zoo.class.getClassLoader());
     }
 
     /** The registry of every discovered family (filled on first use). */

@@ -19,8 +19,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 public final class TinyCnnFamily implements ModelFamily<TinyCnnFamily.Config> {
 
     /** A variant: the first conv's width. */
-    public record Config(int width) {
-    }
+    public record Config(int width) {}
 
     public static final Config TINY = new Config(8);
     public static final Config WIDE = new Config(16);
@@ -40,8 +39,11 @@ public final class TinyCnnFamily implements ModelFamily<TinyCnnFamily.Config> {
     }
 
     /** The recipe every tiny CNN trains with: 28×28×1, 10 classes, learning rate 3e-3, no weight decay. */
-    public static final ModelOptions DEFAULTS = ModelOptions.DEFAULTS.withNumClasses(10)
-            .withInput(InputShape.FASHION_MNIST).withLearningRate(3e-3).withWeightDecay(0);
+    public static final ModelOptions DEFAULTS = ModelOptions.DEFAULTS
+            .withNumClasses(10)
+            .withInput(InputShape.FASHION_MNIST)
+            .withLearningRate(3e-3)
+            .withWeightDecay(0);
 
     /** A variant of this family with the tiny CNNs' recipe. */
     public static Variant<Config> variant(String name, String description, Config config) {
@@ -50,7 +52,8 @@ public final class TinyCnnFamily implements ModelFamily<TinyCnnFamily.Config> {
 
     @Override
     public List<Variant<Config>> variants() {
-        return List.of(variant("tiny_cnn_28", "test-only tiny CNN, 28x28x1, width 8", TINY),
+        return List.of(
+                variant("tiny_cnn_28", "test-only tiny CNN, 28x28x1, width 8", TINY),
                 variant("tiny_cnn_wide_28", "test-only tiny CNN, 28x28x1, width 16", WIDE),
                 variant("tiny_cnn_narrow_28", "test-only tiny CNN, 28x28x1, width 4", NARROW));
     }
@@ -65,14 +68,34 @@ public final class TinyCnnFamily implements ModelFamily<TinyCnnFamily.Config> {
                 .graphBuilder()
                 .addInputs("input")
                 .setInputTypes(InputType.convolutional(o.inputHeight(), o.inputWidth(), o.inputChannels()))
-                .addLayer("conv1", new ConvolutionLayer.Builder(3, 3).stride(2, 2).nOut(c.width())
-                        .activation(Activation.RELU).build(), "input")
-                .addLayer("conv2", new ConvolutionLayer.Builder(3, 3).stride(2, 2).nOut(2 * c.width())
-                        .dropOut(o.dropout() > 0 ? new org.deeplearning4j.nn.conf.dropout.Dropout(1 - o.dropout()) : null)
-                        .activation(Activation.RELU).build(), "conv1")
+                .addLayer(
+                        "conv1",
+                        new ConvolutionLayer.Builder(3, 3)
+                                .stride(2, 2)
+                                .nOut(c.width())
+                                .activation(Activation.RELU)
+                                .build(),
+                        "input")
+                .addLayer(
+                        "conv2",
+                        new ConvolutionLayer.Builder(3, 3)
+                                .stride(2, 2)
+                                .nOut(2 * c.width())
+                                .dropOut(
+                                        o.dropout() > 0
+                                                ? new org.deeplearning4j.nn.conf.dropout.Dropout(1 - o.dropout())
+                                                : null)
+                                .activation(Activation.RELU)
+                                .build(),
+                        "conv1")
                 .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "conv2")
-                .addLayer("head", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(o.numClasses())
-                        .activation(Activation.SOFTMAX).build(), "pool")
+                .addLayer(
+                        "head",
+                        new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                                .nOut(o.numClasses())
+                                .activation(Activation.SOFTMAX)
+                                .build(),
+                        "pool")
                 .setOutputs("head")
                 .build();
     }

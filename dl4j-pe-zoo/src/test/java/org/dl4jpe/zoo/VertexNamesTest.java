@@ -16,8 +16,10 @@ class VertexNamesTest {
 
     @Test
     void rejectsWhatIsNotAName() {
-        assertEquals("vertex name part 'Conv' must be a lower-case word or a number",
-                assertThrows(IllegalArgumentException.class, () -> VertexNames.of("stage", 1, "Conv")).getMessage());
+        assertEquals(
+                "vertex name part 'Conv' must be a lower-case word or a number",
+                assertThrows(IllegalArgumentException.class, () -> VertexNames.of("stage", 1, "Conv"))
+                        .getMessage());
         assertThrows(IllegalArgumentException.class, () -> VertexNames.of(3, "block"));
         assertThrows(IllegalArgumentException.class, () -> VertexNames.of("block", -1));
         assertThrows(IllegalArgumentException.class, VertexNames::of);

@@ -41,8 +41,13 @@ class WeightDecayOnceTest {
     @ParameterizedTest
     @ValueSource(strings = {"vit_pe_micro_patch4_28", "resnet_pe_mini_28"})
     void oneAdamWStepDecaysEachWeightOnce(String model) {
-        ComputationGraph net = Zoo.create(model, o -> o.withDataType(DataType.DOUBLE).withSeed(3)
-                .withUpdater(UpdaterKind.ADAMW).withLearningRate(LR).withWeightDecay(WD));
+        ComputationGraph net = Zoo.create(
+                model,
+                o -> o.withDataType(DataType.DOUBLE)
+                        .withSeed(3)
+                        .withUpdater(UpdaterKind.ADAMW)
+                        .withLearningRate(LR)
+                        .withWeightDecay(WD));
         Nd4j.getRandom().setSeed(11);
         int n = 2;
         INDArray x = Nd4j.rand(DataType.DOUBLE, n, 1, 28, 28);
@@ -55,7 +60,8 @@ class WeightDecayOnceTest {
         net.setLabels(y);
         net.computeGradientAndScore();
         Map<String, INDArray> grad = new LinkedHashMap<>();
-        for (Map.Entry<String, INDArray> e : net.gradient().gradientForVariable().entrySet()) {
+        for (Map.Entry<String, INDArray> e :
+                net.gradient().gradientForVariable().entrySet()) {
             grad.put(e.getKey(), e.getValue().dup());
         }
         Map<String, INDArray> before = copy(net.paramTable());
@@ -70,7 +76,7 @@ class WeightDecayOnceTest {
             for (String p : layer.paramTable().keySet()) {
                 String key = layerName + "_" + p;
                 if (layer.conf().getLayer().getUpdaterByParam(p) instanceof NoOp) {
-                    continue;                             // BatchNorm running statistics: state, not trained
+                    continue; // BatchNorm running statistics: state, not trained
                 }
                 assertTrue(grad.get(key) != null, model + ": no gradient for " + key);
                 // DL4J's gradient() is of the summed loss; its updater divides by the minibatch size first
@@ -90,18 +96,26 @@ class WeightDecayOnceTest {
                 INDArray diff = after.get(key).sub(expected);
                 double scale = Math.max(1e-12, update.norm2Number().doubleValue());
                 double rel = diff.norm2Number().doubleValue() / scale;
-                assertTrue(rel < 1e-9, () -> String.format(
-                        "%s: parameter %s (%s) differs from one AdamW step with decoupled weight decay %s "
-                                + "applied %s: |actual - expected| / |update| = %.3g; the weight-decay part alone "
-                                + "is %.3g of the update", model, key, decay ? "weight" : "not a weight",
-                        WD, decay ? "once" : "not at all", rel,
-                        w0.mul(LR * WD).norm2Number().doubleValue() / scale));
+                assertTrue(
+                        rel < 1e-9,
+                        () -> String.format(
+                                "%s: parameter %s (%s) differs from one AdamW step with decoupled weight decay %s "
+                                        + "applied %s: |actual - expected| / |update| = %.3g; the weight-decay part alone "
+                                        + "is %.3g of the update",
+                                model,
+                                key,
+                                decay ? "weight" : "not a weight",
+                                WD,
+                                decay ? "once" : "not at all",
+                                rel,
+                                w0.mul(LR * WD).norm2Number().doubleValue() / scale));
                 compared++;
             }
         }
         assertTrue(compared > 10, model + ": compared only " + compared + " parameters");
-        assertTrue(decayed.stream().anyMatch(k -> k.startsWith("head_")), model + ": the head was not decayed: "
-                + decayed);
+        assertTrue(
+                decayed.stream().anyMatch(k -> k.startsWith("head_")),
+                model + ": the head was not decayed: " + decayed);
         assertTrue(decayed.size() >= 4, model + ": only " + decayed + " were treated as weights");
         assertEquals(before.keySet(), after.keySet());
     }

@@ -60,13 +60,18 @@ class ZooRegistryTest {
             assertTrue(fromConfig > 0, m.name());
         }
         assertEquals(TinyCnnFamily.expectedParameters(8), Zoo.get("tiny_cnn_28").trainableParameters());
-        assertEquals(TinyCnnFamily.expectedParameters(16), Zoo.get("tiny_cnn_wide_28").trainableParameters());
-        assertEquals(TinyCnnFamily.expectedParameters(4), Zoo.get("tiny_cnn_narrow_28").trainableParameters());
+        assertEquals(
+                TinyCnnFamily.expectedParameters(16),
+                Zoo.get("tiny_cnn_wide_28").trainableParameters());
+        assertEquals(
+                TinyCnnFamily.expectedParameters(4),
+                Zoo.get("tiny_cnn_narrow_28").trainableParameters());
     }
 
     @Test
     void everyDocumentedModelIsRegistered() {
-        Assumptions.assumeTrue(Zoo.names().stream().anyMatch(COUNTS::containsKey),
+        Assumptions.assumeTrue(
+                Zoo.names().stream().anyMatch(COUNTS::containsKey),
                 "no family of docs/what-it-computes.md is on the class path");
         for (String name : COUNTS.keySet()) {
             assertTrue(Zoo.registry().contains(name), name + " is in docs/what-it-computes.md but not registered");
@@ -82,8 +87,14 @@ class ZooRegistryTest {
     void eachVariantStatesItsInputShapeAndClasses() {
         ModelRegistry r = new ModelRegistry();
         org.dl4jpe.zoo.vit.VitFamily vit = new org.dl4jpe.zoo.vit.VitFamily();
-        RegisteredModel cifar = r.register(vit, Variant.of("vit_micro_patch4_32", "micro ViT for 32x32x3",
-                org.dl4jpe.zoo.vit.VitFamily.MICRO, new InputShape(32, 32, 3), 100));
+        RegisteredModel cifar = r.register(
+                vit,
+                Variant.of(
+                        "vit_micro_patch4_32",
+                        "micro ViT for 32x32x3",
+                        org.dl4jpe.zoo.vit.VitFamily.MICRO,
+                        new InputShape(32, 32, 3),
+                        100));
         assertEquals(new InputShape(32, 32, 3), cifar.defaultOptions().input());
         assertEquals(100, cifar.defaultOptions().numClasses());
         // 8x8 patches of 4x4x3 pixels: the embedding has 48 inputs per patch, 65 positions; the head 100 classes
@@ -92,12 +103,15 @@ class ZooRegistryTest {
         assertEquals(expected, cifar.trainableParameters());
         for (Variant<org.dl4jpe.zoo.vit.VitConfig> v : vit.variants()) {
             assertEquals(v.defaults(), Zoo.get(v.name()).defaultOptions(), v.name());
-            assertEquals(v.name().endsWith("_224") ? InputShape.IMAGENET : InputShape.FASHION_MNIST,
-                    v.defaults().input(), v.name());
+            assertEquals(
+                    v.name().endsWith("_224") ? InputShape.IMAGENET : InputShape.FASHION_MNIST,
+                    v.defaults().input(),
+                    v.name());
         }
         for (Variant<org.dl4jpe.zoo.resnet.ResNetConfig> v : new org.dl4jpe.zoo.resnet.ResNetFamily().variants()) {
             assertEquals(v.defaults(), Zoo.get(v.name()).defaultOptions(), v.name());
-            assertEquals(v.name().startsWith("resnet50") ? 1000 : 10, v.defaults().numClasses(), v.name());
+            assertEquals(
+                    v.name().startsWith("resnet50") ? 1000 : 10, v.defaults().numClasses(), v.name());
         }
     }
 
@@ -125,8 +139,13 @@ class ZooRegistryTest {
 
     @Test
     void optionsReachTheConfiguration() {
-        ModelOptions o = Zoo.get("tiny_cnn_28").defaultOptions().withSeed(99).withLearningRate(0.01)
-                .withWeightDecay(0.1).withWorkspaceMode(WorkspaceMode.NONE).withCacheMode(CacheMode.DEVICE)
+        ModelOptions o = Zoo.get("tiny_cnn_28")
+                .defaultOptions()
+                .withSeed(99)
+                .withLearningRate(0.01)
+                .withWeightDecay(0.1)
+                .withWorkspaceMode(WorkspaceMode.NONE)
+                .withCacheMode(CacheMode.DEVICE)
                 .withNumClasses(4);
         ComputationGraph net = Zoo.create("tiny_cnn_28", o);
         var conf = net.getConfiguration();
@@ -136,36 +155,45 @@ class ZooRegistryTest {
         assertEquals(99L, conf.getDefaultConfiguration().getSeed());
         BaseLayer conv = (BaseLayer) net.getLayer("conv1").conf().getLayer();
         assertEquals(0.01, ((Adam) conv.getIUpdater()).getLearningRate(), 1e-12);
-        assertTrue(conv.getRegularization().stream().anyMatch(r -> r instanceof WeightDecay wd
-                && wd.getCoeff().valueAt(0, 0) == 0.1));
-        assertEquals(4, net.outputSingle(Nd4j.rand(DataType.FLOAT, 1, 1, 28, 28)).size(1));
+        assertTrue(conv.getRegularization().stream()
+                .anyMatch(r -> r instanceof WeightDecay wd && wd.getCoeff().valueAt(0, 0) == 0.1));
+        assertEquals(
+                4, net.outputSingle(Nd4j.rand(DataType.FLOAT, 1, 1, 28, 28)).size(1));
         // same seed, same parameters; other seed, other parameters
         assertEquals(net.params(), Zoo.create("tiny_cnn_28", o).params());
-        assertFalse(net.params().equals(Zoo.create("tiny_cnn_28", o.withSeed(100)).params()));
+        assertFalse(
+                net.params().equals(Zoo.create("tiny_cnn_28", o.withSeed(100)).params()));
         // the lambda form starts from the model's defaults
-        assertEquals(5, Zoo.create("tiny_cnn_28", c -> c.withNumClasses(5))
-                .outputSingle(Nd4j.rand(DataType.FLOAT, 1, 1, 28, 28)).size(1));
+        assertEquals(
+                5,
+                Zoo.create("tiny_cnn_28", c -> c.withNumClasses(5))
+                        .outputSingle(Nd4j.rand(DataType.FLOAT, 1, 1, 28, 28))
+                        .size(1));
         assertEquals(1, Zoo.get("tiny_cnn_28").options(c -> c.withNumClasses(5)).inputChannels());
     }
 
     @Test
     void invalidOptionsAndNamesGiveClearMessages() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ModelOptions.DEFAULTS.withDropout(1.0));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> ModelOptions.DEFAULTS.withDropout(1.0));
         assertEquals("dropout 1.0 must be in [0, 1)", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> ModelOptions.DEFAULTS.withNumClasses(0));
         assertEquals("numClasses 0 must be positive", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> ModelOptions.DEFAULTS.withLearningRate(-1));
         assertTrue(e.getMessage().startsWith("learningRate -1.0"));
         e = assertThrows(IllegalArgumentException.class, () -> Zoo.get("vit_nope"));
-        assertTrue(e.getMessage().contains("'vit_nope' is not registered") && e.getMessage().contains("tiny_cnn_28"),
+        assertTrue(
+                e.getMessage().contains("'vit_nope' is not registered")
+                        && e.getMessage().contains("tiny_cnn_28"),
                 e.getMessage());
         ModelRegistry r = new ModelRegistry();
         r.register(new TinyCnnFamily(), TinyCnnFamily.variant("a_model", "one", TinyCnnFamily.TINY));
-        e = assertThrows(IllegalArgumentException.class,
+        e = assertThrows(
+                IllegalArgumentException.class,
                 () -> r.register(new TinyCnnFamily(), TinyCnnFamily.variant("a_model", "two", TinyCnnFamily.WIDE)));
         assertTrue(e.getMessage().contains("already registered"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class,
+        e = assertThrows(
+                IllegalArgumentException.class,
                 () -> r.register(new TinyCnnFamily(), TinyCnnFamily.variant("Bad-Name", "x", TinyCnnFamily.WIDE)));
         assertTrue(e.getMessage().contains("'Bad-Name'"), e.getMessage());
         assertEquals(List.of("a_model"), r.names());
@@ -181,12 +209,13 @@ class ZooRegistryTest {
         assertFalse(zm.pretrainedAvailable(org.deeplearning4j.zoo.PretrainedType.IMAGENET));
         assertArrayEquals(new int[] {1, 28, 28}, zm.metaData().getInputShape()[0]);
         ComputationGraph net = zm.init();
-        assertEquals(7, net.outputSingle(Nd4j.rand(DataType.FLOAT, 1, 1, 28, 28)).size(1));
+        assertEquals(
+                7, net.outputSingle(Nd4j.rand(DataType.FLOAT, 1, 1, 28, 28)).size(1));
         zm.setInputShape(new int[][] {{1, 32, 32}});
         ComputationGraph bigger = zm.init();
-        assertEquals(7, bigger.outputSingle(Nd4j.rand(DataType.FLOAT, 1, 1, 32, 32)).size(1));
-        PeZooModel direct = PeZooModel.of(new TinyCnnFamily(), TinyCnnFamily.WIDE,
-                TinyCnnFamily.DEFAULTS);
+        assertEquals(
+                7, bigger.outputSingle(Nd4j.rand(DataType.FLOAT, 1, 1, 32, 32)).size(1));
+        PeZooModel direct = PeZooModel.of(new TinyCnnFamily(), TinyCnnFamily.WIDE, TinyCnnFamily.DEFAULTS);
         assertEquals(TinyCnnFamily.expectedParameters(16), ParameterCounts.trainable((ComputationGraph) direct.init()));
     }
 }

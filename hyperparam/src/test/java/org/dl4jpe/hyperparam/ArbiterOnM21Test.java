@@ -39,8 +39,7 @@ class ArbiterOnM21Test {
     /** Tiny random regression data; Arbiter instantiates it by class name, so it needs a public no-arg constructor. */
     public static final class RandomData implements DataSource {
         @Override
-        public void configure(Properties properties) {
-        }
+        public void configure(Properties properties) {}
 
         private static ListDataSetIterator<DataSet> data(long seed) {
             Nd4j.getRandom().setSeed(seed);
@@ -72,8 +71,11 @@ class ArbiterOnM21Test {
                         .tie(new DiscreteParameterSpace<>(TiedFeedForward.Tie.TRANSPOSE, TiedFeedForward.Tie.NONE))
                         .mlpRatio(new DiscreteParameterSpace<>(1.0, 2.0))
                         .build())
-                .addLayer(new OutputLayerSpace.Builder().nOut(3).activation(Activation.IDENTITY)
-                        .lossFunction(LossFunctions.LossFunction.MSE).build())
+                .addLayer(new OutputLayerSpace.Builder()
+                        .nOut(3)
+                        .activation(Activation.IDENTITY)
+                        .lossFunction(LossFunctions.LossFunction.MSE)
+                        .build())
                 .setInputType(InputType.feedForward(8))
                 .numEpochs(1)
                 .build();
@@ -88,7 +90,10 @@ class ArbiterOnM21Test {
         LocalOptimizationRunner runner = new LocalOptimizationRunner(1, conf, new MultiLayerNetworkTaskCreator());
         runner.execute();
 
-        assertEquals(4, runner.numCandidatesCompleted(), "completed candidates (failed: " + runner.numCandidatesFailed() + ")");
+        assertEquals(
+                4,
+                runner.numCandidatesCompleted(),
+                "completed candidates (failed: " + runner.numCandidatesFailed() + ")");
         List<ResultReference> results = runner.getResults();
         Set<String> layerConfigs = new HashSet<>();
         for (ResultReference r : results) {
@@ -96,9 +101,16 @@ class ArbiterOnM21Test {
             assertTrue(Double.isFinite(res.getScore()), "finite score");
             DL4JConfiguration c = (DL4JConfiguration) res.getCandidate().getValue();
             assertTrue(c.getMultiLayerConfiguration().getConf(0).getLayer() instanceof TiedFeedForward);
-            layerConfigs.add(c.getMultiLayerConfiguration().getConf(0).getLayer().toString()
-                    + ((TiedFeedForward) c.getMultiLayerConfiguration().getConf(0).getLayer()).getTie()
-                    + ((TiedFeedForward) c.getMultiLayerConfiguration().getConf(0).getLayer()).getHiddenDim());
+            layerConfigs.add(
+                    c.getMultiLayerConfiguration().getConf(0).getLayer().toString()
+                            + ((TiedFeedForward) c.getMultiLayerConfiguration()
+                                            .getConf(0)
+                                            .getLayer())
+                                    .getTie()
+                            + ((TiedFeedForward) c.getMultiLayerConfiguration()
+                                            .getConf(0)
+                                            .getLayer())
+                                    .getHiddenDim());
         }
         assertTrue(layerConfigs.size() > 1, "the search varied the layer: " + layerConfigs);
     }

@@ -56,8 +56,7 @@ class ReadmeExampleTest {
     /** Stands in for the user's data: token sequences [N, 32, 10], 5 classes. */
     public static final class MyData implements DataSource {
         @Override
-        public void configure(Properties properties) {
-        }
+        public void configure(Properties properties) {}
 
         private static DataSetIterator data(long seed) {
             Nd4j.getRandom().setSeed(seed);
@@ -90,16 +89,21 @@ class ReadmeExampleTest {
         ParameterSpace<Integer> heads = new DiscreteParameterSpace<>(2, 4);
         MultiLayerSpace space = new MultiLayerSpace.Builder()
                 .updater(new Adam(1e-3))
-                .setInputType(InputType.recurrent(32, 10))               // tokens [N, 32, 10]
+                .setInputType(InputType.recurrent(32, 10)) // tokens [N, 32, 10]
                 .layer(new TransformerBlockSpace.Builder(32, heads)
                         .scheme(new DiscreteParameterSpace<>(Scheme.QO_KV, Scheme.QK_VO, Scheme.NONE))
                         .tie(new DiscreteParameterSpace<>(Tie.TRANSPOSE, Tie.NONE))
                         .mlpRatio(new DiscreteParameterSpace<>(2.0, 4.0))
                         .build())
                 .layer(new LayerNormSpace.Builder(32).build())
-                .layer(new ClassTokenPoolSpace.Builder().mode(new FixedValue<>(Mode.MEAN)).build())
-                .addLayer(new OutputLayerSpace.Builder().nOut(5).activation(Activation.SOFTMAX)
-                        .lossFunction(LossFunctions.LossFunction.MCXENT).build())
+                .layer(new ClassTokenPoolSpace.Builder()
+                        .mode(new FixedValue<>(Mode.MEAN))
+                        .build())
+                .addLayer(new OutputLayerSpace.Builder()
+                        .nOut(5)
+                        .activation(Activation.SOFTMAX)
+                        .lossFunction(LossFunctions.LossFunction.MCXENT)
+                        .build())
                 .numEpochs(2)
                 .build();
         OptimizationConfiguration conf = new OptimizationConfiguration.Builder()
@@ -107,8 +111,8 @@ class ReadmeExampleTest {
                 .dataSource(MyData.class, new Properties())
                 .modelSaver(new InMemoryResultSaver())
                 .scoreFunction(new EvaluationScoreFunction(Evaluation.Metric.ACCURACY))
-                .terminationConditions(new MaxCandidatesCondition(candidates),
-                        new MaxTimeCondition(30, TimeUnit.MINUTES))
+                .terminationConditions(
+                        new MaxCandidatesCondition(candidates), new MaxTimeCondition(30, TimeUnit.MINUTES))
                 .build();
         LocalOptimizationRunner runner = new LocalOptimizationRunner(1, conf, new MultiLayerNetworkTaskCreator());
         runner.execute();
@@ -128,8 +132,12 @@ class ReadmeExampleTest {
 
     /** Shrinks the README's ViT to the test fixture's size (not shown in the README). */
     private static ModelSpace tinier(ModelSpace s) {
-        return s.withFixed("patchSize", Tiny.PATCH).withFixed("embedDim", Tiny.D).withFixed("depth", 1)
-                .withFixed("numHeads", 2).withFixed("mlpRatio", 1.0).withFixed("batchSize", 50);
+        return s.withFixed("patchSize", Tiny.PATCH)
+                .withFixed("embedDim", Tiny.D)
+                .withFixed("depth", 1)
+                .withFixed("numHeads", 2)
+                .withFixed("mlpRatio", 1.0)
+                .withFixed("batchSize", 50);
     }
 
     @Test
@@ -141,8 +149,8 @@ class ReadmeExampleTest {
 
     @Test
     void modelSpaceExampleRuns() {
-        SweepResult r = modelSpaceSweep(tmp.resolve("sweep"), Tiny.settings(2)
-                .withGenerator(org.dl4jpe.hyperparam.sweep.GeneratorKind.RANDOM));
+        SweepResult r = modelSpaceSweep(
+                tmp.resolve("sweep"), Tiny.settings(2).withGenerator(org.dl4jpe.hyperparam.sweep.GeneratorKind.RANDOM));
         assertEquals(2, r.finishedCount());
         assertTrue(Files.isRegularFile(tmp.resolve("sweep/report.html")));
         assertEquals(java.util.List.of("attention", "mlpTie", "learningRate"), r.axes());

@@ -15,19 +15,27 @@ public final class Tiny {
     public static final int D = 8;
     public static final int PATCH = 7;
 
-    private Tiny() {
-    }
+    private Tiny() {}
 
     /** The tiny ViT as a space: every architecture axis fixed, batch 50, one epoch. */
     public static ModelSpace.Builder vit() {
-        return ModelSpace.builder(BASE).fixed("patchSize", PATCH).fixed("embedDim", D).fixed("depth", 1)
-                .fixed("numHeads", 2).fixed("mlpRatio", 1.0).batchSize(50).epochs(1);
+        return ModelSpace.builder(BASE)
+                .fixed("patchSize", PATCH)
+                .fixed("embedDim", D)
+                .fixed("depth", 1)
+                .fixed("numHeads", 2)
+                .fixed("mlpRatio", 1.0)
+                .batchSize(50)
+                .epochs(1);
     }
 
     /** Grid search of {@code candidates} on 60 training images (10 held out) and 50 test images. */
     public static SweepSettings settings(int candidates) {
-        return SweepSettings.defaults().withGenerator(GeneratorKind.GRID).withCandidates(candidates)
-                .withLimits(60, 50).withValFraction(1 / 6.0);
+        return SweepSettings.defaults()
+                .withGenerator(GeneratorKind.GRID)
+                .withCandidates(candidates)
+                .withLimits(60, 50)
+                .withValFraction(1 / 6.0);
     }
 
     /**

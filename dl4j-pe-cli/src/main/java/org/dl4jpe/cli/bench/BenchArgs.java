@@ -4,8 +4,7 @@ import picocli.CommandLine;
 
 /** The command line of the benchmarks' own {@code main}s: picocli parses, {@code --help} prints the options. */
 final class BenchArgs {
-    private BenchArgs() {
-    }
+    private BenchArgs() {}
 
     /**
      * {@code command} with {@code args} applied; on {@code --help} prints the usage and exits 0, on a bad argument

@@ -67,14 +67,19 @@ import picocli.CommandLine.Option;
 public final class BlockBenchmark {
     private static final Logger log = LoggerFactory.getLogger(BlockBenchmark.class);
 
-    private BlockBenchmark() {
-    }
+    private BlockBenchmark() {}
 
     /** What to run. */
     public record Options(int embedDim, int numHeads, double mlpRatio, int tokens, int batch, int warmup, int reps) {
         public Options {
-            if (embedDim <= 0 || numHeads <= 0 || embedDim % numHeads != 0 || mlpRatio <= 0 || tokens <= 0
-                    || batch <= 0 || warmup < 0 || reps <= 0) {
+            if (embedDim <= 0
+                    || numHeads <= 0
+                    || embedDim % numHeads != 0
+                    || mlpRatio <= 0
+                    || tokens <= 0
+                    || batch <= 0
+                    || warmup < 0
+                    || reps <= 0) {
                 throw new IllegalArgumentException("BlockBenchmark: invalid options " + this);
             }
         }
@@ -91,7 +96,10 @@ public final class BlockBenchmark {
     }
 
     /** The command line of {@link #main}: every {@link Options} component, defaults from {@link Options#defaults()}. */
-    @Command(name = "BlockBenchmark", usageHelpAutoWidth = true, mixinStandardHelpOptions = true,
+    @Command(
+            name = "BlockBenchmark",
+            usageHelpAutoWidth = true,
+            mixinStandardHelpOptions = true,
             description = "Times one transformer block, tied and untied, against separate layers, DL4J's built-in"
                     + " layers and the SameDiff engine.")
     static final class Args {
@@ -128,16 +136,27 @@ public final class BlockBenchmark {
      * is the median over repetitions of this variant's time divided by (b)'s in the same repetition, and
      * {@code ofGemm} the median of its achieved FLOP rate divided by the gemm rate measured in the same repetition.
      */
-    public record Row(String label, String contents, long params, double trainMs, double trainMinMs,
-                      double trainVsUntied, double trainOfGemm, double inferMs, double inferMinMs,
-                      double inferVsUntied, double inferOfGemm) {
-    }
+    public record Row(
+            String label,
+            String contents,
+            long params,
+            double trainMs,
+            double trainMinMs,
+            double trainVsUntied,
+            double trainOfGemm,
+            double inferMs,
+            double inferMinMs,
+            double inferVsUntied,
+            double inferOfGemm) {}
 
     /** The table's numbers. */
     public record Result(Options options, double gemmGflops, double forwardGflop, List<Row> rows) {
         /** The row whose label starts with {@code prefix}, e.g. "(b)". */
         public Row row(String prefix) {
-            return rows.stream().filter(r -> r.label.startsWith(prefix)).findFirst().orElseThrow();
+            return rows.stream()
+                    .filter(r -> r.label.startsWith(prefix))
+                    .findFirst()
+                    .orElseThrow();
         }
     }
 
@@ -154,17 +173,36 @@ public final class BlockBenchmark {
         INDArray y = Nd4j.rand(dt, o.batch, o.embedDim, o.tokens).subi(0.5);
 
         List<Variant> variants = new ArrayList<>();
-        variants.add(Variant.of("(a) TransformerBlock tied", "QO_KV + TRANSPOSE; LN, biases, exact GELU",
-                blockNet(o, Scheme.QO_KV, Tie.TRANSPOSE, dt), x, y));
-        variants.add(Variant.of("(b) TransformerBlock untied", "NONE + NONE, same code; LN, biases, exact GELU",
-                blockNet(o, Scheme.NONE, Tie.NONE, dt), x, y));
-        variants.add(Variant.of("(c) composed graph, tied", "LayerNorm+TiedSelfAttention+Add+LayerNorm+"
-                + "TiedFeedForward+Add", composedGraph(o, dt), x, y));
-        variants.add(Variant.of("(d) DL4J built-ins", "SelfAttentionLayer+Add+2 Dense+Add; no LN, no attn "
-                + "biases, sigmoid-GELU", builtInGraph(o, dt), x, y));
-        variants.add(Variant.of("(e) (a), SameDiff engine", "as (a), Engine.SAMEDIFF (the reference): "
-                + "(e)/(a) is the direct engine's speed-up", blockNet(o, Scheme.QO_KV, Tie.TRANSPOSE, Engine.SAMEDIFF,
-                dt), x, y));
+        variants.add(Variant.of(
+                "(a) TransformerBlock tied",
+                "QO_KV + TRANSPOSE; LN, biases, exact GELU",
+                blockNet(o, Scheme.QO_KV, Tie.TRANSPOSE, dt),
+                x,
+                y));
+        variants.add(Variant.of(
+                "(b) TransformerBlock untied",
+                "NONE + NONE, same code; LN, biases, exact GELU",
+                blockNet(o, Scheme.NONE, Tie.NONE, dt),
+                x,
+                y));
+        variants.add(Variant.of(
+                "(c) composed graph, tied",
+                "LayerNorm+TiedSelfAttention+Add+LayerNorm+" + "TiedFeedForward+Add",
+                composedGraph(o, dt),
+                x,
+                y));
+        variants.add(Variant.of(
+                "(d) DL4J built-ins",
+                "SelfAttentionLayer+Add+2 Dense+Add; no LN, no attn " + "biases, sigmoid-GELU",
+                builtInGraph(o, dt),
+                x,
+                y));
+        variants.add(Variant.of(
+                "(e) (a), SameDiff engine",
+                "as (a), Engine.SAMEDIFF (the reference): " + "(e)/(a) is the direct engine's speed-up",
+                blockNet(o, Scheme.QO_KV, Tie.TRANSPOSE, Engine.SAMEDIFF, dt),
+                x,
+                y));
 
         GemmRate gemm = new GemmRate((long) o.batch * o.tokens, o.embedDim, hidden, dt);
         log.info("building the graphs, then warming up ({} repetitions)", o.warmup);
@@ -187,11 +225,15 @@ public final class BlockBenchmark {
                 Variant v = variants.get((i + r) % variants.size());
                 v.train.add(v.fit());
                 v.inference.add(v.infer());
-                times.append(String.format(Locale.ROOT, " %s %.0f/%.0f ms", v.label.substring(0, 3),
-                        v.train.get(r), v.inference.get(r)));
+                times.append(String.format(
+                        Locale.ROOT, " %s %.0f/%.0f ms", v.label.substring(0, 3), v.train.get(r), v.inference.get(r)));
             }
-            log.info("repetition {}/{}: gemm {} ms;{}", r + 1, o.reps,
-                    String.format(Locale.ROOT, "%.1f", gemmMs.get(r)), times);
+            log.info(
+                    "repetition {}/{}: gemm {} ms;{}",
+                    r + 1,
+                    o.reps,
+                    String.format(Locale.ROOT, "%.1f", gemmMs.get(r)),
+                    times);
         }
 
         double gemmGflops = gemm.flops() / median(gemmMs) / 1e6;
@@ -210,9 +252,18 @@ public final class BlockBenchmark {
                 trainOfGemm.add(3 * forward / v.train.get(r) / (gemm.flops() / gemmMs.get(r)));
                 inferOfGemm.add(forward / v.inference.get(r) / (gemm.flops() / gemmMs.get(r)));
             }
-            rows.add(new Row(v.label, v.contents, v.params, median(v.train), Collections.min(v.train),
-                    median(trainRatio), median(trainOfGemm), median(v.inference), Collections.min(v.inference),
-                    median(inferRatio), median(inferOfGemm)));
+            rows.add(new Row(
+                    v.label,
+                    v.contents,
+                    v.params,
+                    median(v.train),
+                    Collections.min(v.train),
+                    median(trainRatio),
+                    median(trainOfGemm),
+                    median(v.inference),
+                    Collections.min(v.inference),
+                    median(inferRatio),
+                    median(inferOfGemm)));
         }
         Result result = new Result(o, gemmGflops, forward / 1e9, rows);
         print(out, result, hidden);
@@ -221,29 +272,68 @@ public final class BlockBenchmark {
 
     /** Matrix-product FLOPs of one block's forward pass. */
     static double forwardFlops(Options o, long hidden) {
-        return o.batch * (MatmulFlops.attention(o.tokens, o.embedDim)
-                + MatmulFlops.feedForward(o.tokens, o.embedDim, hidden));
+        return o.batch
+                * (MatmulFlops.attention(o.tokens, o.embedDim) + MatmulFlops.feedForward(o.tokens, o.embedDim, hidden));
     }
 
     private static void print(PrintStream out, Result res, long hidden) {
         Options o = res.options;
         double fwd = res.forwardGflop;
-        out.printf(Locale.ROOT, "Transformer block benchmark: D %d, H %d, R %d, %d tokens, batch %d, float32; "
-                        + "medians of %d interleaved repetitions after %d warm-up%n", o.embedDim, o.numHeads, hidden,
-                o.tokens, o.batch, o.reps, o.warmup);
-        out.printf(Locale.ROOT, "ND4J %s backend, %d threads, %s; %s%n", Nd4j.getBackend().getClass().getSimpleName(),
-                Nd4j.getEnvironment().maxThreads(), Runtime.version(), Instant.now());
-        out.printf(Locale.ROOT, "matmul FLOPs per block: forward %.2f GFLOP, training step %.2f GFLOP (3x); "
-                + "machine float32 gemm [%d x %d]x[%d x %d]: %.1f GFLOP/s (median)%n", fwd, 3 * fwd,
-                (long) o.batch * o.tokens, o.embedDim, o.embedDim, hidden, res.gemmGflops);
-        out.printf(Locale.ROOT, "ms: median per step (min); x (b): median over repetitions of time / time of (b) "
-                + "in the same repetition; GFLOP/s: from the median time; of gemm: median of rate / gemm rate of the "
-                + "same repetition%n");
+        out.printf(
+                Locale.ROOT,
+                "Transformer block benchmark: D %d, H %d, R %d, %d tokens, batch %d, float32; "
+                        + "medians of %d interleaved repetitions after %d warm-up%n",
+                o.embedDim,
+                o.numHeads,
+                hidden,
+                o.tokens,
+                o.batch,
+                o.reps,
+                o.warmup);
+        out.printf(
+                Locale.ROOT,
+                "ND4J %s backend, %d threads, %s; %s%n",
+                Nd4j.getBackend().getClass().getSimpleName(),
+                Nd4j.getEnvironment().maxThreads(),
+                Runtime.version(),
+                Instant.now());
+        out.printf(
+                Locale.ROOT,
+                "matmul FLOPs per block: forward %.2f GFLOP, training step %.2f GFLOP (3x); "
+                        + "machine float32 gemm [%d x %d]x[%d x %d]: %.1f GFLOP/s (median)%n",
+                fwd,
+                3 * fwd,
+                (long) o.batch * o.tokens,
+                o.embedDim,
+                o.embedDim,
+                hidden,
+                res.gemmGflops);
+        out.printf(
+                Locale.ROOT,
+                "ms: median per step (min); x (b): median over repetitions of time / time of (b) "
+                        + "in the same repetition; GFLOP/s: from the median time; of gemm: median of rate / gemm rate of the "
+                        + "same repetition%n");
         String fmt = "%-29s %10s %13s %6s %8s %8s %12s %6s %8s %8s  %s%n";
-        out.printf(Locale.ROOT, fmt, "variant", "params", "train ms", "x (b)", "GFLOP/s", "of gemm", "infer ms",
-                "x (b)", "GFLOP/s", "of gemm", "what it includes");
+        out.printf(
+                Locale.ROOT,
+                fmt,
+                "variant",
+                "params",
+                "train ms",
+                "x (b)",
+                "GFLOP/s",
+                "of gemm",
+                "infer ms",
+                "x (b)",
+                "GFLOP/s",
+                "of gemm",
+                "what it includes");
         for (Row r : res.rows) {
-            out.printf(Locale.ROOT, fmt, r.label, String.format(Locale.ROOT, "%,d", r.params),
+            out.printf(
+                    Locale.ROOT,
+                    fmt,
+                    r.label,
+                    String.format(Locale.ROOT, "%,d", r.params),
                     String.format(Locale.ROOT, "%.0f (%.0f)", r.trainMs, r.trainMinMs),
                     String.format(Locale.ROOT, "%.2f", r.trainVsUntied),
                     String.format(Locale.ROOT, "%.1f", 3 * fwd / (r.trainMs / 1e3)),
@@ -251,7 +341,8 @@ public final class BlockBenchmark {
                     String.format(Locale.ROOT, "%.0f (%.0f)", r.inferMs, r.inferMinMs),
                     String.format(Locale.ROOT, "%.2f", r.inferVsUntied),
                     String.format(Locale.ROOT, "%.1f", fwd / (r.inferMs / 1e3)),
-                    String.format(Locale.ROOT, "%.0f%%", 100 * r.inferOfGemm), r.contents);
+                    String.format(Locale.ROOT, "%.0f%%", 100 * r.inferOfGemm),
+                    r.contents);
         }
         out.flush();
     }
@@ -263,7 +354,9 @@ public final class BlockBenchmark {
     }
 
     private static Layer loss() {
-        return new RnnLossLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY).build();
+        return new RnnLossLayer.Builder(LossFunctions.LossFunction.MSE)
+                .activation(Activation.IDENTITY)
+                .build();
     }
 
     static MultiLayerNetwork blockNet(Options o, Scheme scheme, Tie tie, DataType dt) {
@@ -272,24 +365,38 @@ public final class BlockBenchmark {
 
     static MultiLayerNetwork blockNet(Options o, Scheme scheme, Tie tie, Engine engine, DataType dt) {
         MultiLayerNetwork net = new MultiLayerNetwork(base(dt).list()
-                .layer(TransformerBlock.builder(o.embedDim, o.numHeads).mlpRatio(o.mlpRatio).scheme(scheme).tie(tie)
-                        .engine(engine).build())
+                .layer(TransformerBlock.builder(o.embedDim, o.numHeads)
+                        .mlpRatio(o.mlpRatio)
+                        .scheme(scheme)
+                        .tie(tie)
+                        .engine(engine)
+                        .build())
                 .layer(loss())
-                .setInputType(InputType.recurrent(o.embedDim, o.tokens)).build());
+                .setInputType(InputType.recurrent(o.embedDim, o.tokens))
+                .build());
         net.init();
         return net;
     }
 
     static ComputationGraph composedGraph(Options o, DataType dt) {
-        ComputationGraphConfiguration conf = base(dt).graphBuilder().addInputs("in")
+        ComputationGraphConfiguration conf = base(dt).graphBuilder()
+                .addInputs("in")
                 .addLayer("norm1", LayerNorm.builder(o.embedDim).build(), "in")
-                .addLayer("attn", TiedSelfAttention.builder(o.embedDim, o.numHeads).build(), "norm1")
+                .addLayer(
+                        "attn",
+                        TiedSelfAttention.builder(o.embedDim, o.numHeads).build(),
+                        "norm1")
                 .addVertex("add1", new ElementWiseVertex(ElementWiseVertex.Op.Add), "in", "attn")
                 .addLayer("norm2", LayerNorm.builder(o.embedDim).build(), "add1")
-                .addLayer("mlp", TiedFeedForward.builder(o.embedDim).mlpRatio(o.mlpRatio).build(), "norm2")
+                .addLayer(
+                        "mlp",
+                        TiedFeedForward.builder(o.embedDim).mlpRatio(o.mlpRatio).build(),
+                        "norm2")
                 .addVertex("add2", new ElementWiseVertex(ElementWiseVertex.Op.Add), "add1", "mlp")
-                .addLayer("out", loss(), "add2").setOutputs("out")
-                .setInputTypes(InputType.recurrent(o.embedDim, o.tokens)).build();
+                .addLayer("out", loss(), "add2")
+                .setOutputs("out")
+                .setInputTypes(InputType.recurrent(o.embedDim, o.tokens))
+                .build();
         ComputationGraph g = new ComputationGraph(conf);
         g.init();
         return g;
@@ -297,17 +404,44 @@ public final class BlockBenchmark {
 
     static ComputationGraph builtInGraph(Options o, DataType dt) {
         long hidden = Math.round(o.mlpRatio * o.embedDim);
-        ComputationGraphConfiguration conf = base(dt).graphBuilder().addInputs("in")
-                .addLayer("attn", new SelfAttentionLayer.Builder().nIn(o.embedDim).nOut(o.embedDim)
-                        .nHeads(o.numHeads).headSize(o.embedDim / o.numHeads).projectInput(true).build(), "in")
+        ComputationGraphConfiguration conf = base(dt).graphBuilder()
+                .addInputs("in")
+                .addLayer(
+                        "attn",
+                        new SelfAttentionLayer.Builder()
+                                .nIn(o.embedDim)
+                                .nOut(o.embedDim)
+                                .nHeads(o.numHeads)
+                                .headSize(o.embedDim / o.numHeads)
+                                .projectInput(true)
+                                .build(),
+                        "in")
                 .addVertex("add1", new ElementWiseVertex(ElementWiseVertex.Op.Add), "in", "attn")
-                .addLayer("fc1", new TimeDistributed(new DenseLayer.Builder().nIn(o.embedDim).nOut(hidden)
-                        .activation(Activation.GELU).build(), RNNFormat.NCW), "add1")
-                .addLayer("fc2", new TimeDistributed(new DenseLayer.Builder().nIn(hidden).nOut(o.embedDim)
-                        .activation(Activation.IDENTITY).build(), RNNFormat.NCW), "fc1")
+                .addLayer(
+                        "fc1",
+                        new TimeDistributed(
+                                new DenseLayer.Builder()
+                                        .nIn(o.embedDim)
+                                        .nOut(hidden)
+                                        .activation(Activation.GELU)
+                                        .build(),
+                                RNNFormat.NCW),
+                        "add1")
+                .addLayer(
+                        "fc2",
+                        new TimeDistributed(
+                                new DenseLayer.Builder()
+                                        .nIn(hidden)
+                                        .nOut(o.embedDim)
+                                        .activation(Activation.IDENTITY)
+                                        .build(),
+                                RNNFormat.NCW),
+                        "fc1")
                 .addVertex("add2", new ElementWiseVertex(ElementWiseVertex.Op.Add), "add1", "fc2")
-                .addLayer("out", loss(), "add2").setOutputs("out")
-                .setInputTypes(InputType.recurrent(o.embedDim, o.tokens)).build();
+                .addLayer("out", loss(), "add2")
+                .setOutputs("out")
+                .setInputTypes(InputType.recurrent(o.embedDim, o.tokens))
+                .build();
         ComputationGraph g = new ComputationGraph(conf);
         g.init();
         return g;
@@ -331,8 +465,12 @@ public final class BlockBenchmark {
         final List<Double> train = new ArrayList<>();
         final List<Double> inference = new ArrayList<>();
 
-        private Variant(String label, String contents, long params, Runnable fitStep,
-                        java.util.function.Supplier<INDArray> inferStep) {
+        private Variant(
+                String label,
+                String contents,
+                long params,
+                Runnable fitStep,
+                java.util.function.Supplier<INDArray> inferStep) {
             this.label = label;
             this.contents = contents;
             this.params = params;
@@ -345,7 +483,11 @@ public final class BlockBenchmark {
         }
 
         static Variant of(String label, String contents, ComputationGraph net, INDArray x, INDArray y) {
-            return new Variant(label, contents, net.numParams(), () -> net.fit(new INDArray[] {x}, new INDArray[] {y}),
+            return new Variant(
+                    label,
+                    contents,
+                    net.numParams(),
+                    () -> net.fit(new INDArray[] {x}, new INDArray[] {y}),
                     () -> net.outputSingle(x));
         }
 

@@ -4,7 +4,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.dl4jpe.zoo.ModelOptions;
@@ -12,9 +11,9 @@ import org.dl4jpe.zoo.ParameterCounts;
 import org.dl4jpe.zoo.RegisteredModel;
 import org.dl4jpe.zoo.bench.ModelFlops;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.executioner.OpExecutioner;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.api.ops.executioner.OpExecutioner;
 import org.nd4j.linalg.profiler.OpProfiler;
 
 /**
@@ -23,8 +22,7 @@ import org.nd4j.linalg.profiler.OpProfiler;
  * step of a shared machine). Inputs are uniform [0, 1), labels one-hot at random.
  */
 public final class ModelThroughput {
-    private ModelThroughput() {
-    }
+    private ModelThroughput() {}
 
     /**
      * @param model           the model
@@ -35,8 +33,14 @@ public final class ModelThroughput {
      * @param forwardFlops    matrix-product FLOPs of one image's forward pass ({@link ModelFlops})
      * @param memory          memory of the timed training steps
      */
-    public record Result(String model, long trainable, int batch, double trainPerSecond, double inferPerSecond,
-                         double forwardFlops, TrainingMemory memory) {
+    public record Result(
+            String model,
+            long trainable,
+            int batch,
+            double trainPerSecond,
+            double inferPerSecond,
+            double forwardFlops,
+            TrainingMemory memory) {
         /** Achieved training GFLOP/s, a training step counted as 3× the forward FLOPs. */
         public double trainGflops() {
             return 3 * forwardFlops * trainPerSecond / 1e9;
@@ -95,8 +99,9 @@ public final class ModelThroughput {
             steps[i] = System.nanoTime() - t0;
         }
         double infer = batch / (median(steps) / 1e9);
-        double flops = ModelFlops.forward(net.getConfiguration(), InputType.convolutional(options.inputHeight(),
-                options.inputWidth(), options.inputChannels()));
+        double flops = ModelFlops.forward(
+                net.getConfiguration(),
+                InputType.convolutional(options.inputHeight(), options.inputWidth(), options.inputChannels()));
         return new Result(model.name(), ParameterCounts.trainable(net), batch, train, infer, flops, trainingMemory);
     }
 
@@ -116,12 +121,11 @@ public final class ModelThroughput {
      * @param opMs     milliseconds per step inside ND4J ops; the rest is Java (DL4J, SameDiff's per-op dispatch)
      * @param ops      op name to milliseconds per step, largest first
      */
-    public record OpProfile(String model, int batch, double stepMs, double opMs, Map<String, Double> ops) {
-    }
+    public record OpProfile(String model, int batch, double stepMs, double opMs, Map<String, Double> ops) {}
 
     /** Runs {@code iterations} training steps under ND4J's {@link OpProfiler} (after {@code warmup} unprofiled). */
-    public static OpProfile profileTraining(RegisteredModel model, ModelOptions options, int batch, int warmup,
-                                            int iterations) {
+    public static OpProfile profileTraining(
+            RegisteredModel model, ModelOptions options, int batch, int warmup, int iterations) {
         ComputationGraph net = model.create(options);
         DataSet ds = randomBatch(options, batch);
         for (int i = 0; i < warmup; i++) {
@@ -152,7 +156,8 @@ public final class ModelThroughput {
             ops.merge(m.group(1), Double.parseDouble(m.group(2)) / iterations, Double::sum);
         }
         Map<String, Double> sorted = new LinkedHashMap<>();
-        ops.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+        ops.entrySet().stream()
+                .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
                 .forEach(e -> sorted.put(e.getKey(), e.getValue()));
         double opMs = sorted.values().stream().mapToDouble(Double::doubleValue).sum();
         return new OpProfile(model.name(), batch, (t1 - t0) / 1e6 / iterations, opMs, sorted);
@@ -167,8 +172,8 @@ public final class ModelThroughput {
 
     private static DataSet randomBatch(ModelOptions options, int batch) {
         Nd4j.getRandom().setSeed(options.seed());
-        INDArray x = Nd4j.rand(options.dataType(), batch, options.inputChannels(), options.inputHeight(),
-                options.inputWidth());
+        INDArray x = Nd4j.rand(
+                options.dataType(), batch, options.inputChannels(), options.inputHeight(), options.inputWidth());
         INDArray y = Nd4j.zeros(options.dataType(), batch, options.numClasses());
         java.util.Random r = new java.util.Random(options.seed());
         for (int i = 0; i < batch; i++) {

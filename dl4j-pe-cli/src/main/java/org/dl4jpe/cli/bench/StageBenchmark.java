@@ -50,28 +50,38 @@ import picocli.CommandLine.Option;
  */
 public final class StageBenchmark {
     private static final String BUILT_IN = "built-in NONE";
-    private StageBenchmark() {
-    }
+
+    private StageBenchmark() {}
 
     /** Benchmark options, and the command line of {@link #main} ({@link #parse}). */
-    @Command(name = "StageBenchmark", usageHelpAutoWidth = true, mixinStandardHelpOptions = true,
+    @Command(
+            name = "StageBenchmark",
+            usageHelpAutoWidth = true,
+            mixinStandardHelpOptions = true,
             description = "Times one bottleneck stage at every sharing level against the same stage of DL4J's"
                     + " own layers.")
     public static final class Options {
         @Option(names = "--reps", paramLabel = "N", description = "Timed repetitions (default: 5).")
         public int reps = 5;
+
         @Option(names = "--warmup", paramLabel = "N", description = "Untimed repetitions first (default: 2).")
         public int warmup = 2;
+
         @Option(names = "--batch", paramLabel = "N", description = "Examples per step (default: 8).")
         public int batch = 8;
+
         @Option(names = "--in", paramLabel = "C", description = "Input channels (default: 512).")
         public long inChannels = 512;
+
         @Option(names = "--mid", paramLabel = "M", description = "Bottleneck width m (default: 256).")
         public long midChannels = 256;
+
         @Option(names = "--blocks", paramLabel = "N", description = "Blocks (default: 6).")
         public int numBlocks = 6;
+
         @Option(names = "--size", paramLabel = "HW", description = "Input height and width (default: 28).")
         public int size = 28;
+
         @Option(names = "--stride", paramLabel = "S", description = "Stride of the first block (default: 2).")
         public int stride = 2;
         /** Also time NONE with {@code Engine.SAMEDIFF} (slow; shows what the direct engine saves). */
@@ -93,8 +103,10 @@ public final class StageBenchmark {
             }
         }
 
-        @Option(names = "--samediff", paramLabel = "0|1", description = "1: also time NONE on the SameDiff engine"
-                + " (default: 0).")
+        @Option(
+                names = "--samediff",
+                paramLabel = "0|1",
+                description = "1: also time NONE on the SameDiff engine" + " (default: 0).")
         void sameDiff(String value) {
             sameDiff = switch (value) {
                 case "1" -> true;
@@ -134,7 +146,8 @@ public final class StageBenchmark {
         }
         Nd4j.getRandom().setSeed(1);
         INDArray x = Nd4j.rand(DataType.FLOAT, o.batch, o.inChannels, o.size, o.size);
-        INDArray y = Nd4j.rand(DataType.FLOAT, nets.get(BUILT_IN).outputSingle(x).shape());
+        INDArray y =
+                Nd4j.rand(DataType.FLOAT, nets.get(BUILT_IN).outputSingle(x).shape());
 
         List<String> names = new ArrayList<>(nets.keySet());
         // per network: wall and CPU time of training steps and of inference, in ms
@@ -179,13 +192,34 @@ public final class StageBenchmark {
         out.println("Bottleneck stage benchmark: " + o);
         out.println("DL4J " + dl4jVersion() + ", Java " + System.getProperty("java.version") + ", "
                 + Runtime.getRuntime().availableProcessors() + " cores, ND4J threads "
-                + (o.threads > 0 ? o.threads : "default") + ", backend " + Nd4j.getBackend().getClass().getSimpleName());
-        out.printf("%-16s %10s %6s %10s %6s   %10s %6s %10s %6s %12s%n", "stage", "train ms", "ratio", "train cpu",
-                "ratio", "infer ms", "ratio", "infer cpu", "ratio", "params");
+                + (o.threads > 0 ? o.threads : "default") + ", backend "
+                + Nd4j.getBackend().getClass().getSimpleName());
+        out.printf(
+                "%-16s %10s %6s %10s %6s   %10s %6s %10s %6s %12s%n",
+                "stage",
+                "train ms",
+                "ratio",
+                "train cpu",
+                "ratio",
+                "infer ms",
+                "ratio",
+                "infer cpu",
+                "ratio",
+                "params");
         for (String n : names) {
             double[] m = medians.get(n);
-            out.printf("%-16s %10.1f %6.3f %10.1f %6.3f   %10.1f %6.3f %10.1f %6.3f %,12d%n", n, m[0], m[0] / base[0],
-                    m[1], m[1] / base[1], m[2], m[2] / base[2], m[3], m[3] / base[3], trainableParams(nets.get(n)));
+            out.printf(
+                    "%-16s %10.1f %6.3f %10.1f %6.3f   %10.1f %6.3f %10.1f %6.3f %,12d%n",
+                    n,
+                    m[0],
+                    m[0] / base[0],
+                    m[1],
+                    m[1] / base[1],
+                    m[2],
+                    m[2] / base[2],
+                    m[3],
+                    m[3] / base[3],
+                    trainableParams(nets.get(n)));
         }
         out.println("medians of " + o.reps + " interleaved repetitions: wall-clock ms and process CPU ms; ratio to"
                 + " built-in NONE; params: trainable");
@@ -194,8 +228,8 @@ public final class StageBenchmark {
 
     /** CPU time of this process (all threads), or -1 where the JVM does not report it. */
     private static long processCpuNanos() {
-        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory
-                .getOperatingSystemMXBean();
+        java.lang.management.OperatingSystemMXBean os =
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : -1;
     }
 
@@ -234,20 +268,43 @@ public final class StageBenchmark {
 
     /** input → stage → MSE loss; the built-in stage if {@code sharing} is null. */
     private static ComputationGraph graph(Options o, Sharing sharing, Engine engine) {
-        ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder().seed(1)
-                .dataType(DataType.FLOAT).updater(new Sgd(1e-4)).graphBuilder().addInputs("in");
+        ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder()
+                .seed(1)
+                .dataType(DataType.FLOAT)
+                .updater(new Sgd(1e-4))
+                .graphBuilder()
+                .addInputs("in");
         String out;
         if (sharing == null) {
-            out = BuiltInStage.add(g, "", "in", o.inChannels, o.midChannels, o.numBlocks, o.stride,
-                    SharedBottleneckStage.DEFAULT_BN_MOMENTUM, SharedBottleneckStage.DEFAULT_BN_EPS);
+            out = BuiltInStage.add(
+                    g,
+                    "",
+                    "in",
+                    o.inChannels,
+                    o.midChannels,
+                    o.numBlocks,
+                    o.stride,
+                    SharedBottleneckStage.DEFAULT_BN_MOMENTUM,
+                    SharedBottleneckStage.DEFAULT_BN_EPS);
         } else {
-            g.addLayer("stage", SharedBottleneckStage.builder(o.inChannels, o.midChannels, o.numBlocks)
-                    .stride(o.stride).sharing(sharing).engine(engine).build(), "in");
+            g.addLayer(
+                    "stage",
+                    SharedBottleneckStage.builder(o.inChannels, o.midChannels, o.numBlocks)
+                            .stride(o.stride)
+                            .sharing(sharing)
+                            .engine(engine)
+                            .build(),
+                    "in");
             out = "stage";
         }
-        g.addLayer("loss", new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY)
-                .build(), out).setOutputs("loss").setInputTypes(InputType.convolutional(o.size, o.size,
-                o.inChannels));
+        g.addLayer(
+                        "loss",
+                        new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE)
+                                .activation(Activation.IDENTITY)
+                                .build(),
+                        out)
+                .setOutputs("loss")
+                .setInputTypes(InputType.convolutional(o.size, o.size, o.inChannels));
         ComputationGraph net = new ComputationGraph(g.build());
         net.init();
         return net;

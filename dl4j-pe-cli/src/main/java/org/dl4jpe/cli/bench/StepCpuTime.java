@@ -25,7 +25,10 @@ import picocli.CommandLine.Parameters;
  * </pre>
  * Arguments: model, batch, steps (after one untimed step). Prints one line on stdout.
  */
-@Command(name = "StepCpuTime", usageHelpAutoWidth = true, mixinStandardHelpOptions = true,
+@Command(
+        name = "StepCpuTime",
+        usageHelpAutoWidth = true,
+        mixinStandardHelpOptions = true,
         description = "CPU time of the main thread per training step and per inference batch of a zoo model.")
 public final class StepCpuTime {
     @Parameters(index = "0", paramLabel = "MODEL", description = "A registered model (pe models lists them).")
@@ -37,8 +40,7 @@ public final class StepCpuTime {
     @Parameters(index = "2", paramLabel = "STEPS", description = "Timed steps, after one untimed step.")
     int steps;
 
-    private StepCpuTime() {
-    }
+    private StepCpuTime() {}
 
     public static void main(String[] args) {
         BenchArgs.parseOrExit(new StepCpuTime(), args).run();
@@ -69,9 +71,15 @@ public final class StepCpuTime {
         }
         long c2 = threads.getCurrentThreadCpuTime();
         long w2 = System.nanoTime();
-        System.out.printf("%s batch %d: training %.0f ms CPU per step (wall %.0f), inference %.0f ms CPU per batch"
-                        + " (wall %.0f); conv kernel %s%n", m.name(), batch, (c1 - c0) / 1e6 / steps,
-                (w1 - w0) / 1e6 / steps, (c2 - c1) / 1e6 / steps, (w2 - w1) / 1e6 / steps,
+        System.out.printf(
+                "%s batch %d: training %.0f ms CPU per step (wall %.0f), inference %.0f ms CPU per batch"
+                        + " (wall %.0f); conv kernel %s%n",
+                m.name(),
+                batch,
+                (c1 - c0) / 1e6 / steps,
+                (w1 - w0) / 1e6 / steps,
+                (c2 - c1) / 1e6 / steps,
+                (w2 - w1) / 1e6 / steps,
                 System.getProperty("org.dl4jpe.conv", "auto"));
     }
 }

@@ -8,9 +8,12 @@ import picocli.CommandLine.Option;
 
 /** {@code pe sweep --spark MASTER}: every candidate is one Spark task (a mixin of {@code pe sweep}). */
 public final class ScaleOutSweep {
-    @Option(names = "--spark", paramLabel = "MASTER", description = "Train each candidate as one Spark task on"
-            + " MASTER (local[N], local-cluster[N,cores,MB], spark://host:port, yarn); --parallel N candidates at"
-            + " once. The sweep directory must be on storage every executor can write (it is on one machine).")
+    @Option(
+            names = "--spark",
+            paramLabel = "MASTER",
+            description = "Train each candidate as one Spark task on"
+                    + " MASTER (local[N], local-cluster[N,cores,MB], spark://host:port, yarn); --parallel N candidates at"
+                    + " once. The sweep directory must be on storage every executor can write (it is on one machine).")
     String master;
 
     /**
@@ -21,10 +24,12 @@ public final class ScaleOutSweep {
         if (master == null) {
             return null;
         }
-        SparkRuntime spark = SparkRuntime.start(master, "pe sweep " + sweep.dir().getFileName(), false);
+        SparkRuntime spark =
+                SparkRuntime.start(master, "pe sweep " + sweep.dir().getFileName(), false);
         sweep.candidateTrainer(new SparkCandidateTrainer(spark.context()));
-        pe.err().println("sweep candidates run as Spark tasks on " + master + " ("
-                + sweep.settings().budget().parallel() + " at once; --parallel N for more)");
+        pe.err()
+                .println("sweep candidates run as Spark tasks on " + master + " ("
+                        + sweep.settings().budget().parallel() + " at once; --parallel N for more)");
         return spark;
     }
 }

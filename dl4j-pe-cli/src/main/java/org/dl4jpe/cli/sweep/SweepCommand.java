@@ -8,11 +8,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.deeplearning4j.arbiter.optimize.parameter.FixedValue;
+import org.dl4jpe.cli.Durations;
+import org.dl4jpe.cli.PeCommand;
+import org.dl4jpe.cli.spark.ScaleOutSweep;
 import org.dl4jpe.hyperparam.model.ModelCandidate;
 import org.dl4jpe.hyperparam.model.ModelSpace;
 import org.dl4jpe.hyperparam.model.Presets;
-import org.dl4jpe.cli.Durations;
-import org.dl4jpe.zoo.train.Interrupts;
 import org.dl4jpe.hyperparam.model.SpaceFile;
 import org.dl4jpe.hyperparam.sweep.CandidateRecord;
 import org.dl4jpe.hyperparam.sweep.GeneratorKind;
@@ -22,22 +23,24 @@ import org.dl4jpe.hyperparam.sweep.SweepDefinition;
 import org.dl4jpe.hyperparam.sweep.SweepReport;
 import org.dl4jpe.hyperparam.sweep.SweepResult;
 import org.dl4jpe.hyperparam.sweep.SweepSettings;
+import org.dl4jpe.spark.SparkRuntime;
 import org.dl4jpe.zoo.ModelRegistry;
 import org.dl4jpe.zoo.Zoo;
-import org.dl4jpe.cli.PeCommand;
-import org.dl4jpe.cli.spark.ScaleOutSweep;
-import org.dl4jpe.spark.SparkRuntime;
 import org.dl4jpe.zoo.data.DataSets;
+import org.dl4jpe.zoo.train.Interrupts;
 import org.dl4jpe.zoo.train.Progress;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code pe sweep}: an Arbiter search over a zoo model's architecture and training settings. */
-@Command(name = "sweep", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(
+        name = "sweep",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
         description = "(set by PeCommand from description(): lists the presets and their budgets)")
 public final class SweepCommand implements Runnable {
     @ParentCommand
@@ -49,67 +52,105 @@ public final class SweepCommand implements Runnable {
     @Option(names = "--preset", paramLabel = "NAME", description = "A bundled space (see above).")
     String preset;
 
-    @Option(names = "--space", paramLabel = "FILE", description = "A space file (JSON; the format is in"
-            + " hyperparam/README.md, examples in hyperparam/examples/).")
+    @Option(
+            names = "--space",
+            paramLabel = "FILE",
+            description = "A space file (JSON; the format is in"
+                    + " hyperparam/README.md, examples in hyperparam/examples/).")
     Path space;
 
-    @Option(names = "--resume", paramLabel = "DIR", description = "Continue the sweep in DIR: finished and failed"
-            + " candidates are not run again, an interrupted one continues from its checkpoint. Only --candidates,"
-            + " --max-time and --parallel may change.")
+    @Option(
+            names = "--resume",
+            paramLabel = "DIR",
+            description = "Continue the sweep in DIR: finished and failed"
+                    + " candidates are not run again, an interrupted one continues from its checkpoint. Only --candidates,"
+                    + " --max-time and --parallel may change.")
     Path resume;
 
     @Option(names = "--print-space", description = "Print the preset's space file (to start one of your own) and exit.")
     boolean printSpace;
 
-    @Option(names = "--data", paramLabel = "DATA", description = "Default: the space's, else fashion-mnist-subset."
-            + " Accepts " + DataSets.ACCEPTED + ".")
+    @Option(
+            names = "--data",
+            paramLabel = "DATA",
+            description = "Default: the space's, else fashion-mnist-subset." + " Accepts " + DataSets.ACCEPTED + ".")
     String data;
 
-    @Option(names = "--candidates", paramLabel = "N", description = "Candidates to run (default: the space's, else 6;"
-            + " a grid runs at most its number of points).")
+    @Option(
+            names = "--candidates",
+            paramLabel = "N",
+            description =
+                    "Candidates to run (default: the space's, else 6;" + " a grid runs at most its number of points).")
     Integer candidates;
 
-    @Option(names = "--generator", paramLabel = "KIND", description = "random, grid or genetic (default: the"
-            + " space's, else random).")
+    @Option(
+            names = "--generator",
+            paramLabel = "KIND",
+            description = "random, grid or genetic (default: the" + " space's, else random).")
     GeneratorKind generator;
 
-    @Option(names = "--grid-points", paramLabel = "N", description = "Grid search: values per continuous or integer"
-            + " range (default: " + SweepSettings.DEFAULT_GRID_POINTS + ").")
+    @Option(
+            names = "--grid-points",
+            paramLabel = "N",
+            description = "Grid search: values per continuous or integer" + " range (default: "
+                    + SweepSettings.DEFAULT_GRID_POINTS + ").")
     Integer gridPoints;
 
-    @Option(names = "--max-time", paramLabel = "TIME", description = "Wall-time budget of this run, such as 30m, 2h,"
-            + " 1h30m: no candidate starts after it, running ones stop after their current batch (resumable; a"
-            + " resumed sweep has the budget given to --resume, none by default).", converter = Durations.Seconds.class)
+    @Option(
+            names = "--max-time",
+            paramLabel = "TIME",
+            description = "Wall-time budget of this run, such as 30m, 2h,"
+                    + " 1h30m: no candidate starts after it, running ones stop after their current batch (resumable; a"
+                    + " resumed sweep has the budget given to --resume, none by default).",
+            converter = Durations.Seconds.class)
     Long maxTimeSeconds;
 
-    @Option(names = "--parallel", paramLabel = "N", description = "Candidates trained at once, each in its own thread"
-            + " (default: 1).")
+    @Option(
+            names = "--parallel",
+            paramLabel = "N",
+            description = "Candidates trained at once, each in its own thread" + " (default: 1).")
     Integer parallel;
 
-    @Option(names = "--score", paramLabel = "METRIC", description = "accuracy (validation accuracy, the default) or"
-            + " loss (validation cross-entropy).")
+    @Option(
+            names = "--score",
+            paramLabel = "METRIC",
+            description = "accuracy (validation accuracy, the default) or" + " loss (validation cross-entropy).")
     ScoreMetric score;
 
-    @Option(names = "--seed", paramLabel = "N", description = "Seed of the generator, the validation split and every"
-            + " candidate's initialisation and data order (default: " + SweepSettings.DEFAULT_SEED + ").")
+    @Option(
+            names = "--seed",
+            paramLabel = "N",
+            description = "Seed of the generator, the validation split and every"
+                    + " candidate's initialisation and data order (default: " + SweepSettings.DEFAULT_SEED + ").")
     Long seed;
 
     @Option(names = "--epochs", paramLabel = "N", description = "Fix every candidate's epochs (overrides the space).")
     Integer epochs;
 
-    @Option(names = "--batch", paramLabel = "B", description = "Fix every candidate's batch size (overrides the space).")
+    @Option(
+            names = "--batch",
+            paramLabel = "B",
+            description = "Fix every candidate's batch size (overrides the space).")
     Integer batch;
 
-    @Option(names = "--limit-train", paramLabel = "N", description = "Use only the first N training images,"
-            + " class-balanced, before the validation split (default: the space's, else all).")
+    @Option(
+            names = "--limit-train",
+            paramLabel = "N",
+            description = "Use only the first N training images,"
+                    + " class-balanced, before the validation split (default: the space's, else all).")
     Integer limitTrain;
 
-    @Option(names = "--limit-test", paramLabel = "N", description = "Evaluate the best model on the first N test"
-            + " images only (default: all).")
+    @Option(
+            names = "--limit-test",
+            paramLabel = "N",
+            description = "Evaluate the best model on the first N test" + " images only (default: all).")
     Integer limitTest;
 
-    @Option(names = "--val-fraction", paramLabel = "F", description = "Fraction of the training images held out to"
-            + " score candidates (default: " + SweepSettings.DEFAULT_VAL_FRACTION + ").")
+    @Option(
+            names = "--val-fraction",
+            paramLabel = "F",
+            description = "Fraction of the training images held out to" + " score candidates (default: "
+                    + SweepSettings.DEFAULT_VAL_FRACTION + ").")
     Double valFraction;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Sweep directory (default: runs/sweep-NAME-TIME).")
@@ -152,9 +193,14 @@ public final class SweepCommand implements Runnable {
         s = applyDefaults(s, file.defaults(), file.source());
         s = applyOptions(s);
         ModelSpace ms = spaceWithOverrides(file.space(), s);
-        String name = preset != null ? preset : stripExtension(space.getFileName().toString());
-        Path dir = out != null ? out : Path.of("runs", "sweep-" + name + "-"
-                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        String name =
+                preset != null ? preset : stripExtension(space.getFileName().toString());
+        Path dir = out != null
+                ? out
+                : Path.of(
+                        "runs",
+                        "sweep-" + name + "-"
+                                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         return Sweep.start(registry, ms, s, dir);
     }
 
@@ -165,8 +211,8 @@ public final class SweepCommand implements Runnable {
             throw new IllegalArgumentException("the sweep in " + resume + " was started from Java with a ModelSpace;"
                     + " resume it from Java with Sweep.resume");
         }
-        List<String> fixed = new ArrayList<>(PeCommand.given(spec, "--data", "--generator", "--grid-points",
-                "--score", "--seed", "--epochs", "--batch"));
+        List<String> fixed = new ArrayList<>(PeCommand.given(
+                spec, "--data", "--generator", "--grid-points", "--score", "--seed", "--epochs", "--batch"));
         if (limitTrain != null || limitTest != null || valFraction != null) {
             fixed.add("--limit-train/--limit-test/--val-fraction");
         }
@@ -258,7 +304,8 @@ public final class SweepCommand implements Runnable {
             s = s.withBatchSize(batch);
         }
         if (limitTrain != null || limitTest != null) {
-            s = s.withLimits(limitTrain != null ? limitTrain : s.data().limitTrain(),
+            s = s.withLimits(
+                    limitTrain != null ? limitTrain : s.data().limitTrain(),
                     limitTest != null ? limitTest : s.data().limitTest());
         }
         if (valFraction != null) {
@@ -270,15 +317,17 @@ public final class SweepCommand implements Runnable {
     private void runAndReport(Sweep sweep) {
         SweepSettings s = sweep.settings();
         Progress.Style style = s.budget().parallel() > 1 ? Progress.Style.QUIET : Progress.Style.detect();
-        sweep.progress(pe.libraryErr(), style).handleInterrupts(pe.handleInterrupts()).listener(
-                new ProgressLines(s.search().score()));
+        sweep.progress(pe.libraryErr(), style)
+                .handleInterrupts(pe.handleInterrupts())
+                .listener(new ProgressLines(s.search().score()));
         Interrupts.Guard guard = null;
         if (pe.handleInterrupts()) {
             Interrupts.install();
             guard = Interrupts.enter(() -> {
                 sweep.requestStop();
-                pe.err().println("interrupted: running candidates save a checkpoint after their current batch;"
-                        + " continue with: pe sweep --resume " + sweep.dir());
+                pe.err()
+                        .println("interrupted: running candidates save a checkpoint after their current batch;"
+                                + " continue with: pe sweep --resume " + sweep.dir());
             });
         }
         SweepResult r;
@@ -306,26 +355,42 @@ public final class SweepCommand implements Runnable {
         CandidateRecord best = r.best();
         if (best != null) {
             pe.out().println();
-            pe.out().printf(Locale.ROOT, "best        candidate %d: %s %s, %,d parameters%n", best.candidate(),
-                    s.search().score().label(), scoreText(s.search().score(), best.score().value()),
-                    best.trainableParameters());
+            pe.out()
+                    .printf(
+                            Locale.ROOT,
+                            "best        candidate %d: %s %s, %,d parameters%n",
+                            best.candidate(),
+                            s.search().score().label(),
+                            scoreText(s.search().score(), best.score().value()),
+                            best.trainableParameters());
             if (r.bestTest() != null) {
-                pe.out().printf(Locale.ROOT, "test        accuracy %.2f%% on %d test images (not used to choose it)%n",
-                        100 * r.bestTest().accuracy(), r.bestTest().count());
+                pe.out()
+                        .printf(
+                                Locale.ROOT,
+                                "test        accuracy %.2f%% on %d test images (not used to choose it)%n",
+                                100 * r.bestTest().accuracy(),
+                                r.bestTest().count());
             }
             pe.out().println("best model  " + r.dir().resolve("best-model.zip"));
         }
         pe.out().println("report      " + r.dir().resolve(SweepReport.HTML));
-        pe.out().println("records     " + r.dir().resolve("results.csv") + ", " + r.dir().resolve("results.json"));
+        pe.out()
+                .println("records     " + r.dir().resolve("results.csv") + ", "
+                        + r.dir().resolve("results.json"));
         pe.out().flush();
         if (!r.complete()) {
-            pe.err().println("sweep " + r.endReason() + " after " + r.records().size() + " of " + r.planned()
-                    + " candidates" + (r.endReason().equals("search space exhausted") ? ""
-                    : "; continue with: pe sweep --resume " + r.dir()));
+            pe.err()
+                    .println("sweep " + r.endReason() + " after " + r.records().size() + " of " + r.planned()
+                            + " candidates"
+                            + (r.endReason().equals("search space exhausted")
+                                    ? ""
+                                    : "; continue with: pe sweep --resume " + r.dir()));
         }
         if (best == null) {
-            throw new IllegalArgumentException("no candidate succeeded (" + r.records().size() + " of " + r.planned()
-                    + " ended, none finished); see the messages in the table and " + r.dir().resolve("results.csv"));
+            throw new IllegalArgumentException(
+                    "no candidate succeeded (" + r.records().size() + " of " + r.planned()
+                            + " ended, none finished); see the messages in the table and "
+                            + r.dir().resolve("results.csv"));
         }
     }
 
@@ -333,7 +398,8 @@ public final class SweepCommand implements Runnable {
         if (v == null || v.isNaN()) {
             return "-";
         }
-        return m == ScoreMetric.ACCURACY ? String.format(Locale.ROOT, "%.2f%%", 100 * v)
+        return m == ScoreMetric.ACCURACY
+                ? String.format(Locale.ROOT, "%.2f%%", 100 * v)
                 : String.format(Locale.ROOT, "%.4f", v);
     }
 
@@ -351,19 +417,26 @@ public final class SweepCommand implements Runnable {
         }
 
         @Override
-        public synchronized void started(int number, int planned, ModelCandidate candidate, List<String> axes,
-                                         boolean continued) {
-            pe.err().println("candidate " + number + "/" + planned + (continued ? " continues from its checkpoint"
-                    : " starts") + (axes.isEmpty() ? "" : ": " + candidate.describe(axes)));
+        public synchronized void started(
+                int number, int planned, ModelCandidate candidate, List<String> axes, boolean continued) {
+            pe.err()
+                    .println("candidate " + number + "/" + planned
+                            + (continued ? " continues from its checkpoint" : " starts")
+                            + (axes.isEmpty() ? "" : ": " + candidate.describe(axes)));
         }
 
         @Override
-        public synchronized void ended(CandidateRecord r, CandidateRecord best, int planned, List<String> axes,
-                                       boolean earlier) {
-            StringBuilder sb = new StringBuilder("candidate ").append(r.candidate()).append('/').append(planned);
+        public synchronized void ended(
+                CandidateRecord r, CandidateRecord best, int planned, List<String> axes, boolean earlier) {
+            StringBuilder sb = new StringBuilder("candidate ")
+                    .append(r.candidate())
+                    .append('/')
+                    .append(planned);
             if (r.finished()) {
-                sb.append(earlier ? " finished in an earlier run: " : " finished: ").append(metric.label())
-                        .append(' ').append(scoreText(metric, r.score().value()));
+                sb.append(earlier ? " finished in an earlier run: " : " finished: ")
+                        .append(metric.label())
+                        .append(' ')
+                        .append(scoreText(metric, r.score().value()));
                 if (r.trainableParameters() != null) {
                     sb.append(String.format(Locale.ROOT, ", %,d parameters", r.trainableParameters()));
                 }
@@ -374,8 +447,11 @@ public final class SweepCommand implements Runnable {
                 sb.append(earlier ? " failed in an earlier run: " : " FAILED: ").append(r.message());
             }
             if (best != null) {
-                sb.append(" | best so far: candidate ").append(best.candidate()).append(" (")
-                        .append(scoreText(metric, best.score().value())).append(')');
+                sb.append(" | best so far: candidate ")
+                        .append(best.candidate())
+                        .append(" (")
+                        .append(scoreText(metric, best.score().value()))
+                        .append(')');
             }
             pe.err().println(sb);
         }
@@ -406,13 +482,20 @@ public final class SweepCommand implements Runnable {
             try {
                 SpaceFile f = Presets.load(name, registry);
                 Map<String, Object> d = f.defaults();
-                line = String.format(Locale.ROOT, "  %s: %s. Default budget: %s candidates (%s search), %s, %s.",
-                        name, f.description(), d.getOrDefault("candidates", 6), d.getOrDefault("generator", "random"),
-                        d.containsKey("limitTrain") ? "the first " + d.get("limitTrain") + " training images of "
-                                + d.getOrDefault("data", "fashion-mnist-subset")
+                line = String.format(
+                        Locale.ROOT,
+                        "  %s: %s. Default budget: %s candidates (%s search), %s, %s.",
+                        name,
+                        f.description(),
+                        d.getOrDefault("candidates", 6),
+                        d.getOrDefault("generator", "random"),
+                        d.containsKey("limitTrain")
+                                ? "the first " + d.get("limitTrain") + " training images of "
+                                        + d.getOrDefault("data", "fashion-mnist-subset")
                                 : "all of " + d.getOrDefault("data", "fashion-mnist-subset"),
-                        f.space().axes().get("epochs") instanceof FixedValue<?> e ? e.getValue() + " epoch(s) per"
-                                + " candidate" : "searched epochs");
+                        f.space().axes().get("epochs") instanceof FixedValue<?> e
+                                ? e.getValue() + " epoch(s) per" + " candidate"
+                                : "searched epochs");
             } catch (RuntimeException e) {
                 line = "  " + name + ": unavailable here (" + e.getMessage() + ")";
             }

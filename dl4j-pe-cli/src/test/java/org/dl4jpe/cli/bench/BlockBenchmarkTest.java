@@ -25,16 +25,35 @@ class BlockBenchmarkTest {
 
     @Test
     void tinyRunPrintsOneTableToTheGivenStreamOnly() throws Exception {
-        BlockBenchmark.Options o = BlockBenchmark.Options.parse("--embedDim", "8", "--numHeads", "2", "--tokens",
-                "5", "--batch", "2", "--mlpRatio", "2", "--warmup", "0", "--reps", "1");
+        BlockBenchmark.Options o = BlockBenchmark.Options.parse(
+                "--embedDim",
+                "8",
+                "--numHeads",
+                "2",
+                "--tokens",
+                "5",
+                "--batch",
+                "2",
+                "--mlpRatio",
+                "2",
+                "--warmup",
+                "0",
+                "--reps",
+                "1");
         ByteArrayOutputStream table = new ByteArrayOutputStream();
         BlockBenchmark.Result[] result = new BlockBenchmark.Result[1];
-        String stdout = LayerTestKit.stdoutOf(() -> result[0] = BlockBenchmark.run(
-                new PrintStream(table, true, StandardCharsets.UTF_8), o));
+        String stdout = LayerTestKit.stdoutOf(
+                () -> result[0] = BlockBenchmark.run(new PrintStream(table, true, StandardCharsets.UTF_8), o));
         assertEquals("", stdout, "nothing on standard output");
         String text = table.toString(StandardCharsets.UTF_8);
-        for (String label : new String[] {"(a) TransformerBlock tied", "(b) TransformerBlock untied",
-                "(c) composed graph, tied", "(d) DL4J built-ins", "(e) (a), SameDiff engine", "GFLOP/s"}) {
+        for (String label : new String[] {
+            "(a) TransformerBlock tied",
+            "(b) TransformerBlock untied",
+            "(c) composed graph, tied",
+            "(d) DL4J built-ins",
+            "(e) (a), SameDiff engine",
+            "GFLOP/s"
+        }) {
             assertTrue(text.contains(label), "table has " + label + ":\n" + text);
         }
         assertEquals(5, result[0].rows().size());
@@ -48,8 +67,8 @@ class BlockBenchmarkTest {
 
     @Test
     void badOptionsAreNamed() {
-        CommandLine.ParameterException e = assertThrows(CommandLine.ParameterException.class,
-                () -> BlockBenchmark.Options.parse("--repz", "3"));
+        CommandLine.ParameterException e =
+                assertThrows(CommandLine.ParameterException.class, () -> BlockBenchmark.Options.parse("--repz", "3"));
         assertTrue(e.getMessage().contains("Unknown option") && e.getMessage().contains("--repz"), e.getMessage());
         e = assertThrows(CommandLine.ParameterException.class, () -> BlockBenchmark.Options.parse("--reps", "many"));
         assertTrue(e.getMessage().contains("--reps") && e.getMessage().contains("many"), e.getMessage());

@@ -29,7 +29,8 @@ class ModelThroughputTest {
         assertEquals(mem.parameterBytes() + mem.updaterBytes(), mem.modelStateBytes());
         assertTrue(mem.heapPeakBytes() > 0, mem.toString());
         if (java.nio.file.Files.exists(java.nio.file.Path.of("/proc/self/status"))) {
-            assertTrue(mem.peakRssBytes() > mem.modelStateBytes() + (16 << 20),
+            assertTrue(
+                    mem.peakRssBytes() > mem.modelStateBytes() + (16 << 20),
                     "the process's peak RSS holds the JVM and the model's arrays: " + mem);
         }
     }

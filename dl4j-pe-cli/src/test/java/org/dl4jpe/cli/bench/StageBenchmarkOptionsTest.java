@@ -23,8 +23,8 @@ class StageBenchmarkOptionsTest {
 
     @Test
     void optionsAreRead() {
-        StageBenchmark.Options o = StageBenchmark.Options.parse("--reps", "3", "--warmup", "1", "--mid", "8",
-                "--samediff", "1", "--threads", "1");
+        StageBenchmark.Options o = StageBenchmark.Options.parse(
+                "--reps", "3", "--warmup", "1", "--mid", "8", "--samediff", "1", "--threads", "1");
         assertEquals(3, o.reps);
         assertEquals(1, o.warmup);
         assertEquals(8, o.midChannels);
@@ -34,14 +34,14 @@ class StageBenchmarkOptionsTest {
 
     @Test
     void badOptionsAreNamed() {
-        CommandLine.ParameterException e = assertThrows(CommandLine.ParameterException.class,
-                () -> StageBenchmark.Options.parse("--samediff", "2"));
-        assertTrue(e.getMessage().contains("--samediff") && e.getMessage().contains("'2' is not 0 or 1"),
-                e.getMessage());
+        CommandLine.ParameterException e = assertThrows(
+                CommandLine.ParameterException.class, () -> StageBenchmark.Options.parse("--samediff", "2"));
+        assertTrue(
+                e.getMessage().contains("--samediff") && e.getMessage().contains("'2' is not 0 or 1"), e.getMessage());
         e = assertThrows(CommandLine.ParameterException.class, () -> StageBenchmark.Options.parse("--blockz", "2"));
         assertTrue(e.getMessage().contains("--blockz"), e.getMessage());
-        IllegalArgumentException r = assertThrows(IllegalArgumentException.class,
-                () -> StageBenchmark.Options.parse("--reps", "0"));
+        IllegalArgumentException r =
+                assertThrows(IllegalArgumentException.class, () -> StageBenchmark.Options.parse("--reps", "0"));
         assertTrue(r.getMessage().contains("--reps must be ≥ 1"), r.getMessage());
     }
 }

@@ -11,13 +11,11 @@ import java.util.List;
 /** The repository's README.md as fenced blocks: their language, their text and the line they start on. */
 final class Readme {
     /** One fenced block ({@code ```lang ... ```}); {@code line} is the README line of its first text line. */
-    record Block(String language, String text, int line) {
-    }
+    record Block(String language, String text, int line) {}
 
     static final Path FILE = Path.of("..", "README.md");
 
-    private Readme() {
-    }
+    private Readme() {}
 
     /** The README's text (tests run in dl4j-pe-cli/, the README is one level up). */
     static String text() {

@@ -26,17 +26,28 @@ class ReadmeConsumersTest {
     static final Path PROJECTS = Path.of("..", "readme-consumers");
 
     /** Every ND4J backend artifact; a consumer may have only the one(s) it declares. */
-    static final List<String> BACKENDS = List.of("nd4j-native", "nd4j-native-platform", "nd4j-cuda-11.6",
-            "nd4j-cuda-11.6-platform", "nd4j-cuda-11.2", "nd4j-cuda-11.2-platform");
+    static final List<String> BACKENDS = List.of(
+            "nd4j-native",
+            "nd4j-native-platform",
+            "nd4j-cuda-11.6",
+            "nd4j-cuda-11.6-platform",
+            "nd4j-cuda-11.2",
+            "nd4j-cuda-11.2-platform");
 
     /** SLF4J bindings (1.x and 2.x providers): the application's choice, never a library's. */
-    static final List<String> BINDINGS = List.of("org.slf4j:slf4j-simple", "org.slf4j:slf4j-log4j12",
-            "org.slf4j:slf4j-jdk14", "org.slf4j:slf4j-nop", "org.slf4j:slf4j-reload4j",
-            "ch.qos.logback:logback-classic", "org.apache.logging.log4j:log4j-slf4j-impl",
+    static final List<String> BINDINGS = List.of(
+            "org.slf4j:slf4j-simple",
+            "org.slf4j:slf4j-log4j12",
+            "org.slf4j:slf4j-jdk14",
+            "org.slf4j:slf4j-nop",
+            "org.slf4j:slf4j-reload4j",
+            "ch.qos.logback:logback-classic",
+            "org.apache.logging.log4j:log4j-slf4j-impl",
             "org.apache.logging.log4j:log4j-slf4j2-impl");
 
     /** The plugin versions of the parent pom (handed over by surefire). */
     private static final String ENFORCER = System.getProperty("enforcer.plugin.version", "3.5.0");
+
     private static final String COMPILER = System.getProperty("compiler.plugin.version", "3.13.0");
     private static final String RESOURCES = System.getProperty("resources.plugin.version", "3.3.1");
     private static final String SUREFIRE = System.getProperty("surefire.plugin.version", "3.2.5");
@@ -48,9 +59,11 @@ class ReadmeConsumersTest {
     @Test
     void consumerProjectsFromTheReadme() throws IOException {
         List<Readme.Block> blocks = Readme.blocks(Readme.section(Readme.text(), "### In your project"));
-        assertTrue(!blocks.isEmpty() && blocks.get(0).language().equals("xml")
-                && blocks.get(0).text().contains("<artifactId>dl4j-pe-bom</artifactId>")
-                && blocks.get(0).text().contains("<scope>import</scope>"),
+        assertTrue(
+                !blocks.isEmpty()
+                        && blocks.get(0).language().equals("xml")
+                        && blocks.get(0).text().contains("<artifactId>dl4j-pe-bom</artifactId>")
+                        && blocks.get(0).text().contains("<scope>import</scope>"),
                 "'In your project' starts with the BOM import");
         String bom = blocks.get(0).text();
         List<String> written = new ArrayList<>();
@@ -61,19 +74,22 @@ class ReadmeConsumersTest {
                 continue;
             }
             Matcher m = CLASS.matcher(example.text());
-            assertTrue(m.find(), "the Java example at README.md line " + example.line()
-                    + " declares a public class NameExample");
+            assertTrue(
+                    m.find(),
+                    "the Java example at README.md line " + example.line() + " declares a public class NameExample");
             String name = m.group(1).toLowerCase(java.util.Locale.ROOT);
             check(PROJECTS.resolve(name), name, bom, deps.text(), m.group(1) + "Example", example.text());
             written.add(name);
             i++;
         }
-        assertEquals(List.of("layers", "zoo", "sweep", "cuda"), written,
+        assertEquals(
+                List.of("layers", "zoo", "sweep", "cuda"),
+                written,
                 "the uses 'In your project' shows: layers only, zoo, Arbiter, CUDA backend");
     }
 
-    private static void check(Path dir, String name, String bom, String dependencies, String javaClass,
-                              String java) throws IOException {
+    private static void check(Path dir, String name, String bom, String dependencies, String javaClass, String java)
+            throws IOException {
         List<String> declared = new ArrayList<>();
         Matcher a = ARTIFACT.matcher(dependencies);
         while (a.find()) {
@@ -162,8 +178,16 @@ class ReadmeConsumersTest {
                     </plugins>
                   </build>
                 </project>
-                """.formatted(name, indent(bom), indent(dependencies), ENFORCER, banned.toString().indent(2), COMPILER,
-                RESOURCES, SUREFIRE, JAR);
+                """.formatted(
+                        name,
+                        indent(bom),
+                        indent(dependencies),
+                        ENFORCER,
+                        banned.toString().indent(2),
+                        COMPILER,
+                        RESOURCES,
+                        SUREFIRE,
+                        JAR);
         Path pomFile = dir.resolve("pom.xml");
         Path javaFile = dir.resolve("src/main/java").resolve(javaClass + ".java");
         if (Boolean.getBoolean("readme.consumers.write")) {
@@ -175,8 +199,8 @@ class ReadmeConsumersTest {
                 + " -Dsurefire.failIfNoSpecifiedTests=false -Dreadme.consumers.write=true)";
         assertTrue(Files.exists(pomFile) && Files.exists(javaFile), dir + " is missing" + fix);
         assertEquals(pom, Files.readString(pomFile, StandardCharsets.UTF_8), pomFile + " differs from README.md" + fix);
-        assertEquals(java, Files.readString(javaFile, StandardCharsets.UTF_8), javaFile + " differs from README.md"
-                + fix);
+        assertEquals(
+                java, Files.readString(javaFile, StandardCharsets.UTF_8), javaFile + " differs from README.md" + fix);
     }
 
     private static String indent(String xml) {

@@ -35,9 +35,12 @@ class ReadmeSnippetsTest {
     @Test
     void everyJavaSnippetCompiles(@TempDir Path dir) throws IOException {
         List<Readme.Block> snippets = Readme.blocks(Readme.text()).stream()
-                .filter(b -> b.language().equals("java")).toList();
-        assertTrue(snippets.size() >= 9, "README.md has " + snippets.size() + " Java snippets; expected at least 9"
-                + " (the examples of 'Our layers in your networks', 'In your project', the zoo, MyDense, dedupe)");
+                .filter(b -> b.language().equals("java"))
+                .toList();
+        assertTrue(
+                snippets.size() >= 9,
+                "README.md has " + snippets.size() + " Java snippets; expected at least 9"
+                        + " (the examples of 'Our layers in your networks', 'In your project', the zoo, MyDense, dedupe)");
         List<File> sources = new ArrayList<>();
         for (int i = 0; i < snippets.size(); i++) {
             sources.add(write(dir, "snippet" + i, snippets.get(i)).toFile());
@@ -48,9 +51,14 @@ class ReadmeSnippetsTest {
         String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         Path classes = Files.createDirectories(dir.resolve("classes"));
         try (StandardJavaFileManager files = javac.getStandardFileManager(diagnostics, Locale.ROOT, null)) {
-            boolean ok = javac.getTask(null, files, diagnostics,
-                    List.of("-proc:none", "-classpath", classPath, "-d", classes.toString(), "--release", "17"),
-                    null, files.getJavaFileObjectsFromFiles(sources)).call();
+            boolean ok = javac.getTask(
+                            null,
+                            files,
+                            diagnostics,
+                            List.of("-proc:none", "-classpath", classPath, "-d", classes.toString(), "--release", "17"),
+                            null,
+                            files.getJavaFileObjectsFromFiles(sources))
+                    .call();
             StringBuilder report = new StringBuilder();
             for (Diagnostic<? extends JavaFileObject> d : diagnostics.getDiagnostics()) {
                 if (d.getKind() == Diagnostic.Kind.ERROR) {
@@ -73,7 +81,8 @@ class ReadmeSnippetsTest {
             }
         }
         String code = String.join("\n", body);
-        StringBuilder unit = new StringBuilder("package " + pkg + ";\n").append(String.join("\n", imports))
+        StringBuilder unit = new StringBuilder("package " + pkg + ";\n")
+                .append(String.join("\n", imports))
                 .append('\n');
         Matcher type = TYPE.matcher(code);
         String name;
@@ -88,7 +97,9 @@ class ReadmeSnippetsTest {
             }
             name = "Snippet";
             unit.append("class Snippet {\n    @SuppressWarnings(\"unused\")\n    void run(")
-                    .append(String.join(", ", params)).append(") throws Exception {\n").append(code)
+                    .append(String.join(", ", params))
+                    .append(") throws Exception {\n")
+                    .append(code)
                     .append("\n    }\n}\n");
         }
         Path file = dir.resolve(pkg).resolve(name + ".java");

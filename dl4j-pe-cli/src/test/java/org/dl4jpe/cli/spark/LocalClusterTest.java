@@ -39,8 +39,12 @@ class LocalClusterTest {
         PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
         AtomicInteger code = new AtomicInteger(-1);
         PrintStream outStream = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-        Thread run = new Thread(() -> code.set(PeCommand.execute(new String[] {"train", "--resume", dir.toString(),
-            "--epochs", "2", "--spark", master}, outStream, errStream, null, false)));
+        Thread run = new Thread(() -> code.set(PeCommand.execute(
+                new String[] {"train", "--resume", dir.toString(), "--epochs", "2", "--spark", master},
+                outStream,
+                errStream,
+                null,
+                false)));
         run.start();
         long killed = -1;
         long deadline = System.currentTimeMillis() + 240_000;
@@ -48,8 +52,10 @@ class LocalClusterTest {
             Thread.sleep(200);
             if (err.toString(StandardCharsets.UTF_8).contains("epoch 2/2 on Spark")) {
                 Thread.sleep(2000);
-                List<ProcessHandle> executors = ProcessHandle.current().descendants()
-                        .filter(LocalClusterTest::isExecutor).toList();
+                List<ProcessHandle> executors = ProcessHandle.current()
+                        .descendants()
+                        .filter(LocalClusterTest::isExecutor)
+                        .toList();
                 assertEquals(2, executors.size(), "executor JVMs of " + master);
                 killed = executors.get(0).pid();
                 executors.get(0).destroyForcibly();

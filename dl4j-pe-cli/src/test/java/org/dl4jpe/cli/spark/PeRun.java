@@ -17,11 +17,12 @@ import org.dl4jpe.zoo.train.RunState;
 final class PeRun {
     /** A micro ViT-PE (our layers: they must deserialize on executors) on a few hundred shipped images. */
     static final String MODEL = "vit_pe_micro_patch4_28";
-    static final String[] SMALL = {"--data", "fashion-mnist-subset", "--limit-train", "256", "--limit-test", "100",
-        "--batch", "32"};
 
-    private PeRun() {
-    }
+    static final String[] SMALL = {
+        "--data", "fashion-mnist-subset", "--limit-train", "256", "--limit-test", "100", "--batch", "32"
+    };
+
+    private PeRun() {}
 
     /** {@code pe train MODEL} on the small data, with {@code more}. */
     static String[] train(String... more) {
@@ -30,8 +31,20 @@ final class PeRun {
 
     /** {@code pe train MODEL} on the first {@code trainImages} and {@code testImages} of the subset. */
     static String[] train(int trainImages, int testImages, String... more) {
-        return concat(new String[] {"train", MODEL, "--data", "fashion-mnist-subset", "--limit-train",
-            String.valueOf(trainImages), "--limit-test", String.valueOf(testImages), "--batch", "32"}, more);
+        return concat(
+                new String[] {
+                    "train",
+                    MODEL,
+                    "--data",
+                    "fashion-mnist-subset",
+                    "--limit-train",
+                    String.valueOf(trainImages),
+                    "--limit-test",
+                    String.valueOf(testImages),
+                    "--batch",
+                    "32"
+                },
+                more);
     }
 
     static String[] concat(String[] a, String... b) {
@@ -44,8 +57,8 @@ final class PeRun {
     static Run ok(String... args) {
         Run r = PeRunner.pe(args);
         System.err.println("pe " + String.join(" ", args) + ":\n" + r.err());
-        assertEquals(0, r.code(), () -> "pe " + String.join(" ", args) + "\nstdout:\n" + r.out() + "\nstderr:\n"
-                + r.err());
+        assertEquals(
+                0, r.code(), () -> "pe " + String.join(" ", args) + "\nstdout:\n" + r.out() + "\nstderr:\n" + r.err());
         return r;
     }
 
@@ -61,7 +74,10 @@ final class PeRun {
         assertEquals(String.format("checkpoint-e%04d.zip", epochs), s.checkpoint());
         assertTrue(Files.isRegularFile(rd.checkpointFile(s)));
         try (var files = Files.list(dir)) {
-            assertEquals(1, files.filter(p -> p.getFileName().toString().startsWith("checkpoint-")).count());
+            assertEquals(
+                    1,
+                    files.filter(p -> p.getFileName().toString().startsWith("checkpoint-"))
+                            .count());
         }
         List<String> csv = Files.readAllLines(rd.metricsFile());
         assertEquals(epochs + 1, csv.size(), csv::toString);

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.dl4jpe.cli.PeRunner;
 import org.dl4jpe.cli.PeRunner.Run;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,13 +18,38 @@ class SparkSweepTest {
     @Test
     void twoCandidatesAsSparkTasks() throws Exception {
         Path dir = tmp.resolve("sweep");
-        Run r = PeRun.ok("sweep", "--preset", "vit-micro-tie", "--candidates", "2", "--limit-train", "200",
-                "--limit-test", "50", "--epochs", "1", "--batch", "32", "--parallel", "2", "--spark", "local[2]",
-                "--out", dir.toString());
+        Run r = PeRun.ok(
+                "sweep",
+                "--preset",
+                "vit-micro-tie",
+                "--candidates",
+                "2",
+                "--limit-train",
+                "200",
+                "--limit-test",
+                "50",
+                "--epochs",
+                "1",
+                "--batch",
+                "32",
+                "--parallel",
+                "2",
+                "--spark",
+                "local[2]",
+                "--out",
+                dir.toString());
         assertTrue(r.err().contains("sweep candidates run as Spark tasks on local[2]"), r.err());
-        for (String f : List.of("sweep.json", "results.csv", "results.json", "report.html", "best-model.zip",
-                "records/c0001.json", "records/c0002.json", "candidates/c0001/state.json",
-                "candidates/c0002/state.json", "candidates/c0001/metrics.csv")) {
+        for (String f : List.of(
+                "sweep.json",
+                "results.csv",
+                "results.json",
+                "report.html",
+                "best-model.zip",
+                "records/c0001.json",
+                "records/c0002.json",
+                "candidates/c0001/state.json",
+                "candidates/c0002/state.json",
+                "candidates/c0001/metrics.csv")) {
             assertTrue(Files.isRegularFile(dir.resolve(f)), f);
         }
         List<String> csv = Files.readAllLines(dir.resolve("results.csv"));

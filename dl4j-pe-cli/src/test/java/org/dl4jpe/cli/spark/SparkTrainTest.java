@@ -8,11 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.dl4jpe.cli.PeRunner;
+import org.dl4jpe.cli.PeRunner.Run;
 import org.dl4jpe.spark.train.DistributedLog;
 import org.dl4jpe.zoo.train.EpochMetrics;
 import org.dl4jpe.zoo.train.RunState;
-import org.dl4jpe.cli.PeRunner;
-import org.dl4jpe.cli.PeRunner.Run;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -64,16 +64,29 @@ class SparkTrainTest {
 
     @Test
     void badOptionsAreRefusedClearly() {
-        Run r = PeRunner.pe(PeRun.train("--spark", "local[2]", "--workers", "2", "--out", tmp.resolve("x")
-                .toString()));
+        Run r = PeRunner.pe(PeRun.train(
+                "--spark",
+                "local[2]",
+                "--workers",
+                "2",
+                "--out",
+                tmp.resolve("x").toString()));
         assertEquals(2, r.code());
         assertTrue(r.err().contains("give one of --spark MASTER and --workers N"), r.err());
-        r = PeRunner.pe(PeRun.train("--spark", "local[2]", "--spark-mode", "gossip", "--out", tmp.resolve("y")
-                .toString()));
+        r = PeRunner.pe(PeRun.train(
+                "--spark",
+                "local[2]",
+                "--spark-mode",
+                "gossip",
+                "--out",
+                tmp.resolve("y").toString()));
         assertEquals(2, r.code());
-        assertTrue(r.err().contains("'--spark-mode': expected one of [AVERAGING, SHARING]") && r.err().contains("'gossip'"),
+        assertTrue(
+                r.err().contains("'--spark-mode': expected one of [AVERAGING, SHARING]")
+                        && r.err().contains("'gossip'"),
                 r.err());
-        r = PeRunner.pe(PeRun.train("--threshold", "0.01", "--out", tmp.resolve("z").toString()));
+        r = PeRunner.pe(
+                PeRun.train("--threshold", "0.01", "--out", tmp.resolve("z").toString()));
         assertEquals(2, r.code());
         assertTrue(r.err().contains("need --spark MASTER"), r.err());
     }

@@ -112,6 +112,5 @@ public final class LayerContext {
     }
 
     /** One dropout site: its placeholder name, drop probability and mask shape. */
-    record Noise(String name, double p, Function<long[], long[]> shape) {
-    }
+    record Noise(String name, double p, Function<long[], long[]> shape) {}
 }

@@ -52,8 +52,7 @@ public abstract class PeSameDiffLayer extends SameDiffLayer {
     }
 
     /** For JSON deserialization. */
-    protected PeSameDiffLayer() {
-    }
+    protected PeSameDiffLayer() {}
 
     /**
      * Defines the forward pass.
@@ -64,8 +63,8 @@ public abstract class PeSameDiffLayer extends SameDiffLayer {
      * @param mask   DL4J's mask for the input: [N, T] for sequences, all ones when the data has none
      * @return the layer output
      */
-    public abstract SDVariable define(LayerContext ctx, SDVariable input, Map<String, SDVariable> params,
-                                      SDVariable mask);
+    public abstract SDVariable define(
+            LayerContext ctx, SDVariable input, Map<String, SDVariable> params, SDVariable mask);
 
     /**
      * Names of parameters that are state, not weights: they are updated by {@link LayerContext#updateState},
@@ -92,8 +91,8 @@ public abstract class PeSameDiffLayer extends SameDiffLayer {
     }
 
     @Override
-    public final SDVariable defineLayer(SameDiff sameDiff, SDVariable layerInput, Map<String, SDVariable> paramTable,
-                                        SDVariable mask) {
+    public final SDVariable defineLayer(
+            SameDiff sameDiff, SDVariable layerInput, Map<String, SDVariable> paramTable, SDVariable mask) {
         return define(new LayerContext(sameDiff, layerInput.dataType()), layerInput, paramTable, mask);
     }
 
@@ -102,8 +101,7 @@ public abstract class PeSameDiffLayer extends SameDiffLayer {
      * The builders run it, and so does {@link #instantiate}: a configuration read from JSON or a saved model (perhaps
      * edited by hand) is checked when the network is initialised, not by a native op error later.
      */
-    public void validateConfiguration() {
-    }
+    public void validateConfiguration() {}
 
     /**
      * Checks one input (and its mask) before a pass: at least one example, {@link #validateInput(INDArray)}, and for
@@ -138,9 +136,13 @@ public abstract class PeSameDiffLayer extends SameDiffLayer {
     }
 
     @Override
-    public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> trainingListeners,
-                             int layerIndex, INDArray layerParamsView, boolean initializeParams,
-                             DataType networkDataType) {
+    public Layer instantiate(
+            NeuralNetConfiguration conf,
+            Collection<TrainingListener> trainingListeners,
+            int layerIndex,
+            INDArray layerParamsView,
+            boolean initializeParams,
+            DataType networkDataType) {
         validateConfiguration();
         PeSameDiffLayerImpl ret = newImpl(conf, networkDataType);
         ret.setIndex(layerIndex);
@@ -178,7 +180,8 @@ public abstract class PeSameDiffLayer extends SameDiffLayer {
         INDArray view = params.get(name);
         org.deeplearning4j.nn.weights.IWeightInit fn = paramWeightInit != null && paramWeightInit.containsKey(name)
                 ? paramWeightInit.get(name)
-                : (weightInit == null ? org.deeplearning4j.nn.weights.WeightInit.XAVIER : weightInit).getWeightInitFunction();
+                : (weightInit == null ? org.deeplearning4j.nn.weights.WeightInit.XAVIER : weightInit)
+                        .getWeightInitFunction();
         fn.init(fanIn, fanOut, view.shape(), 'c', view);
     }
 

@@ -42,6 +42,7 @@ public class PeSameDiffLayerImpl extends SameDiffLayer {
     private transient Map<String, INDArray> pendingState;
     /** Dropout masks of the last training forward pass, reused by the backward pass on the same input. */
     private transient Map<String, INDArray> lastNoise;
+
     private transient INDArray lastNoiseInput;
 
     public PeSameDiffLayerImpl(NeuralNetConfiguration conf, DataType dataType) {
@@ -63,7 +64,8 @@ public class PeSameDiffLayerImpl extends SameDiffLayer {
             inputShape[0] = -1;
             SDVariable inputVar = sameDiff.placeHolder(INPUT_KEY, dataType, inputShape);
             Map<String, SDVariable> params = new LinkedHashMap<>();
-            for (Map.Entry<String, long[]> e : pe().getLayerParams().getParamShapes().entrySet()) {
+            for (Map.Entry<String, long[]> e :
+                    pe().getLayerParams().getParamShapes().entrySet()) {
                 params.put(e.getKey(), sameDiff.var(e.getKey(), dataType, e.getValue()));
             }
             long[] maskShape = new long[input.rank()];
@@ -108,7 +110,9 @@ public class PeSameDiffLayerImpl extends SameDiffLayer {
             is = SameDiff.getInferenceFactory().create(sameDiff);
             sameDiff.getSessions().put(Thread.currentThread().getId(), is);
         }
-        is.setMmgr(new DL4JSameDiffMemoryMgr(workspaceMgr.getWorkspaceName(ArrayType.FF_WORKING_MEM), wsNameOutput,
+        is.setMmgr(new DL4JSameDiffMemoryMgr(
+                workspaceMgr.getWorkspaceName(ArrayType.FF_WORKING_MEM),
+                wsNameOutput,
                 workspaceMgr.getConfiguration(ArrayType.FF_WORKING_MEM),
                 workspaceMgr.getConfiguration(ArrayType.ACTIVATIONS)));
 
@@ -154,11 +158,12 @@ public class PeSameDiffLayerImpl extends SameDiffLayer {
         if (!sessions.containsKey(thread)) {
             sessions.put(thread, SameDiff.getInferenceFactory().create(sameDiff.getFunction("grad")));
         }
-        sessions.get(thread).setMmgr(new DL4JSameDiffMemoryMgr(
-                workspaceMgr.getWorkspaceName(ArrayType.BP_WORKING_MEM),
-                workspaceMgr.getWorkspaceName(ArrayType.ACTIVATION_GRAD),
-                workspaceMgr.getConfiguration(ArrayType.BP_WORKING_MEM),
-                workspaceMgr.getConfiguration(ArrayType.ACTIVATION_GRAD)));
+        sessions.get(thread)
+                .setMmgr(new DL4JSameDiffMemoryMgr(
+                        workspaceMgr.getWorkspaceName(ArrayType.BP_WORKING_MEM),
+                        workspaceMgr.getWorkspaceName(ArrayType.ACTIVATION_GRAD),
+                        workspaceMgr.getConfiguration(ArrayType.BP_WORKING_MEM),
+                        workspaceMgr.getConfiguration(ArrayType.ACTIVATION_GRAD)));
 
         Map<String, INDArray> ph = placeholders(true, true);
         ph.put(EPSILON_KEY, epsilon);

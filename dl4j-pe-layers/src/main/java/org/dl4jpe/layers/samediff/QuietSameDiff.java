@@ -16,8 +16,7 @@ public final class QuietSameDiff {
     private static final String NOISE = "Added differentiated op";
     private static final Object LOCK = new Object();
 
-    private QuietSameDiff() {
-    }
+    private QuietSameDiff() {}
 
     /** Runs {@code action} with SameDiff's "Added differentiated op" lines filtered out of standard output. */
     public static void run(Runnable action) {

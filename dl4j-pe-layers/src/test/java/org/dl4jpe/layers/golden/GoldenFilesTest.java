@@ -34,7 +34,9 @@ class GoldenFilesTest {
     }
 
     private static float[] expectedOutput() throws Exception {
-        String[] cells = new String(resource(GoldenGraph.IO), StandardCharsets.UTF_8).trim().split(" ");
+        String[] cells = new String(resource(GoldenGraph.IO), StandardCharsets.UTF_8)
+                .trim()
+                .split(" ");
         float[] v = new float[cells.length];
         for (int i = 0; i < v.length; i++) {
             v[i] = Float.parseFloat(cells[i]);
@@ -48,7 +50,8 @@ class GoldenFilesTest {
         try (InputStream in = GoldenFilesTest.class.getResourceAsStream("/golden/" + GoldenGraph.ZIP)) {
             net = ModelSerializer.restoreComputationGraph(in, true);
         }
-        float[] out = net.outputSingle(false, GoldenGraph.input()).dup('c').data().asFloat();
+        float[] out =
+                net.outputSingle(false, GoldenGraph.input()).dup('c').data().asFloat();
         assertArrayEquals(expectedOutput(), out, 1e-5f, Arrays.toString(out));
         // its updater state came along: one more step trains on from it
         INDArray y = Nd4j.zeros(DataType.FLOAT, 2, 3);
@@ -63,12 +66,15 @@ class GoldenFilesTest {
     @Test
     void aJsonConfigurationOfAnEarlierVersionBuildsTheSameNetwork() throws Exception {
         String json = new String(resource(GoldenGraph.JSON), StandardCharsets.UTF_8);
-        for (String layer : new String[] {"PatchEmbedding", "TransformerBlock", "LayerNorm", "TiedSelfAttention",
-            "TiedFeedForward", "ClassTokenPool"}) {
+        for (String layer : new String[] {
+            "PatchEmbedding", "TransformerBlock", "LayerNorm", "TiedSelfAttention", "TiedFeedForward", "ClassTokenPool"
+        }) {
             assertTrue(json.contains("\"org.dl4jpe.layers." + layer + "\""), layer + " is named in the golden JSON");
         }
         ComputationGraphConfiguration conf = ComputationGraphConfiguration.fromJson(json);
-        assertEquals(GoldenGraph.configuration().getVertices().keySet(), conf.getVertices().keySet());
+        assertEquals(
+                GoldenGraph.configuration().getVertices().keySet(),
+                conf.getVertices().keySet());
         ComputationGraph fromJson = new ComputationGraph(conf);
         fromJson.init();
         ComputationGraph saved;
@@ -77,7 +83,10 @@ class GoldenFilesTest {
         }
         assertEquals(saved.numParams(), fromJson.numParams());
         fromJson.setParams(saved.params());
-        float[] out = fromJson.outputSingle(false, GoldenGraph.input()).dup('c').data().asFloat();
+        float[] out = fromJson.outputSingle(false, GoldenGraph.input())
+                .dup('c')
+                .data()
+                .asFloat();
         assertArrayEquals(expectedOutput(), out, 1e-5f);
     }
 }

@@ -39,8 +39,7 @@ public final class GoldenGraph {
     static final String IO = "pe-layers-graph-io.txt";
     static final long[] INPUT_SHAPE = {2, 1, 8, 8};
 
-    private GoldenGraph() {
-    }
+    private GoldenGraph() {}
 
     static ComputationGraphConfiguration configuration() {
         return new NeuralNetConfiguration.Builder()
@@ -53,12 +52,24 @@ public final class GoldenGraph {
                 .addLayer("patch", PatchEmbedding.builder(8, 8, 1, 4, 8).build(), "input")
                 .addLayer("block", TransformerBlock.builder(8, 2).build(), "patch")
                 .addLayer("norm", LayerNorm.builder(8).build(), "block")
-                .addLayer("attn", TiedSelfAttention.builder(8, 2).scheme(TiedSelfAttention.Scheme.QK_VO).build(),
+                .addLayer(
+                        "attn",
+                        TiedSelfAttention.builder(8, 2)
+                                .scheme(TiedSelfAttention.Scheme.QK_VO)
+                                .build(),
                         "norm")
-                .addLayer("mlp", TiedFeedForward.builder(8).tie(TiedFeedForward.Tie.NONE).build(), "attn")
+                .addLayer(
+                        "mlp",
+                        TiedFeedForward.builder(8).tie(TiedFeedForward.Tie.NONE).build(),
+                        "attn")
                 .addLayer("pool", ClassTokenPool.builder().build(), "mlp")
-                .addLayer("out", new OutputLayer.Builder(LossFunction.MCXENT).nOut(3)
-                        .activation(Activation.SOFTMAX).build(), "pool")
+                .addLayer(
+                        "out",
+                        new OutputLayer.Builder(LossFunction.MCXENT)
+                                .nOut(3)
+                                .activation(Activation.SOFTMAX)
+                                .build(),
+                        "pool")
                 .setOutputs("out")
                 .build();
     }

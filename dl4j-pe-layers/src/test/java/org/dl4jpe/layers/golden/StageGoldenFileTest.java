@@ -43,22 +43,26 @@ class StageGoldenFileTest {
         try (InputStream in = resource(StageGoldenFiles.OUTPUT)) {
             expected = Nd4j.read(in);
         }
-        SharedBottleneckStage s2 = (SharedBottleneckStage) g.getLayer("s2").conf().getLayer();
+        SharedBottleneckStage s2 =
+                (SharedBottleneckStage) g.getLayer("s2").conf().getLayer();
         assertEquals(SharedBottleneckStage.Sharing.STAGE_FIRST_3X3, s2.getSharing());
         assertEquals(2, s2.getStride());
         assertEquals(0.2, s2.getBnMomentum());
         assertEquals(1e-3, s2.getBnEps());
         assertEquals(3, s2.getNumBlocks());
         // the configuration reads back as what today's builder makes from the same values (defaults for new fields)
-        assertEquals(StageGoldenFiles.graph().getConfiguration().getVertices().get("s2"),
-                g.getConfiguration().getVertices().get("s2"), "s2's configuration");
+        assertEquals(
+                StageGoldenFiles.graph().getConfiguration().getVertices().get("s2"),
+                g.getConfiguration().getVertices().get("s2"),
+                "s2's configuration");
 
         INDArray out = g.outputSingle(x);
         double diff = out.sub(expected).amaxNumber().doubleValue();
         assertTrue(diff < 1e-12, "inference output differs from the golden file's by " + diff);
 
         INDArray before = g.params().dup();
-        g.fit(new org.nd4j.linalg.dataset.DataSet(x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 4)),
+        g.fit(new org.nd4j.linalg.dataset.DataSet(
+                x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 4)),
                 Nd4j.eye(3).getRows(0, 1, 2, 0).castTo(x.dataType())));
         assertTrue(g.params().sub(before).amaxNumber().doubleValue() > 0, "training continues from the saved state");
     }

@@ -34,21 +34,42 @@ public final class StageGoldenFiles {
     public static final String INPUT = "stage-graph-77d603f-input.bin";
     public static final String OUTPUT = "stage-graph-77d603f-output.bin";
 
-    private StageGoldenFiles() {
-    }
+    private StageGoldenFiles() {}
 
     /** The graph as the golden file's code built it (weights from seed 5). */
     public static ComputationGraph graph() {
-        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(5).dataType(DataType.DOUBLE)
-                .updater(new Adam(1e-2)).graphBuilder().addInputs("in")
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder()
+                .seed(5)
+                .dataType(DataType.DOUBLE)
+                .updater(new Adam(1e-2))
+                .graphBuilder()
+                .addInputs("in")
                 .setInputTypes(InputType.convolutional(6, 6, 3))
-                .addLayer("s1", SharedBottleneckStage.builder(3, 2, 2).sharing(Sharing.NONE).build(), "in")
-                .addLayer("s2", SharedBottleneckStage.builder(8, 2, 3).stride(2).sharing(Sharing.STAGE_FIRST_3X3)
-                        .bnMomentum(0.2).bnEps(1e-3).build(), "s1")
+                .addLayer(
+                        "s1",
+                        SharedBottleneckStage.builder(3, 2, 2)
+                                .sharing(Sharing.NONE)
+                                .build(),
+                        "in")
+                .addLayer(
+                        "s2",
+                        SharedBottleneckStage.builder(8, 2, 3)
+                                .stride(2)
+                                .sharing(Sharing.STAGE_FIRST_3X3)
+                                .bnMomentum(0.2)
+                                .bnEps(1e-3)
+                                .build(),
+                        "s1")
                 .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "s2")
-                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
-                        .activation(Activation.SOFTMAX).build(), "pool")
-                .setOutputs("out").build();
+                .addLayer(
+                        "out",
+                        new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                                .nOut(3)
+                                .activation(Activation.SOFTMAX)
+                                .build(),
+                        "pool")
+                .setOutputs("out")
+                .build();
         ComputationGraph g = new ComputationGraph(conf);
         g.init();
         return g;

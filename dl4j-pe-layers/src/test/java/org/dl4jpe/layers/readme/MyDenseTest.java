@@ -29,7 +29,9 @@ class MyDenseTest {
     void equalsBuiltInDenseLayerIncludingGradients() {
         Nd4j.getRandom().setSeed(12);
         MultiLayerNetwork ours = LayerTestKit.mln(InputType.feedForward(3), DataType.DOUBLE, new MyDense(3, 5, 0.0));
-        MultiLayerNetwork dense = LayerTestKit.mln(InputType.feedForward(3), DataType.DOUBLE,
+        MultiLayerNetwork dense = LayerTestKit.mln(
+                InputType.feedForward(3),
+                DataType.DOUBLE,
                 new DenseLayer.Builder().nOut(5).activation(Activation.RELU).build());
         for (String p : new String[] {"0_W", "0_b", "1_W", "1_b"}) {
             dense.setParam(p, ours.getParam(p));

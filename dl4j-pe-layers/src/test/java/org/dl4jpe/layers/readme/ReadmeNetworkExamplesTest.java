@@ -41,17 +41,22 @@ class ReadmeNetworkExamplesTest {
         ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder()
                 .updater(new Adam(1e-3))
                 .graphBuilder()
-                .addInputs("tokens")                                                // [N, 64, T], DL4J's RNN format
+                .addInputs("tokens") // [N, 64, T], DL4J's RNN format
                 .setInputTypes(InputType.recurrent(64))
                 .addLayer("ln1", LayerNorm.builder(64).build(), "tokens")
-                .addLayer("attn", TiedSelfAttention.builder(64, 4).build(), "ln1")  // scheme QO_KV by default
+                .addLayer("attn", TiedSelfAttention.builder(64, 4).build(), "ln1") // scheme QO_KV by default
                 .addVertex("res1", new ElementWiseVertex(ElementWiseVertex.Op.Add), "tokens", "attn")
                 .addLayer("ln2", LayerNorm.builder(64).build(), "res1")
-                .addLayer("mlp", TiedFeedForward.builder(64).build(), "ln2")         // y = Wᵀ GELU(W x + b1) + b2
+                .addLayer("mlp", TiedFeedForward.builder(64).build(), "ln2") // y = Wᵀ GELU(W x + b1) + b2
                 .addVertex("res2", new ElementWiseVertex(ElementWiseVertex.Op.Add), "res1", "mlp")
                 .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "res2")
-                .addLayer("out", new OutputLayer.Builder(LossFunction.MCXENT).nOut(5)
-                        .activation(Activation.SOFTMAX).build(), "pool")
+                .addLayer(
+                        "out",
+                        new OutputLayer.Builder(LossFunction.MCXENT)
+                                .nOut(5)
+                                .activation(Activation.SOFTMAX)
+                                .build(),
+                        "pool")
                 .setOutputs("out")
                 .build();
         ComputationGraph net = new ComputationGraph(conf);
@@ -83,12 +88,15 @@ class ReadmeNetworkExamplesTest {
         MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
                 .updater(new Adam(1e-3))
                 .list()
-                .layer(PatchEmbedding.builder(28, 28, 1, 4, 64).build())   // [N,1,28,28] → [N,64,50] with class token
-                .layer(TransformerBlock.builder(64, 4).build())             // tied attention + tied MLP, pre-norm
+                .layer(PatchEmbedding.builder(28, 28, 1, 4, 64).build()) // [N,1,28,28] → [N,64,50] with class token
+                .layer(TransformerBlock.builder(64, 4).build()) // tied attention + tied MLP, pre-norm
                 .layer(TransformerBlock.builder(64, 4).build())
                 .layer(LayerNorm.builder(64).build())
-                .layer(ClassTokenPool.builder().build())                    // [N,64,50] → [N,64]
-                .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(10).activation(Activation.SOFTMAX).build())
+                .layer(ClassTokenPool.builder().build()) // [N,64,50] → [N,64]
+                .layer(new OutputLayer.Builder(LossFunction.MCXENT)
+                        .nOut(10)
+                        .activation(Activation.SOFTMAX)
+                        .build())
                 .setInputType(InputType.convolutional(28, 28, 1))
                 .build();
         MultiLayerNetwork net = new MultiLayerNetwork(conf);

@@ -48,9 +48,16 @@ public final class SparkCandidateTrainer implements CandidateTrainer {
 
     @Override
     public TrainResult train(Task task, Trainer local) {
-        Job job = new Job(task.number(), task.name(), task.description(), task.candidate(),
-                Json.write(task.baseOptions()), Json.write(task.config()),
-                task.runDir().toAbsolutePath().toString(), task.continued(), Json.write(task.settings()),
+        Job job = new Job(
+                task.number(),
+                task.name(),
+                task.description(),
+                task.candidate(),
+                Json.write(task.baseOptions()),
+                Json.write(task.config()),
+                task.runDir().toAbsolutePath().toString(),
+                task.continued(),
+                Json.write(task.settings()),
                 task.label());
         String group = "pe-sweep-candidate-" + task.number();
         sc.setJobGroup(group, "sweep candidate " + task.number(), true);
@@ -61,8 +68,9 @@ public final class SparkCandidateTrainer implements CandidateTrainer {
             if (stopped.get()) {
                 return interrupted(task.runDir());
             }
-            throw new IllegalStateException("Spark task of candidate " + task.number() + " failed: "
-                    + org.dl4jpe.spark.PeSpark.rootMessage(e), e);
+            throw new IllegalStateException(
+                    "Spark task of candidate " + task.number() + " failed: " + org.dl4jpe.spark.PeSpark.rootMessage(e),
+                    e);
         } finally {
             sc.clearJobGroup();
         }
@@ -95,13 +103,28 @@ public final class SparkCandidateTrainer implements CandidateTrainer {
     }
 
     /** What the executor hands back: the validation evaluation, or the error. */
-    record Outcome(long count, double loss, long[][] confusion, List<String> classNames, boolean interrupted,
-                   String errorClass, String errorMessage) implements Serializable {
-    }
+    record Outcome(
+            long count,
+            double loss,
+            long[][] confusion,
+            List<String> classNames,
+            boolean interrupted,
+            String errorClass,
+            String errorMessage)
+            implements Serializable {}
 
     /** One candidate, as an executor needs it (JSON for the zoo's records, which are not Serializable). */
-    record Job(int number, String name, String description, ModelCandidate candidate, String baseOptionsJson,
-               String configJson, String runDir, boolean continued, String settingsJson, String label)
+    record Job(
+            int number,
+            String name,
+            String description,
+            ModelCandidate candidate,
+            String baseOptionsJson,
+            String configJson,
+            String runDir,
+            boolean continued,
+            String settingsJson,
+            String label)
             implements Serializable {
         private static final Map<String, SweepData> DATA = new ConcurrentHashMap<>();
 
@@ -117,25 +140,45 @@ public final class SparkCandidateTrainer implements CandidateTrainer {
                 ModelOptions d = base.defaultOptions();
                 SweepSettings.Data sd = s.data();
                 String key = sd.spec() + "|" + d.inputChannels() + "x" + d.inputHeight() + "x" + d.inputWidth() + "|"
-                        + sd.limitTrain() + "|" + sd.limitTest() + "|" + sd.valFraction() + "|" + s.search().seed();
-                SweepData data = DATA.computeIfAbsent(key, k -> SweepData.open(sd.spec(), d.inputChannels(),
-                        d.inputHeight(), d.inputWidth(), sd.limitTrain(), sd.limitTest(), sd.valFraction(),
-                        s.search().seed()));
-                Trainer t = new Trainer(own, System.err, Progress.Style.QUIET).label(label)
-                        .companionFiles(Set.of(Sweep.CANDIDATE_FILE));   // the sweep wrote it before the task
+                        + sd.limitTrain() + "|" + sd.limitTest() + "|" + sd.valFraction() + "|"
+                        + s.search().seed();
+                SweepData data = DATA.computeIfAbsent(
+                        key,
+                        k -> SweepData.open(
+                                sd.spec(),
+                                d.inputChannels(),
+                                d.inputHeight(),
+                                d.inputWidth(),
+                                sd.limitTrain(),
+                                sd.limitTest(),
+                                sd.valFraction(),
+                                s.search().seed()));
+                Trainer t = new Trainer(own, System.err, Progress.Style.QUIET)
+                        .label(label)
+                        .companionFiles(Set.of(Sweep.CANDIDATE_FILE)); // the sweep wrote it before the task
                 Path rd = Path.of(runDir);
-                TrainResult tr = continued ? t.resume(rd, data.trainerSplit(), 0, Double.NaN)
+                TrainResult tr = continued
+                        ? t.resume(rd, data.trainerSplit(), 0, Double.NaN)
                         : t.train(config, data.trainerSplit(), rd);
                 EvalResult e = tr.finalEvaluation();
-                return e == null ? new Outcome(-1, Double.NaN, null, null, tr.interrupted(), null, null)
-                        : new Outcome(e.count(), e.loss(), e.confusion(), List.copyOf(e.classNames()),
-                                tr.interrupted(), null, null);
+                return e == null
+                        ? new Outcome(-1, Double.NaN, null, null, tr.interrupted(), null, null)
+                        : new Outcome(
+                                e.count(),
+                                e.loss(),
+                                e.confusion(),
+                                List.copyOf(e.classNames()),
+                                tr.interrupted(),
+                                null,
+                                null);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             } catch (RuntimeException e) {
-                String m = e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getSimpleName()
+                String m = e.getMessage() == null || e.getMessage().isBlank()
+                        ? e.getClass().getSimpleName()
                         : e.getMessage();
-                return new Outcome(-1, Double.NaN, null, null, false, e.getClass().getName(), m);
+                return new Outcome(
+                        -1, Double.NaN, null, null, false, e.getClass().getName(), m);
             }
         }
     }

@@ -21,8 +21,7 @@ import org.dl4jpe.zoo.train.RunDirectory;
 public final class DistributedLog {
     public static final String FILE = "distributed.json";
 
-    private DistributedLog() {
-    }
+    private DistributedLog() {}
 
     /** Appends {@code entry} (with the time) to {@code dir}'s log. */
     public static void append(Path dir, Map<String, Object> entry) {

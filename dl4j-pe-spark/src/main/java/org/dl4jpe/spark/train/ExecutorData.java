@@ -22,8 +22,18 @@ import org.nd4j.linalg.dataset.DataSet;
  * directory must be on shared storage (or copied to every node); {@code fashion-mnist} needs the Debian package on
  * every node.
  */
-public record ExecutorData(String spec, int channels, int height, int width, int trainLimit, long seed,
-                           boolean augment, float[] mean, float[] std, int expectedSize) implements Serializable {
+public record ExecutorData(
+        String spec,
+        int channels,
+        int height,
+        int width,
+        int trainLimit,
+        long seed,
+        boolean augment,
+        float[] mean,
+        float[] std,
+        int expectedSize)
+        implements Serializable {
     private static final long serialVersionUID = 1L;
     private static final Map<String, ImageSource> OPENED = new ConcurrentHashMap<>();
 
@@ -31,8 +41,17 @@ public record ExecutorData(String spec, int channels, int height, int width, int
     public static ExecutorData of(RunConfig config, ImageSource train) {
         var o = config.options();
         Normalization n = config.normalization();
-        return new ExecutorData(absolute(config.data()), o.inputChannels(), o.inputHeight(), o.inputWidth(),
-                config.trainLimit(), o.seed(), config.augment(), n.mean(), n.std(), train.size());
+        return new ExecutorData(
+                absolute(config.data()),
+                o.inputChannels(),
+                o.inputHeight(),
+                o.inputWidth(),
+                config.trainLimit(),
+                o.seed(),
+                config.augment(),
+                n.mean(),
+                n.std(),
+                train.size());
     }
 
     /** Paths made absolute: executors of a local cluster run in their own working directories. */
@@ -44,8 +63,11 @@ public record ExecutorData(String spec, int channels, int height, int width, int
     /** The training images, opened once per JVM. */
     public ImageSource train() {
         String key = spec + "|" + channels + "x" + height + "x" + width + "|" + trainLimit;
-        ImageSource s = OPENED.computeIfAbsent(key, k -> DataSets.open(spec, channels, height, width)
-                .limit(trainLimit, 0).requireTrain());
+        ImageSource s = OPENED.computeIfAbsent(
+                key,
+                k -> DataSets.open(spec, channels, height, width)
+                        .limit(trainLimit, 0)
+                        .requireTrain());
         if (s.size() != expectedSize) {
             throw new IllegalStateException("data = " + spec + " has " + s.size() + " training images on this"
                     + " executor but " + expectedSize + " on the driver; every node must see the same data");
@@ -56,7 +78,12 @@ public record ExecutorData(String spec, int channels, int height, int width, int
     /** The batch of epoch {@code epoch} (0-based) made of the images at {@code positions}, in that order. */
     public DataSet batch(int[] positions, int epoch) {
         ImageSource s = new IndexedSource(train(), positions, spec + " (a batch)");
-        ImageBatchIterator it = new ImageBatchIterator(s, positions.length, false, augment, seed,
+        ImageBatchIterator it = new ImageBatchIterator(
+                s,
+                positions.length,
+                false,
+                augment,
+                seed,
                 mean.length == 0 ? Normalization.UNIT : Normalization.meanStd(mean, std));
         it.setEpoch(epoch);
         return it.next();

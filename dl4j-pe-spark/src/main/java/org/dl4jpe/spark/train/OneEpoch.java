@@ -42,8 +42,7 @@ final class OneEpoch implements DataSetIterator {
 
     /** Nothing: the epoch is placed by its owner (ParallelWrapper resets before it starts). */
     @Override
-    public void reset() {
-    }
+    public void reset() {}
 
     @Override
     public int batch() {

@@ -38,14 +38,20 @@ public final class ParallelWrapperFitter implements EpochFitter {
 
     @Override
     public Fit fit(ComputationGraph net, ImageSource train, RunConfig config, int epoch, int firstBatch) {
-        ImageBatchIterator it = ImageBatchIterator.training(train, config.batchSize(), config.options().seed(),
-                config.augment(), config.normalization());
+        ImageBatchIterator it = ImageBatchIterator.training(
+                train, config.batchSize(), config.options().seed(), config.augment(), config.normalization());
         it.setEpoch(epoch);
         it.skipBatches(firstBatch);
         int batches = it.batchesPerEpoch() - firstBatch;
         long images = Math.max(0, train.size() - (long) firstBatch * config.batchSize());
-        err.printf(Locale.ROOT, "epoch %d/%d with ParallelWrapper (%d workers, averaging every %d batches): %d"
-                + " batches%n", epoch + 1, config.epochs(), workers, averagingFrequency, batches);
+        err.printf(
+                Locale.ROOT,
+                "epoch %d/%d with ParallelWrapper (%d workers, averaging every %d batches): %d" + " batches%n",
+                epoch + 1,
+                config.epochs(),
+                workers,
+                averagingFrequency,
+                batches);
         DoubleAdder scores = new DoubleAdder();
         AtomicLong count = new AtomicLong();
         ParallelWrapper pw = new ParallelWrapper.Builder<>(net)

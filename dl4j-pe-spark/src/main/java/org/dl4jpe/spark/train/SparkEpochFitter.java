@@ -63,8 +63,15 @@ public final class SparkEpochFitter implements EpochFitter {
         List<int[]> batches = EpochBatches.of(train, config, batch, epoch, firstBatch);
         long images = batches.stream().mapToLong(b -> b.length).sum();
         ExecutorData data = ExecutorData.of(config, train);
-        err.printf(Locale.ROOT, "epoch %d/%d on Spark %s (%s, %d workers, batch %d per worker): %d batches%n",
-                epoch + 1, config.epochs(), settings.master(), settings.mode().cliName(), workers, batch,
+        err.printf(
+                Locale.ROOT,
+                "epoch %d/%d on Spark %s (%s, %d workers, batch %d per worker): %d batches%n",
+                epoch + 1,
+                config.epochs(),
+                settings.master(),
+                settings.mode().cliName(),
+                workers,
+                batch,
                 batches.size());
         int e = epoch;
         JavaRDD<DataSet> rdd = sc.parallelize(batches, Math.max(workers, Math.min(batches.size(), 4 * workers)))
@@ -101,24 +108,25 @@ public final class SparkEpochFitter implements EpochFitter {
         int batch = config.batchSize();
         long seed = config.options().seed();
         return switch (settings.mode()) {
-            case AVERAGING -> new ParameterAveragingTrainingMaster.Builder(workers, batch)
-                    .batchSizePerWorker(batch)
-                    .averagingFrequency(settings.averagingFrequency())
-                    .workerPrefetchNumBatches(0)
-                    .saveUpdater(true)
-                    .rddTrainingApproach(RDDTrainingApproach.Direct)
-                    .rngSeed(seed)
-                    .build();
+            case AVERAGING ->
+                new ParameterAveragingTrainingMaster.Builder(workers, batch)
+                        .batchSizePerWorker(batch)
+                        .averagingFrequency(settings.averagingFrequency())
+                        .workerPrefetchNumBatches(0)
+                        .saveUpdater(true)
+                        .rddTrainingApproach(RDDTrainingApproach.Direct)
+                        .rngSeed(seed)
+                        .build();
             case SHARING -> {
-                VoidConfiguration.VoidConfigurationBuilder v = VoidConfiguration.builder()
-                        .unicastPort(settings.port());
+                VoidConfiguration.VoidConfigurationBuilder v =
+                        VoidConfiguration.builder().unicastPort(settings.port());
                 if (settings.networkMask() != null) {
                     v.networkMask(settings.networkMask());
                 } else {
                     v.controllerAddress(sc.getConf().get("spark.driver.host", "127.0.0.1"));
                 }
-                yield new SharedTrainingMaster.Builder(v.build(), workers,
-                        new AdaptiveThresholdAlgorithm(settings.threshold()), batch)
+                yield new SharedTrainingMaster.Builder(
+                                v.build(), workers, new AdaptiveThresholdAlgorithm(settings.threshold()), batch)
                         .batchSizePerWorker(batch)
                         .workersPerNode(1)
                         .workerPrefetchNumBatches(0)

@@ -14,8 +14,8 @@ import java.util.Locale;
  * @param networkMask        sharing: the network the nodes talk over (CIDR, such as 10.0.0.0/16), or null for the
  *                           driver's address
  */
-public record SparkSettings(String master, Mode mode, int averagingFrequency, double threshold, int port,
-                            String networkMask) {
+public record SparkSettings(
+        String master, Mode mode, int averagingFrequency, double threshold, int port, String networkMask) {
 
     public static final int DEFAULT_AVERAGING_FREQUENCY = 5;
     public static final double DEFAULT_THRESHOLD = 1e-3;

@@ -32,8 +32,8 @@ class ExecutorDataTest {
     private static void assertSameBatches(RunConfig config, int epoch, int first) {
         DataSplit split = Trainer.openData(config);
         ImageSource train = split.requireTrain();
-        ImageBatchIterator local = ImageBatchIterator.training(train, config.batchSize(), config.options().seed(),
-                config.augment(), config.normalization());
+        ImageBatchIterator local = ImageBatchIterator.training(
+                train, config.batchSize(), config.options().seed(), config.augment(), config.normalization());
         local.setEpoch(epoch);
         local.skipBatches(first);
         ExecutorData data = ExecutorData.of(config, train);
@@ -50,8 +50,16 @@ class ExecutorDataTest {
 
     @Test
     void idxBatchesEqualTheLocalTrainers() {
-        RunConfig c = new RunConfig("vit_pe_micro_patch4_28", Zoo.get("vit_pe_micro_patch4_28").defaultOptions()
-                .withSeed(7), "fashion-mnist-subset", 2, 48, false, Normalization.FASHION_MNIST, 200, 0);
+        RunConfig c = new RunConfig(
+                "vit_pe_micro_patch4_28",
+                Zoo.get("vit_pe_micro_patch4_28").defaultOptions().withSeed(7),
+                "fashion-mnist-subset",
+                2,
+                48,
+                false,
+                Normalization.FASHION_MNIST,
+                200,
+                0);
         assertSameBatches(c, 1, 0);
         assertSameBatches(c, 0, 2);
     }
@@ -61,7 +69,8 @@ class ExecutorDataTest {
         Random r = new Random(1);
         for (String part : List.of("train", "val")) {
             for (String cls : List.of("a", "b")) {
-                Path d = Files.createDirectories(tmp.resolve("imgs").resolve(part).resolve(cls));
+                Path d = Files.createDirectories(
+                        tmp.resolve("imgs").resolve(part).resolve(cls));
                 for (int i = 0; i < 6; i++) {
                     BufferedImage img = new BufferedImage(32, 30, BufferedImage.TYPE_INT_RGB);
                     for (int y = 0; y < 30; y++) {
@@ -73,20 +82,45 @@ class ExecutorDataTest {
                 }
             }
         }
-        RunConfig c = new RunConfig("vit_pe_micro_patch4_28", Zoo.get("vit_pe_micro_patch4_28").defaultOptions()
-                .withNumClasses(2), tmp.resolve("imgs").toString(), 2, 5, true, Normalization.UNIT, 0, 0);
+        RunConfig c = new RunConfig(
+                "vit_pe_micro_patch4_28",
+                Zoo.get("vit_pe_micro_patch4_28").defaultOptions().withNumClasses(2),
+                tmp.resolve("imgs").toString(),
+                2,
+                5,
+                true,
+                Normalization.UNIT,
+                0,
+                0);
         assertSameBatches(c, 1, 0);
     }
 
     @Test
     void anExecutorSeeingOtherDataFailsWithAMessage() {
-        RunConfig c = new RunConfig("vit_pe_micro_patch4_28", Zoo.get("vit_pe_micro_patch4_28").defaultOptions(),
-                "fashion-mnist-subset", 1, 32, false, Normalization.UNIT, 100, 0);
+        RunConfig c = new RunConfig(
+                "vit_pe_micro_patch4_28",
+                Zoo.get("vit_pe_micro_patch4_28").defaultOptions(),
+                "fashion-mnist-subset",
+                1,
+                32,
+                false,
+                Normalization.UNIT,
+                100,
+                0);
         ExecutorData d = ExecutorData.of(c, Trainer.openData(c).requireTrain());
-        ExecutorData other = new ExecutorData(d.spec(), d.channels(), d.height(), d.width(), d.trainLimit(), d.seed(),
-                d.augment(), d.mean(), d.std(), 101);
+        ExecutorData other = new ExecutorData(
+                d.spec(),
+                d.channels(),
+                d.height(),
+                d.width(),
+                d.trainLimit(),
+                d.seed(),
+                d.augment(),
+                d.mean(),
+                d.std(),
+                101);
         IllegalStateException e = assertThrows(IllegalStateException.class, other::train);
-        assertTrue(e.getMessage().contains("101 on the driver") && e.getMessage().contains("same data"),
-                e.getMessage());
+        assertTrue(
+                e.getMessage().contains("101 on the driver") && e.getMessage().contains("same data"), e.getMessage());
     }
 }

@@ -69,14 +69,16 @@ public final class LayerTestKit {
 
     public static final long SEED = 12345;
 
-    private LayerTestKit() {
-    }
+    private LayerTestKit() {}
 
     /** A network: the given layers, then a loss layer that fits their output type (identity + MSE). */
-    public static MultiLayerNetwork mln(InputType inputType, DataType dataType,
-                                        org.deeplearning4j.nn.conf.layers.Layer... layers) {
+    public static MultiLayerNetwork mln(
+            InputType inputType, DataType dataType, org.deeplearning4j.nn.conf.layers.Layer... layers) {
         NeuralNetConfiguration.ListBuilder b = new NeuralNetConfiguration.Builder()
-                .seed(SEED).dataType(dataType).updater(new NoOp()).list();
+                .seed(SEED)
+                .dataType(dataType)
+                .updater(new NoOp())
+                .list();
         for (org.deeplearning4j.nn.conf.layers.Layer l : layers) {
             b.layer(l);
         }
@@ -88,16 +90,21 @@ public final class LayerTestKit {
     }
 
     /** The same as {@link #mln} as a {@code ComputationGraph} chain ({@code in → l0 → l1 … → out}). */
-    public static ComputationGraph graph(InputType inputType, DataType dataType,
-                                         org.deeplearning4j.nn.conf.layers.Layer... layers) {
+    public static ComputationGraph graph(
+            InputType inputType, DataType dataType, org.deeplearning4j.nn.conf.layers.Layer... layers) {
         ComputationGraphConfiguration.GraphBuilder b = new NeuralNetConfiguration.Builder()
-                .seed(SEED).dataType(dataType).updater(new NoOp()).graphBuilder().addInputs("in");
+                .seed(SEED)
+                .dataType(dataType)
+                .updater(new NoOp())
+                .graphBuilder()
+                .addInputs("in");
         String prev = "in";
         for (int i = 0; i < layers.length; i++) {
             b.addLayer("l" + i, layers[i], prev);
             prev = "l" + i;
         }
-        b.addLayer("out", lossLayer(outputType(inputType, layers)), prev).setOutputs("out")
+        b.addLayer("out", lossLayer(outputType(inputType, layers)), prev)
+                .setOutputs("out")
                 .setInputTypes(inputType);
         ComputationGraph g = new ComputationGraph(b.build());
         g.init();
@@ -116,13 +123,18 @@ public final class LayerTestKit {
     private static org.deeplearning4j.nn.conf.layers.Layer lossLayer(InputType t) {
         switch (t.getType()) {
             case RNN:
-                return new RnnOutputLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY)
-                        .nOut(3).build();
+                return new RnnOutputLayer.Builder(LossFunctions.LossFunction.MSE)
+                        .activation(Activation.IDENTITY)
+                        .nOut(3)
+                        .build();
             case FF:
-                return new OutputLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY)
-                        .nOut(3).build();
+                return new OutputLayer.Builder(LossFunctions.LossFunction.MSE)
+                        .activation(Activation.IDENTITY)
+                        .nOut(3)
+                        .build();
             case CNN:
-                return new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY)
+                return new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE)
+                        .activation(Activation.IDENTITY)
                         .build();
             default:
                 throw new IllegalArgumentException("no loss layer for " + t);
@@ -147,7 +159,8 @@ public final class LayerTestKit {
         for (int i = 0; i < layers.length; i++) {
             assertEquals(conf.getConf(i).getLayer(), back.getConf(i).getLayer(), "layer " + i + " after JSON");
         }
-        ComputationGraphConfiguration gc = graph(inputType, DataType.FLOAT, layers).getConfiguration();
+        ComputationGraphConfiguration gc =
+                graph(inputType, DataType.FLOAT, layers).getConfiguration();
         ComputationGraphConfiguration gback = ComputationGraphConfiguration.fromJson(gc.toJson());
         assertEquals(gc, gback, "ComputationGraphConfiguration JSON round trip");
     }
@@ -163,13 +176,19 @@ public final class LayerTestKit {
             INDArray lmask = labelMaskFor(mask, labels);
             DataSet ds = new DataSet(input, labels, mask, lmask);
             boolean miniBatch = net.getLayerWiseConfigurations().getConf(0).isMiniBatch();
-            check("MultiLayerNetwork", net.params(), net.paramTable(), miniBatch ? input.size(0) : 1, () -> {
-                net.setInput(input);
-                net.setLabels(labels);
-                net.setLayerMaskArrays(mask, lmask);
-                net.computeGradientAndScore();
-                return net.gradient().gradient();
-            }, () -> net.score(ds, true));
+            check(
+                    "MultiLayerNetwork",
+                    net.params(),
+                    net.paramTable(),
+                    miniBatch ? input.size(0) : 1,
+                    () -> {
+                        net.setInput(input);
+                        net.setLabels(labels);
+                        net.setLayerMaskArrays(mask, lmask);
+                        net.computeGradientAndScore();
+                        return net.gradient().gradient();
+                    },
+                    () -> net.score(ds, true));
             net.clearLayerMaskArrays();
         });
     }
@@ -183,13 +202,19 @@ public final class LayerTestKit {
             INDArray[] lmasks = lmask == null ? null : new INDArray[] {lmask};
             MultiDataSet ds = new MultiDataSet(new INDArray[] {input}, new INDArray[] {labels}, masks, lmasks);
             boolean miniBatch = net.getConfiguration().getDefaultConfiguration().isMiniBatch();
-            check("ComputationGraph", net.params(), net.paramTable(), miniBatch ? input.size(0) : 1, () -> {
-                net.setInputs(input);
-                net.setLabels(labels);
-                net.setLayerMaskArrays(masks, lmasks);
-                net.computeGradientAndScore();
-                return net.gradient().gradient();
-            }, () -> net.score(ds, true));
+            check(
+                    "ComputationGraph",
+                    net.params(),
+                    net.paramTable(),
+                    miniBatch ? input.size(0) : 1,
+                    () -> {
+                        net.setInputs(input);
+                        net.setLabels(labels);
+                        net.setLayerMaskArrays(masks, lmasks);
+                        net.computeGradientAndScore();
+                        return net.gradient().gradient();
+                    },
+                    () -> net.score(ds, true));
             net.clearLayerMaskArrays();
         });
     }
@@ -201,8 +226,13 @@ public final class LayerTestKit {
      * DL4J's {@code gradient()} is that of the loss summed over the {@code batch} examples (the updater divides by
      * the batch size) while {@code score} is the mean, so the gradient is divided by {@code batch} here.
      */
-    private static void check(String network, INDArray params, Map<String, INDArray> table, long batch,
-                              Supplier<INDArray> gradient, DoubleSupplier score) {
+    private static void check(
+            String network,
+            INDArray params,
+            Map<String, INDArray> table,
+            long batch,
+            Supplier<INDArray> gradient,
+            DoubleSupplier score) {
         Nd4j.getRandom().setSeed(SEED);
         INDArray analytic = gradient.get().dup().divi(batch);
         List<String> failures = new ArrayList<>();
@@ -240,9 +270,18 @@ public final class LayerTestKit {
                 }
             }
             if (bad > 0) {
-                failures.add(String.format(Locale.ROOT, "  %s %s: %d of %d entries off; worst entry %d: "
-                                + "backprop %.6g, numeric %.6g, relative error %.3g (ratio %.4g)", e.getKey(),
-                        java.util.Arrays.toString(e.getValue().shape()), bad, n, worst, worstA, worstN, worstRel,
+                failures.add(String.format(
+                        Locale.ROOT,
+                        "  %s %s: %d of %d entries off; worst entry %d: "
+                                + "backprop %.6g, numeric %.6g, relative error %.3g (ratio %.4g)",
+                        e.getKey(),
+                        java.util.Arrays.toString(e.getValue().shape()),
+                        bad,
+                        n,
+                        worst,
+                        worstA,
+                        worstN,
+                        worstRel,
                         worstN == 0 ? Double.NaN : worstA / worstN));
             }
             offset += n;
@@ -253,10 +292,18 @@ public final class LayerTestKit {
                     + " of " + params.length() + " parameters");
         }
         if (!failures.isEmpty()) {
-            org.junit.jupiter.api.Assertions.fail(String.format(Locale.ROOT, "gradient check (%s) failed for %d of "
+            org.junit.jupiter.api.Assertions.fail(String.format(
+                    Locale.ROOT,
+                    "gradient check (%s) failed for %d of "
                             + "%d parameter arrays (central differences, epsilon %.1g; an entry passes with relative "
-                            + "error <= %.1g or absolute error <= %.1g):%n%s", network, failures.size(), checkedArrays,
-                    EPSILON, MAX_RELATIVE_ERROR, MIN_ABSOLUTE_ERROR, String.join(System.lineSeparator(), failures)));
+                            + "error <= %.1g or absolute error <= %.1g):%n%s",
+                    network,
+                    failures.size(),
+                    checkedArrays,
+                    EPSILON,
+                    MAX_RELATIVE_ERROR,
+                    MIN_ABSOLUTE_ERROR,
+                    String.join(System.lineSeparator(), failures)));
         }
     }
 
@@ -289,8 +336,8 @@ public final class LayerTestKit {
      * zero up to round-off, for a reason the caller states: the key bias of attention, for example, shifts every
      * score of a query by the same amount, which softmax ignores.
      */
-    public static void assertEveryParamGetsGradient(MultiLayerNetwork net, INDArray input, INDArray mask,
-                                                    Set<String> zeroGradient) {
+    public static void assertEveryParamGetsGradient(
+            MultiLayerNetwork net, INDArray input, INDArray mask, Set<String> zeroGradient) {
         INDArray labels = labelsFor(net, input);
         INDArray labelMask = labelMaskFor(mask, labels);
         // DL4J M2.1's MultiLayerNetwork.calculateGradients hands its features-mask argument to the output layer as
@@ -319,15 +366,20 @@ public final class LayerTestKit {
             if (state.contains(e.getKey())) {
                 assertTrue(max == 0, "state parameter " + e.getKey() + " gets a gradient");
             } else if (zeroGradient.contains(name)) {
-                assertTrue(max <= ROUND_OFF * scale, "parameter " + e.getKey() + " should get no gradient but gets "
-                        + max + " (largest of any parameter: " + scale + ")");
+                assertTrue(
+                        max <= ROUND_OFF * scale,
+                        "parameter " + e.getKey() + " should get no gradient but gets " + max
+                                + " (largest of any parameter: " + scale + ")");
             } else {
-                assertTrue(max > ROUND_OFF * scale, "parameter " + e.getKey() + " gets no gradient above round-off: "
-                        + max + " (largest of any parameter: " + scale + ")");
+                assertTrue(
+                        max > ROUND_OFF * scale,
+                        "parameter " + e.getKey() + " gets no gradient above round-off: " + max
+                                + " (largest of any parameter: " + scale + ")");
             }
         }
         for (String name : zeroGradient) {
-            assertTrue(net.paramTable().keySet().stream().anyMatch(k -> k.endsWith("_" + name)),
+            assertTrue(
+                    net.paramTable().keySet().stream().anyMatch(k -> k.endsWith("_" + name)),
                     "no parameter " + name + " in the network");
         }
         assertTrue(g.getSecond().amaxNumber().doubleValue() > 0, "input gets no gradient");
@@ -340,7 +392,8 @@ public final class LayerTestKit {
     private static Set<String> stateParams(MultiLayerNetwork net) {
         Set<String> keys = new HashSet<>();
         for (int i = 0; i < net.getnLayers(); i++) {
-            for (String name : stateParamsOf(net.getLayerWiseConfigurations().getConf(i).getLayer())) {
+            for (String name :
+                    stateParamsOf(net.getLayerWiseConfigurations().getConf(i).getLayer())) {
                 keys.add(i + "_" + name);
             }
         }
@@ -367,11 +420,13 @@ public final class LayerTestKit {
             throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         ModelSerializer.writeModel(net, bytes, true);
-        MultiLayerNetwork back = ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(bytes.toByteArray()),
-                true);
+        MultiLayerNetwork back =
+                ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(bytes.toByteArray()), true);
         assertEquals(net.params(), back.params(), "parameters after ModelSerializer round trip");
         net.clearLayerMaskArrays(); // the gradient check leaves its label mask on the output layer
-        assertEquals(net.output(input, false, mask, null), back.output(input, false, mask, null),
+        assertEquals(
+                net.output(input, false, mask, null),
+                back.output(input, false, mask, null),
                 "output after ModelSerializer round trip");
     }
 
@@ -380,12 +435,13 @@ public final class LayerTestKit {
             throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         ModelSerializer.writeModel(net, bytes, true);
-        ComputationGraph back = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(bytes.toByteArray()),
-                true);
+        ComputationGraph back =
+                ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(bytes.toByteArray()), true);
         assertEquals(net.params(), back.params(), "parameters after ModelSerializer round trip");
         INDArray[] masks = mask == null ? null : new INDArray[] {mask};
         net.clearLayerMaskArrays(); // the gradient check leaves its label mask on the output layer
-        assertEquals(net.output(false, new INDArray[] {input}, masks)[0],
+        assertEquals(
+                net.output(false, new INDArray[] {input}, masks)[0],
                 back.output(false, new INDArray[] {input}, masks)[0],
                 "output after ModelSerializer round trip");
     }
@@ -394,8 +450,12 @@ public final class LayerTestKit {
      * Runs every standard check on one layer: output shape, JSON, gradient check in both network types, a
      * gradient for every parameter, serializer round trip. {@code input} must be double precision.
      */
-    public static void assertStandardChecks(org.deeplearning4j.nn.conf.layers.Layer layer, InputType inputType,
-                                            INDArray input, INDArray mask, long[] expectedOutputShape)
+    public static void assertStandardChecks(
+            org.deeplearning4j.nn.conf.layers.Layer layer,
+            InputType inputType,
+            INDArray input,
+            INDArray mask,
+            long[] expectedOutputShape)
             throws IOException {
         assertStandardChecks(layer, inputType, input, mask, expectedOutputShape, Set.of());
     }
@@ -405,9 +465,14 @@ public final class LayerTestKit {
      * with parameters whose gradient is zero by construction (see {@link #assertEveryParamGetsGradient(
      * MultiLayerNetwork, INDArray, INDArray, Set)}).
      */
-    public static void assertStandardChecks(org.deeplearning4j.nn.conf.layers.Layer layer, InputType inputType,
-                                            INDArray input, INDArray mask, long[] expectedOutputShape,
-                                            Set<String> zeroGradient) throws IOException {
+    public static void assertStandardChecks(
+            org.deeplearning4j.nn.conf.layers.Layer layer,
+            InputType inputType,
+            INDArray input,
+            INDArray mask,
+            long[] expectedOutputShape,
+            Set<String> zeroGradient)
+            throws IOException {
         assertJsonRoundTrip(inputType, layer);
         MultiLayerNetwork net = mln(inputType, DataType.DOUBLE, layer.clone());
         net.setLayerMaskArrays(mask, null);
@@ -444,5 +509,4 @@ public final class LayerTestKit {
     public interface ThrowingRunnable {
         void run() throws Exception;
     }
-
 }

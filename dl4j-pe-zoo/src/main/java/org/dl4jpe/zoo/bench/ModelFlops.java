@@ -22,8 +22,7 @@ import org.dl4jpe.layers.MatmulFlops;
  * the forward count (the backward pass does two products for each forward one).
  */
 public final class ModelFlops {
-    private ModelFlops() {
-    }
+    private ModelFlops() {}
 
     /** Forward FLOPs per example of every layer vertex with a non-zero count, in the graph's order. */
     public static Map<String, Double> perLayer(ComputationGraphConfiguration conf, InputType... inputs) {
@@ -52,7 +51,9 @@ public final class ModelFlops {
 
     /** Forward FLOPs per example of the whole graph. */
     public static double forward(ComputationGraphConfiguration conf, InputType... inputs) {
-        return perLayer(conf, inputs).values().stream().mapToDouble(Double::doubleValue).sum();
+        return perLayer(conf, inputs).values().stream()
+                .mapToDouble(Double::doubleValue)
+                .sum();
     }
 
     static double layer(Layer layer, InputType in, InputType out) {
@@ -66,7 +67,8 @@ public final class ModelFlops {
         if (layer instanceof DenseLayer || layer instanceof OutputLayer) {
             FeedForwardLayer f = (FeedForwardLayer) layer;
             long positions = in instanceof InputType.InputTypeRecurrent r && r.getTimeSeriesLength() > 0
-                    ? r.getTimeSeriesLength() : 1;
+                    ? r.getTimeSeriesLength()
+                    : 1;
             return 2.0 * positions * f.getNIn() * f.getNOut();
         }
         return 0;

@@ -17,8 +17,7 @@ public final class DataSets {
     public static final String FASHION_MNIST = "fashion-mnist";
     public static final String FASHION_MNIST_SUBSET = "fashion-mnist-subset";
 
-    private DataSets() {
-    }
+    private DataSets() {}
 
     /** What {@code --data} accepts, for help texts and errors. */
     public static final String ACCEPTED = "fashion-mnist (Debian's /usr/share/datasets/fashion-mnist),"
@@ -41,23 +40,29 @@ public final class DataSets {
                         + " dataset-fashion-mnist package, or use data = " + FASHION_MNIST_SUBSET
                         + " (shipped) or a directory of IDX files");
             }
-            split = new DataSplit(spec, new InMemoryImageSource(FashionMnist.train(dir)),
+            split = new DataSplit(
+                    spec,
+                    new InMemoryImageSource(FashionMnist.train(dir)),
                     new InMemoryImageSource(FashionMnist.test(dir)));
         } else if (FASHION_MNIST_SUBSET.equals(spec)) {
-            split = new DataSplit(spec, new InMemoryImageSource(FashionMnist.subsetTrain()),
+            split = new DataSplit(
+                    spec,
+                    new InMemoryImageSource(FashionMnist.subsetTrain()),
                     new InMemoryImageSource(FashionMnist.subsetTest()));
         } else {
             Path p = Path.of(spec);
             if (!Files.exists(p)) {
-                throw new InvalidDataException("data = " + spec + ": no such file or directory; data accepts "
-                        + ACCEPTED);
+                throw new InvalidDataException(
+                        "data = " + spec + ": no such file or directory; data accepts " + ACCEPTED);
             }
             if (!Files.isDirectory(p)) {
                 throw new InvalidDataException("data = " + spec + " is a file; data accepts " + ACCEPTED);
             }
             if (IdxData.isIdxDirectory(p)) {
                 var names = IdxData.classNames(p);
-                split = new DataSplit(spec, new InMemoryImageSource(IdxData.load(p, IdxData.TRAIN, names)),
+                split = new DataSplit(
+                        spec,
+                        new InMemoryImageSource(IdxData.load(p, IdxData.TRAIN, names)),
                         new InMemoryImageSource(IdxData.load(p, IdxData.TEST, names)));
             } else if (Files.isDirectory(p.resolve("train"))) {
                 Path val = Files.isDirectory(p.resolve("val")) ? p.resolve("val") : p.resolve("test");

@@ -20,11 +20,10 @@ public final class FashionMnist {
     public static final int SUBSET_TEST_PER_CLASS = 50;
 
     /** Class names by label, as the dataset's authors give them. */
-    public static final List<String> CLASS_NAMES = List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-            "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
+    public static final List<String> CLASS_NAMES = List.of(
+            "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
 
-    private FashionMnist() {
-    }
+    private FashionMnist() {}
 
     /** The training split (60,000 images) from {@code dir}. */
     public static ImageSet train(Path dir) {

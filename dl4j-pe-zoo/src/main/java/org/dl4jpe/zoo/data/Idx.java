@@ -25,12 +25,10 @@ public final class Idx {
     public static final int IMAGES_MAGIC = 0x00000803;
     public static final int LABELS_MAGIC = 0x00000801;
 
-    private Idx() {
-    }
+    private Idx() {}
 
     /** IDX images: {@code count} images of {@code rows}×{@code cols} unsigned bytes, image after image. */
-    public record Images(String source, int count, int rows, int cols, byte[] pixels) {
-    }
+    public record Images(String source, int count, int rows, int cols, byte[] pixels) {}
 
     /** Reads an images file (.gz or plain). */
     public static Images readImages(Path file) {
@@ -126,10 +124,12 @@ public final class Idx {
     }
 
     private static String badMagic(String source, int magic, int expected, String what) {
-        String hint = magic == IMAGES_MAGIC ? " (that is an images file)"
+        String hint = magic == IMAGES_MAGIC
+                ? " (that is an images file)"
                 : magic == LABELS_MAGIC ? " (that is a labels file)" : "";
-        return String.format("IDX file %s has magic number 0x%08X%s; an IDX %s file starts with 0x%08X", source, magic,
-                hint, what, expected);
+        return String.format(
+                "IDX file %s has magic number 0x%08X%s; an IDX %s file starts with 0x%08X",
+                source, magic, hint, what, expected);
     }
 
     private static InputStream decompressIfGzip(InputStream raw, String source) throws IOException {
@@ -152,8 +152,8 @@ public final class Idx {
         try {
             return in.readInt();
         } catch (EOFException e) {
-            throw new InvalidDataException("IDX file " + source + " is truncated: it ends inside the header ("
-                    + field + ")", e);
+            throw new InvalidDataException(
+                    "IDX file " + source + " is truncated: it ends inside the header (" + field + ")", e);
         } catch (IOException e) {
             throw corrupt(source, e);
         }
@@ -189,8 +189,9 @@ public final class Idx {
                 }
             }
             if (extra > 0) {
-                throw new InvalidDataException("IDX file " + source + " has " + (extra > 1 << 20 ? "more than 1 MiB of"
-                        : extra + " bytes of") + " data after the items its header announces");
+                throw new InvalidDataException(
+                        "IDX file " + source + " has " + (extra > 1 << 20 ? "more than 1 MiB of" : extra + " bytes of")
+                                + " data after the items its header announces");
             }
         } catch (EOFException e) {
             throw new InvalidDataException("IDX file " + source + " is truncated (the gzip stream ends early)", e);
@@ -206,8 +207,8 @@ public final class Idx {
     /** Writes an images file, gzip-compressed if the name ends in {@code .gz} (deterministic: gzip mtime 0). */
     public static void writeImages(Path file, int rows, int cols, byte[] pixels) throws IOException {
         if (rows <= 0 || cols <= 0 || pixels.length % (rows * cols) != 0) {
-            throw new IllegalArgumentException("pixels length " + pixels.length + " is not a multiple of " + rows + "x"
-                    + cols);
+            throw new IllegalArgumentException(
+                    "pixels length " + pixels.length + " is not a multiple of " + rows + "x" + cols);
         }
         try (DataOutputStream out = new DataOutputStream(create(file))) {
             out.writeInt(IMAGES_MAGIC);

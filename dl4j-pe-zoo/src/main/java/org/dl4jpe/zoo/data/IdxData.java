@@ -22,8 +22,7 @@ public final class IdxData {
     /** Optional file with one class name per line. */
     public static final String CLASSES_FILE = "classes.txt";
 
-    private IdxData() {
-    }
+    private IdxData() {}
 
     public static String imagesFile(String split) {
         return split + "-images-idx3-ubyte";
@@ -35,8 +34,9 @@ public final class IdxData {
 
     /** Whether {@code dir} holds a training split ({@code train-images-idx3-ubyte[.gz]}). */
     public static boolean isIdxDirectory(Path dir) {
-        return Files.isDirectory(dir) && (Files.isRegularFile(dir.resolve(imagesFile(TRAIN) + ".gz"))
-                || Files.isRegularFile(dir.resolve(imagesFile(TRAIN))));
+        return Files.isDirectory(dir)
+                && (Files.isRegularFile(dir.resolve(imagesFile(TRAIN) + ".gz"))
+                        || Files.isRegularFile(dir.resolve(imagesFile(TRAIN))));
     }
 
     /** The {@code .gz} file if present, else the plain one; the error lists both names. */
@@ -104,8 +104,8 @@ public final class IdxData {
                     }
                 }
                 if (names.size() < 2) {
-                    throw new InvalidDataException(file + " names " + names.size()
-                            + " classes; it needs one class name per line, at least 2");
+                    throw new InvalidDataException(
+                            file + " names " + names.size() + " classes; it needs one class name per line, at least 2");
                 }
                 return names;
             } catch (IOException e) {
@@ -113,8 +113,7 @@ public final class IdxData {
             }
         }
         try {
-            if (Files.isDirectory(FashionMnist.DEFAULT_DIR)
-                    && Files.isSameFile(dir, FashionMnist.DEFAULT_DIR)) {
+            if (Files.isDirectory(FashionMnist.DEFAULT_DIR) && Files.isSameFile(dir, FashionMnist.DEFAULT_DIR)) {
                 return FashionMnist.CLASS_NAMES;
             }
         } catch (IOException e) {

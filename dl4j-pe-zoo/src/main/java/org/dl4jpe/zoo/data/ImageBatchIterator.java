@@ -41,8 +41,13 @@ public final class ImageBatchIterator implements DataSetIterator {
      * @param seed          seed of order and augmentation
      * @param normalization pixel normalisation
      */
-    public ImageBatchIterator(ImageSource source, int batchSize, boolean shuffle, boolean augment, long seed,
-                              Normalization normalization) {
+    public ImageBatchIterator(
+            ImageSource source,
+            int batchSize,
+            boolean shuffle,
+            boolean augment,
+            long seed,
+            Normalization normalization) {
         if (batchSize <= 0) {
             throw new IllegalArgumentException("batchSize " + batchSize + " must be positive");
         }
@@ -60,8 +65,8 @@ public final class ImageBatchIterator implements DataSetIterator {
     }
 
     /** Training batches: shuffled and augmented. */
-    public static ImageBatchIterator training(ImageSource source, int batchSize, long seed, boolean augment,
-                                              Normalization normalization) {
+    public static ImageBatchIterator training(
+            ImageSource source, int batchSize, long seed, boolean augment, Normalization normalization) {
         return new ImageBatchIterator(source, batchSize, true, augment, seed, normalization);
     }
 
@@ -119,8 +124,8 @@ public final class ImageBatchIterator implements DataSetIterator {
     /** Skips the next {@code batches} batches of this epoch without loading them. */
     public void skipBatches(int batches) {
         if (batches < 0 || position + batches > batchesPerEpoch()) {
-            throw new IllegalArgumentException("cannot skip " + batches + " batches at batch " + position + " of "
-                    + batchesPerEpoch());
+            throw new IllegalArgumentException(
+                    "cannot skip " + batches + " batches at batch " + position + " of " + batchesPerEpoch());
         }
         position += batches;
     }

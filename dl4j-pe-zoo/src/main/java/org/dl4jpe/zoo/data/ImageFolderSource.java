@@ -32,8 +32,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public final class ImageFolderSource implements ImageSource {
     /** File extensions read as images (case-insensitive). */
-    public static final Set<String> EXTENSIONS = Set.of("jpg", "jpeg", "png", "bmp", "gif", "tif", "tiff", "pgm",
-            "ppm", "pbm", "webp");
+    public static final Set<String> EXTENSIONS =
+            Set.of("jpg", "jpeg", "png", "bmp", "gif", "tif", "tiff", "pgm", "ppm", "pbm", "webp");
 
     private final Path root;
     private final int channels;
@@ -44,6 +44,7 @@ public final class ImageFolderSource implements ImageSource {
     private final int[] labels;
     /** Per file: the factor to the 8-bit scale from its header, 0 until read. */
     private final float[] scale;
+
     private final RandomCropFlip augmentation;
     private final ImageRecordReader trainReader;
     private final ImageRecordReader evalReader;
@@ -97,7 +98,8 @@ public final class ImageFolderSource implements ImageSource {
             return false;
         }
         try (Stream<Path> s = Files.list(dir)) {
-            return s.anyMatch(p -> Files.isDirectory(p) && !p.getFileName().toString().startsWith("."));
+            return s.anyMatch(
+                    p -> Files.isDirectory(p) && !p.getFileName().toString().startsWith("."));
         } catch (IOException e) {
             return false;
         }
@@ -135,7 +137,10 @@ public final class ImageFolderSource implements ImageSource {
     private static List<Path> images(Path classDir) {
         List<Path> out = new ArrayList<>();
         try (Stream<Path> s = Files.list(classDir)) {
-            s.filter(Files::isRegularFile).filter(ImageFolderSource::isImageFile).sorted().forEach(out::add);
+            s.filter(Files::isRegularFile)
+                    .filter(ImageFolderSource::isImageFile)
+                    .sorted()
+                    .forEach(out::add);
         } catch (IOException e) {
             throw new InvalidDataException("cannot list class folder " + classDir + ": " + e.getMessage(), e);
         }
@@ -197,8 +202,7 @@ public final class ImageFolderSource implements ImageSource {
     }
 
     @Override
-    public synchronized void load(int[] indices, boolean augment, long augmentSeed, float[] features,
-                                  int[] outLabels) {
+    public synchronized void load(int[] indices, boolean augment, long augmentSeed, float[] features, int[] outLabels) {
         List<URI> uris = new ArrayList<>(indices.length);
         for (int i : indices) {
             uris.add(files.get(i).toUri());
@@ -220,8 +224,8 @@ public final class ImageFolderSource implements ImageSource {
                 record = reader.next();
             } catch (RuntimeException e) {
                 File current = reader.getCurrentFile();
-                throw new InvalidDataException("cannot read image " + (current != null ? current : file) + ": "
-                        + rootMessage(e), e);
+                throw new InvalidDataException(
+                        "cannot read image " + (current != null ? current : file) + ": " + rootMessage(e), e);
             }
             INDArray img = ((NDArrayWritable) record.get(0)).get();
             if (img.length() != per) {
@@ -229,7 +233,8 @@ public final class ImageFolderSource implements ImageSource {
                         + java.util.Arrays.toString(img.shape()) + ", expected [1, " + channels + ", " + height + ", "
                         + width + "]");
             }
-            float[] data = img.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).data().asFloat();
+            float[] data =
+                    img.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).data().asFloat();
             float s = scale(indices[b]);
             if (s == 1f) {
                 System.arraycopy(data, 0, features, b * per, per);
@@ -240,8 +245,8 @@ public final class ImageFolderSource implements ImageSource {
             }
             int label = record.get(1).toInt();
             if (label != labels[indices[b]]) {
-                throw new IllegalStateException("label " + label + " of " + file + " disagrees with its folder ("
-                        + labels[indices[b]] + ")");
+                throw new IllegalStateException(
+                        "label " + label + " of " + file + " disagrees with its folder (" + labels[indices[b]] + ")");
             }
             outLabels[b] = label;
         }
@@ -271,14 +276,19 @@ public final class ImageFolderSource implements ImageSource {
     public List<String> problems() {
         List<String> out = new ArrayList<>();
         try (Stream<Path> s = Files.list(root)) {
-            s.filter(Files::isRegularFile).filter(ImageFolderSource::isImageFile).sorted().forEach(p -> out.add(p
-                    + ": an image outside the class folders (" + root + "/<class>/<image>); it would not be read"));
+            s.filter(Files::isRegularFile)
+                    .filter(ImageFolderSource::isImageFile)
+                    .sorted()
+                    .forEach(p -> out.add(p + ": an image outside the class folders (" + root
+                            + "/<class>/<image>); it would not be read"));
         } catch (IOException e) {
             out.add(root + ": cannot list it: " + e.getMessage());
         }
         for (String c : classNames) {
             try (Stream<Path> s = Files.list(root.resolve(c))) {
-                s.filter(Files::isDirectory).filter(p -> !p.getFileName().toString().startsWith(".")).sorted()
+                s.filter(Files::isDirectory)
+                        .filter(p -> !p.getFileName().toString().startsWith("."))
+                        .sorted()
                         .forEach(p -> out.add(p + ": a folder inside class folder " + c + "; nested folders are not"
                                 + " read (one level of class folders only)"));
             } catch (IOException e) {
@@ -314,8 +324,7 @@ public final class ImageFolderSource implements ImageSource {
         }
 
         @Override
-        public void invoke() {
-        }
+        public void invoke() {}
 
         @Override
         public void recordRead(RecordReader reader, Object record) {
@@ -326,7 +335,6 @@ public final class ImageFolderSource implements ImageSource {
         }
 
         @Override
-        public void recordWrite(RecordWriter writer, Object record) {
-        }
+        public void recordWrite(RecordWriter writer, Object record) {}
     }
 }

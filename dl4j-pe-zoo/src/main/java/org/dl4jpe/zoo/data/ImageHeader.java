@@ -53,7 +53,11 @@ public record ImageHeader(String format, int width, int height, int maxSample) {
         if (starts(h, 'I', 'I', 42, 0) || starts(h, 'M', 'M', 0, 42)) {
             return tiff(file);
         }
-        if (starts(h, 'R', 'I', 'F', 'F') && h.length >= 12 && h[8] == 'W' && h[9] == 'E' && h[10] == 'B'
+        if (starts(h, 'R', 'I', 'F', 'F')
+                && h.length >= 12
+                && h[8] == 'W'
+                && h[9] == 'E'
+                && h[10] == 'B'
                 && h[11] == 'P') {
             return new ImageHeader("webp", 0, 0, 255);
         }
@@ -108,7 +112,9 @@ public record ImageHeader(String format, int width, int height, int maxSample) {
             ImageReader r = readers.next();
             try {
                 r.setInput(in, true, true);
-                int bits = r.getRawImageType(0) != null ? r.getRawImageType(0).getSampleModel().getSampleSize(0) : 8;
+                int bits = r.getRawImageType(0) != null
+                        ? r.getRawImageType(0).getSampleModel().getSampleSize(0)
+                        : 8;
                 return new ImageHeader("tiff", r.getWidth(0), r.getHeight(0), bits > 8 ? (1 << bits) - 1 : 255);
             } catch (IOException | RuntimeException e) {
                 throw new IOException("TIFF header cannot be read: " + e.getMessage(), e);
@@ -153,8 +159,7 @@ public record ImageHeader(String format, int width, int height, int maxSample) {
             }
             return new ImageHeader("pnm", w, ht, Math.max(max, 255));
         } catch (NumberFormatException e) {
-            throw new IOException("PNM header is not numeric: " + String.join(" ", java.util.Arrays.copyOf(fields,
-                    n)));
+            throw new IOException("PNM header is not numeric: " + String.join(" ", java.util.Arrays.copyOf(fields, n)));
         }
     }
 

@@ -14,20 +14,20 @@ import java.util.List;
  * @param labels     N class indices in [0, classNames.size())
  * @param classNames the class names, by index
  */
-public record ImageSet(String source, int channels, int height, int width, byte[] pixels, int[] labels,
-                       List<String> classNames) {
+public record ImageSet(
+        String source, int channels, int height, int width, byte[] pixels, int[] labels, List<String> classNames) {
 
     /** Checks sizes and label range; {@code labelSource} names the labels file in messages. */
     public ImageSet {
         classNames = List.copyOf(classNames);
         if (channels <= 0 || height <= 0 || width <= 0) {
-            throw new IllegalArgumentException(source + ": image shape " + channels + "x" + height + "x" + width
-                    + " must be positive");
+            throw new IllegalArgumentException(
+                    source + ": image shape " + channels + "x" + height + "x" + width + " must be positive");
         }
         long per = (long) channels * height * width;
         if (pixels.length != per * labels.length) {
-            throw new InvalidDataException(source + ": " + (pixels.length / per) + " images but " + labels.length
-                    + " labels");
+            throw new InvalidDataException(
+                    source + ": " + (pixels.length / per) + " images but " + labels.length + " labels");
         }
         if (classNames.isEmpty()) {
             throw new IllegalArgumentException(source + ": no class names");

@@ -7,8 +7,7 @@ import java.util.List;
  * {@code (i / K)}-th image of class {@code i mod K}, so any prefix is (nearly) balanced.
  */
 final class Limited {
-    private Limited() {
-    }
+    private Limited() {}
 
     static ImageSource of(ImageSource base, int n) {
         if (base == null || n <= 0 || n >= base.size()) {

@@ -15,20 +15,20 @@ public record Normalization(float[] mean, float[] std) {
     /** Fashion-MNIST's training-set mean and standard deviation of [0, 1] pixels. */
     public static final Normalization FASHION_MNIST = new Normalization(new float[] {0.2860f}, new float[] {0.3530f});
     /** ImageNet's, in DataVec's BGR channel order (NativeImageLoader gives BGR). */
-    public static final Normalization IMAGENET_BGR = new Normalization(new float[] {0.406f, 0.456f, 0.485f},
-            new float[] {0.225f, 0.224f, 0.229f});
+    public static final Normalization IMAGENET_BGR =
+            new Normalization(new float[] {0.406f, 0.456f, 0.485f}, new float[] {0.225f, 0.224f, 0.229f});
 
     public Normalization {
         mean = mean.clone();
         std = std.clone();
         if (mean.length != std.length) {
-            throw new IllegalArgumentException("normalization mean has " + mean.length + " values but std has "
-                    + std.length);
+            throw new IllegalArgumentException(
+                    "normalization mean has " + mean.length + " values but std has " + std.length);
         }
         for (float s : std) {
             if (!(s > 0) || Float.isInfinite(s)) {
-                throw new IllegalArgumentException("normalization std " + Arrays.toString(std)
-                        + " must be positive and finite");
+                throw new IllegalArgumentException(
+                        "normalization std " + Arrays.toString(std) + " must be positive and finite");
             }
         }
     }
@@ -46,8 +46,8 @@ public record Normalization(float[] mean, float[] std) {
     /** Checks this fits images of {@code channels} channels (one value serves every channel). */
     public void requireChannels(int channels) {
         if (!isUnit() && mean.length != 1 && mean.length != channels) {
-            throw new IllegalArgumentException("normalization has " + mean.length + " mean/std values but the images have "
-                    + channels + " channels (give 1 or " + channels + ")");
+            throw new IllegalArgumentException("normalization has " + mean.length
+                    + " mean/std values but the images have " + channels + " channels (give 1 or " + channels + ")");
         }
     }
 

@@ -2,8 +2,7 @@ package org.dl4jpe.zoo.data;
 
 /** Seed derivation: independent streams from one run seed (SplitMix64 finaliser). */
 public final class Seeds {
-    private Seeds() {
-    }
+    private Seeds() {}
 
     /** A well-mixed seed from {@code seed} and {@code salt}. */
     public static long mix(long seed, long salt) {

@@ -17,8 +17,7 @@ import java.util.List;
  * </pre>
  */
 public final class SubsetMaker {
-    private SubsetMaker() {
-    }
+    private SubsetMaker() {}
 
     /** The first {@code perClass} images of each class of {@code set}, in their original order. */
     public static ImageSet firstPerClass(ImageSet set, int perClass) {
@@ -30,8 +29,8 @@ public final class SubsetMaker {
         int[] counts = set.classCounts();
         for (int c = 0; c < k; c++) {
             if (counts[c] < perClass) {
-                throw new InvalidDataException(set.source() + " has only " + counts[c] + " images of class " + c
-                        + " (" + set.classNames().get(c) + "); cannot take " + perClass + " per class");
+                throw new InvalidDataException(set.source() + " has only " + counts[c] + " images of class " + c + " ("
+                        + set.classNames().get(c) + "); cannot take " + perClass + " per class");
             }
         }
         int n = perClass * k;
@@ -47,8 +46,14 @@ public final class SubsetMaker {
                 labels[out++] = c;
             }
         }
-        return new ImageSet(set.source() + " (first " + perClass + " per class)", set.channels(), set.height(),
-                set.width(), pixels, labels, set.classNames());
+        return new ImageSet(
+                set.source() + " (first " + perClass + " per class)",
+                set.channels(),
+                set.height(),
+                set.width(),
+                pixels,
+                labels,
+                set.classNames());
     }
 
     /** Writes {@code set} as {@code {split}-images-idx3-ubyte.gz} and {@code {split}-labels-idx1-ubyte.gz}. */

@@ -15,8 +15,8 @@ import org.dl4jpe.layers.SharedBottleneckStage.Sharing;
  * @param strides    stride of each stage's first block
  * @param sharing    what each stage shares ({@link Sharing#NONE} is the baseline)
  */
-public record ResNetConfig(Stem stem, List<Integer> blocks, List<Integer> midWidths, List<Integer> strides,
-                           Sharing sharing) {
+public record ResNetConfig(
+        Stem stem, List<Integer> blocks, List<Integer> midWidths, List<Integer> strides, Sharing sharing) {
 
     /** The stem in front of the stages. */
     public enum Stem {

@@ -30,13 +30,15 @@ final class BatchStats extends BaseTrainingListener {
         String in = null;
         List<String> outputs = net.getConfiguration().getNetworkOutputs();
         if (outputs.size() == 1) {
-            org.deeplearning4j.nn.conf.graph.GraphVertex v = net.getConfiguration().getVertices().get(outputs.get(0));
+            org.deeplearning4j.nn.conf.graph.GraphVertex v =
+                    net.getConfiguration().getVertices().get(outputs.get(0));
             List<String> inputs = net.getConfiguration().getVertexInputs().get(outputs.get(0));
             if (v instanceof org.deeplearning4j.nn.conf.graph.LayerVertex lv
                     && lv.getLayerConf().getLayer() instanceof OutputLayer ol
                     && ol.getActivationFn() instanceof org.nd4j.linalg.activations.impl.ActivationSoftmax
                     && lv.getPreProcessor() == null
-                    && inputs != null && inputs.size() == 1
+                    && inputs != null
+                    && inputs.size() == 1
                     && !net.getConfiguration().getNetworkInputs().contains(inputs.get(0))) {
                 out = outputs.get(0);
                 in = inputs.get(0);
@@ -84,7 +86,11 @@ final class BatchStats extends BaseTrainingListener {
         Layer out = ((ComputationGraph) model).getLayer(outputName);
         INDArray w = out.getParam("W");
         INDArray b = out.getParam("b");
-        float[][] logits = x.castTo(w.dataType()).mmul(w).addiRowVector(b).castTo(DataType.DOUBLE).toFloatMatrix();
+        float[][] logits = x.castTo(w.dataType())
+                .mmul(w)
+                .addiRowVector(b)
+                .castTo(DataType.DOUBLE)
+                .toFloatMatrix();
         float[][] y = labels.toFloatMatrix();
         double sum = 0;
         long right = 0;

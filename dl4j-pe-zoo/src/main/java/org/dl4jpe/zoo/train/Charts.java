@@ -20,16 +20,24 @@ import org.jfree.data.xy.XYSeriesCollection;
 /** PNG charts of training runs (JFreeChart, headless). */
 public final class Charts {
     /** The project's one chart palette (matplotlib's tab10, blue and red first): series i takes colour i mod 10. */
-    private static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c),
-        new Color(0xff7f0e), new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f),
-        new Color(0xbcbd22), new Color(0x17becf)};
+    private static final Color[] PALETTE = {
+        new Color(0x1f77b4),
+        new Color(0xd62728),
+        new Color(0x2ca02c),
+        new Color(0xff7f0e),
+        new Color(0x9467bd),
+        new Color(0x8c564b),
+        new Color(0xe377c2),
+        new Color(0x7f7f7f),
+        new Color(0xbcbd22),
+        new Color(0x17becf)
+    };
 
     static {
         System.setProperty("java.awt.headless", "true"); // before any AWT class (fonts, axes) loads
     }
 
-    private Charts() {
-    }
+    private Charts() {}
 
     /** Loss (top) and accuracy (bottom) per epoch, training and test, of one run. */
     public static void trainingCurves(String title, List<EpochMetrics> history, Path png) throws IOException {
@@ -37,8 +45,8 @@ public final class Charts {
         loss.addSeries(series("train loss", history, EpochMetrics::trainLoss));
         loss.addSeries(series("test loss", history, EpochMetrics::testLoss));
         if (history.stream().anyMatch(m -> m.regularization() > 0)) {
-            loss.addSeries(series("regularization (in score(), not in the losses)", history,
-                    EpochMetrics::regularization));
+            loss.addSeries(
+                    series("regularization (in score(), not in the losses)", history, EpochMetrics::regularization));
         }
         XYSeriesCollection acc = new XYSeriesCollection();
         acc.addSeries(series("train accuracy", history, EpochMetrics::trainAccuracy));
@@ -61,8 +69,8 @@ public final class Charts {
      * Final test accuracy of every run against the model's trainable parameters, one colour per model, one point
      * per seed: whether a model with fewer parameters holds its accuracy, and how far seeds scatter.
      */
-    public static void accuracyAgainstParameters(String title, Map<String, Long> parameters,
-                                                 Map<String, double[]> accuracies, Path png) throws IOException {
+    public static void accuracyAgainstParameters(
+            String title, Map<String, Long> parameters, Map<String, double[]> accuracies, Path png) throws IOException {
         XYSeriesCollection data = new XYSeriesCollection();
         for (Map.Entry<String, double[]> e : accuracies.entrySet()) {
             XYSeries s = new XYSeries(e.getKey(), false, true);
@@ -99,9 +107,13 @@ public final class Charts {
         for (Map.Entry<String, ? extends Map<Long, double[]>> e : series.entrySet()) {
             XYSeries mean = new XYSeries(e.getKey() + " (mean over seeds)", true, true);
             e.getValue().forEach((params, acc) -> {
-                double[] finite = java.util.Arrays.stream(acc).filter(a -> !Double.isNaN(a)).toArray();
+                double[] finite = java.util.Arrays.stream(acc)
+                        .filter(a -> !Double.isNaN(a))
+                        .toArray();
                 if (finite.length > 0) {
-                    mean.add(params.doubleValue(), java.util.Arrays.stream(finite).average().orElseThrow());
+                    mean.add(
+                            params.doubleValue(),
+                            java.util.Arrays.stream(finite).average().orElseThrow());
                 }
             });
             data.addSeries(mean);
@@ -128,8 +140,11 @@ public final class Charts {
             r.setSeriesLinesVisible(i, curve);
             r.setSeriesVisibleInLegend(i, curve);
             double d = curve ? 8 : 5;
-            r.setSeriesShape(i, curve ? new java.awt.geom.Rectangle2D.Double(-d / 2, -d / 2, d, d)
-                    : new java.awt.geom.Ellipse2D.Double(-d / 2, -d / 2, d, d));
+            r.setSeriesShape(
+                    i,
+                    curve
+                            ? new java.awt.geom.Rectangle2D.Double(-d / 2, -d / 2, d, d)
+                            : new java.awt.geom.Ellipse2D.Double(-d / 2, -d / 2, d, d));
         }
         org.jfree.chart.axis.LogAxis x = new org.jfree.chart.axis.LogAxis("trainable parameters (log scale)");
         x.setSmallestValue(1);
@@ -181,8 +196,7 @@ public final class Charts {
 
     /** Writes {@code plot} under {@code title} as a {@code width}×{@code height} PNG, atomically. */
     public static void write(String title, XYPlot plot, Path png, int width, int height) throws IOException {
-        save(new JFreeChart(title, new Font(Font.SANS_SERIF, Font.BOLD, 14), style(plot), true), png, width,
-                height);
+        save(new JFreeChart(title, new Font(Font.SANS_SERIF, Font.BOLD, 14), style(plot), true), png, width, height);
     }
 
     private static void write(String title, List<XYPlot> plots, Path png) throws IOException {
@@ -209,8 +223,8 @@ public final class Charts {
         java.awt.image.BufferedImage image = chart.createBufferedImage(width, height);
         try {
             try (java.io.OutputStream os = Files.newOutputStream(tmp);
-                 javax.imageio.stream.MemoryCacheImageOutputStream ios =
-                         new javax.imageio.stream.MemoryCacheImageOutputStream(os)) {
+                    javax.imageio.stream.MemoryCacheImageOutputStream ios =
+                            new javax.imageio.stream.MemoryCacheImageOutputStream(os)) {
                 if (!javax.imageio.ImageIO.write(image, "png", ios)) {
                     throw new IOException("no PNG writer in this Java");
                 }

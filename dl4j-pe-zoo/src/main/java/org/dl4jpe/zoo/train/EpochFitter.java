@@ -28,7 +28,11 @@ public interface EpochFitter {
      * @param iterations    parameter updates made
      * @param seconds       training time of the epoch
      */
-    record Fit(ComputationGraph net, double trainLoss, double trainAccuracy, long images, long iterations,
-               double seconds) {
-    }
+    record Fit(
+            ComputationGraph net,
+            double trainLoss,
+            double trainAccuracy,
+            long images,
+            long iterations,
+            double seconds) {}
 }

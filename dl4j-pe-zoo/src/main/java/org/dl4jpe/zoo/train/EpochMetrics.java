@@ -20,15 +20,22 @@ package org.dl4jpe.zoo.train;
  * @param seconds         training time of the epoch (evaluation excluded)
  * @param imagesPerSecond training throughput of the epoch
  */
-public record EpochMetrics(int epoch, double trainLoss, double regularization, double trainAccuracy, double testLoss,
-                           double testAccuracy, double seconds, double imagesPerSecond) {
+public record EpochMetrics(
+        int epoch,
+        double trainLoss,
+        double regularization,
+        double trainAccuracy,
+        double testLoss,
+        double testAccuracy,
+        double seconds,
+        double imagesPerSecond) {
 
     public static final String CSV_HEADER = "epoch,train_loss,regularization,train_accuracy,test_loss,test_accuracy,"
             + "epoch_seconds,images_per_second";
 
     public String csvRow() {
-        return epoch + "," + num(trainLoss) + "," + num(regularization) + "," + num(trainAccuracy) + ","
-                + num(testLoss) + "," + num(testAccuracy) + "," + num(seconds) + "," + num(imagesPerSecond);
+        return epoch + "," + num(trainLoss) + "," + num(regularization) + "," + num(trainAccuracy) + "," + num(testLoss)
+                + "," + num(testAccuracy) + "," + num(seconds) + "," + num(imagesPerSecond);
     }
 
     private static String num(double v) {

@@ -44,13 +44,18 @@ public record EvalResult(long count, double loss, long[][] confusion, List<Strin
     /** Accuracy, per-class accuracy and the confusion matrix as a plain-text report. */
     public String report() {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "images    %d%naccuracy  %.4f (%d correct)%nloss      %.4f%n%n", count,
-                accuracy(), correct(), loss));
+        sb.append(String.format(
+                Locale.ROOT,
+                "images    %d%naccuracy  %.4f (%d correct)%nloss      %.4f%n%n",
+                count,
+                accuracy(),
+                correct(),
+                loss));
         int w = Math.max(5, classNames.stream().mapToInt(String::length).max().orElse(5));
         sb.append(String.format(Locale.ROOT, "%-" + w + "s  %8s  %7s%n", "class", "accuracy", "images"));
         for (int c = 0; c < classNames.size(); c++) {
-            sb.append(String.format(Locale.ROOT, "%-" + w + "s  %8.4f  %7d%n", classNames.get(c), classAccuracy(c),
-                    support(c)));
+            sb.append(String.format(
+                    Locale.ROOT, "%-" + w + "s  %8.4f  %7d%n", classNames.get(c), classAccuracy(c), support(c)));
         }
         sb.append("\nconfusion matrix (rows: actual class, columns: predicted class)\n");
         int cw = 6;

@@ -10,11 +10,10 @@ import org.nd4j.linalg.dataset.DataSet;
 
 /** Evaluates a classifier (softmax output) on an {@link ImageSource}, in inference mode. */
 public final class Evaluator {
-    private Evaluator() {
-    }
+    private Evaluator() {}
 
-    public static EvalResult evaluate(ComputationGraph net, ImageSource source, int batchSize,
-                                      Normalization normalization) {
+    public static EvalResult evaluate(
+            ComputationGraph net, ImageSource source, int batchSize, Normalization normalization) {
         int k = source.numClasses();
         long[][] confusion = new long[k][k];
         double lossSum = 0;

@@ -17,8 +17,7 @@ public final class Interrupts {
     private static final Set<Guard> ACTIVE = ConcurrentHashMap.newKeySet();
     private static final Object IDLE = new Object();
 
-    private Interrupts() {
-    }
+    private Interrupts() {}
 
     /** Installs the shutdown hook (once per process). */
     public static void install() {

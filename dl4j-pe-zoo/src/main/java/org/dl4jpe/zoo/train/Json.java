@@ -11,8 +11,8 @@ import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
 import org.nd4j.shade.jackson.annotation.PropertyAccessor;
 import org.nd4j.shade.jackson.core.JsonParser;
 import org.nd4j.shade.jackson.core.type.TypeReference;
-import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.DeserializationFeature;
+import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.SerializationFeature;
 
@@ -30,8 +30,7 @@ public final class Json {
             .configure(JsonParser.Feature.STRICT_DUPLICATE_DETECTION, true)
             .configure(SerializationFeature.INDENT_OUTPUT, true);
 
-    private Json() {
-    }
+    private Json() {}
 
     /** The mapper (shared; do not reconfigure it). */
     public static ObjectMapper mapper() {
@@ -64,7 +63,8 @@ public final class Json {
         try {
             value = read(file, type);
         } catch (IOException | RuntimeException e) {
-            String m = e.getMessage() == null ? e.getClass().getSimpleName()
+            String m = e.getMessage() == null
+                    ? e.getClass().getSimpleName()
                     : e.getMessage().lines().findFirst().orElse("");
             throw new InvalidDataException("cannot read " + what + file + ": " + m, e);
         }

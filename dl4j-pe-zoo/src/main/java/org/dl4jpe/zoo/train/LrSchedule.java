@@ -19,7 +19,8 @@ public record LrSchedule(Kind kind, double warmupEpochs, double minLearningRate)
 
     /** The shapes. */
     public enum Kind {
-        CONSTANT, COSINE
+        CONSTANT,
+        COSINE
     }
 
     public LrSchedule {
@@ -52,8 +53,8 @@ public record LrSchedule(Kind kind, double warmupEpochs, double minLearningRate)
             return null;
         }
         if (minLearningRate > learningRate) {
-            throw new IllegalArgumentException("minLearningRate = " + minLearningRate + " is above the learning rate "
-                    + learningRate);
+            throw new IllegalArgumentException(
+                    "minLearningRate = " + minLearningRate + " is above the learning rate " + learningRate);
         }
         int total = Math.multiplyExact(batchesPerEpoch, epochs);
         int warmup = (int) Math.round(warmupEpochs * batchesPerEpoch);
@@ -69,8 +70,12 @@ public record LrSchedule(Kind kind, double warmupEpochs, double minLearningRate)
         if (kind == Kind.CONSTANT) {
             return "constant";
         }
-        return String.format(Locale.ROOT, "cosine (warm-up %s epoch%s, to %s)", trim(warmupEpochs),
-                warmupEpochs == 1 ? "" : "s", trim(minLearningRate));
+        return String.format(
+                Locale.ROOT,
+                "cosine (warm-up %s epoch%s, to %s)",
+                trim(warmupEpochs),
+                warmupEpochs == 1 ? "" : "s",
+                trim(minLearningRate));
     }
 
     private static String trim(double v) {

@@ -48,14 +48,33 @@ public final class Progress {
      * data loss (cross-entropy), {@code regularization} the term DL4J's {@code score()} adds to it (shown when
      * positive).
      */
-    public void update(String label, int epoch, int epochs, int batch, int batches, double loss,
-                       double regularization, double accuracy, double imagesPerSecond, double etaSeconds) {
+    public void update(
+            String label,
+            int epoch,
+            int epochs,
+            int batch,
+            int batches,
+            double loss,
+            double regularization,
+            double accuracy,
+            double imagesPerSecond,
+            double etaSeconds) {
         long now = System.nanoTime();
         boolean last = batch == batches;
-        String text = String.format(Locale.ROOT, "%sepoch %d/%d %s %d/%d loss %.4f%s acc %5.1f%% %6.0f img/s ETA %s",
-                label.isEmpty() ? "" : label + " ", epoch, epochs, bar(batch, batches), batch, batches, loss,
+        String text = String.format(
+                Locale.ROOT,
+                "%sepoch %d/%d %s %d/%d loss %.4f%s acc %5.1f%% %6.0f img/s ETA %s",
+                label.isEmpty() ? "" : label + " ",
+                epoch,
+                epochs,
+                bar(batch, batches),
+                batch,
+                batches,
+                loss,
                 regularization > 0 ? String.format(Locale.ROOT, " (+%.4f reg)", regularization) : "",
-                100 * accuracy, imagesPerSecond, duration(etaSeconds));
+                100 * accuracy,
+                imagesPerSecond,
+                duration(etaSeconds));
         switch (style) {
             case BAR -> {
                 if (last || now - lastDraw > 100_000_000L) {
@@ -74,8 +93,7 @@ public final class Progress {
                     lastDraw = now;
                 }
             }
-            case QUIET -> {
-            }
+            case QUIET -> {}
         }
     }
 
@@ -112,7 +130,8 @@ public final class Progress {
             return "--:--";
         }
         long s = Math.round(seconds);
-        return s >= 3600 ? String.format("%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60)
+        return s >= 3600
+                ? String.format("%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60)
                 : String.format("%d:%02d", s / 60, s % 60);
     }
 }

@@ -18,12 +18,27 @@ import org.dl4jpe.zoo.ModelOptions;
  */
 public final class ResultsCsv {
     /** The columns, in order. */
-    public static final List<String> HEADER = List.of("model", "parameters", "seed", "epochs", "train_images",
-            "test_images", "test_accuracy", "batch", "updater", "learning_rate", "weight_decay", "schedule",
-            "augment", "train_seconds", "data", "run_dir", "git_revision", "recorded");
+    public static final List<String> HEADER = List.of(
+            "model",
+            "parameters",
+            "seed",
+            "epochs",
+            "train_images",
+            "test_images",
+            "test_accuracy",
+            "batch",
+            "updater",
+            "learning_rate",
+            "weight_decay",
+            "schedule",
+            "augment",
+            "train_seconds",
+            "data",
+            "run_dir",
+            "git_revision",
+            "recorded");
 
-    private ResultsCsv() {
-    }
+    private ResultsCsv() {}
 
     /**
      * One finished run: its settings, what came out, where it is and when it was recorded; the columns are derived
@@ -39,19 +54,36 @@ public final class ResultsCsv {
 
         /** The row of a finished {@code run} of {@code model} on {@code trainImages} and {@code testImages}. */
         public static Row of(String model, TrainResult run, int trainImages, int testImages, Provenance provenance) {
-            return new Row(model, run.state().config(), new Outcome(run.trainableParameters(), trainImages,
-                    testImages, run.testAccuracy(), run.trainSeconds()), run.runDir().toString(), provenance);
+            return new Row(
+                    model,
+                    run.state().config(),
+                    new Outcome(
+                            run.trainableParameters(), trainImages, testImages, run.testAccuracy(), run.trainSeconds()),
+                    run.runDir().toString(),
+                    provenance);
         }
 
         List<String> cells() {
             ModelOptions o = config.options();
-            return List.of(model, Long.toString(outcome.parameters()), Long.toString(o.seed()),
-                    Integer.toString(config.epochs()), Integer.toString(outcome.trainImages()),
-                    Integer.toString(outcome.testImages()), String.format(Locale.ROOT, "%.4f", outcome.testAccuracy()),
-                    Integer.toString(config.batchSize()), o.updater().name().toLowerCase(Locale.ROOT),
-                    Double.toString(o.learningRate()), Double.toString(o.weightDecay()), config.schedule().describe(),
-                    Boolean.toString(config.augment()), String.format(Locale.ROOT, "%.1f", outcome.trainSeconds()),
-                    config.data(), runDir, provenance.gitRevision(), provenance.recorded());
+            return List.of(
+                    model,
+                    Long.toString(outcome.parameters()),
+                    Long.toString(o.seed()),
+                    Integer.toString(config.epochs()),
+                    Integer.toString(outcome.trainImages()),
+                    Integer.toString(outcome.testImages()),
+                    String.format(Locale.ROOT, "%.4f", outcome.testAccuracy()),
+                    Integer.toString(config.batchSize()),
+                    o.updater().name().toLowerCase(Locale.ROOT),
+                    Double.toString(o.learningRate()),
+                    Double.toString(o.weightDecay()),
+                    config.schedule().describe(),
+                    Boolean.toString(config.augment()),
+                    String.format(Locale.ROOT, "%.1f", outcome.trainSeconds()),
+                    config.data(),
+                    runDir,
+                    provenance.gitRevision(),
+                    provenance.recorded());
         }
     }
 
@@ -64,9 +96,7 @@ public final class ResultsCsv {
      * @param testAccuracy accuracy on them, in [0, 1]
      * @param trainSeconds training time
      */
-    public record Outcome(long parameters, int trainImages, int testImages, double testAccuracy,
-                          double trainSeconds) {
-    }
+    public record Outcome(long parameters, int trainImages, int testImages, double testAccuracy, double trainSeconds) {}
 
     /**
      * Writes {@code rows} into {@code file} (created if absent): a row whose {@code run_dir} is already there
@@ -85,8 +115,8 @@ public final class ResultsCsv {
                 if (!line.isBlank()) {
                     List<String> cells = split(line);
                     if (cells.size() != HEADER.size()) {
-                        throw new IOException(file + ": the row '" + line + "' has " + cells.size() + " cells, not "
-                                + HEADER.size());
+                        throw new IOException(
+                                file + ": the row '" + line + "' has " + cells.size() + " cells, not " + HEADER.size());
                     }
                     byRun.put(cells.get(runDir), cells);
                 }
@@ -125,8 +155,8 @@ public final class ResultsCsv {
             }
             List<String> cells = split(lines.get(i));
             if (cells.size() != HEADER.size()) {
-                throw new IOException(file + ": line " + (i + 1) + " has " + cells.size() + " cells, not "
-                        + HEADER.size());
+                throw new IOException(
+                        file + ": line " + (i + 1) + " has " + cells.size() + " cells, not " + HEADER.size());
             }
             Map<String, String> row = new LinkedHashMap<>();
             for (int c = 0; c < cells.size(); c++) {

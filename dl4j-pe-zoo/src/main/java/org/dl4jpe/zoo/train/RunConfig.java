@@ -20,8 +20,17 @@ import org.dl4jpe.zoo.data.Normalization;
  * @param schedule      how the learning rate moves over the run ({@link LrSchedule#CONSTANT} when absent, as in
  *                      runs of versions before it existed)
  */
-public record RunConfig(String model, ModelOptions options, String data, int epochs, int batchSize, boolean augment,
-                        Normalization normalization, int trainLimit, int testLimit, LrSchedule schedule) {
+public record RunConfig(
+        String model,
+        ModelOptions options,
+        String data,
+        int epochs,
+        int batchSize,
+        boolean augment,
+        Normalization normalization,
+        int trainLimit,
+        int testLimit,
+        LrSchedule schedule) {
 
     /** The training batch size unless one is given ({@code pe train}, {@code pe compare}, a sweep's candidates). */
     public static final int DEFAULT_BATCH_SIZE = 64;
@@ -29,9 +38,26 @@ public record RunConfig(String model, ModelOptions options, String data, int epo
     public static final int DEFAULT_EPOCHS = 10;
 
     /** A run at the options' constant learning rate. */
-    public RunConfig(String model, ModelOptions options, String data, int epochs, int batchSize, boolean augment,
-                     Normalization normalization, int trainLimit, int testLimit) {
-        this(model, options, data, epochs, batchSize, augment, normalization, trainLimit, testLimit,
+    public RunConfig(
+            String model,
+            ModelOptions options,
+            String data,
+            int epochs,
+            int batchSize,
+            boolean augment,
+            Normalization normalization,
+            int trainLimit,
+            int testLimit) {
+        this(
+                model,
+                options,
+                data,
+                epochs,
+                batchSize,
+                augment,
+                normalization,
+                trainLimit,
+                testLimit,
                 LrSchedule.CONSTANT);
     }
 
@@ -49,8 +75,8 @@ public record RunConfig(String model, ModelOptions options, String data, int epo
             throw new IllegalArgumentException("batchSize = " + batchSize + " must be positive");
         }
         if (trainLimit < 0 || testLimit < 0) {
-            throw new IllegalArgumentException("trainLimit = " + trainLimit + " and testLimit = " + testLimit
-                    + " must be >= 0 (0 = all)");
+            throw new IllegalArgumentException(
+                    "trainLimit = " + trainLimit + " and testLimit = " + testLimit + " must be >= 0 (0 = all)");
         }
         if (normalization == null) {
             normalization = Normalization.UNIT;
@@ -61,22 +87,21 @@ public record RunConfig(String model, ModelOptions options, String data, int epo
     }
 
     public RunConfig withEpochs(int v) {
-        return new RunConfig(model, options, data, v, batchSize, augment, normalization, trainLimit, testLimit,
-                schedule);
+        return new RunConfig(
+                model, options, data, v, batchSize, augment, normalization, trainLimit, testLimit, schedule);
     }
 
     public RunConfig withOptions(ModelOptions v) {
-        return new RunConfig(model, v, data, epochs, batchSize, augment, normalization, trainLimit, testLimit,
-                schedule);
+        return new RunConfig(
+                model, v, data, epochs, batchSize, augment, normalization, trainLimit, testLimit, schedule);
     }
 
     public RunConfig withData(String v) {
-        return new RunConfig(model, options, v, epochs, batchSize, augment, normalization, trainLimit, testLimit,
-                schedule);
+        return new RunConfig(
+                model, options, v, epochs, batchSize, augment, normalization, trainLimit, testLimit, schedule);
     }
 
     public RunConfig withSchedule(LrSchedule v) {
-        return new RunConfig(model, options, data, epochs, batchSize, augment, normalization, trainLimit, testLimit,
-                v);
+        return new RunConfig(model, options, data, epochs, batchSize, augment, normalization, trainLimit, testLimit, v);
     }
 }

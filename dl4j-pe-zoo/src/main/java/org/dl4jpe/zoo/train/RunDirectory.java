@@ -95,8 +95,8 @@ public final class RunDirectory {
      */
     public RunLock open(boolean resume, String what) {
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
-            throw new IllegalArgumentException(dir + " is a file, not a directory; give a directory (new, empty, or"
-                    + " a run directory)");
+            throw new IllegalArgumentException(
+                    dir + " is a file, not a directory; give a directory (new, empty, or" + " a run directory)");
         }
         if (!resume) {
             requireUsableForNewRun();
@@ -144,7 +144,9 @@ public final class RunDirectory {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
                 String n = p.getFileName().toString();
-                if (!(isOwnTemporary(n) || CHECKPOINT.matcher(n).matches() || n.equals(RunLock.FILE)
+                if (!(isOwnTemporary(n)
+                        || CHECKPOINT.matcher(n).matches()
+                        || n.equals(RunLock.FILE)
                         || companions.contains(n))) {
                     foreign.add(n);
                 }
@@ -190,8 +192,8 @@ public final class RunDirectory {
     /** Reads {@code state.json} and checks it ({@link RunState#problems}); the message names the file. */
     public RunState readState() {
         if (!hasState()) {
-            throw new InvalidDataException("run directory " + dir + " has no " + STATE
-                    + " (not a run directory, or no epoch was saved yet)");
+            throw new InvalidDataException(
+                    "run directory " + dir + " has no " + STATE + " (not a run directory, or no epoch was saved yet)");
         }
         RunState s = Json.readFile(stateFile(), RunState.class, "");
         List<String> problems = s.problems();
@@ -228,9 +230,11 @@ public final class RunDirectory {
         }
         if (state.modelFingerprint() != null && !state.modelFingerprint().equals(fingerprint(net))) {
             throw new InvalidDataException("checkpoint " + file + " holds a model whose architecture or parameter"
-                    + " shapes differ from those of the run's " + model + " (fingerprint " + fingerprint(net)
-                    .substring(0, 12) + " vs " + state.modelFingerprint().substring(0, Math.min(12,
-                    state.modelFingerprint().length())) + "); it is not this run's checkpoint");
+                    + " shapes differ from those of the run's " + model + " (fingerprint "
+                    + fingerprint(net).substring(0, 12) + " vs "
+                    + state.modelFingerprint()
+                            .substring(0, Math.min(12, state.modelFingerprint().length()))
+                    + "); it is not this run's checkpoint");
         }
     }
 
@@ -266,8 +270,10 @@ public final class RunDirectory {
                     }
                 }
             } catch (java.util.zip.ZipException e) {
-                throw new InvalidDataException("checkpoint " + file + " is not a complete zip (" + e.getMessage()
-                        + "): truncated or corrupt; it cannot be restored", e);
+                throw new InvalidDataException(
+                        "checkpoint " + file + " is not a complete zip (" + e.getMessage()
+                                + "): truncated or corrupt; it cannot be restored",
+                        e);
             }
             // a checkpoint saved before the zoo deduped DL4J's twice-listed weight decay would decay twice again
             return Regularizations.dedupe(ModelSerializer.restoreComputationGraph(file.toFile(), true));
@@ -280,7 +286,8 @@ public final class RunDirectory {
 
     /** Checkpoint file name for a state at {@code epochsDone} and {@code batchInEpoch}. */
     static String checkpointName(int epochsDone, int batchInEpoch) {
-        return batchInEpoch == 0 ? String.format("checkpoint-e%04d.zip", epochsDone)
+        return batchInEpoch == 0
+                ? String.format("checkpoint-e%04d.zip", epochsDone)
                 : String.format("checkpoint-e%04d-b%05d.zip", epochsDone, batchInEpoch);
     }
 

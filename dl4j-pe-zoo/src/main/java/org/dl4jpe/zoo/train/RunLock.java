@@ -42,8 +42,8 @@ public final class RunLock implements AutoCloseable {
         Path file = dir.resolve(FILE);
         try {
             Files.createDirectories(dir);
-            FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE);
+            FileChannel ch = FileChannel.open(
+                    file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
             FileLock l;
             try {
                 l = ch.tryLock();
@@ -53,8 +53,9 @@ public final class RunLock implements AutoCloseable {
             if (l == null) {
                 String holder = read(ch);
                 ch.close();
-                throw new DirectoryInUseException(dir + " is in use by another run: " + (holder.isBlank()
-                        ? "a process that has just started" : holder) + "; wait for it to end, stop it, or choose"
+                throw new DirectoryInUseException(dir + " is in use by another run: "
+                        + (holder.isBlank() ? "a process that has just started" : holder)
+                        + "; wait for it to end, stop it, or choose"
                         + " another directory");
             }
             ch.truncate(0);
@@ -64,14 +65,14 @@ public final class RunLock implements AutoCloseable {
             } catch (IOException e) {
                 host = "unknown host";
             }
-            String record = what + " (pid " + ProcessHandle.current().pid() + " on " + host + ", since "
-                    + Instant.now() + ")";
+            String record =
+                    what + " (pid " + ProcessHandle.current().pid() + " on " + host + ", since " + Instant.now() + ")";
             ch.write(ByteBuffer.wrap(record.getBytes(StandardCharsets.UTF_8)), 0);
             ch.force(false);
             return new RunLock(file, ch, l);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot lock " + dir + " (" + file.getFileName() + "): " + e.getMessage(),
-                    e);
+            throw new UncheckedIOException(
+                    "cannot lock " + dir + " (" + file.getFileName() + "): " + e.getMessage(), e);
         }
     }
 

@@ -33,15 +33,24 @@ import org.nd4j.shade.jackson.databind.JsonNode;
  * @param status      running, interrupted or finished
  * @param provenance  versions, git revision, host, time
  */
-public record RunState(int format, RunConfig config, String configHash, Position position,
-                       List<EpochMetrics> history, ModelInfo model, Integer trainImages, Status status,
-                       Provenance provenance) {
+public record RunState(
+        int format,
+        RunConfig config,
+        String configHash,
+        Position position,
+        List<EpochMetrics> history,
+        ModelInfo model,
+        Integer trainImages,
+        Status status,
+        Provenance provenance) {
 
     public static final int FORMAT = 1;
 
     /** Where a run stands; written in lower case ({@code running}, {@code interrupted}, {@code finished}). */
     public enum Status {
-        RUNNING, INTERRUPTED, FINISHED;
+        RUNNING,
+        INTERRUPTED,
+        FINISHED;
 
         /** The name in {@code state.json}. */
         @JsonValue
@@ -71,8 +80,7 @@ public record RunState(int format, RunConfig config, String configHash, Position
      * @param iteration    parameter updates so far
      * @param partial      sums of the unfinished epoch (null at an epoch boundary)
      */
-    public record Position(String checkpoint, int epochsDone, int batchInEpoch, long iteration,
-                           PartialEpoch partial) {
+    public record Position(String checkpoint, int epochsDone, int batchInEpoch, long iteration, PartialEpoch partial) {
         /** A run that has not trained yet. */
         public static final Position START = new Position(null, 0, 0, 0, null);
 
@@ -86,8 +94,12 @@ public record RunState(int format, RunConfig config, String configHash, Position
          * and then {@code partial} is dropped).
          */
         public static Position inEpoch(int epochsDone, int batchInEpoch, long iteration, PartialEpoch partial) {
-            return new Position(RunDirectory.checkpointName(epochsDone, batchInEpoch), epochsDone, batchInEpoch,
-                    iteration, batchInEpoch > 0 ? partial : null);
+            return new Position(
+                    RunDirectory.checkpointName(epochsDone, batchInEpoch),
+                    epochsDone,
+                    batchInEpoch,
+                    iteration,
+                    batchInEpoch > 0 ? partial : null);
         }
     }
 
@@ -115,8 +127,7 @@ public record RunState(int format, RunConfig config, String configHash, Position
     }
 
     /** Sums of an unfinished epoch, so that its metrics come out right after a resume. */
-    public record PartialEpoch(double lossSum, long correct, long seen, double seconds) {
-    }
+    public record PartialEpoch(double lossSum, long correct, long seen, double seconds) {}
 
     /** Lists stay null when a file lacks them, so that {@link #problems} can name the missing field. */
     public RunState {
@@ -125,10 +136,15 @@ public record RunState(int format, RunConfig config, String configHash, Position
     }
 
     /** A state of {@code config} now: its hash and this process's provenance filled in. */
-    public static RunState of(RunConfig config, Position position, List<EpochMetrics> history, ModelInfo model,
-                              Integer trainImages, Status status) {
-        return new RunState(FORMAT, config, Json.hash(config), position, history, model, trainImages, status,
-                Provenance.current());
+    public static RunState of(
+            RunConfig config,
+            Position position,
+            List<EpochMetrics> history,
+            ModelInfo model,
+            Integer trainImages,
+            Status status) {
+        return new RunState(
+                FORMAT, config, Json.hash(config), position, history, model, trainImages, status, Provenance.current());
     }
 
     /** The state of this run, now, at {@code position} with {@code history}, under {@code config}. */
@@ -138,14 +154,22 @@ public record RunState(int format, RunConfig config, String configHash, Position
 
     /** This state with {@code config} (and its hash) and {@code status}; a recorded change. */
     public RunState with(RunConfig config, Status status) {
-        return new RunState(format, config, Json.hash(config), position, history, model, trainImages, status,
-                provenance);
+        return new RunState(
+                format, config, Json.hash(config), position, history, model, trainImages, status, provenance);
     }
 
     /** This state with another model fingerprint (the learning rate changed on resume). */
     public RunState withFingerprint(String fingerprint) {
-        return new RunState(format, config, configHash, position, history,
-                model == null ? null : model.withFingerprint(fingerprint), trainImages, status, provenance);
+        return new RunState(
+                format,
+                config,
+                configHash,
+                position,
+                history,
+                model == null ? null : model.withFingerprint(fingerprint),
+                trainImages,
+                status,
+                provenance);
     }
 
     /** Shortcut: {@code position().checkpoint()}. */
@@ -230,28 +254,35 @@ public record RunState(int format, RunConfig config, String configHash, Position
         if (file == null || !file.isObject()) {
             throw new IllegalArgumentException("the run state is not a JSON object");
         }
-        Position position = new Position(Json.text(file, "checkpoint"), (int) Json.wholeNumber(file, "epochsDone"),
-                (int) Json.wholeNumber(file, "batchInEpoch"), Json.wholeNumber(file, "iteration"),
-                Json.field(file, "partial", new TypeReference<PartialEpoch>() { }));
-        ModelInfo model = new ModelInfo(Json.field(file, "classNames", new TypeReference<List<String>>() { }),
-                Json.field(file, "inputShape", new TypeReference<int[]>() { }), Json.wholeNumber(file,
-                        "trainableParameters"),
+        Position position = new Position(
+                Json.text(file, "checkpoint"),
+                (int) Json.wholeNumber(file, "epochsDone"),
+                (int) Json.wholeNumber(file, "batchInEpoch"),
+                Json.wholeNumber(file, "iteration"),
+                Json.field(file, "partial", new TypeReference<PartialEpoch>() {}));
+        ModelInfo model = new ModelInfo(
+                Json.field(file, "classNames", new TypeReference<List<String>>() {}),
+                Json.field(file, "inputShape", new TypeReference<int[]>() {}),
+                Json.wholeNumber(file, "trainableParameters"),
                 Json.text(file, "modelFingerprint"));
         JsonNode images = file.get("trainImages");
-        return new RunState((int) Json.wholeNumber(file, "format"), Json.field(file, "config",
-                new TypeReference<RunConfig>() { }),
-                Json.text(file, "configHash"), position,
-                Json.field(file, "history", new TypeReference<List<EpochMetrics>>() { }), model,
+        return new RunState(
+                (int) Json.wholeNumber(file, "format"),
+                Json.field(file, "config", new TypeReference<RunConfig>() {}),
+                Json.text(file, "configHash"),
+                position,
+                Json.field(file, "history", new TypeReference<List<EpochMetrics>>() {}),
+                model,
                 images == null || images.isNull() ? null : (int) Json.wholeNumber(file, "trainImages"),
                 status(Json.text(file, "status")),
-                Json.field(file, "provenance", new TypeReference<Provenance>() { }));
+                Json.field(file, "provenance", new TypeReference<Provenance>() {}));
     }
 
     private static Status status(String name) {
         Status s = Status.fromFile(name);
         if (name != null && s == null) {
-            throw new IllegalArgumentException("status is '" + name + "'; it is one of running, interrupted,"
-                    + " finished");
+            throw new IllegalArgumentException(
+                    "status is '" + name + "'; it is one of running, interrupted," + " finished");
         }
         return s;
     }
@@ -285,7 +316,10 @@ public record RunState(int format, RunConfig config, String configHash, Position
         if (classNames == null || classNames.size() < 2) {
             p.add("classNames is " + (classNames == null ? "missing" : classNames + " (fewer than 2 classes)"));
         }
-        if (inputShape == null || inputShape.length != 3 || inputShape[0] <= 0 || inputShape[1] <= 0
+        if (inputShape == null
+                || inputShape.length != 3
+                || inputShape[0] <= 0
+                || inputShape[1] <= 0
                 || inputShape[2] <= 0) {
             p.add("inputShape is " + (inputShape == null ? "missing" : Arrays.toString(inputShape))
                     + "; it is {channels, height, width}, all positive");
@@ -312,15 +346,17 @@ public record RunState(int format, RunConfig config, String configHash, Position
         }
         for (int i = 0; i < history.size(); i++) {
             if (history.get(i) == null || history.get(i).epoch() != i + 1) {
-                p.add("history entry " + (i + 1) + " is " + (history.get(i) == null ? "missing" : "epoch "
-                        + history.get(i).epoch()) + "; epochs are numbered 1, 2, ...");
+                p.add("history entry " + (i + 1) + " is "
+                        + (history.get(i) == null
+                                ? "missing"
+                                : "epoch " + history.get(i).epoch()) + "; epochs are numbered 1, 2, ...");
                 break;
             }
         }
         String expected = RunDirectory.checkpointName(epochsDone, batchInEpoch);
         if (!expected.equals(checkpoint)) {
-            p.add("checkpoint is " + checkpoint + " but epochsDone " + epochsDone + " and batchInEpoch "
-                    + batchInEpoch + " name " + expected);
+            p.add("checkpoint is " + checkpoint + " but epochsDone " + epochsDone + " and batchInEpoch " + batchInEpoch
+                    + " name " + expected);
         }
         if (batchInEpoch > 0 && position.partial() == null) {
             p.add("batchInEpoch is " + batchInEpoch + " but the unfinished epoch's sums (partial) are missing");

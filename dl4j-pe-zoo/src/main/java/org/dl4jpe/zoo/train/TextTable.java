@@ -57,13 +57,16 @@ public final class TextTable {
 
     /** As a Markdown table; a {@code |} inside a cell is escaped. */
     public String markdown() {
-        StringBuilder sb = new StringBuilder("| ").append(String.join(" | ", header)).append(" |\n|");
+        StringBuilder sb =
+                new StringBuilder("| ").append(String.join(" | ", header)).append(" |\n|");
         for (boolean r : right) {
             sb.append(r ? "---:|" : "---|");
         }
         sb.append('\n');
         for (List<String> r : rows) {
-            sb.append("| ").append(String.join(" | ", r.stream().map(c -> c.replace("|", "\\|")).toList()))
+            sb.append("| ")
+                    .append(String.join(
+                            " | ", r.stream().map(c -> c.replace("|", "\\|")).toList()))
                     .append(" |\n");
         }
         return sb.toString();

@@ -13,8 +13,8 @@ import java.util.List;
  *                            when no epoch completed)
  * @param trainableParameters trainable parameters of the model
  */
-public record TrainResult(Path runDir, RunState state, boolean interrupted, EvalResult finalEvaluation,
-                          long trainableParameters) {
+public record TrainResult(
+        Path runDir, RunState state, boolean interrupted, EvalResult finalEvaluation, long trainableParameters) {
 
     public List<EpochMetrics> history() {
         return state.history();
@@ -27,7 +27,9 @@ public record TrainResult(Path runDir, RunState state, boolean interrupted, Eval
 
     /** Mean training throughput over the run. */
     public double imagesPerSecond() {
-        double images = state.history().stream().mapToDouble(m -> m.seconds() * m.imagesPerSecond()).sum();
+        double images = state.history().stream()
+                .mapToDouble(m -> m.seconds() * m.imagesPerSecond())
+                .sum();
         double s = trainSeconds();
         return s > 0 ? images / s : Double.NaN;
     }

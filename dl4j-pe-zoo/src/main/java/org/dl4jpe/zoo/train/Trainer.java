@@ -59,8 +59,8 @@ public final class Trainer {
     private boolean handleInterrupts;
     private String label = "";
     private int evalBatchSize = 256;
-    private IntConsumer afterIteration = i -> { };
-    private Runnable beforeSave = () -> { };
+    private IntConsumer afterIteration = i -> {};
+    private Runnable beforeSave = () -> {};
     private LongSupplier clock = System::nanoTime;
     private long checkpointEveryNanos = TimeUnit.SECONDS.toNanos(DEFAULT_CHECKPOINT_EVERY_SECONDS);
     private Set<String> companions = Set.of();
@@ -166,9 +166,16 @@ public final class Trainer {
             ComputationGraph net = model.create(config.options());
             applySchedule(net, config, train);
             long trainable = ParameterCounts.trainable(net);
-            RunState state = RunState.of(config, RunState.Position.START, List.of(),
-                    new RunState.ModelInfo(train.classNames(), new int[] {train.channels(), train.height(),
-                            train.width()}, trainable, RunDirectory.fingerprint(net)), train.size(),
+            RunState state = RunState.of(
+                    config,
+                    RunState.Position.START,
+                    List.of(),
+                    new RunState.ModelInfo(
+                            train.classNames(),
+                            new int[] {train.channels(), train.height(), train.width()},
+                            trainable,
+                            RunDirectory.fingerprint(net)),
+                    train.size(),
                     RunState.Status.RUNNING);
             return run(rd, config, data, net, state);
         } finally {
@@ -215,11 +222,13 @@ public final class Trainer {
         ComputationGraph net = rd.loadModel(state);
         checkClasses(config, data);
         if (!data.requireTrain().classNames().equals(state.classNames())) {
-            throw new InvalidDataException("data = " + data.spec() + " has classes " + data.train().classNames()
-                    + " but the run in " + outDir + " was trained on " + state.classNames());
+            throw new InvalidDataException(
+                    "data = " + data.spec() + " has classes " + data.train().classNames() + " but the run in " + outDir
+                            + " was trained on " + state.classNames());
         }
         if (state.trainImages() != null && state.trainImages() != data.train().size()) {
-            throw new InvalidDataException("data = " + data.spec() + " has " + data.train().size() + " training"
+            throw new InvalidDataException("data = " + data.spec() + " has "
+                    + data.train().size() + " training"
                     + " images but the run in " + outDir + " was trained on " + state.trainImages() + " ("
                     + config.data() + "); a resumed run continues on the same data (moved: give its new data = path)");
         }
@@ -232,8 +241,8 @@ public final class Trainer {
             changes.add("epochs " + state.config().epochs() + " -> " + config.epochs());
         }
         if (!Double.isNaN(learningRate) && learningRate != config.options().learningRate()) {
-            changes.add(String.format(Locale.ROOT, "learningRate %.4g -> %.4g", config.options().learningRate(),
-                    learningRate));
+            changes.add(String.format(
+                    Locale.ROOT, "learningRate %.4g -> %.4g", config.options().learningRate(), learningRate));
             config = config.withOptions(config.options().withLearningRate(learningRate));
             net.setLearningRate(learningRate);
         }
@@ -241,16 +250,23 @@ public final class Trainer {
             progress.message("run in " + outDir + " already has " + state.epochsDone() + " of " + config.epochs()
                     + " epochs; nothing to do (resume with more epochs to train further)");
             EvalResult last = data.test() != null && !state.history().isEmpty()
-                    ? Evaluator.evaluate(net, data.test(), evalBatchSize, config.normalization()) : null;
+                    ? Evaluator.evaluate(net, data.test(), evalBatchSize, config.normalization())
+                    : null;
             return new TrainResult(outDir, state, false, last, state.trainableParameters());
         }
         applySchedule(net, config, data.requireTrain());
         data.checkImages();
-        progress.message(String.format(Locale.ROOT, "resuming %s from %s: epoch %d of %d%s%s", config.model(),
-                rd.checkpointFile(state).getFileName(), state.epochsDone() + 1, config.epochs(),
+        progress.message(String.format(
+                Locale.ROOT,
+                "resuming %s from %s: epoch %d of %d%s%s",
+                config.model(),
+                rd.checkpointFile(state).getFileName(),
+                state.epochsDone() + 1,
+                config.epochs(),
                 state.batchInEpoch() > 0 ? ", batch " + (state.batchInEpoch() + 1) : "",
-                changes.isEmpty() ? "" : " (changed, recorded in " + RunDirectory.STATE + ": "
-                        + String.join(", ", changes) + ")"));
+                changes.isEmpty()
+                        ? ""
+                        : " (changed, recorded in " + RunDirectory.STATE + ": " + String.join(", ", changes) + ")"));
         state = state.with(config, RunState.Status.RUNNING).withFingerprint(RunDirectory.fingerprint(net));
         return run(rd, config, data, net, state);
     }
@@ -260,8 +276,11 @@ public final class Trainer {
      * start of the run, with DL4J's iteration count, which checkpoints keep, saying where on it the run is.
      */
     private static void applySchedule(ComputationGraph net, RunConfig config, ImageSource train) {
-        ISchedule schedule = config.schedule().perIteration(config.options().learningRate(),
-                ImageBatchIterator.batchesPerEpoch(train.size(), config.batchSize()), config.epochs());
+        ISchedule schedule = config.schedule()
+                .perIteration(
+                        config.options().learningRate(),
+                        ImageBatchIterator.batchesPerEpoch(train.size(), config.batchSize()),
+                        config.epochs());
         if (schedule != null) {
             net.setLearningRate(schedule);
         }
@@ -304,8 +323,7 @@ public final class Trainer {
         }
     }
 
-    private TrainResult run(RunDirectory rd, RunConfig config, DataSplit data, ComputationGraph net,
-                            RunState start) {
+    private TrainResult run(RunDirectory rd, RunConfig config, DataSplit data, ComputationGraph net, RunState start) {
         Interrupts.Guard guard = null;
         if (handleInterrupts) {
             Interrupts.install();
@@ -322,8 +340,8 @@ public final class Trainer {
         }
     }
 
-    private TrainResult loop(RunDirectory rd, RunConfig config, DataSplit data, ComputationGraph net,
-                             RunState start) throws IOException {
+    private TrainResult loop(RunDirectory rd, RunConfig config, DataSplit data, ComputationGraph net, RunState start)
+            throws IOException {
         if (epochFitter != null) {
             return loopEpochs(rd, config, data, net, start);
         }
@@ -331,8 +349,8 @@ public final class Trainer {
         ImageSource test = data.test();
         ModelOptions o = config.options();
         long seed = o.seed();
-        ImageBatchIterator it = ImageBatchIterator.training(train, config.batchSize(), seed, config.augment(),
-                config.normalization());
+        ImageBatchIterator it =
+                ImageBatchIterator.training(train, config.batchSize(), seed, config.augment(), config.normalization());
         int batches = it.batchesPerEpoch();
         BatchStats stats = new BatchStats(net);
         net.setListeners(stats);
@@ -349,8 +367,8 @@ public final class Trainer {
 
         for (int epoch = state.epochsDone(); epoch < config.epochs(); epoch++) {
             int first = epoch == state.epochsDone() ? state.batchInEpoch() : 0;
-            RunState.PartialEpoch partial = first > 0 && state.partial() != null ? state.partial()
-                    : new RunState.PartialEpoch(0, 0, 0, 0);
+            RunState.PartialEpoch partial =
+                    first > 0 && state.partial() != null ? state.partial() : new RunState.PartialEpoch(0, 0, 0, 0);
             it.setEpoch(epoch);
             it.skipBatches(first);
             double lossSum = partial.lossSum();
@@ -362,13 +380,35 @@ public final class Trainer {
                     if (!trained) {
                         return notStarted(rd, state);
                     }
-                    return interrupt(rd, net, state, epoch, it.position(), iteration, lossSum, correct, seen,
-                            epochSeconds, history, lastEval);
+                    return interrupt(
+                            rd,
+                            net,
+                            state,
+                            epoch,
+                            it.position(),
+                            iteration,
+                            lossSum,
+                            correct,
+                            seen,
+                            epochSeconds,
+                            history,
+                            lastEval);
                 }
                 int position = it.position();
-                if (checkpointEveryNanos > 0 && position > 0 && trained
+                if (checkpointEveryNanos > 0
+                        && position > 0
+                        && trained
                         && clock.getAsLong() - lastSave >= checkpointEveryNanos) {
-                    state = midEpoch(state, epoch, position, iteration, lossSum, correct, seen, epochSeconds, history,
+                    state = midEpoch(
+                            state,
+                            epoch,
+                            position,
+                            iteration,
+                            lossSum,
+                            correct,
+                            seen,
+                            epochSeconds,
+                            history,
                             RunState.Status.RUNNING);
                     save(rd, net, state);
                     lastSave = clock.getAsLong();
@@ -381,12 +421,24 @@ public final class Trainer {
                 try {
                     ds = it.next();
                 } catch (RuntimeException e) {
-                    throw keepWhatWasTrained(rd, net, state, epoch, position, iteration, lossSum, correct, seen,
-                            epochSeconds, history, trained, e);
+                    throw keepWhatWasTrained(
+                            rd,
+                            net,
+                            state,
+                            epoch,
+                            position,
+                            iteration,
+                            lossSum,
+                            correct,
+                            seen,
+                            epochSeconds,
+                            history,
+                            trained,
+                            e);
                 }
                 int n = ds.numExamples();
                 stats.expect(ds.getLabels());
-                double reg = net.calcRegularizationScore(true);   // score() = data loss + reg, at these params
+                double reg = net.calcRegularizationScore(true); // score() = data loss + reg, at these params
                 net.fit(ds);
                 double score = net.score();
                 double loss;
@@ -400,7 +452,14 @@ public final class Trainer {
                 }
                 iteration++;
                 if (!Double.isFinite(loss) || !Double.isFinite(score)) {
-                    throw nonFinite(rd, state, config, epoch, it.position(), batches, iteration,
+                    throw nonFinite(
+                            rd,
+                            state,
+                            config,
+                            epoch,
+                            it.position(),
+                            batches,
+                            iteration,
                             Double.isFinite(loss) ? score : loss);
                 }
                 double dt = (System.nanoTime() - t0) / 1e9;
@@ -411,18 +470,49 @@ public final class Trainer {
                 correct += right;
                 seen += n;
                 double eta = runSeconds / runBatches * (totalBatches - runBatches);
-                progress.update(label, epoch + 1, config.epochs(), it.position(), batches, lossSum / seen, reg,
-                        correct / (double) seen, seen / epochSeconds, eta);
+                progress.update(
+                        label,
+                        epoch + 1,
+                        config.epochs(),
+                        it.position(),
+                        batches,
+                        lossSum / seen,
+                        reg,
+                        correct / (double) seen,
+                        seen / epochSeconds,
+                        eta);
                 trained = true;
                 afterIteration.accept((int) iteration);
             }
             if (stopRequested.get()) {
-                return interrupt(rd, net, state, epoch, it.position(), iteration, lossSum, correct, seen,
-                        epochSeconds, history, lastEval);
+                return interrupt(
+                        rd,
+                        net,
+                        state,
+                        epoch,
+                        it.position(),
+                        iteration,
+                        lossSum,
+                        correct,
+                        seen,
+                        epochSeconds,
+                        history,
+                        lastEval);
             }
             net.incrementEpochCount();
-            Ended e = endEpoch(rd, config, test, net, state, history, epoch, iteration, lossSum / seen,
-                    correct / (double) seen, epochSeconds, seen);
+            Ended e = endEpoch(
+                    rd,
+                    config,
+                    test,
+                    net,
+                    state,
+                    history,
+                    epoch,
+                    iteration,
+                    lossSum / seen,
+                    correct / (double) seen,
+                    epochSeconds,
+                    seen);
             state = e.state();
             lastEval = e.eval();
             lastSave = clock.getAsLong();
@@ -431,12 +521,14 @@ public final class Trainer {
     }
 
     /** {@link #loop} with an {@link EpochFitter}: one call per epoch. */
-    private TrainResult loopEpochs(RunDirectory rd, RunConfig config, DataSplit data, ComputationGraph net,
-                                   RunState start) throws IOException {
+    private TrainResult loopEpochs(
+            RunDirectory rd, RunConfig config, DataSplit data, ComputationGraph net, RunState start)
+            throws IOException {
         ImageSource train = data.requireTrain();
         ImageSource test = data.test();
-        int batches = ImageBatchIterator.training(train, config.batchSize(), config.options().seed(), false,
-                config.normalization()).batchesPerEpoch();
+        int batches = ImageBatchIterator.training(
+                        train, config.batchSize(), config.options().seed(), false, config.normalization())
+                .batchesPerEpoch();
         RunState state = start;
         List<EpochMetrics> history = new ArrayList<>(state.history());
         long iteration = state.iteration();
@@ -446,8 +538,8 @@ public final class Trainer {
                 return interrupt(rd, net, state, epoch, 0, iteration, 0, 0, 0, 0, history, lastEval);
             }
             int first = epoch == start.epochsDone() ? start.batchInEpoch() : 0;
-            RunState.PartialEpoch partial = first > 0 && start.partial() != null ? start.partial()
-                    : new RunState.PartialEpoch(0, 0, 0, 0);
+            RunState.PartialEpoch partial =
+                    first > 0 && start.partial() != null ? start.partial() : new RunState.PartialEpoch(0, 0, 0, 0);
             EpochFitter.Fit fit = epochFitter.fit(net, train, config, epoch, first);
             net = fit.net();
             iteration += fit.iterations();
@@ -456,11 +548,23 @@ public final class Trainer {
             }
             long seen = partial.seen() + fit.images();
             double loss = (partial.lossSum() + fit.trainLoss() * fit.images()) / seen;
-            double accuracy = Double.isNaN(fit.trainAccuracy()) ? Double.NaN
+            double accuracy = Double.isNaN(fit.trainAccuracy())
+                    ? Double.NaN
                     : (partial.correct() + fit.trainAccuracy() * fit.images()) / seen;
             net.getConfiguration().setEpochCount(epoch + 1);
-            Ended e = endEpoch(rd, config, test, net, state, history, epoch, iteration, loss, accuracy,
-                    partial.seconds() + fit.seconds(), seen);
+            Ended e = endEpoch(
+                    rd,
+                    config,
+                    test,
+                    net,
+                    state,
+                    history,
+                    epoch,
+                    iteration,
+                    loss,
+                    accuracy,
+                    partial.seconds() + fit.seconds(),
+                    seen);
             state = e.state();
             lastEval = e.eval();
         }
@@ -468,13 +572,23 @@ public final class Trainer {
     }
 
     /** What {@link #endEpoch} leaves: the committed state and the test evaluation (null without a test set). */
-    private record Ended(RunState state, EvalResult eval) {
-    }
+    private record Ended(RunState state, EvalResult eval) {}
 
     /** The end of an epoch: test evaluation, metrics, checkpoint and state, curves, the progress line. */
-    private Ended endEpoch(RunDirectory rd, RunConfig config, ImageSource test, ComputationGraph net, RunState state,
-                           List<EpochMetrics> history, int epoch, long iteration, double trainLoss,
-                           double trainAccuracy, double epochSeconds, long seen) throws IOException {
+    private Ended endEpoch(
+            RunDirectory rd,
+            RunConfig config,
+            ImageSource test,
+            ComputationGraph net,
+            RunState state,
+            List<EpochMetrics> history,
+            int epoch,
+            long iteration,
+            double trainLoss,
+            double trainAccuracy,
+            double epochSeconds,
+            long seen)
+            throws IOException {
         EvalResult lastEval = null;
         double testLoss = Double.NaN;
         double testAcc = Double.NaN;
@@ -484,37 +598,75 @@ public final class Trainer {
                 lastEval = Evaluator.evaluate(net, test, evalBatchSize, config.normalization());
             } catch (RuntimeException e) {
                 // keep the epoch: saved without its test metrics, then the error
-                history.add(new EpochMetrics(epoch + 1, trainLoss, regularization, trainAccuracy, Double.NaN,
-                        Double.NaN, epochSeconds, seen / epochSeconds));
-                RunState kept = state.next(config, RunState.Position.afterEpoch(epoch + 1, iteration), history,
+                history.add(new EpochMetrics(
+                        epoch + 1,
+                        trainLoss,
+                        regularization,
+                        trainAccuracy,
+                        Double.NaN,
+                        Double.NaN,
+                        epochSeconds,
+                        seen / epochSeconds));
+                RunState kept = state.next(
+                        config,
+                        RunState.Position.afterEpoch(epoch + 1, iteration),
+                        history,
                         RunState.Status.INTERRUPTED);
                 save(rd, net, kept);
-                throw new InvalidDataException("evaluating epoch " + (epoch + 1) + " on the test split failed: "
-                        + e.getMessage() + "; the epoch is kept in " + rd.checkpointFile(kept) + " (continue: resume the run in "
-                        + rd.dir() + ")", e);
+                throw new InvalidDataException(
+                        "evaluating epoch " + (epoch + 1) + " on the test split failed: "
+                                + e.getMessage() + "; the epoch is kept in " + rd.checkpointFile(kept)
+                                + " (continue: resume the run in "
+                                + rd.dir() + ")",
+                        e);
             }
             testLoss = lastEval.loss();
             testAcc = lastEval.accuracy();
         }
-        EpochMetrics m = new EpochMetrics(epoch + 1, trainLoss, regularization, trainAccuracy, testLoss, testAcc,
-                epochSeconds, seen / epochSeconds);
+        EpochMetrics m = new EpochMetrics(
+                epoch + 1,
+                trainLoss,
+                regularization,
+                trainAccuracy,
+                testLoss,
+                testAcc,
+                epochSeconds,
+                seen / epochSeconds);
         history.add(m);
         boolean last = epoch + 1 == config.epochs();
-        state = state.next(config, RunState.Position.afterEpoch(epoch + 1, iteration), history,
+        state = state.next(
+                config,
+                RunState.Position.afterEpoch(epoch + 1, iteration),
+                history,
                 last ? RunState.Status.FINISHED : RunState.Status.RUNNING);
         save(rd, net, state);
         Charts.trainingCurves(curvesTitle(config), history, rd.curvesFile());
-        progress.epochDone(String.format(Locale.ROOT,
+        progress.epochDone(String.format(
+                Locale.ROOT,
                 "%sepoch %d/%d train loss %.4f%s acc %.4f | test loss %.4f acc %.4f | %.1f s, %.0f img/s",
-                label.isEmpty() ? "" : label + " ", epoch + 1, config.epochs(), m.trainLoss(),
+                label.isEmpty() ? "" : label + " ",
+                epoch + 1,
+                config.epochs(),
+                m.trainLoss(),
                 m.regularization() > 0 ? String.format(Locale.ROOT, " (+%.4f reg)", m.regularization()) : "",
-                m.trainAccuracy(), testLoss, testAcc, epochSeconds, m.imagesPerSecond()));
+                m.trainAccuracy(),
+                testLoss,
+                testAcc,
+                epochSeconds,
+                m.imagesPerSecond()));
         return new Ended(state, lastEval);
     }
 
     /** After the last epoch: the final evaluation if none was made, and the state marked finished. */
-    private TrainResult finish(RunDirectory rd, RunConfig config, ImageSource test, ComputationGraph net,
-                               RunState state, List<EpochMetrics> history, EvalResult lastEval) throws IOException {
+    private TrainResult finish(
+            RunDirectory rd,
+            RunConfig config,
+            ImageSource test,
+            ComputationGraph net,
+            RunState state,
+            List<EpochMetrics> history,
+            EvalResult lastEval)
+            throws IOException {
         if (lastEval == null && test != null && !history.isEmpty()) {
             lastEval = Evaluator.evaluate(net, test, evalBatchSize, config.normalization());
         }
@@ -525,10 +677,30 @@ public final class Trainer {
         return new TrainResult(rd.dir(), state, false, lastEval, state.trainableParameters());
     }
 
-    private TrainResult interrupt(RunDirectory rd, ComputationGraph net, RunState state, int epoch, int position,
-                                  long iteration, double lossSum, long correct, long seen, double epochSeconds,
-                                  List<EpochMetrics> history, EvalResult lastEval) throws IOException {
-        RunState s = midEpoch(state, epoch, position, iteration, lossSum, correct, seen, epochSeconds, history,
+    private TrainResult interrupt(
+            RunDirectory rd,
+            ComputationGraph net,
+            RunState state,
+            int epoch,
+            int position,
+            long iteration,
+            double lossSum,
+            long correct,
+            long seen,
+            double epochSeconds,
+            List<EpochMetrics> history,
+            EvalResult lastEval)
+            throws IOException {
+        RunState s = midEpoch(
+                state,
+                epoch,
+                position,
+                iteration,
+                lossSum,
+                correct,
+                seen,
+                epochSeconds,
+                history,
                 RunState.Status.INTERRUPTED);
         save(rd, net, s);
         progress.message("interrupted: stopped at epoch " + (epoch + 1) + ", batch " + position + "; checkpoint "
@@ -538,19 +710,36 @@ public final class Trainer {
 
     /** A stop before this process trained a batch: nothing new to save. */
     private TrainResult notStarted(RunDirectory rd, RunState state) {
-        progress.message(state.checkpoint() == null
-                ? "interrupted before training started: nothing was saved in " + rd.dir()
-                : "interrupted before training continued: the run in " + rd.dir() + " is unchanged; continue: resume the"
-                        + " run in " + rd.dir());
-        return new TrainResult(rd.dir(), state.with(state.config(), RunState.Status.INTERRUPTED), true, null,
+        progress.message(
+                state.checkpoint() == null
+                        ? "interrupted before training started: nothing was saved in " + rd.dir()
+                        : "interrupted before training continued: the run in " + rd.dir()
+                                + " is unchanged; continue: resume the" + " run in " + rd.dir());
+        return new TrainResult(
+                rd.dir(),
+                state.with(state.config(), RunState.Status.INTERRUPTED),
+                true,
+                null,
                 state.trainableParameters());
     }
 
-    private static RunState midEpoch(RunState state, int epoch, int position, long iteration, double lossSum,
-                                     long correct, long seen, double epochSeconds, List<EpochMetrics> history,
-                                     RunState.Status status) {
-        return state.next(state.config(), RunState.Position.inEpoch(epoch, position, iteration,
-                new RunState.PartialEpoch(lossSum, correct, seen, epochSeconds)), history, status);
+    private static RunState midEpoch(
+            RunState state,
+            int epoch,
+            int position,
+            long iteration,
+            double lossSum,
+            long correct,
+            long seen,
+            double epochSeconds,
+            List<EpochMetrics> history,
+            RunState.Status status) {
+        return state.next(
+                state.config(),
+                RunState.Position.inEpoch(
+                        epoch, position, iteration, new RunState.PartialEpoch(lossSum, correct, seen, epochSeconds)),
+                history,
+                status);
     }
 
     private void save(RunDirectory rd, ComputationGraph net, RunState state) throws IOException {
@@ -559,31 +748,64 @@ public final class Trainer {
     }
 
     /** A batch failed to load: saves what this process trained (when it trained anything), then says so. */
-    private RuntimeException keepWhatWasTrained(RunDirectory rd, ComputationGraph net, RunState state, int epoch,
-                                                int position, long iteration, double lossSum, long correct,
-                                                long seen, double epochSeconds, List<EpochMetrics> history,
-                                                boolean trained, RuntimeException e) {
+    private RuntimeException keepWhatWasTrained(
+            RunDirectory rd,
+            ComputationGraph net,
+            RunState state,
+            int epoch,
+            int position,
+            long iteration,
+            double lossSum,
+            long correct,
+            long seen,
+            double epochSeconds,
+            List<EpochMetrics> history,
+            boolean trained,
+            RuntimeException e) {
         if (!trained) {
             return e;
         }
         try {
-            RunState s = midEpoch(state, epoch, position, iteration, lossSum, correct, seen, epochSeconds, history,
+            RunState s = midEpoch(
+                    state,
+                    epoch,
+                    position,
+                    iteration,
+                    lossSum,
+                    correct,
+                    seen,
+                    epochSeconds,
+                    history,
                     RunState.Status.INTERRUPTED);
             save(rd, net, s);
             String m = e.getMessage() + "; what was trained is kept in " + rd.checkpointFile(s)
                     + " (fix the data, then continue: resume the run in " + rd.dir() + ")";
-            return e instanceof IllegalArgumentException ? new InvalidDataException(m, e) : new IllegalStateException(m, e);
+            return e instanceof IllegalArgumentException
+                    ? new InvalidDataException(m, e)
+                    : new IllegalStateException(m, e);
         } catch (IOException | RuntimeException saveFailure) {
             e.addSuppressed(saveFailure);
             return e;
         }
     }
 
-    private NonFiniteLossException nonFinite(RunDirectory rd, RunState state, RunConfig config, int epoch,
-                                             int batch, int batches, long iteration, double loss) {
-        String where = String.format(Locale.ROOT, "the training loss became %s at epoch %d, batch %d of %d "
-                + "(iteration %d)", Double.isNaN(loss) ? "NaN" : loss > 0 ? "+Infinity" : "-Infinity", epoch + 1,
-                batch, batches, iteration);
+    private NonFiniteLossException nonFinite(
+            RunDirectory rd,
+            RunState state,
+            RunConfig config,
+            int epoch,
+            int batch,
+            int batches,
+            long iteration,
+            double loss) {
+        String where = String.format(
+                Locale.ROOT,
+                "the training loss became %s at epoch %d, batch %d of %d " + "(iteration %d)",
+                Double.isNaN(loss) ? "NaN" : loss > 0 ? "+Infinity" : "-Infinity",
+                epoch + 1,
+                batch,
+                batches,
+                iteration);
         Path last = state.checkpoint() == null ? null : rd.checkpointFile(state);
         String keep = last == null
                 ? "no checkpoint had been saved yet"
@@ -592,7 +814,8 @@ public final class Trainer {
         String lr = String.format(Locale.ROOT, "%.3g", config.options().learningRate());
         String hint = last == null
                 ? "lower learningRate = " + lr + " and start again"
-                : "continue from it with a lower learning rate: resume the run in " + rd.dir() + " with learningRate below " + lr;
+                : "continue from it with a lower learning rate: resume the run in " + rd.dir()
+                        + " with learningRate below " + lr;
         progress.message("training stopped: " + where);
         return new NonFiniteLossException("training stopped: " + where + "; " + keep + "; " + hint, last);
     }

@@ -28,8 +28,11 @@ public final class WarmupCosineSchedule implements ISchedule {
      * @param total  iterations of the whole run (positive)
      */
     @JsonCreator
-    public WarmupCosineSchedule(@JsonProperty("base") double base, @JsonProperty("min") double min,
-                                @JsonProperty("warmup") int warmup, @JsonProperty("total") int total) {
+    public WarmupCosineSchedule(
+            @JsonProperty("base") double base,
+            @JsonProperty("min") double min,
+            @JsonProperty("warmup") int warmup,
+            @JsonProperty("total") int total) {
         if (!(base > 0) || Double.isInfinite(base)) {
             throw new IllegalArgumentException("learning rate " + base + " must be positive and finite");
         }
@@ -40,8 +43,8 @@ public final class WarmupCosineSchedule implements ISchedule {
             throw new IllegalArgumentException("total iterations " + total + " must be positive");
         }
         if (warmup < 0 || warmup >= total) {
-            throw new IllegalArgumentException("warm-up iterations " + warmup + " must be in [0, " + total
-                    + ") (the run's total iterations)");
+            throw new IllegalArgumentException(
+                    "warm-up iterations " + warmup + " must be in [0, " + total + ") (the run's total iterations)");
         }
         this.base = base;
         this.min = min;
@@ -88,7 +91,10 @@ public final class WarmupCosineSchedule implements ISchedule {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof WarmupCosineSchedule s && s.base == base && s.min == min && s.warmup == warmup
+        return o instanceof WarmupCosineSchedule s
+                && s.base == base
+                && s.min == min
+                && s.warmup == warmup
                 && s.total == total;
     }
 

@@ -18,13 +18,13 @@ import org.dl4jpe.layers.TiedSelfAttention.Scheme;
  * @param attention attention tie scheme ({@link Scheme#NONE} is the baseline)
  * @param mlpTie    MLP tie ({@link Tie#NONE} is the baseline)
  */
-public record VitConfig(int patchSize, int embedDim, int depth, int numHeads, double mlpRatio, Scheme attention,
-                        Tie mlpTie) {
+public record VitConfig(
+        int patchSize, int embedDim, int depth, int numHeads, double mlpRatio, Scheme attention, Tie mlpTie) {
 
     /** A baseline (untied) ViT with the MLP ratio of {@link TiedFeedForward#DEFAULT_MLP_RATIO} (4). */
     public static VitConfig of(int patchSize, int embedDim, int depth, int numHeads) {
-        return new VitConfig(patchSize, embedDim, depth, numHeads, TiedFeedForward.DEFAULT_MLP_RATIO, Scheme.NONE,
-                Tie.NONE);
+        return new VitConfig(
+                patchSize, embedDim, depth, numHeads, TiedFeedForward.DEFAULT_MLP_RATIO, Scheme.NONE, Tie.NONE);
     }
 
     /**
@@ -32,7 +32,13 @@ public record VitConfig(int patchSize, int embedDim, int depth, int numHeads, do
      * ({@link Scheme#QO_KV}) attention and the {@link TiedFeedForward#DEFAULT_TIE} ({@link Tie#TRANSPOSE}) MLP.
      */
     public VitConfig tied() {
-        return new VitConfig(patchSize, embedDim, depth, numHeads, mlpRatio, TiedSelfAttention.DEFAULT_SCHEME,
+        return new VitConfig(
+                patchSize,
+                embedDim,
+                depth,
+                numHeads,
+                mlpRatio,
+                TiedSelfAttention.DEFAULT_SCHEME,
                 TiedFeedForward.DEFAULT_TIE);
     }
 

@@ -42,26 +42,53 @@ public final class VitFamily implements ModelFamily<VitConfig> {
      */
     public static final VitConfig MICRO_HALF_DEPTH = VitConfig.of(4, 64, 3, 4);
 
-
     /**
      * The variant table. Each row states its input shape and classes: the full-size variants take ImageNet's
      * 224×224×3 and 1000 classes, the micro ones Fashion-MNIST's 28×28×1 and 10 classes.
      */
     private static final List<Variant<VitConfig>> VARIANTS = List.of(
-            Variant.of("vit_small_patch16_224", "ViT-S/16 (DeiT-S), 224x224x3, 1000 classes, untied baseline",
-                    SMALL, InputShape.IMAGENET, 1000),
-            Variant.of("vit_pe_small_patch16_224", "ViT-PE-S/16: QO_KV-tied attention, transpose-tied MLP",
-                    SMALL.tied(), InputShape.IMAGENET, 1000),
-            Variant.of("vit_tiny_patch16_224", "ViT-Ti/16 (DeiT-Ti), 224x224x3, 1000 classes, untied baseline",
-                    TINY, InputShape.IMAGENET, 1000),
-            Variant.of("vit_pe_tiny_patch16_224", "ViT-PE-Ti/16: QO_KV-tied attention, transpose-tied MLP",
-                    TINY.tied(), InputShape.IMAGENET, 1000),
-            Variant.of("vit_micro_patch4_28", "ViT micro for 28x28x1 (D 64, depth 6, 4 heads), untied baseline",
-                    MICRO, InputShape.FASHION_MNIST, 10),
-            Variant.of("vit_pe_micro_patch4_28", "ViT-PE micro for 28x28x1: QO_KV-tied attention, tied MLP",
-                    MICRO.tied(), InputShape.FASHION_MNIST, 10),
-            Variant.of("vit_micro_d3_patch4_28", "ViT micro, depth 3: untied, the parameter count of ViT-PE micro",
-                    MICRO_HALF_DEPTH, InputShape.FASHION_MNIST, 10));
+            Variant.of(
+                    "vit_small_patch16_224",
+                    "ViT-S/16 (DeiT-S), 224x224x3, 1000 classes, untied baseline",
+                    SMALL,
+                    InputShape.IMAGENET,
+                    1000),
+            Variant.of(
+                    "vit_pe_small_patch16_224",
+                    "ViT-PE-S/16: QO_KV-tied attention, transpose-tied MLP",
+                    SMALL.tied(),
+                    InputShape.IMAGENET,
+                    1000),
+            Variant.of(
+                    "vit_tiny_patch16_224",
+                    "ViT-Ti/16 (DeiT-Ti), 224x224x3, 1000 classes, untied baseline",
+                    TINY,
+                    InputShape.IMAGENET,
+                    1000),
+            Variant.of(
+                    "vit_pe_tiny_patch16_224",
+                    "ViT-PE-Ti/16: QO_KV-tied attention, transpose-tied MLP",
+                    TINY.tied(),
+                    InputShape.IMAGENET,
+                    1000),
+            Variant.of(
+                    "vit_micro_patch4_28",
+                    "ViT micro for 28x28x1 (D 64, depth 6, 4 heads), untied baseline",
+                    MICRO,
+                    InputShape.FASHION_MNIST,
+                    10),
+            Variant.of(
+                    "vit_pe_micro_patch4_28",
+                    "ViT-PE micro for 28x28x1: QO_KV-tied attention, tied MLP",
+                    MICRO.tied(),
+                    InputShape.FASHION_MNIST,
+                    10),
+            Variant.of(
+                    "vit_micro_d3_patch4_28",
+                    "ViT micro, depth 3: untied, the parameter count of ViT-PE micro",
+                    MICRO_HALF_DEPTH,
+                    InputShape.FASHION_MNIST,
+                    10));
 
     @Override
     public String name() {
@@ -77,11 +104,16 @@ public final class VitFamily implements ModelFamily<VitConfig> {
     public ComputationGraphConfiguration configure(VitConfig c, ModelOptions o) {
         validate(c, o);
         IWeightInit init = TruncatedNormalInit.of(PatchEmbedding.INIT_STD);
-        ComputationGraphConfiguration.GraphBuilder g = o.baseConfiguration().graphBuilder()
+        ComputationGraphConfiguration.GraphBuilder g = o.baseConfiguration()
+                .graphBuilder()
                 .addInputs("input")
                 .setInputTypes(InputType.convolutional(o.inputHeight(), o.inputWidth(), o.inputChannels()));
-        g.addLayer("patch_embed", PatchEmbedding.builder(o.inputHeight(), o.inputWidth(), o.inputChannels(),
-                c.patchSize(), c.embedDim()).weightInit(init).build(), "input");
+        g.addLayer(
+                "patch_embed",
+                PatchEmbedding.builder(o.inputHeight(), o.inputWidth(), o.inputChannels(), c.patchSize(), c.embedDim())
+                        .weightInit(init)
+                        .build(),
+                "input");
         String prev = "patch_embed";
         for (int i = 0; i < c.depth(); i++) {
             double dropPath = c.depth() > 1 ? o.dropPath() * i / (c.depth() - 1) : o.dropPath();
@@ -97,14 +129,20 @@ public final class VitFamily implements ModelFamily<VitConfig> {
             g.addLayer(name, withWeightInit(block, init), prev);
             prev = name;
         }
-        g.addLayer("norm", LayerNorm.builder(c.embedDim()).eps(LayerNorm.DEFAULT_EPS).build(), prev);
+        g.addLayer(
+                "norm",
+                LayerNorm.builder(c.embedDim()).eps(LayerNorm.DEFAULT_EPS).build(),
+                prev);
         g.addLayer("pool", ClassTokenPool.builder().build(), "norm");
-        g.addLayer("head", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
-                .nOut(o.numClasses())
-                .activation(Activation.SOFTMAX)
-                .weightInit(init)
-                .biasInit(0)
-                .build(), "pool");
+        g.addLayer(
+                "head",
+                new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                        .nOut(o.numClasses())
+                        .activation(Activation.SOFTMAX)
+                        .weightInit(init)
+                        .biasInit(0)
+                        .build(),
+                "pool");
         return Regularizations.dedupe(g.setOutputs("head").build()); // DL4J lists a global weightDecay twice
     }
 
@@ -124,7 +162,8 @@ public final class VitFamily implements ModelFamily<VitConfig> {
         positive("depth", c.depth());
         positive("numHeads", c.numHeads());
         if (c.embedDim() % c.numHeads() != 0) {
-            throw new IllegalArgumentException("numHeads " + c.numHeads() + " does not divide embedDim " + c.embedDim());
+            throw new IllegalArgumentException(
+                    "numHeads " + c.numHeads() + " does not divide embedDim " + c.embedDim());
         }
         if (o.inputHeight() % c.patchSize() != 0 || o.inputWidth() % c.patchSize() != 0) {
             throw new IllegalArgumentException("patchSize " + c.patchSize() + " does not divide the input size "

@@ -13,8 +13,8 @@ class ModelFlopsTest {
     private static double forward(String name) {
         RegisteredModel m = Zoo.registry().get(name);
         ModelOptions o = m.defaultOptions();
-        return ModelFlops.forward(m.configure(o),
-                InputType.convolutional(o.inputHeight(), o.inputWidth(), o.inputChannels()));
+        return ModelFlops.forward(
+                m.configure(o), InputType.convolutional(o.inputHeight(), o.inputWidth(), o.inputChannels()));
     }
 
     /**
@@ -33,7 +33,8 @@ class ModelFlopsTest {
     @Test
     void vitMicroPerLayerNamesEveryBlock() {
         RegisteredModel m = Zoo.registry().get("vit_pe_micro_patch4_28");
-        Map<String, Double> per = ModelFlops.perLayer(m.configure(m.defaultOptions()), InputType.convolutional(28, 28, 1));
+        Map<String, Double> per =
+                ModelFlops.perLayer(m.configure(m.defaultOptions()), InputType.convolutional(28, 28, 1));
         assertEquals(8, per.size(), per.toString()); // patch_embed, 6 blocks, head
         assertEquals(100_352, per.get("patch_embed"));
         assertEquals(1_280, per.get("head"));

@@ -47,11 +47,14 @@ class IdxTest {
 
     @Test
     void subsetIsTheFirstImagesOfEachClassOfDebiansFiles() throws IOException {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(FashionMnist.DEFAULT_DIR),
-                "Debian's dataset-fashion-mnist is not installed");
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                Files.isDirectory(FashionMnist.DEFAULT_DIR), "Debian's dataset-fashion-mnist is not installed");
         SubsetMaker.make(FashionMnist.DEFAULT_DIR, tmp, 200, 50);
-        for (String f : List.of("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-                "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")) {
+        for (String f : List.of(
+                "train-images-idx3-ubyte.gz",
+                "train-labels-idx1-ubyte.gz",
+                "t10k-images-idx3-ubyte.gz",
+                "t10k-labels-idx1-ubyte.gz")) {
             byte[] made = Files.readAllBytes(tmp.resolve(f));
             byte[] shipped;
             try (var in = getClass().getClassLoader().getResourceAsStream("fashion-mnist-subset/" + f)) {
@@ -91,7 +94,8 @@ class IdxTest {
     void missingFileIsNamed() {
         Path missing = tmp.resolve("nothing-here-idx3-ubyte.gz");
         InvalidDataException e = assertThrows(InvalidDataException.class, () -> Idx.readImages(missing));
-        assertTrue(e.getMessage().contains(missing.toString()) && e.getMessage().contains("does not exist"),
+        assertTrue(
+                e.getMessage().contains(missing.toString()) && e.getMessage().contains("does not exist"),
                 e.getMessage());
     }
 
@@ -130,13 +134,15 @@ class IdxTest {
         Path labels = tmp.resolve("labels");
         Idx.writeLabels(labels, new int[] {1, 2});
         InvalidDataException e = assertThrows(InvalidDataException.class, () -> Idx.readImages(labels));
-        assertTrue(e.getMessage().contains(labels.toString()) && e.getMessage().contains("0x00000801")
-                && e.getMessage().contains("0x00000803"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains(labels.toString())
+                        && e.getMessage().contains("0x00000801")
+                        && e.getMessage().contains("0x00000803"),
+                e.getMessage());
         Path junk = tmp.resolve("junk.gz");
         Files.write(junk, "hello world, not idx".getBytes());
         e = assertThrows(InvalidDataException.class, () -> Idx.readLabels(junk));
-        assertTrue(e.getMessage().contains(junk.toString()) && e.getMessage().contains("magic number"),
-                e.getMessage());
+        assertTrue(e.getMessage().contains(junk.toString()) && e.getMessage().contains("magic number"), e.getMessage());
     }
 
     @Test
@@ -153,10 +159,13 @@ class IdxTest {
         Path dir = Files.createDirectories(tmp.resolve("idx"));
         Idx.writeImages(dir.resolve("train-images-idx3-ubyte.gz"), 28, 28, new byte[4 * 784]);
         Idx.writeLabels(dir.resolve("train-labels-idx1-ubyte.gz"), new int[] {0, 1, 2});
-        InvalidDataException e = assertThrows(InvalidDataException.class,
-                () -> IdxData.load(dir, IdxData.TRAIN, FashionMnist.CLASS_NAMES));
-        assertTrue(e.getMessage().contains("train-images-idx3-ubyte.gz") && e.getMessage().contains("4 images")
-                && e.getMessage().contains("train-labels-idx1-ubyte.gz") && e.getMessage().contains("3 labels"),
+        InvalidDataException e = assertThrows(
+                InvalidDataException.class, () -> IdxData.load(dir, IdxData.TRAIN, FashionMnist.CLASS_NAMES));
+        assertTrue(
+                e.getMessage().contains("train-images-idx3-ubyte.gz")
+                        && e.getMessage().contains("4 images")
+                        && e.getMessage().contains("train-labels-idx1-ubyte.gz")
+                        && e.getMessage().contains("3 labels"),
                 e.getMessage());
     }
 
@@ -165,19 +174,24 @@ class IdxTest {
         Path dir = Files.createDirectories(tmp.resolve("idx"));
         Idx.writeImages(dir.resolve("t10k-images-idx3-ubyte"), 28, 28, new byte[3 * 784]);
         Idx.writeLabels(dir.resolve("t10k-labels-idx1-ubyte"), new int[] {0, 12, 2});
-        InvalidDataException e = assertThrows(InvalidDataException.class,
-                () -> IdxData.load(dir, IdxData.TEST, FashionMnist.CLASS_NAMES));
-        assertTrue(e.getMessage().contains("t10k-labels-idx1-ubyte") && e.getMessage().contains("label 12")
-                && e.getMessage().contains("index 1") && e.getMessage().contains("0..9"), e.getMessage());
+        InvalidDataException e = assertThrows(
+                InvalidDataException.class, () -> IdxData.load(dir, IdxData.TEST, FashionMnist.CLASS_NAMES));
+        assertTrue(
+                e.getMessage().contains("t10k-labels-idx1-ubyte")
+                        && e.getMessage().contains("label 12")
+                        && e.getMessage().contains("index 1")
+                        && e.getMessage().contains("0..9"),
+                e.getMessage());
     }
 
     @Test
     void missingSplitFileListsWhatWasLookedFor() throws IOException {
         Path dir = Files.createDirectories(tmp.resolve("idx"));
         Idx.writeImages(dir.resolve("train-images-idx3-ubyte.gz"), 28, 28, new byte[784]);
-        InvalidDataException e = assertThrows(InvalidDataException.class,
-                () -> IdxData.load(dir, IdxData.TRAIN, FashionMnist.CLASS_NAMES));
-        assertTrue(e.getMessage().contains(dir.toString()) && e.getMessage().contains("train-labels-idx1-ubyte.gz"),
+        InvalidDataException e = assertThrows(
+                InvalidDataException.class, () -> IdxData.load(dir, IdxData.TRAIN, FashionMnist.CLASS_NAMES));
+        assertTrue(
+                e.getMessage().contains(dir.toString()) && e.getMessage().contains("train-labels-idx1-ubyte.gz"),
                 e.getMessage());
     }
 
@@ -192,11 +206,12 @@ class IdxTest {
         DataSplit split = DataSets.open(dir.toString(), 1, 28, 28);
         assertEquals(List.of("a", "b", "c", "d"), split.train().classNames());
         assertEquals(4, split.test().size());
-        InvalidDataException e = assertThrows(InvalidDataException.class,
-                () -> DataSets.open(dir.toString(), 3, 32, 32));
+        InvalidDataException e =
+                assertThrows(InvalidDataException.class, () -> DataSets.open(dir.toString(), 3, 32, 32));
         assertTrue(e.getMessage().contains("28x28x1") && e.getMessage().contains("32x32x3"), e.getMessage());
-        e = assertThrows(InvalidDataException.class, () -> DataSets.open(tmp.resolve("nope").toString(), 1, 28, 28));
-        assertTrue(e.getMessage().contains("nope") && e.getMessage().contains("fashion-mnist-subset"),
-                e.getMessage());
+        e = assertThrows(
+                InvalidDataException.class,
+                () -> DataSets.open(tmp.resolve("nope").toString(), 1, 28, 28));
+        assertTrue(e.getMessage().contains("nope") && e.getMessage().contains("fashion-mnist-subset"), e.getMessage());
     }
 }

@@ -35,7 +35,9 @@ class ImageBatchIteratorTest {
             assertEquals(1.0, ds.getLabels().maxNumber().doubleValue());
             // evaluation order is the source order
             for (int i = 0; i < n; i++) {
-                assertEquals(SUBSET.label(seen + i), ds.getLabels().getRow(i).argMax().getInt(0));
+                assertEquals(
+                        SUBSET.label(seen + i),
+                        ds.getLabels().getRow(i).argMax().getInt(0));
             }
             seen += (int) n;
             batches++;
@@ -122,7 +124,8 @@ class ImageBatchIteratorTest {
         assertNotEquals(p.getFeatures(), a.getFeatures());
         assertEquals(a.getFeatures(), aug2.next().getFeatures());
         // pixel mass is preserved up to what the crop cuts off: the images are shifted, not replaced
-        double ratio = a.getFeatures().sumNumber().doubleValue() / p.getFeatures().sumNumber().doubleValue();
+        double ratio = a.getFeatures().sumNumber().doubleValue()
+                / p.getFeatures().sumNumber().doubleValue();
         assertTrue(ratio > 0.8 && ratio <= 1.0 + 1e-6, "augmented/plain pixel mass " + ratio);
         // next epoch draws other augmentations
         aug.reset();

@@ -47,8 +47,8 @@ class ImageDepthTest {
         int[] sizes = new int[bands];
         Arrays.fill(sizes, bits);
         int type = bits == 16 ? DataBuffer.TYPE_USHORT : DataBuffer.TYPE_BYTE;
-        ComponentColorModel cm = new ComponentColorModel(cs, sizes, alpha, false,
-                alpha ? Transparency.TRANSLUCENT : Transparency.OPAQUE, type);
+        ComponentColorModel cm = new ComponentColorModel(
+                cs, sizes, alpha, false, alpha ? Transparency.TRANSLUCENT : Transparency.OPAQUE, type);
         WritableRaster r = cm.createCompatibleWritableRaster(W, H);
         int max = (1 << bits) - 1;
         for (int y = 0; y < H; y++) {
@@ -123,7 +123,12 @@ class ImageDepthTest {
         for (Map.Entry<String, BufferedImage> e : images.entrySet()) {
             String name = e.getKey();
             String format = name.substring(name.lastIndexOf('.') + 1).replace("jpg", "jpeg");
-            assertTrue(ImageIO.write(e.getValue(), format, tmp.resolve("img").resolve(name).toFile()), name);
+            assertTrue(
+                    ImageIO.write(
+                            e.getValue(),
+                            format,
+                            tmp.resolve("img").resolve(name).toFile()),
+                    name);
         }
         // 16-bit PGM (maxval 65535), by hand: javax.imageio has no PNM writer
         byte[] header = ("P5\n" + W + " " + H + "\n65535\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
@@ -160,9 +165,14 @@ class ImageDepthTest {
                     }
                     float tol = f.toString().endsWith(".jpg") ? 24f : 1f;
                     if (!(maxErr <= tol)) {
-                        wrong.append(f.getFileName()).append(" (").append(channels).append(" channels): max error ")
-                                .append(maxErr).append(", first row ")
-                                .append(Arrays.toString(Arrays.copyOf(x, W))).append('\n');
+                        wrong.append(f.getFileName())
+                                .append(" (")
+                                .append(channels)
+                                .append(" channels): max error ")
+                                .append(maxErr)
+                                .append(", first row ")
+                                .append(Arrays.toString(Arrays.copyOf(x, W)))
+                                .append('\n');
                     }
                 }
             }
@@ -175,11 +185,20 @@ class ImageDepthTest {
         Path root = tmp.resolve("tiff");
         Files.createDirectories(root.resolve("a"));
         Files.createDirectories(root.resolve("b"));
-        assertTrue(ImageIO.write(component(8, true, false), "tiff", root.resolve("a").resolve("x.tiff").toFile()));
-        assertTrue(ImageIO.write(component(8, true, false), "png", root.resolve("b").resolve("y.png").toFile()));
+        assertTrue(ImageIO.write(
+                component(8, true, false),
+                "tiff",
+                root.resolve("a").resolve("x.tiff").toFile()));
+        assertTrue(ImageIO.write(
+                component(8, true, false),
+                "png",
+                root.resolve("b").resolve("y.png").toFile()));
         java.util.List<String> problems = new ImageFolderSource(root, 1, H, W).problems();
         assertEquals(1, problems.size(), problems.toString());
-        assertTrue(problems.get(0).contains("x.tiff") && problems.get(0).contains("TIFF is not read")
-                && problems.get(0).contains("convert it to PNG"), problems.get(0));
+        assertTrue(
+                problems.get(0).contains("x.tiff")
+                        && problems.get(0).contains("TIFF is not read")
+                        && problems.get(0).contains("convert it to PNG"),
+                problems.get(0));
     }
 }

@@ -26,6 +26,7 @@ class ImageFolderSourceTest {
 
     /** Class → solid colour of its left half; the right half is a gradient so crops and flips show. */
     private static final List<String> CLASSES = List.of("cat", "dog", "eel");
+
     private static final Color[] COLORS = {Color.RED, Color.GREEN, Color.BLUE};
 
     private Path folder(Path root, int perClass) throws IOException {
@@ -39,7 +40,8 @@ class ImageFolderSourceTest {
                         img.setRGB(x, y, x < 20 ? COLORS[c].getRGB() : new Color(g, g, g).getRGB());
                     }
                 }
-                ImageIO.write(img, "png", dir.resolve(String.format("img%02d.png", i)).toFile());
+                ImageIO.write(
+                        img, "png", dir.resolve(String.format("img%02d.png", i)).toFile());
             }
         }
         return root;
@@ -87,15 +89,23 @@ class ImageFolderSourceTest {
     void augmentationChangesTrainingImagesNotTestImagesAndIsSeeded() throws IOException {
         Path root = folder(tmp.resolve("data"), 4);
         ImageFolderSource src = new ImageFolderSource(root, 3, 16, 16);
-        INDArray test1 = ImageBatchIterator.evaluation(src, 12, Normalization.UNIT).next().getFeatures();
-        INDArray test2 = ImageBatchIterator.evaluation(src, 12, Normalization.UNIT).next().getFeatures();
+        INDArray test1 = ImageBatchIterator.evaluation(src, 12, Normalization.UNIT)
+                .next()
+                .getFeatures();
+        INDArray test2 = ImageBatchIterator.evaluation(src, 12, Normalization.UNIT)
+                .next()
+                .getFeatures();
         assertEquals(test1, test2);
 
-        DataSet plain = ImageBatchIterator.training(src, 12, 5, false, Normalization.UNIT).next();
-        DataSet aug = ImageBatchIterator.training(src, 12, 5, true, Normalization.UNIT).next();
-        DataSet augAgain = ImageBatchIterator.training(new ImageFolderSource(root, 3, 16, 16), 12, 5, true,
-                Normalization.UNIT).next();
-        DataSet otherSeed = ImageBatchIterator.training(src, 12, 6, true, Normalization.UNIT).next();
+        DataSet plain = ImageBatchIterator.training(src, 12, 5, false, Normalization.UNIT)
+                .next();
+        DataSet aug = ImageBatchIterator.training(src, 12, 5, true, Normalization.UNIT)
+                .next();
+        DataSet augAgain = ImageBatchIterator.training(
+                        new ImageFolderSource(root, 3, 16, 16), 12, 5, true, Normalization.UNIT)
+                .next();
+        DataSet otherSeed = ImageBatchIterator.training(src, 12, 6, true, Normalization.UNIT)
+                .next();
         assertEquals(plain.getLabels(), aug.getLabels());
         assertNotEquals(plain.getFeatures(), aug.getFeatures());
         assertEquals(aug.getFeatures(), augAgain.getFeatures());
@@ -111,21 +121,24 @@ class ImageFolderSourceTest {
     @Test
     void missingAndEmptyFoldersAreNamed() throws IOException {
         Path missing = tmp.resolve("missing");
-        InvalidDataException e = assertThrows(InvalidDataException.class,
-                () -> new ImageFolderSource(missing, 3, 8, 8));
-        assertTrue(e.getMessage().contains(missing.toString()) && e.getMessage().contains("does not exist"),
+        InvalidDataException e =
+                assertThrows(InvalidDataException.class, () -> new ImageFolderSource(missing, 3, 8, 8));
+        assertTrue(
+                e.getMessage().contains(missing.toString()) && e.getMessage().contains("does not exist"),
                 e.getMessage());
 
         Path empty = Files.createDirectories(tmp.resolve("empty"));
         e = assertThrows(InvalidDataException.class, () -> new ImageFolderSource(empty, 3, 8, 8));
-        assertTrue(e.getMessage().contains(empty.toString()) && e.getMessage().contains("no class subfolders"),
+        assertTrue(
+                e.getMessage().contains(empty.toString()) && e.getMessage().contains("no class subfolders"),
                 e.getMessage());
 
         Path root = folder(tmp.resolve("data"), 2);
         Path noImages = Files.createDirectories(root.resolve("fox"));
         Files.writeString(noImages.resolve("notes.txt"), "not an image");
         e = assertThrows(InvalidDataException.class, () -> new ImageFolderSource(root, 3, 8, 8));
-        assertTrue(e.getMessage().contains(noImages.toString()) && e.getMessage().contains("has no images"),
+        assertTrue(
+                e.getMessage().contains(noImages.toString()) && e.getMessage().contains("has no images"),
                 e.getMessage());
     }
 
@@ -141,7 +154,8 @@ class ImageFolderSourceTest {
                 it.next();
             }
         });
-        assertTrue(e.getMessage().contains(bad.toString()) && e.getMessage().startsWith("cannot read image"),
+        assertTrue(
+                e.getMessage().contains(bad.toString()) && e.getMessage().startsWith("cannot read image"),
                 e.getMessage());
     }
 

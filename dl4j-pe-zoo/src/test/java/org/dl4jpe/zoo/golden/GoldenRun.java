@@ -22,12 +22,19 @@ import org.dl4jpe.zoo.train.Trainer;
 public final class GoldenRun {
     static final int EPOCHS = 1;
 
-    private GoldenRun() {
-    }
+    private GoldenRun() {}
 
     static RunConfig config(int epochs) {
-        return new RunConfig("tiny_cnn_28", Zoo.get("tiny_cnn_28").defaultOptions(), DataSets.FASHION_MNIST_SUBSET,
-                epochs, 50, false, Normalization.UNIT, 100, 50);
+        return new RunConfig(
+                "tiny_cnn_28",
+                Zoo.get("tiny_cnn_28").defaultOptions(),
+                DataSets.FASHION_MNIST_SUBSET,
+                epochs,
+                50,
+                false,
+                Normalization.UNIT,
+                100,
+                50);
     }
 
     static DataSplit data() {
@@ -36,9 +43,11 @@ public final class GoldenRun {
 
     public static void main(String[] args) throws IOException {
         Path dir = Path.of(args.length > 0 ? args[0] : "dl4j-pe-zoo/src/test/resources/golden/run");
-        new Trainer(Zoo.registry(), new PrintStream(System.err), Progress.Style.LINES).train(config(EPOCHS), data(), dir);
+        new Trainer(Zoo.registry(), new PrintStream(System.err), Progress.Style.LINES)
+                .train(config(EPOCHS), data(), dir);
         try (Stream<Path> s = Files.list(dir)) {
-            for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".png")).toList()) {
+            for (Path p :
+                    s.filter(p -> p.getFileName().toString().endsWith(".png")).toList()) {
                 Files.delete(p);
             }
         }

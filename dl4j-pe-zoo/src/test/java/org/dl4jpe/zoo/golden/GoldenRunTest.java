@@ -60,12 +60,16 @@ class GoldenRunTest {
 
         ComputationGraph net = rd.loadModel(state);
         EvalResult eval = Evaluator.evaluate(net, GoldenRun.data().test(), 64, Normalization.UNIT);
-        assertEquals(state.history().get(0).testAccuracy(), eval.accuracy(), 1e-12,
+        assertEquals(
+                state.history().get(0).testAccuracy(),
+                eval.accuracy(),
+                1e-12,
                 "the checkpoint evaluates to the accuracy its run recorded");
 
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        TrainResult resumed = new Trainer(Zoo.registry(), new PrintStream(err, true, StandardCharsets.UTF_8),
-                Progress.Style.LINES).resume(dir, GoldenRun.data(), 2, Double.NaN);
+        TrainResult resumed = new Trainer(
+                        Zoo.registry(), new PrintStream(err, true, StandardCharsets.UTF_8), Progress.Style.LINES)
+                .resume(dir, GoldenRun.data(), 2, Double.NaN);
         assertEquals(2, resumed.history().size(), err.toString(StandardCharsets.UTF_8));
         assertEquals(state.history().get(0), resumed.history().get(0), "the recorded epoch is kept");
         List<String> metrics = Files.readAllLines(dir.resolve("metrics.csv"));

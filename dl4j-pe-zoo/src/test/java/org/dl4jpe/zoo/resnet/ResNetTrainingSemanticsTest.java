@@ -85,7 +85,10 @@ class ResNetTrainingSemanticsTest {
             Map<String, INDArray> acts = net.feedForward(d.getFeatures(), true);
             INDArray z = acts.get("stem_conv").castTo(DataType.DOUBLE);
             for (int c = 0; c < channels; c++) {
-                double[] v = z.get(NDArrayIndex.all(), NDArrayIndex.point(c)).dup().data().asDouble();
+                double[] v = z.get(NDArrayIndex.all(), NDArrayIndex.point(c))
+                        .dup()
+                        .data()
+                        .asDouble();
                 double mu = 0;
                 for (double e : v) {
                     mu += e / v.length;
@@ -116,7 +119,8 @@ class ResNetTrainingSemanticsTest {
         INDArray stem = net.getParam("stem_conv_W");
         double sigma = HeNormalFanOutInit.std(new long[] {32, 1, 3, 3});
         double n = stem.length();
-        assertTrue(Math.abs(stem.stdNumber().doubleValue() / sigma - 1) < 5 / Math.sqrt(2 * n),
+        assertTrue(
+                Math.abs(stem.stdNumber().doubleValue() / sigma - 1) < 5 / Math.sqrt(2 * n),
                 "stem std " + stem.stdNumber() + " vs " + sigma);
         double bound = 1.0 / Math.sqrt(256);
         for (String p : new String[] {"head_W", "head_b"}) {
@@ -126,10 +130,12 @@ class ResNetTrainingSemanticsTest {
             // uniform's kurtosis κ = 1.8, so the std's is half that; 5 standard errors
             double sd = w.stdNumber().doubleValue();
             double expected = bound / Math.sqrt(3);
-            assertTrue(Math.abs(sd / expected - 1) < 5 * Math.sqrt(0.8 / w.length()) / 2,
+            assertTrue(
+                    Math.abs(sd / expected - 1) < 5 * Math.sqrt(0.8 / w.length()) / 2,
                     p + " std " + sd + " vs uniform " + expected);
         }
-        assertTrue(Zoo.get("resnet_pe_mini_28").description().contains("He normal fan-out"),
+        assertTrue(
+                Zoo.get("resnet_pe_mini_28").description().contains("He normal fan-out"),
                 "the description states the initialization");
     }
 }

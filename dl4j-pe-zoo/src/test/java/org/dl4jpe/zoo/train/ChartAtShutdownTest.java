@@ -25,8 +25,14 @@ class ChartAtShutdownTest {
     void curvesAreWrittenDuringJvmShutdown() throws Exception {
         Path png = tmp.resolve("curves.png");
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process p = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-                ChartAtShutdownMain.class.getName(), png.toString()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        java.toString(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        ChartAtShutdownMain.class.getName(),
+                        png.toString())
+                .redirectErrorStream(true)
+                .start();
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the child JVM ends");
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(out.lines().anyMatch("ok"::equals), out);

@@ -23,12 +23,21 @@ class CheckpointRegularizationTest {
     void aCheckpointSavedWithWeightDecayListedTwiceDecaysOnceAfterLoading(@TempDir Path tmp) throws Exception {
         // a plain DL4J graph, as a checkpoint of a version before the fix was built: DL4J lists the decay twice
         ComputationGraph net = new ComputationGraph(new NeuralNetConfiguration.Builder()
-                .updater(new Adam(1e-3)).weightDecay(0.05)
-                .graphBuilder().addInputs("in").setInputTypes(InputType.feedForward(4))
+                .updater(new Adam(1e-3))
+                .weightDecay(0.05)
+                .graphBuilder()
+                .addInputs("in")
+                .setInputTypes(InputType.feedForward(4))
                 .addLayer("dense", new DenseLayer.Builder().nOut(3).build(), "in")
-                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(2)
-                        .activation(Activation.SOFTMAX).build(), "dense")
-                .setOutputs("out").build());
+                .addLayer(
+                        "out",
+                        new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                                .nOut(2)
+                                .activation(Activation.SOFTMAX)
+                                .build(),
+                        "dense")
+                .setOutputs("out")
+                .build());
         net.init();
         BaseLayer saved = (BaseLayer) net.getLayer("out").conf().getLayer();
         assertEquals(1, Regularizations.duplicates(saved.getRegularization()), "DL4J M2.1 lists it twice");

@@ -28,15 +28,26 @@ class EpochFitterTest {
     @TempDir
     Path tmp;
 
-    private static final DataSplit DATA = DataSets.open(DataSets.FASHION_MNIST_SUBSET, 1, 28, 28).limit(200, 60);
+    private static final DataSplit DATA =
+            DataSets.open(DataSets.FASHION_MNIST_SUBSET, 1, 28, 28).limit(200, 60);
 
     private static RunConfig config(int epochs) {
-        return new RunConfig("tiny_cnn_28", Zoo.get("tiny_cnn_28").defaultOptions(), DataSets.FASHION_MNIST_SUBSET,
-                epochs, 50, false, Normalization.UNIT, 200, 60);
+        return new RunConfig(
+                "tiny_cnn_28",
+                Zoo.get("tiny_cnn_28").defaultOptions(),
+                DataSets.FASHION_MNIST_SUBSET,
+                epochs,
+                50,
+                false,
+                Normalization.UNIT,
+                200,
+                60);
     }
 
     private static Trainer trainer() {
-        return new Trainer(Zoo.registry(), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+        return new Trainer(
+                Zoo.registry(),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
                 Progress.Style.QUIET);
     }
 
@@ -47,8 +58,8 @@ class EpochFitterTest {
         @Override
         public Fit fit(ComputationGraph net, ImageSource train, RunConfig config, int epoch, int firstBatch) {
             calls++;
-            ImageBatchIterator it = ImageBatchIterator.training(train, config.batchSize(), config.options().seed(),
-                    config.augment(), config.normalization());
+            ImageBatchIterator it = ImageBatchIterator.training(
+                    train, config.batchSize(), config.options().seed(), config.augment(), config.normalization());
             it.setEpoch(epoch);
             it.skipBatches(firstBatch);
             Nd4j.getRandom().setSeed(Seeds.mix(config.options().seed(), ((long) epoch << 20) + firstBatch));
@@ -77,10 +88,13 @@ class EpochFitterTest {
         assertEquals(2, viaEngine.state().epochsDone());
         assertEquals(RunState.Status.FINISHED, viaEngine.state().status());
         assertEquals(local.state().iteration(), viaEngine.state().iteration());
-        ComputationGraph a = RunDirectory.load(tmp.resolve("local").resolve(local.state().checkpoint()));
-        ComputationGraph b = RunDirectory.load(tmp.resolve("engine").resolve(viaEngine.state().checkpoint()));
+        ComputationGraph a =
+                RunDirectory.load(tmp.resolve("local").resolve(local.state().checkpoint()));
+        ComputationGraph b = RunDirectory.load(
+                tmp.resolve("engine").resolve(viaEngine.state().checkpoint()));
         assertEquals(a.params(), b.params());
-        assertEquals(local.history().get(1).testLoss(), viaEngine.history().get(1).testLoss(), 1e-12);
+        assertEquals(
+                local.history().get(1).testLoss(), viaEngine.history().get(1).testLoss(), 1e-12);
         assertTrue(Double.isNaN(viaEngine.history().get(1).trainAccuracy()));
         assertEquals(0.5, viaEngine.history().get(1).seconds());
     }
@@ -89,12 +103,12 @@ class EpochFitterTest {
     void aNonFiniteEpochLossStopsTheRunAndKeepsTheCheckpoint() {
         Path dir = tmp.resolve("nan");
         trainer().epochFitter(new SameOrder()).train(config(1), DATA, dir);
-        EpochFitter diverging = (net, train, config, epoch, first) -> new EpochFitter.Fit(net, Double.NaN,
-                Double.NaN, 200, 4, 1);
-        NonFiniteLossException e = assertThrows(NonFiniteLossException.class,
+        EpochFitter diverging =
+                (net, train, config, epoch, first) -> new EpochFitter.Fit(net, Double.NaN, Double.NaN, 200, 4, 1);
+        NonFiniteLossException e = assertThrows(
+                NonFiniteLossException.class,
                 () -> trainer().epochFitter(diverging).resume(dir, DATA, 2, Double.NaN));
-        assertTrue(e.getMessage().contains("NaN") && e.getMessage().contains("checkpoint-e0001.zip"),
-                e.getMessage());
+        assertTrue(e.getMessage().contains("NaN") && e.getMessage().contains("checkpoint-e0001.zip"), e.getMessage());
         assertEquals(1, new RunDirectory(dir).readState().epochsDone());
     }
 }

@@ -22,11 +22,15 @@ class LrScheduleTest {
 
     @Test
     void refusesWhatDoesNotFitTheRun() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> LrSchedule.cosine(2, 0).perIteration(1e-3, 10, 2));
-        assertTrue(e.getMessage().contains("warmupEpochs = 2.0 (20 steps) must be shorter than the run's 2 epochs (20"
-                + " steps)"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> LrSchedule.cosine(0, 1e-2).perIteration(1e-3, 10, 2));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> LrSchedule.cosine(2, 0).perIteration(1e-3, 10, 2));
+        assertTrue(
+                e.getMessage()
+                        .contains("warmupEpochs = 2.0 (20 steps) must be shorter than the run's 2 epochs (20"
+                                + " steps)"),
+                e.getMessage());
+        e = assertThrows(
+                IllegalArgumentException.class, () -> LrSchedule.cosine(0, 1e-2).perIteration(1e-3, 10, 2));
         assertTrue(e.getMessage().contains("minLearningRate = 0.01 is above the learning rate 0.001"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new LrSchedule(LrSchedule.Kind.CONSTANT, 1, 0));
         assertThrows(IllegalArgumentException.class, () -> LrSchedule.cosine(-1, 0));

@@ -42,7 +42,8 @@ class ReliabilityTest {
     private final PrintStream err = new PrintStream(errBytes, true, StandardCharsets.UTF_8);
 
     /** 300 training and 100 test images: 6 batches of 50 per epoch. */
-    private static final DataSplit DATA = DataSets.open(DataSets.FASHION_MNIST_SUBSET, 1, 28, 28).limit(300, 100);
+    private static final DataSplit DATA =
+            DataSets.open(DataSets.FASHION_MNIST_SUBSET, 1, 28, 28).limit(300, 100);
 
     /** A kill -9: nothing after it runs, no checkpoint is saved on the way out. */
     private static final class Killed extends Error {
@@ -55,8 +56,16 @@ class ReliabilityTest {
     }
 
     private static RunConfig config(String model, int epochs, double dropout) {
-        return new RunConfig(model, Zoo.get(model).defaultOptions().withDropout(dropout),
-                DataSets.FASHION_MNIST_SUBSET, epochs, 50, false, Normalization.UNIT, 300, 100);
+        return new RunConfig(
+                model,
+                Zoo.get(model).defaultOptions().withDropout(dropout),
+                DataSets.FASHION_MNIST_SUBSET,
+                epochs,
+                50,
+                false,
+                Normalization.UNIT,
+                300,
+                100);
     }
 
     private static RunConfig config(int epochs) {
@@ -105,8 +114,8 @@ class ReliabilityTest {
         AtomicReference<RuntimeException> resume = new AtomicReference<>();
         Trainer first = trainer().afterIteration(i -> {
             if (i == 2) {
-                second.set(assertThrows(RuntimeException.class,
-                        () -> trainer().train(config("tiny_cnn_wide_28", 1, 0), DATA, out)));
+                second.set(assertThrows(
+                        RuntimeException.class, () -> trainer().train(config("tiny_cnn_wide_28", 1, 0), DATA, out)));
             }
             if (i == 8) {
                 resume.set(assertThrows(RuntimeException.class, () -> trainer().resume(out, DATA, 0, Double.NaN)));
@@ -115,8 +124,11 @@ class ReliabilityTest {
         first.train(config(2), DATA, out);
         for (RuntimeException e : List.of(second.get(), resume.get())) {
             assertTrue(e instanceof RunLock.DirectoryInUseException, e.toString());
-            assertTrue(e.getMessage().contains("in use") && e.getMessage().contains("pid "
-                    + ProcessHandle.current().pid()), e.getMessage());
+            assertTrue(
+                    e.getMessage().contains("in use")
+                            && e.getMessage()
+                                    .contains("pid " + ProcessHandle.current().pid()),
+                    e.getMessage());
         }
         // the first run is intact: its model, its checkpoint
         RunState s = new RunDirectory(out).readState();
@@ -143,9 +155,10 @@ class ReliabilityTest {
         Files.writeString(out.resolve("checkpoint-important.zip"), "theirs");
         Files.writeString(out.resolve(RunDirectory.METRICS), "theirs");
         Files.writeString(out.resolve(RunDirectory.CURVES), "theirs");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> trainer().train(config(1), DATA, out));
-        assertTrue(e.getMessage().contains("not empty") && e.getMessage().contains("checkpoint-important.zip"),
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> trainer().train(config(1), DATA, out));
+        assertTrue(
+                e.getMessage().contains("not empty") && e.getMessage().contains("checkpoint-important.zip"),
                 e.getMessage());
         assertEquals(List.of("checkpoint-important.zip", "curves.png", "metrics.csv"), names(out));
         for (String n : names(out)) {
@@ -153,8 +166,8 @@ class ReliabilityTest {
         }
         // a file as --out is refused before anything is trained
         Path file = Files.writeString(tmp.resolve("f"), "x");
-        IllegalArgumentException f = assertThrows(IllegalArgumentException.class,
-                () -> trainer().train(config(1), DATA, file));
+        IllegalArgumentException f =
+                assertThrows(IllegalArgumentException.class, () -> trainer().train(config(1), DATA, file));
         assertTrue(f.getMessage().contains("is a file"), f.getMessage());
     }
 
@@ -166,8 +179,8 @@ class ReliabilityTest {
         Files.writeString(out.resolve(".state.json.tmp"), "{");
         Files.write(out.resolve("checkpoint-e0000-b00003.zip"), new byte[10]);
         trainer().train(config(1), DATA, out);
-        assertEquals(List.of(RunLock.FILE, "checkpoint-e0001.zip", "curves.png", "metrics.csv",
-                "state.json"), names(out));
+        assertEquals(
+                List.of(RunLock.FILE, "checkpoint-e0001.zip", "curves.png", "metrics.csv", "state.json"), names(out));
     }
 
     // ---- 4. a checkpoint of another model
@@ -181,16 +194,19 @@ class ReliabilityTest {
         trainStoppedAt(3, config("tiny_cnn_28", 1, 0.5), b);
         String name = new RunDirectory(a).readState().checkpoint();
         Files.copy(b.resolve(name), a.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        InvalidDataException e = assertThrows(InvalidDataException.class,
-                () -> trainer().resume(a, DATA, 0, Double.NaN));
+        InvalidDataException e =
+                assertThrows(InvalidDataException.class, () -> trainer().resume(a, DATA, 0, Double.NaN));
         assertTrue(e.getMessage().contains("not this run's checkpoint"), e.getMessage());
         // another model altogether: the parameter count says so
         Path c = tmp.resolve("c");
         trainer().train(config("tiny_cnn_wide_28", 1, 0), DATA, c);
-        Files.copy(c.resolve("checkpoint-e0001.zip"), a.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(
+                c.resolve("checkpoint-e0001.zip"), a.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         RunDirectory rd = new RunDirectory(a);
         InvalidDataException w = assertThrows(InvalidDataException.class, () -> rd.loadModel(rd.readState()));
-        assertTrue(w.getMessage().contains("trainable parameters") && w.getMessage().contains("tiny_cnn_28"),
+        assertTrue(
+                w.getMessage().contains("trainable parameters")
+                        && w.getMessage().contains("tiny_cnn_28"),
                 w.getMessage());
     }
 
@@ -204,13 +220,12 @@ class ReliabilityTest {
         String good = Files.readString(state);
 
         Files.writeString(state, good.replace("\"epochsDone\" : 2", "\"epochsDone\" : 1"));
-        InvalidDataException edited = assertThrows(InvalidDataException.class,
-                () -> trainer().resume(out, DATA, 3, Double.NaN));
+        InvalidDataException edited =
+                assertThrows(InvalidDataException.class, () -> trainer().resume(out, DATA, 3, Double.NaN));
         assertTrue(edited.getMessage().contains("epochsDone is 1 but history has 2"), edited.getMessage());
 
         Files.writeString(state, good.replace("\"batchSize\" : 50", "\"batchSize\" : 60"));
-        InvalidDataException config = assertThrows(InvalidDataException.class,
-                () -> new RunDirectory(out).readState());
+        InvalidDataException config = assertThrows(InvalidDataException.class, () -> new RunDirectory(out).readState());
         assertTrue(config.getMessage().contains("configHash"), config.getMessage());
 
         Files.writeString(state, good.replaceFirst("\"format\" : 1,", "\"format\" : 1, \"format\" : 1,"));
@@ -218,8 +233,8 @@ class ReliabilityTest {
         assertTrue(dup.getMessage().contains("Duplicate field 'format'"), dup.getMessage());
 
         Files.writeString(state, good);
-        IllegalArgumentException fewer = assertThrows(IllegalArgumentException.class,
-                () -> trainer().resume(out, DATA, 1, Double.NaN));
+        IllegalArgumentException fewer =
+                assertThrows(IllegalArgumentException.class, () -> trainer().resume(out, DATA, 1, Double.NaN));
         assertTrue(fewer.getMessage().contains("epochs = 1 is below the 2 epochs"), fewer.getMessage());
         assertEquals(good, Files.readString(state), "a refused resume writes nothing");
         TrainResult same = trainer().resume(out, DATA, 2, Double.NaN);
@@ -227,16 +242,20 @@ class ReliabilityTest {
         assertEquals(good, Files.readString(state), "a resume with nothing to do writes nothing");
 
         // other data is refused; the same data at another place is recorded
-        DataSplit other = DataSets.open(DataSets.FASHION_MNIST_SUBSET, 1, 28, 28).limit(400, 100);
-        InvalidDataException data = assertThrows(InvalidDataException.class,
-                () -> trainer().resume(out, other, 3, Double.NaN));
-        assertTrue(data.getMessage().contains("400 training images") && data.getMessage().contains("300"),
+        DataSplit other =
+                DataSets.open(DataSets.FASHION_MNIST_SUBSET, 1, 28, 28).limit(400, 100);
+        InvalidDataException data =
+                assertThrows(InvalidDataException.class, () -> trainer().resume(out, other, 3, Double.NaN));
+        assertTrue(
+                data.getMessage().contains("400 training images")
+                        && data.getMessage().contains("300"),
                 data.getMessage());
         DataSplit moved = new DataSplit("moved/fashion", DATA.train(), DATA.test());
         TrainResult r = trainer().resume(out, moved, 3, Double.NaN);
         assertEquals("moved/fashion", new RunDirectory(out).readState().config().data());
         assertEquals(3, r.state().epochsDone());
-        assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("data fashion-mnist-subset -> moved/fashion"),
+        assertTrue(
+                errBytes.toString(StandardCharsets.UTF_8).contains("data fashion-mnist-subset -> moved/fashion"),
                 errBytes.toString(StandardCharsets.UTF_8));
     }
 
@@ -247,8 +266,8 @@ class ReliabilityTest {
         ImageSource good = DATA.train();
         int[] calls = {0};
         // the training images, except that the 10th batch fails to load
-        ImageSource failing = (ImageSource) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {ImageSource.class}, (proxy, method, args) -> {
+        ImageSource failing = (ImageSource) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {ImageSource.class}, (proxy, method, args) -> {
                     if (method.getName().equals("load") && ++calls[0] == 10) {
                         throw new InvalidDataException("cannot read image broken.png: injected");
                     }
@@ -259,8 +278,10 @@ class ReliabilityTest {
                     }
                 });
         Path out = tmp.resolve("run");
-        InvalidDataException e = assertThrows(InvalidDataException.class,
-                () -> trainer().checkpointEvery(0, TimeUnit.SECONDS)
+        InvalidDataException e = assertThrows(
+                InvalidDataException.class,
+                () -> trainer()
+                        .checkpointEvery(0, TimeUnit.SECONDS)
                         .train(config(2), new DataSplit("x", failing, DATA.test()), out));
         assertTrue(e.getMessage().contains("broken.png") && e.getMessage().contains("kept in"), e.getMessage());
         RunState s = new RunDirectory(out).readState();
@@ -286,7 +307,8 @@ class ReliabilityTest {
         int[] killAt = {3, 6, 9, 11};
         for (int k = 0; k <= killAt.length; k++) {
             int at = k < killAt.length ? killAt[k] : Integer.MAX_VALUE;
-            Trainer t = trainer().clock(() -> now.addAndGet(TimeUnit.SECONDS.toNanos(60)))
+            Trainer t = trainer()
+                    .clock(() -> now.addAndGet(TimeUnit.SECONDS.toNanos(60)))
                     .checkpointEvery(100, TimeUnit.SECONDS)
                     .afterIteration(i -> {
                         if (i == at) {
@@ -324,7 +346,7 @@ class ReliabilityTest {
         trainStoppedAt(3, config(1), out);
         Files.write(out.resolve(".checkpoint-e0001.zip.tmp"), new byte[1 << 20]);
         Files.writeString(out.resolve(".curves.png.tmp"), "x");
-        Files.write(out.resolve("checkpoint-e0001.zip"), new byte[5]);  // a save cut short before its state
+        Files.write(out.resolve("checkpoint-e0001.zip"), new byte[5]); // a save cut short before its state
         Path keep = Files.writeString(out.resolve(".notes.tmp"), "mine");
         // a save that fails: the metrics' temporary file cannot be written (a directory is in the way)
         Trainer failing = trainer().beforeSave(() -> {
@@ -339,8 +361,9 @@ class ReliabilityTest {
         TrainResult r = trainer().resume(out, DATA, 0, Double.NaN);
         assertEquals(RunState.Status.FINISHED, r.state().status());
         assertTrue(Files.exists(keep), "a temporary file of another name is not ours");
-        assertEquals(List.of(".notes.tmp", RunLock.FILE, "checkpoint-e0001.zip", "curves.png", "metrics.csv",
-                "state.json"), names(out));
+        assertEquals(
+                List.of(".notes.tmp", RunLock.FILE, "checkpoint-e0001.zip", "curves.png", "metrics.csv", "state.json"),
+                names(out));
     }
 
     // ---- 9. a signal at any moment: one clear line, a consistent directory
@@ -366,8 +389,10 @@ class ReliabilityTest {
         hook.get().join(TimeUnit.SECONDS.toMillis(60));
         assertFalse(hook.get().isAlive(), "the hook ends once the run has saved and said so");
         assertTrue(r.interrupted());
-        List<String> lines = errBytes.toString(StandardCharsets.UTF_8).lines()
-                .filter(l -> l.contains("interrupt")).toList();
+        List<String> lines = errBytes.toString(StandardCharsets.UTF_8)
+                .lines()
+                .filter(l -> l.contains("interrupt"))
+                .toList();
         assertEquals(1, lines.size(), lines.toString());
         assertTrue(lines.get(0).startsWith("interrupted: stopped at epoch 2, batch 0; checkpoint"), lines.get(0));
         RunState s = new RunDirectory(out).readState();
@@ -382,11 +407,15 @@ class ReliabilityTest {
         Path out = tmp.resolve("run");
         TrainResult r = trainer().handleInterrupts(true).train(config(1), DATA, out);
         assertTrue(r.interrupted());
-        assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("interrupted before training started: nothing"
-                + " was saved"), errBytes.toString(StandardCharsets.UTF_8));
+        assertTrue(
+                errBytes.toString(StandardCharsets.UTF_8)
+                        .contains("interrupted before training started: nothing" + " was saved"),
+                errBytes.toString(StandardCharsets.UTF_8));
         assertEquals(List.of(RunLock.FILE), names(out));
         Interrupts.reset();
-        assertEquals(RunState.Status.FINISHED, trainer().train(config(1), DATA, out).state().status());
+        assertEquals(
+                RunState.Status.FINISHED,
+                trainer().train(config(1), DATA, out).state().status());
     }
 
     // ---- 10. clear errors
@@ -399,16 +428,18 @@ class ReliabilityTest {
         String good = Files.readString(state);
         Files.writeString(state, "{\"format\":1}");
         InvalidDataException min = assertThrows(InvalidDataException.class, () -> new RunDirectory(out).readState());
-        assertTrue(min.getMessage().contains("config is missing") && min.getMessage().contains(state.toString()),
+        assertTrue(
+                min.getMessage().contains("config is missing")
+                        && min.getMessage().contains(state.toString()),
                 min.getMessage());
         Files.writeString(state, good);
         Files.write(out.resolve("checkpoint-e0001.zip"), new byte[0]);
-        InvalidDataException empty = assertThrows(InvalidDataException.class,
-                () -> trainer().resume(out, DATA, 2, Double.NaN));
+        InvalidDataException empty =
+                assertThrows(InvalidDataException.class, () -> trainer().resume(out, DATA, 2, Double.NaN));
         assertTrue(empty.getMessage().contains("is empty (0 bytes)"), empty.getMessage());
         Files.write(out.resolve("checkpoint-e0001.zip"), new byte[] {'P', 'K', 3, 4, 1, 2});
-        InvalidDataException cut = assertThrows(InvalidDataException.class,
-                () -> trainer().resume(out, DATA, 2, Double.NaN));
+        InvalidDataException cut =
+                assertThrows(InvalidDataException.class, () -> trainer().resume(out, DATA, 2, Double.NaN));
         assertTrue(cut.getMessage().contains("not a complete zip"), cut.getMessage());
     }
 }

@@ -16,9 +16,21 @@ class ResultsCsvTest {
     Path tmp;
 
     private static ResultsCsv.Row row(String model, long seed, double accuracy, String runDir) {
-        RunConfig config = new RunConfig(model, org.dl4jpe.zoo.ModelOptions.DEFAULTS.withSeed(seed), "fashion-mnist",
-                2, 64, false, org.dl4jpe.zoo.data.Normalization.UNIT, 0, 0);
-        return new ResultsCsv.Row(model, config, new ResultsCsv.Outcome(1418, 60000, 10000, accuracy, 12.5), runDir,
+        RunConfig config = new RunConfig(
+                model,
+                org.dl4jpe.zoo.ModelOptions.DEFAULTS.withSeed(seed),
+                "fashion-mnist",
+                2,
+                64,
+                false,
+                org.dl4jpe.zoo.data.Normalization.UNIT,
+                0,
+                0);
+        return new ResultsCsv.Row(
+                model,
+                config,
+                new ResultsCsv.Outcome(1418, 60000, 10000, accuracy, 12.5),
+                runDir,
                 new Provenance("0.1.0", "1.0.0-M2.1", "abc123", "17", 2, "2026-12-01T00:00:00Z"));
     }
 
@@ -31,8 +43,10 @@ class ResultsCsvTest {
         assertEquals(String.join(",", ResultsCsv.HEADER), lines.get(0));
         assertTrue(lines.get(0).startsWith("model,parameters,seed,epochs,train_images,test_images,test_accuracy,"));
         assertEquals(4, lines.size(), String.join("\n", lines));
-        assertEquals("a,1418,1,2,60000,10000,0.7500,64,adamw,0.001,0.05,constant,false,12.5,fashion-mnist,runs/x/a,"
-                + "abc123,2026-12-01T00:00:00Z", lines.get(1));
+        assertEquals(
+                "a,1418,1,2,60000,10000,0.7500,64,adamw,0.001,0.05,constant,false,12.5,fashion-mnist,runs/x/a,"
+                        + "abc123,2026-12-01T00:00:00Z",
+                lines.get(1));
         assertTrue(lines.get(2).startsWith("b,1418,1,2,60000,10000,0.2500,"), lines.get(2));
         assertTrue(lines.get(3).startsWith("c,1418,2,"), lines.get(3));
     }

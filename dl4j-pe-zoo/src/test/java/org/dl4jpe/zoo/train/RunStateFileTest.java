@@ -11,9 +11,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.node.ObjectNode;
-import org.junit.jupiter.api.Test;
 
 /**
  * {@code state.json} keeps its flat format-1 layout although {@link RunState} holds named parts: the golden file of
@@ -71,7 +71,9 @@ class RunStateFileTest {
         List<String> expected = new ArrayList<>(keys(before));
         expected.addAll(List.of("configHash", "modelFingerprint", "trainImages")); // added since; null here
         assertEquals(expected, keys(after));
-        assertEquals(keys(before.get("config").get("options")), keys(after.get("config").get("options")));
+        assertEquals(
+                keys(before.get("config").get("options")),
+                keys(after.get("config").get("options")));
         assertEquals(before.get("config").get("options"), after.get("config").get("options"));
         assertHolds(before, after, "state");
         RunState again = Json.read(Json.write(s), RunState.class);
@@ -86,9 +88,10 @@ class RunStateFileTest {
     void aStatusOrNumberOfTheWrongKindIsNamed() throws IOException {
         ObjectNode n = (ObjectNode) Json.mapper().readTree(golden());
         n.put("status", "paused");
-        IOException e = assertThrows(IOException.class, () -> Json.read(Json.mapper().writeValueAsString(n),
-                RunState.class));
-        assertTrue(e.getMessage().contains("status is 'paused'; it is one of running, interrupted, finished"),
+        IOException e =
+                assertThrows(IOException.class, () -> Json.read(Json.mapper().writeValueAsString(n), RunState.class));
+        assertTrue(
+                e.getMessage().contains("status is 'paused'; it is one of running, interrupted, finished"),
                 e.getMessage());
         ObjectNode m = (ObjectNode) Json.mapper().readTree(golden());
         m.put("epochsDone", "one");
@@ -96,7 +99,8 @@ class RunStateFileTest {
         assertTrue(e.getMessage().contains("epochsDone is \"one\"; it is a whole number"), e.getMessage());
         ObjectNode o = (ObjectNode) Json.mapper().readTree(golden());
         o.remove("status");
-        assertEquals(List.of("status is missing; it is one of running, interrupted, finished"),
+        assertEquals(
+                List.of("status is missing; it is one of running, interrupted, finished"),
                 Json.read(Json.mapper().writeValueAsString(o), RunState.class).problems());
     }
 }

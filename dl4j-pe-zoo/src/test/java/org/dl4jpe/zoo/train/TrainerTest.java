@@ -35,11 +35,20 @@ class TrainerTest {
     private final PrintStream err = new PrintStream(errBytes, true, StandardCharsets.UTF_8);
 
     /** 300 training and 100 test images of the shipped subset: 6 batches of 50 per epoch. */
-    private static final DataSplit DATA = DataSets.open(DataSets.FASHION_MNIST_SUBSET, 1, 28, 28).limit(300, 100);
+    private static final DataSplit DATA =
+            DataSets.open(DataSets.FASHION_MNIST_SUBSET, 1, 28, 28).limit(300, 100);
 
     private static RunConfig config(int epochs) {
-        return new RunConfig("tiny_cnn_28", Zoo.get("tiny_cnn_28").defaultOptions(), DataSets.FASHION_MNIST_SUBSET,
-                epochs, 50, false, Normalization.UNIT, 300, 100);
+        return new RunConfig(
+                "tiny_cnn_28",
+                Zoo.get("tiny_cnn_28").defaultOptions(),
+                DataSets.FASHION_MNIST_SUBSET,
+                epochs,
+                50,
+                false,
+                Normalization.UNIT,
+                300,
+                100);
     }
 
     private Trainer trainer() {
@@ -52,7 +61,10 @@ class TrainerTest {
 
     private static List<String> checkpoints(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("checkpoint-")).sorted().toList();
+            return s.map(p -> p.getFileName().toString())
+                    .filter(n -> n.startsWith("checkpoint-"))
+                    .sorted()
+                    .toList();
         }
     }
 
@@ -73,7 +85,9 @@ class TrainerTest {
             assertTrue(Double.isFinite(m.trainLoss()) && Double.isFinite(m.testLoss()), m.toString());
             assertTrue(m.testAccuracy() >= 0 && m.testAccuracy() <= 1 && m.imagesPerSecond() > 0, m.toString());
         }
-        assertTrue(r.history().get(1).trainLoss() < r.history().get(0).trainLoss(), r.history().toString());
+        assertTrue(
+                r.history().get(1).trainLoss() < r.history().get(0).trainLoss(),
+                r.history().toString());
         BufferedImage png = ImageIO.read(out.resolve(RunDirectory.CURVES).toFile());
         assertNotNull(png);
         assertEquals(800, png.getWidth());
@@ -84,8 +98,8 @@ class TrainerTest {
         assertEquals(r.finalEvaluation().accuracy(), again.accuracy(), 1e-12);
         assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("epoch 2/2 train loss"));
         // a second fresh run into the same directory is refused
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> trainer().train(config(2), DATA, out));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> trainer().train(config(2), DATA, out));
         assertTrue(e.getMessage().contains("resume the run in " + out), e.getMessage());
     }
 
@@ -98,36 +112,70 @@ class TrainerTest {
     @Test
     void reportedLossIsTheDataLossAndTheRegularizationIsItsOwnColumn() throws IOException {
         ModelRegistry registry = new ModelRegistry();
-        ModelOptions o = Zoo.get("tiny_cnn_28").defaultOptions().withUpdater(org.dl4jpe.zoo.UpdaterKind.ADAM)
-                .withWeightDecay(0.5).withLearningRate(1e-7);
-        registry.register(new org.dl4jpe.zoo.TinyCnnFamily(), org.dl4jpe.zoo.TinyCnnFamily.variant("tiny_cnn_28",
-                "tiny CNN", org.dl4jpe.zoo.TinyCnnFamily.TINY));
-        registry.register("tiny_losslayer_28", "tiny CNN with a LossLayer head", "test", o, opt -> opt
-                .baseConfiguration().graphBuilder().addInputs("input")
-                .setInputTypes(org.deeplearning4j.nn.conf.inputs.InputType.convolutional(28, 28, 1))
-                .addLayer("conv", new org.deeplearning4j.nn.conf.layers.ConvolutionLayer.Builder(3, 3).stride(2, 2)
-                        .nOut(8).activation(org.nd4j.linalg.activations.Activation.RELU).build(), "input")
-                .addLayer("pool", new org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer.Builder(
-                        org.deeplearning4j.nn.conf.layers.PoolingType.AVG).build(), "conv")
-                .addLayer("logits", new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder().nOut(10)
-                        .activation(org.nd4j.linalg.activations.Activation.IDENTITY).build(), "pool")
-                .addLayer("head", new org.deeplearning4j.nn.conf.layers.LossLayer.Builder(
-                        org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction.MCXENT)
-                        .activation(org.nd4j.linalg.activations.Activation.SOFTMAX).build(), "logits")
-                .setOutputs("head").build());
+        ModelOptions o = Zoo.get("tiny_cnn_28")
+                .defaultOptions()
+                .withUpdater(org.dl4jpe.zoo.UpdaterKind.ADAM)
+                .withWeightDecay(0.5)
+                .withLearningRate(1e-7);
+        registry.register(
+                new org.dl4jpe.zoo.TinyCnnFamily(),
+                org.dl4jpe.zoo.TinyCnnFamily.variant("tiny_cnn_28", "tiny CNN", org.dl4jpe.zoo.TinyCnnFamily.TINY));
+        registry.register(
+                "tiny_losslayer_28",
+                "tiny CNN with a LossLayer head",
+                "test",
+                o,
+                opt -> opt.baseConfiguration()
+                        .graphBuilder()
+                        .addInputs("input")
+                        .setInputTypes(org.deeplearning4j.nn.conf.inputs.InputType.convolutional(28, 28, 1))
+                        .addLayer(
+                                "conv",
+                                new org.deeplearning4j.nn.conf.layers.ConvolutionLayer.Builder(3, 3)
+                                        .stride(2, 2)
+                                        .nOut(8)
+                                        .activation(org.nd4j.linalg.activations.Activation.RELU)
+                                        .build(),
+                                "input")
+                        .addLayer(
+                                "pool",
+                                new org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer.Builder(
+                                                org.deeplearning4j.nn.conf.layers.PoolingType.AVG)
+                                        .build(),
+                                "conv")
+                        .addLayer(
+                                "logits",
+                                new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder()
+                                        .nOut(10)
+                                        .activation(org.nd4j.linalg.activations.Activation.IDENTITY)
+                                        .build(),
+                                "pool")
+                        .addLayer(
+                                "head",
+                                new org.deeplearning4j.nn.conf.layers.LossLayer.Builder(
+                                                org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction.MCXENT)
+                                        .activation(org.nd4j.linalg.activations.Activation.SOFTMAX)
+                                        .build(),
+                                "logits")
+                        .setOutputs("head")
+                        .build());
         for (String model : new String[] {"tiny_cnn_28", "tiny_losslayer_28"}) {
             Path out = tmp.resolve(model);
-            RunConfig c = new RunConfig(model, o, DataSets.FASHION_MNIST_SUBSET, 1, 50, false, Normalization.UNIT,
-                    300, 100);
+            RunConfig c =
+                    new RunConfig(model, o, DataSets.FASHION_MNIST_SUBSET, 1, 50, false, Normalization.UNIT, 300, 100);
             TrainResult r = new Trainer(registry, err, Progress.Style.LINES).train(c, DATA, out);
             EpochMetrics m = r.history().get(0);
             ComputationGraph trained = RunDirectory.load(out.resolve(r.state().checkpoint()));
             double reg = trained.calcRegularizationScore(true);
             assertTrue(reg > 0.05, model + ": regularization term " + reg);
             assertEquals(reg, m.regularization(), 1e-6 * reg, model);
-            double dataLoss = Evaluator.evaluate(trained, DATA.requireTrain(), 100, Normalization.UNIT).loss();
-            assertEquals(dataLoss, m.trainLoss(), 1e-3, model + ": the reported training loss is not the data loss "
-                    + "(regularization term " + reg + ")");
+            double dataLoss = Evaluator.evaluate(trained, DATA.requireTrain(), 100, Normalization.UNIT)
+                    .loss();
+            assertEquals(
+                    dataLoss,
+                    m.trainLoss(),
+                    1e-3,
+                    model + ": the reported training loss is not the data loss " + "(regularization term " + reg + ")");
             List<String> rows = csv(out);
             assertTrue(rows.get(0).startsWith("epoch,train_loss,regularization,"), rows.get(0));
             assertEquals(m.regularization(), Double.parseDouble(rows.get(1).split(",")[2]), 1e-5 * reg);
@@ -157,12 +205,16 @@ class TrainerTest {
         assertTrue(t.train(cfg, DATA, out).interrupted());
         trainer().resume(out, DATA, 0, Double.NaN);
         RunDirectory ord = new RunDirectory(out);
-        assertArrayEquals(done.params().data().asFloat(), ord.loadModel(ord.readState()).params().data().asFloat(),
+        assertArrayEquals(
+                done.params().data().asFloat(),
+                ord.loadModel(ord.readState()).params().data().asFloat(),
                 "stopped at step 4 and resumed: the weights of the uninterrupted run");
         RunDirectory constant = new RunDirectory(tmp.resolve("constant"));
         trainer().train(config(2), DATA, constant.dir());
         ComputationGraph flat = constant.loadModel(constant.readState());
-        assertEquals(flat.getConfiguration().getIterationCount(), done.getConfiguration().getIterationCount());
+        assertEquals(
+                flat.getConfiguration().getIterationCount(),
+                done.getConfiguration().getIterationCount());
         assertEquals(Zoo.get("tiny_cnn_28").defaultOptions().learningRate(), flat.getLearningRate(layer), 1e-12);
     }
 
@@ -182,8 +234,12 @@ class TrainerTest {
 
         // the resumed run equals an uninterrupted one: same data order, same updater state
         TrainResult straight = trainer().train(config(2), DATA, tmp.resolve("straight"));
-        assertEquals(straight.history().get(1).trainLoss(), resumed.history().get(1).trainLoss(), 1e-4);
-        assertEquals(straight.history().get(1).testAccuracy(), resumed.history().get(1).testAccuracy(), 1e-9);
+        assertEquals(
+                straight.history().get(1).trainLoss(), resumed.history().get(1).trainLoss(), 1e-4);
+        assertEquals(
+                straight.history().get(1).testAccuracy(),
+                resumed.history().get(1).testAccuracy(),
+                1e-9);
     }
 
     @Test
@@ -209,8 +265,12 @@ class TrainerTest {
         assertEquals(12, resumed.state().iteration());
         assertEquals(RunState.Status.FINISHED, resumed.state().status());
         TrainResult straight = trainer().train(config(2), DATA, tmp.resolve("straight"));
-        assertEquals(straight.history().get(1).trainLoss(), resumed.history().get(1).trainLoss(), 1e-4);
-        assertEquals(straight.history().get(1).testAccuracy(), resumed.history().get(1).testAccuracy(), 1e-9);
+        assertEquals(
+                straight.history().get(1).trainLoss(), resumed.history().get(1).trainLoss(), 1e-4);
+        assertEquals(
+                straight.history().get(1).testAccuracy(),
+                resumed.history().get(1).testAccuracy(),
+                1e-9);
     }
 
     @Test
@@ -220,8 +280,8 @@ class TrainerTest {
         Path ckpt = out.resolve("checkpoint-e0001.zip");
         byte[] stateBefore = Files.readAllBytes(out.resolve(RunDirectory.STATE));
         byte[] ckptBefore = Files.readAllBytes(ckpt);
-        NonFiniteLossException e = assertThrows(NonFiniteLossException.class,
-                () -> trainer().resume(out, DATA, 3, 1e30));
+        NonFiniteLossException e =
+                assertThrows(NonFiniteLossException.class, () -> trainer().resume(out, DATA, 3, 1e30));
         assertTrue(e.getMessage().startsWith("training stopped: the training loss became"), e.getMessage());
         assertTrue(e.getMessage().contains("at epoch 2, batch"), e.getMessage());
         assertTrue(e.getMessage().contains(ckpt + " (epoch 1) is kept unchanged"), e.getMessage());

@@ -36,9 +36,11 @@ class WarmupCosineScheduleTest {
     @Test
     void refusesWhatIsNotASchedule() {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new WarmupCosineSchedule(1e-3, 0, 10, 10))
-                .getMessage().contains("warm-up iterations 10 must be in [0, 10)"));
+                .getMessage()
+                .contains("warm-up iterations 10 must be in [0, 10)"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new WarmupCosineSchedule(1e-3, 2e-3, 0, 10))
-                .getMessage().contains("final learning rate 0.002 must be in [0, 0.001]"));
+                .getMessage()
+                .contains("final learning rate 0.002 must be in [0, 0.001]"));
         assertThrows(IllegalArgumentException.class, () -> new WarmupCosineSchedule(0, 0, 0, 10));
         assertThrows(IllegalArgumentException.class, () -> new WarmupCosineSchedule(1e-3, 0, 0, 0));
     }

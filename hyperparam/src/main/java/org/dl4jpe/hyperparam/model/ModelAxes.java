@@ -35,7 +35,11 @@ import org.dl4jpe.zoo.RegisteredModel;
  */
 public final class ModelAxes {
     /** Where an axis's value goes. */
-    public enum Kind { CONFIG, OPTIONS, RUN }
+    public enum Kind {
+        CONFIG,
+        OPTIONS,
+        RUN
+    }
 
     /**
      * One searchable axis: its name, where it goes, the Java type its values take and, for a {@code List}
@@ -68,8 +72,7 @@ public final class ModelAxes {
     /** Options that the data fixes: a search may not vary them. */
     private static final Set<String> DATA_OPTIONS = Set.of("numClasses", "inputHeight", "inputWidth", "inputChannels");
 
-    private ModelAxes() {
-    }
+    private ModelAxes() {}
 
     /** Every axis of {@code model}, config axes first, then options, then run axes. */
     public static Map<String, Axis> of(RegisteredModel model) {
@@ -78,7 +81,8 @@ public final class ModelAxes {
         if (config != null && config.getClass().isRecord()) {
             for (RecordComponent c : config.getClass().getRecordComponents()) {
                 Class<?> element = null;
-                if (List.class.isAssignableFrom(c.getType()) && c.getGenericType() instanceof ParameterizedType p
+                if (List.class.isAssignableFrom(c.getType())
+                        && c.getGenericType() instanceof ParameterizedType p
                         && p.getActualTypeArguments()[0] instanceof Class<?> e) {
                     element = e;
                 }
@@ -144,8 +148,8 @@ public final class ModelAxes {
                     return c;
                 }
             }
-            throw new IllegalArgumentException("axis " + a.name() + ": value '" + value + "' is not one of "
-                    + enumNames(t));
+            throw new IllegalArgumentException(
+                    "axis " + a.name() + ": value '" + value + "' is not one of " + enumNames(t));
         }
         if (t == String.class) {
             return value.toString();
@@ -161,8 +165,8 @@ public final class ModelAxes {
                 }
                 return out;
             }
-            throw new IllegalArgumentException("axis " + a.name() + ": value " + value + " is not a list of whole"
-                    + " numbers");
+            throw new IllegalArgumentException(
+                    "axis " + a.name() + ": value " + value + " is not a list of whole" + " numbers");
         }
         if (List.class.isAssignableFrom(t)) {
             List<?> items;
@@ -185,8 +189,8 @@ public final class ModelAxes {
         if (t.isInstance(value)) {
             return value;
         }
-        throw new IllegalArgumentException("axis " + a.name() + ": value " + value + " (" + value.getClass()
-                .getSimpleName() + ") cannot be used for a " + t.getSimpleName());
+        throw new IllegalArgumentException("axis " + a.name() + ": value " + value + " ("
+                + value.getClass().getSimpleName() + ") cannot be used for a " + t.getSimpleName());
     }
 
     /**
@@ -209,8 +213,9 @@ public final class ModelAxes {
                 }
             }
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("axis " + a.name() + ": value " + ModelCandidate.exact(value)
-                    + " is not valid: " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "axis " + a.name() + ": value " + ModelCandidate.exact(value) + " is not valid: " + e.getMessage(),
+                    e);
         }
     }
 
@@ -249,8 +254,8 @@ public final class ModelAxes {
      */
     public static ResolvedCandidate resolve(RegisteredModel model, ModelOptions options, ModelCandidate candidate) {
         if (!model.name().equals(candidate.baseModel())) {
-            throw new IllegalArgumentException("candidate of model " + candidate.baseModel() + " resolved against "
-                    + model.name());
+            throw new IllegalArgumentException(
+                    "candidate of model " + candidate.baseModel() + " resolved against " + model.name());
         }
         Map<String, Object> configValues = new LinkedHashMap<>();
         Map<String, Object> optionValues = new LinkedHashMap<>();
@@ -276,8 +281,8 @@ public final class ModelAxes {
             }
         }
         if (batch == null || epochs == null) {
-            throw new IllegalArgumentException("candidate of " + model.name() + " has no " + (batch == null
-                    ? BATCH_SIZE : EPOCHS) + " value (a ModelSpace always has both axes)");
+            throw new IllegalArgumentException("candidate of " + model.name() + " has no "
+                    + (batch == null ? BATCH_SIZE : EPOCHS) + " value (a ModelSpace always has both axes)");
         }
         Object config = configValues.isEmpty() ? model.config() : withComponents(model.config(), configValues);
         ModelOptions o = optionValues.isEmpty() ? options : options.withFields(optionValues);
@@ -289,7 +294,8 @@ public final class ModelAxes {
     static <R> R withComponents(R base, Map<String, Object> values) {
         Class<?> type = base.getClass();
         if (!type.isRecord()) {
-            throw new IllegalArgumentException(type.getSimpleName() + " is not a record; its fields cannot be searched");
+            throw new IllegalArgumentException(
+                    type.getSimpleName() + " is not a record; its fields cannot be searched");
         }
         RecordComponent[] comps = type.getRecordComponents();
         Object[] args = new Object[comps.length];
@@ -307,7 +313,9 @@ public final class ModelAxes {
             }
             if (used.size() != values.size()) {
                 throw new IllegalArgumentException(type.getSimpleName() + " has no component(s) "
-                        + values.keySet().stream().filter(k -> !used.contains(k)).toList());
+                        + values.keySet().stream()
+                                .filter(k -> !used.contains(k))
+                                .toList());
             }
             Constructor<?> c = type.getDeclaredConstructor(types);
             c.setAccessible(true);
@@ -318,8 +326,8 @@ public final class ModelAxes {
             }
             throw new IllegalStateException("cannot build " + type.getSimpleName() + ": " + e.getCause(), e.getCause());
         } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot build " + type.getSimpleName() + " by its canonical constructor: "
-                    + e, e);
+            throw new IllegalStateException(
+                    "cannot build " + type.getSimpleName() + " by its canonical constructor: " + e, e);
         }
     }
 

@@ -155,8 +155,12 @@ public final class ModelSpace implements ParameterSpace<ModelCandidate> {
         public Builder fixed(String name, Object value) {
             ModelAxes.Axis a = ModelAxes.axis(model, name);
             Object v = ModelAxes.convert(a, value);
-            return axis(name, new FixedValue<>(v instanceof int[] arr ? java.util.Arrays.stream(arr).boxed().toList()
-                    : v));
+            return axis(
+                    name,
+                    new FixedValue<>(
+                            v instanceof int[] arr
+                                    ? java.util.Arrays.stream(arr).boxed().toList()
+                                    : v));
         }
 
         public Builder learningRate(ParameterSpace<Double> space) {

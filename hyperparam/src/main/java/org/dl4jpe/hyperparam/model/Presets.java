@@ -19,8 +19,7 @@ public final class Presets {
 
     private static final String FOLDER = "/org/dl4jpe/hyperparam/presets/";
 
-    private Presets() {
-    }
+    private Presets() {}
 
     /** The JSON text of preset {@code name}; the message lists the presets. */
     public static String text(String name) {
@@ -29,8 +28,8 @@ public final class Presets {
         }
         try (InputStream in = Presets.class.getResourceAsStream(FOLDER + name + ".json")) {
             if (in == null) {
-                throw new IllegalStateException("preset " + name + " is missing from the class path (" + FOLDER
-                        + name + ".json)");
+                throw new IllegalStateException(
+                        "preset " + name + " is missing from the class path (" + FOLDER + name + ".json)");
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {

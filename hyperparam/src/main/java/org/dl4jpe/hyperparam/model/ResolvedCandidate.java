@@ -17,8 +17,7 @@ import org.dl4jpe.zoo.Variant;
  * @param batchSize training batch size
  * @param epochs    training epochs
  */
-public record ResolvedCandidate(RegisteredModel base, Object config, ModelOptions options, int batchSize,
-                                int epochs) {
+public record ResolvedCandidate(RegisteredModel base, Object config, ModelOptions options, int batchSize, int epochs) {
 
     /** The graph configuration; the family validates and throws {@link IllegalArgumentException} naming the field. */
     public ComputationGraphConfiguration configure() {
@@ -34,14 +33,19 @@ public record ResolvedCandidate(RegisteredModel base, Object config, ModelOption
     }
 
     @SuppressWarnings("unchecked")
-    private static <C> ComputationGraphConfiguration configure(ModelFamily<C> family, Object config,
-                                                               ModelOptions options) {
+    private static <C> ComputationGraphConfiguration configure(
+            ModelFamily<C> family, Object config, ModelOptions options) {
         return family.configure((C) config, options);
     }
 
     @SuppressWarnings("unchecked")
-    private static <C> void register(ModelRegistry registry, String name, String description, ModelFamily<C> family,
-                                     Object config, ModelOptions defaults) {
+    private static <C> void register(
+            ModelRegistry registry,
+            String name,
+            String description,
+            ModelFamily<C> family,
+            Object config,
+            ModelOptions defaults) {
         registry.register(family, new Variant<>(name, description, (C) config, defaults));
     }
 }

@@ -63,12 +63,12 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
  * @param space       the space
  * @param defaults    sweep settings named in {@code defaults}, by name, as JSON values (numbers, strings)
  */
-public record SpaceFile(String source, String text, String description, ModelSpace space,
-                        Map<String, Object> defaults) {
+public record SpaceFile(
+        String source, String text, String description, ModelSpace space, Map<String, Object> defaults) {
 
     /** The keys {@code defaults} may hold. */
-    public static final Set<String> DEFAULT_KEYS = Set.of("generator", "candidates", "gridPoints", "data",
-            "limitTrain", "limitTest", "valFraction", "score", "seed");
+    public static final Set<String> DEFAULT_KEYS = Set.of(
+            "generator", "candidates", "gridPoints", "data", "limitTrain", "limitTest", "valFraction", "score", "seed");
 
     private static final Set<String> TOP_KEYS = Set.of("description", "model", "axes", "defaults");
     private static final ObjectMapper MAPPER = org.dl4jpe.zoo.train.Json.mapper();
@@ -92,8 +92,10 @@ public record SpaceFile(String source, String text, String description, ModelSpa
             root = MAPPER.readTree(text);
         } catch (JsonProcessingException e) {
             throw new InvalidDataException(source + ": not valid JSON: " + e.getOriginalMessage()
-                    + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ", column "
-                    + e.getLocation().getColumnNr() + ")" : ""));
+                    + (e.getLocation() != null
+                            ? " (line " + e.getLocation().getLineNr() + ", column "
+                                    + e.getLocation().getColumnNr() + ")"
+                            : ""));
         }
         if (root == null || !root.isObject()) {
             throw new InvalidDataException(source + ": the space must be a JSON object with \"model\" and \"axes\"");
@@ -119,8 +121,8 @@ public record SpaceFile(String source, String text, String description, ModelSpa
         }
         JsonNode axes = root.get("axes");
         if (axes == null || !axes.isObject()) {
-            throw new InvalidDataException(source + ": \"axes\" must be an object of axis name to value, list or"
-                    + " range");
+            throw new InvalidDataException(
+                    source + ": \"axes\" must be an object of axis name to value, list or" + " range");
         }
         for (Iterator<Map.Entry<String, JsonNode>> it = axes.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
@@ -141,12 +143,13 @@ public record SpaceFile(String source, String text, String description, ModelSpa
                 Map.Entry<String, JsonNode> e = it.next();
                 if (!DEFAULT_KEYS.contains(e.getKey())) {
                     throw new InvalidDataException(source + ": unknown default \"" + e.getKey() + "\"; defaults may"
-                            + " set " + String.join(", ", DEFAULT_KEYS.stream().sorted().toList()));
+                            + " set "
+                            + String.join(", ", DEFAULT_KEYS.stream().sorted().toList()));
                 }
                 JsonNode v = e.getValue();
                 if (!v.isValueNode() || v.isNull()) {
-                    throw new InvalidDataException(source + ": default \"" + e.getKey() + "\" must be a number or a"
-                            + " string");
+                    throw new InvalidDataException(
+                            source + ": default \"" + e.getKey() + "\" must be a number or a" + " string");
                 }
                 defaults.put(e.getKey(), v.isNumber() ? v.numberValue() : v.asText());
             }
@@ -168,8 +171,8 @@ public record SpaceFile(String source, String text, String description, ModelSpa
                 Object converted = stable(raw);
                 for (Object seen : values) {
                     if (ModelCandidateKeys.same(seen, converted)) {
-                        throw new IllegalArgumentException("axis " + a.name() + ": value "
-                                + ModelCandidate.exact(converted) + " is listed twice");
+                        throw new IllegalArgumentException(
+                                "axis " + a.name() + ": value " + ModelCandidate.exact(converted) + " is listed twice");
                     }
                 }
                 values.add(converted);
@@ -183,13 +186,16 @@ public record SpaceFile(String source, String text, String description, ModelSpa
             }
             String kind = v.fieldNames().next();
             JsonNode range = v.get(kind);
-            if (!range.isArray() || range.size() != 2 || !range.get(0).isNumber() || !range.get(1).isNumber()) {
-                throw new IllegalArgumentException("axis " + a.name() + ": \"" + kind + "\" needs [min, max], two"
-                        + " numbers");
+            if (!range.isArray()
+                    || range.size() != 2
+                    || !range.get(0).isNumber()
+                    || !range.get(1).isNumber()) {
+                throw new IllegalArgumentException(
+                        "axis " + a.name() + ": \"" + kind + "\" needs [min, max], two" + " numbers");
             }
             double min = range.get(0).asDouble();
             double max = range.get(1).asDouble();
-            boolean logOfNonPositive = kind.equals("logUniform") && !(min > 0);  // named below
+            boolean logOfNonPositive = kind.equals("logUniform") && !(min > 0); // named below
             for (double end : logOfNonPositive ? new double[0] : new double[] {min, max}) {
                 if (a.type() == int.class || a.type() == Integer.class) {
                     if (end == Math.rint(end)) {
@@ -200,22 +206,24 @@ public record SpaceFile(String source, String text, String description, ModelSpa
                 }
             }
             if (!(min < max)) {
-                throw new IllegalArgumentException("axis " + a.name() + ": range [" + min + ", " + max + "] needs min"
-                        + " < max");
+                throw new IllegalArgumentException(
+                        "axis " + a.name() + ": range [" + min + ", " + max + "] needs min" + " < max");
             }
-            boolean integral = a.type() == int.class || a.type() == Integer.class || a.type() == long.class
+            boolean integral = a.type() == int.class
+                    || a.type() == Integer.class
+                    || a.type() == long.class
                     || a.type() == Long.class;
             boolean real = a.type() == double.class || a.type() == Double.class;
             switch (kind) {
                 case "uniform", "logUniform" -> {
                     if (!real) {
-                        throw new IllegalArgumentException("axis " + a.name() + " takes " + a.describeType()
-                                + "; \"" + kind + "\" gives real numbers" + (integral ? " (use \"int\")" : ""));
+                        throw new IllegalArgumentException("axis " + a.name() + " takes " + a.describeType() + "; \""
+                                + kind + "\" gives real numbers" + (integral ? " (use \"int\")" : ""));
                     }
                     if (kind.equals("logUniform")) {
                         if (!(min > 0)) {
-                            throw new IllegalArgumentException("axis " + a.name() + ": logUniform needs min > 0, got "
-                                    + min);
+                            throw new IllegalArgumentException(
+                                    "axis " + a.name() + ": logUniform needs min > 0, got " + min);
                         }
                         return new ContinuousParameterSpace(new LogUniformDistribution(min, max));
                     }
@@ -223,17 +231,18 @@ public record SpaceFile(String source, String text, String description, ModelSpa
                 }
                 case "int" -> {
                     if (a.type() != int.class && a.type() != Integer.class) {
-                        throw new IllegalArgumentException("axis " + a.name() + " takes " + a.describeType()
-                                + "; \"int\" gives whole numbers");
+                        throw new IllegalArgumentException(
+                                "axis " + a.name() + " takes " + a.describeType() + "; \"int\" gives whole numbers");
                     }
                     if (min != Math.rint(min) || max != Math.rint(max)) {
-                        throw new IllegalArgumentException("axis " + a.name() + ": \"int\" needs whole numbers, got ["
-                                + min + ", " + max + "]");
+                        throw new IllegalArgumentException(
+                                "axis " + a.name() + ": \"int\" needs whole numbers, got [" + min + ", " + max + "]");
                     }
                     return new IntegerParameterSpace((int) min, (int) max);
                 }
-                default -> throw new IllegalArgumentException("axis " + a.name() + ": unknown range \"" + kind
-                        + "\"; use uniform, logUniform or int");
+                default ->
+                    throw new IllegalArgumentException(
+                            "axis " + a.name() + ": unknown range \"" + kind + "\"; use uniform, logUniform or int");
             }
         }
         Object fixed = ModelAxes.convert(a, value(a, v));

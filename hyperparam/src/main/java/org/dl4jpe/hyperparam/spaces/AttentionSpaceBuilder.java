@@ -14,6 +14,7 @@ import org.dl4jpe.layers.TiedSelfAttention.Scheme;
 public abstract class AttentionSpaceBuilder<B extends AttentionSpaceBuilder<B>> extends LayerSpace.Builder<B> {
     /** The space's name, for messages. */
     final String who;
+
     final ParameterSpace<Integer> embedDim;
     final ParameterSpace<Integer> numHeads;
     ParameterSpace<Scheme> scheme = SpaceSupport.fixed(TiedSelfAttention.DEFAULT_SCHEME);

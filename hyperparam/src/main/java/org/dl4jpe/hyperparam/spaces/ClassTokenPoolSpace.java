@@ -56,8 +56,8 @@ public final class ClassTokenPoolSpace extends LayerSpace<ClassTokenPool> {
         /** Leading tokens left out of the mean in {@link Mode#MEAN}; default 1 (the class token). */
         public Builder numPrefixTokens(long numPrefixTokens) {
             if (numPrefixTokens < 0) {
-                throw new IllegalArgumentException(WHO + ": numPrefixTokens " + numPrefixTokens
-                        + " must be zero or positive");
+                throw new IllegalArgumentException(
+                        WHO + ": numPrefixTokens " + numPrefixTokens + " must be zero or positive");
             }
             this.numPrefixTokens = numPrefixTokens;
             return this;

@@ -28,7 +28,9 @@ public final class LayerNormSpace extends LayerSpace<LayerNorm> {
 
     @Override
     public LayerNorm getValue(double[] values) {
-        return LayerNorm.builder(SpaceSupport.intValue(WHO, "dim", dim.getValue(values))).eps(eps).build();
+        return LayerNorm.builder(SpaceSupport.intValue(WHO, "dim", dim.getValue(values)))
+                .eps(eps)
+                .build();
     }
 
     @Override

@@ -44,9 +44,13 @@ public final class PatchEmbeddingSpace extends LayerSpace<PatchEmbedding> {
 
     @Override
     public PatchEmbedding getValue(double[] values) {
-        return PatchEmbedding.builder(imageHeight, imageWidth, inChannels,
-                SpaceSupport.intValue(WHO, "patchSize", patchSize.getValue(values)),
-                SpaceSupport.intValue(WHO, "embedDim", embedDim.getValue(values))).build();
+        return PatchEmbedding.builder(
+                        imageHeight,
+                        imageWidth,
+                        inChannels,
+                        SpaceSupport.intValue(WHO, "patchSize", patchSize.getValue(values)),
+                        SpaceSupport.intValue(WHO, "embedDim", embedDim.getValue(values)))
+                .build();
     }
 
     @Override

@@ -53,7 +53,8 @@ public final class SharedBottleneckStageSpace extends LayerSpace<SharedBottlenec
 
     @Override
     public SharedBottleneckStage getValue(double[] values) {
-        return SharedBottleneckStage.builder(SpaceSupport.intValue(WHO, "inChannels", inChannels.getValue(values)),
+        return SharedBottleneckStage.builder(
+                        SpaceSupport.intValue(WHO, "inChannels", inChannels.getValue(values)),
                         SpaceSupport.intValue(WHO, "midChannels", midChannels.getValue(values)),
                         SpaceSupport.intValue(WHO, "numBlocks", numBlocks.getValue(values)))
                 .stride(stride)
@@ -98,8 +99,10 @@ public final class SharedBottleneckStageSpace extends LayerSpace<SharedBottlenec
         }
 
         /** Everything from spaces. */
-        public Builder(ParameterSpace<Integer> inChannels, ParameterSpace<Integer> midChannels,
-                       ParameterSpace<Integer> numBlocks) {
+        public Builder(
+                ParameterSpace<Integer> inChannels,
+                ParameterSpace<Integer> midChannels,
+                ParameterSpace<Integer> numBlocks) {
             this.inChannels = SpaceSupport.notNull(WHO, "inChannels", inChannels);
             this.midChannels = SpaceSupport.notNull(WHO, "midChannels", midChannels);
             this.numBlocks = SpaceSupport.notNull(WHO, "numBlocks", numBlocks);

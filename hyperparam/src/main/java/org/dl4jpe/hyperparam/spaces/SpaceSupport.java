@@ -6,8 +6,7 @@ import org.deeplearning4j.arbiter.util.LeafUtils;
 
 /** What the layer spaces share: parameter counting, fixed values, argument checks. */
 final class SpaceSupport {
-    private SpaceSupport() {
-    }
+    private SpaceSupport() {}
 
     /**
      * The number of values a generator draws for {@code space}: one per parameter of each distinct leaf. A leaf

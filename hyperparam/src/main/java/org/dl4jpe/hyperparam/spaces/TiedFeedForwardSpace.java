@@ -42,8 +42,8 @@ public final class TiedFeedForwardSpace extends LayerSpace<TiedFeedForward> {
 
     @Override
     public TiedFeedForward getValue(double[] values) {
-        return TiedFeedForward.builder(SpaceSupport.intValue("TiedFeedForwardSpace", "embedDim",
-                        embedDim.getValue(values)))
+        return TiedFeedForward.builder(
+                        SpaceSupport.intValue("TiedFeedForwardSpace", "embedDim", embedDim.getValue(values)))
                 .mlpRatio(mlpRatio.getValue(values))
                 .tie(tie.getValue(values))
                 .activation(activation.getValue(values))
@@ -53,8 +53,8 @@ public final class TiedFeedForwardSpace extends LayerSpace<TiedFeedForward> {
 
     @Override
     public String toString() {
-        return "TiedFeedForwardSpace(embedDim=" + embedDim + ", mlpRatio=" + mlpRatio + ", tie=" + tie
-                + ", activation=" + activation + ", dropout=" + dropout + ")";
+        return "TiedFeedForwardSpace(embedDim=" + embedDim + ", mlpRatio=" + mlpRatio + ", tie=" + tie + ", activation="
+                + activation + ", dropout=" + dropout + ")";
     }
 
     /** Builder: {@code embedDim} is required; the rest default to {@link TiedFeedForward}'s defaults. */
@@ -67,8 +67,8 @@ public final class TiedFeedForwardSpace extends LayerSpace<TiedFeedForward> {
 
         /** A fixed width D. */
         public Builder(long embedDim) {
-            this(SpaceSupport.fixed(Math.toIntExact(SpaceSupport.positive("TiedFeedForwardSpace", "embedDim",
-                    embedDim))));
+            this(SpaceSupport.fixed(
+                    Math.toIntExact(SpaceSupport.positive("TiedFeedForwardSpace", "embedDim", embedDim))));
         }
 
         /** A width D drawn from {@code embedDim} (share the object with the layers that must have the same D). */

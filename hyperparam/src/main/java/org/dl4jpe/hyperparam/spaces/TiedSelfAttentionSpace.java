@@ -44,7 +44,8 @@ public final class TiedSelfAttentionSpace extends LayerSpace<TiedSelfAttention> 
 
     @Override
     public TiedSelfAttention getValue(double[] values) {
-        return TiedSelfAttention.builder(SpaceSupport.intValue(WHO, "embedDim", embedDim.getValue(values)),
+        return TiedSelfAttention.builder(
+                        SpaceSupport.intValue(WHO, "embedDim", embedDim.getValue(values)),
                         SpaceSupport.intValue(WHO, "numHeads", numHeads.getValue(values)))
                 .scheme(scheme.getValue(values))
                 .attnDropout(attnDropout.getValue(values))

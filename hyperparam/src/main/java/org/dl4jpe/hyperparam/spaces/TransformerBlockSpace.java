@@ -61,7 +61,8 @@ public final class TransformerBlockSpace extends LayerSpace<TransformerBlock> {
 
     @Override
     public TransformerBlock getValue(double[] values) {
-        return TransformerBlock.builder(SpaceSupport.intValue(WHO, "embedDim", embedDim.getValue(values)),
+        return TransformerBlock.builder(
+                        SpaceSupport.intValue(WHO, "embedDim", embedDim.getValue(values)),
                         SpaceSupport.intValue(WHO, "numHeads", numHeads.getValue(values)))
                 .mlpRatio(mlpRatio.getValue(values))
                 .scheme(scheme.getValue(values))

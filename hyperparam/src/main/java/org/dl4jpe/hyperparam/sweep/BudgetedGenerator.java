@@ -73,8 +73,7 @@ final class BudgetedGenerator implements CandidateGenerator {
     TerminationCondition endCondition() {
         return new TerminationCondition() {
             @Override
-            public void initialize(IOptimizationRunner runner) {
-            }
+            public void initialize(IOptimizationRunner runner) {}
 
             @Override
             public boolean terminate(IOptimizationRunner runner) {

@@ -35,14 +35,26 @@ import org.nd4j.shade.jackson.databind.JsonNode;
  * @param runDirectory its run directory, relative to the sweep directory ({@code pe eval} accepts it)
  * @param provenance dl4j-pe, DL4J and Java versions, git revision, processors
  */
-public record CandidateRecord(int format, int candidate, Status status, String message, Drawn drawn,
-                              Resolved resolved, Score score, Size size, Timing timing, String runDirectory,
-                              Provenance provenance) {
+public record CandidateRecord(
+        int format,
+        int candidate,
+        Status status,
+        String message,
+        Drawn drawn,
+        Resolved resolved,
+        Score score,
+        Size size,
+        Timing timing,
+        String runDirectory,
+        Provenance provenance) {
 
     public static final int FORMAT = 1;
 
     /** How a candidate ended. */
-    public enum Status { FINISHED, FAILED }
+    public enum Status {
+        FINISHED,
+        FAILED
+    }
 
     /**
      * What the generator drew.
@@ -67,8 +79,8 @@ public record CandidateRecord(int format, int candidate, Status status, String m
      * @param epochs    training epochs (null if unresolved)
      * @param seed      seed of initialisation, data order and dropout
      */
-    public record Resolved(Map<String, String> config, Map<String, String> options, Integer batchSize,
-                           Integer epochs, long seed) {
+    public record Resolved(
+            Map<String, String> config, Map<String, String> options, Integer batchSize, Integer epochs, long seed) {
         /** A candidate that did not resolve: only the seed is known. */
         public static Resolved unresolved(long seed) {
             return new Resolved(null, null, null, null, seed);
@@ -109,8 +121,7 @@ public record CandidateRecord(int format, int candidate, Status status, String m
      * @param started      when the candidate's last run started (ISO-8601)
      * @param ended        when it ended (ISO-8601)
      */
-    public record Timing(double trainSeconds, double wallSeconds, String started, String ended) {
-    }
+    public record Timing(double trainSeconds, double wallSeconds, String started, String ended) {}
 
     /** Parts a file or a builder left out are empty parts, so that every accessor chain is safe. */
     public CandidateRecord {
@@ -128,8 +139,15 @@ public record CandidateRecord(int format, int candidate, Status status, String m
 
     /** This record as a builder, to derive another record from it. */
     public Builder toBuilder() {
-        return new Builder(candidate, status).message(message).drawn(drawn).resolved(resolved).score(score)
-                .size(size).timing(timing).runDirectory(runDirectory).provenance(provenance);
+        return new Builder(candidate, status)
+                .message(message)
+                .drawn(drawn)
+                .resolved(resolved)
+                .score(score)
+                .size(size)
+                .timing(timing)
+                .runDirectory(runDirectory)
+                .provenance(provenance);
     }
 
     public boolean finished() {
@@ -226,8 +244,8 @@ public record CandidateRecord(int format, int candidate, Status status, String m
         }
 
         public CandidateRecord build() {
-            return new CandidateRecord(FORMAT, candidate, status, message, drawn, resolved, score, size, timing,
-                    runDirectory, provenance);
+            return new CandidateRecord(
+                    FORMAT, candidate, status, message, drawn, resolved, score, size, timing, runDirectory, provenance);
         }
     }
 
@@ -269,27 +287,46 @@ public record CandidateRecord(int format, int candidate, Status status, String m
         if (file == null || !file.isObject()) {
             throw new IllegalArgumentException("the candidate record is not a JSON object");
         }
-        TypeReference<Map<String, String>> textMap = new TypeReference<>() { };
-        Drawn drawn = new Drawn(Json.field(file, "baseModel", String.class), Json.field(file, "family", String.class),
-                Json.field(file, "choices", textMap), Json.field(file, "key", String.class));
+        TypeReference<Map<String, String>> textMap = new TypeReference<>() {};
+        Drawn drawn = new Drawn(
+                Json.field(file, "baseModel", String.class),
+                Json.field(file, "family", String.class),
+                Json.field(file, "choices", textMap),
+                Json.field(file, "key", String.class));
         Long seed = Json.field(file, "seed", Long.class);
-        Resolved resolved = new Resolved(Json.field(file, "config", textMap), Json.field(file, "options", textMap),
-                Json.field(file, "batchSize", Integer.class), Json.field(file, "epochs", Integer.class),
+        Resolved resolved = new Resolved(
+                Json.field(file, "config", textMap),
+                Json.field(file, "options", textMap),
+                Json.field(file, "batchSize", Integer.class),
+                Json.field(file, "epochs", Integer.class),
                 seed == null ? 0 : seed);
-        Score score = new Score(Json.field(file, "scoreMetric", String.class), Json.field(file, "score", Double.class),
-                Json.field(file, "validationAccuracy", Double.class), Json.field(file, "validationLoss", Double.class));
-        Size size = new Size(Json.field(file, "trainableParameters", Long.class),
-                Json.field(file, "totalParameters", Long.class));
+        Score score = new Score(
+                Json.field(file, "scoreMetric", String.class),
+                Json.field(file, "score", Double.class),
+                Json.field(file, "validationAccuracy", Double.class),
+                Json.field(file, "validationLoss", Double.class));
+        Size size = new Size(
+                Json.field(file, "trainableParameters", Long.class), Json.field(file, "totalParameters", Long.class));
         Double train = Json.field(file, "trainSeconds", Double.class);
         Double wall = Json.field(file, "wallSeconds", Double.class);
-        Timing timing = new Timing(train == null ? 0 : train, wall == null ? 0 : wall,
-                Json.field(file, "started", String.class), Json.field(file, "ended", String.class));
+        Timing timing = new Timing(
+                train == null ? 0 : train,
+                wall == null ? 0 : wall,
+                Json.field(file, "started", String.class),
+                Json.field(file, "ended", String.class));
         Integer format = Json.field(file, "format", Integer.class);
         Integer candidate = Json.field(file, "candidate", Integer.class);
-        return new CandidateRecord(format == null ? 0 : format, candidate == null ? 0 : candidate,
-                Json.field(file, "status", Status.class), Json.field(file, "message", String.class), drawn, resolved,
-                        score,
-                size, timing, Json.field(file, "runDirectory", String.class), Json.field(file, "provenance",
-                        Provenance.class));
+        return new CandidateRecord(
+                format == null ? 0 : format,
+                candidate == null ? 0 : candidate,
+                Json.field(file, "status", Status.class),
+                Json.field(file, "message", String.class),
+                drawn,
+                resolved,
+                score,
+                size,
+                timing,
+                Json.field(file, "runDirectory", String.class),
+                Json.field(file, "provenance", Provenance.class));
     }
 }

@@ -28,9 +28,17 @@ public interface CandidateTrainer {
      * @param settings    the sweep's settings (data, limits, validation split, seed)
      * @param label       the progress label
      */
-    record Task(int number, String name, String description, ModelCandidate candidate, ModelOptions baseOptions,
-                RunConfig config, Path runDir, boolean continued, SweepSettings settings, String label) {
-    }
+    record Task(
+            int number,
+            String name,
+            String description,
+            ModelCandidate candidate,
+            ModelOptions baseOptions,
+            RunConfig config,
+            Path runDir,
+            boolean continued,
+            SweepSettings settings,
+            String label) {}
 
     /**
      * Trains {@code task} and returns what the local trainer would: the run's last state and its evaluation on the
@@ -40,6 +48,5 @@ public interface CandidateTrainer {
     TrainResult train(Task task, Trainer local);
 
     /** Stops every running candidate (the sweep was asked to stop); they keep their last checkpoint. */
-    default void requestStop() {
-    }
+    default void requestStop() {}
 }

@@ -6,6 +6,7 @@ import org.apache.commons.math3.random.RandomGenerator;
 import org.apache.commons.math3.random.SynchronizedRandomGenerator;
 import org.deeplearning4j.arbiter.optimize.api.CandidateGenerator;
 import org.deeplearning4j.arbiter.optimize.api.ParameterSpace;
+import org.deeplearning4j.arbiter.optimize.api.score.ScoreFunction;
 import org.deeplearning4j.arbiter.optimize.generator.GeneticSearchCandidateGenerator;
 import org.deeplearning4j.arbiter.optimize.generator.GridSearchCandidateGenerator;
 import org.deeplearning4j.arbiter.optimize.generator.RandomSearchGenerator;
@@ -14,7 +15,6 @@ import org.deeplearning4j.arbiter.optimize.generator.genetic.crossover.parentsel
 import org.deeplearning4j.arbiter.optimize.generator.genetic.mutation.RandomMutationOperator;
 import org.deeplearning4j.arbiter.optimize.generator.genetic.population.PopulationModel;
 import org.deeplearning4j.arbiter.optimize.generator.genetic.selection.GeneticSelectionOperator;
-import org.deeplearning4j.arbiter.optimize.api.score.ScoreFunction;
 import org.dl4jpe.zoo.data.Seeds;
 
 /**
@@ -32,31 +32,37 @@ import org.dl4jpe.zoo.data.Seeds;
  * </ul>
  */
 public enum GeneratorKind {
-    RANDOM, GRID, GENETIC;
+    RANDOM,
+    GRID,
+    GENETIC;
 
     /** The generator over {@code space} for a budget of {@code candidates}. */
-    public CandidateGenerator create(ParameterSpace<?> space, ScoreFunction score, int candidates, int gridPoints,
-                                     long seed) {
+    public CandidateGenerator create(
+            ParameterSpace<?> space, ScoreFunction score, int candidates, int gridPoints, long seed) {
         return switch (this) {
             case RANDOM -> {
                 RandomSearchGenerator g = new RandomSearchGenerator(space, null);
                 g.setRngSeed(seed);
                 yield g;
             }
-            case GRID -> new GridSearchCandidateGenerator(space, gridPoints,
-                    GridSearchCandidateGenerator.Mode.Sequential, null);
+            case GRID ->
+                new GridSearchCandidateGenerator(space, gridPoints, GridSearchCandidateGenerator.Mode.Sequential, null);
             case GENETIC -> {
                 RandomGenerator rng = new SynchronizedRandomGenerator(new JDKRandomGenerator());
                 rng.setSeed(Seeds.mix(seed, 0x6E7EL));
                 int population = Math.max(4, Math.min(30, candidates / 2));
                 GeneticSearchCandidateGenerator g = new GeneticSearchCandidateGenerator.Builder(space, score)
-                        .populationModel(new PopulationModel.Builder().populationSize(population).build())
+                        .populationModel(new PopulationModel.Builder()
+                                .populationSize(population)
+                                .build())
                         .selectionOperator(new GeneticSelectionOperator.Builder()
                                 .crossoverOperator(new SinglePointCrossover.Builder()
                                         .randomGenerator(rng)
                                         .parentSelection(new RandomTwoParentSelection(rng))
                                         .build())
-                                .mutationOperator(new RandomMutationOperator.Builder().randomGenerator(rng).build())
+                                .mutationOperator(new RandomMutationOperator.Builder()
+                                        .randomGenerator(rng)
+                                        .build())
                                 .randomGenerator(rng)
                                 .build())
                         .build();

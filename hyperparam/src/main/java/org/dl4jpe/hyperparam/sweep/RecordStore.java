@@ -56,8 +56,8 @@ final class RecordStore {
                 CandidateRecord r = Json.readFile(p, CandidateRecord.class, "candidate record ");
                 List<String> problems = problems(r, p);
                 if (!problems.isEmpty()) {
-                    throw new InvalidDataException("candidate record " + p + " is not valid: "
-                            + String.join("; ", problems));
+                    throw new InvalidDataException(
+                            "candidate record " + p + " is not valid: " + String.join("; ", problems));
                 }
                 records.put(r.candidate(), r);
             }
@@ -90,7 +90,9 @@ final class RecordStore {
         if (!metric.cliName().equals(r.score().metric())) {
             p.add("scoreMetric is " + r.score().metric() + " but the sweep scores " + metric.cliName());
         }
-        Double own = metric == ScoreMetric.ACCURACY ? r.score().validationAccuracy() : r.score().validationLoss();
+        Double own = metric == ScoreMetric.ACCURACY
+                ? r.score().validationAccuracy()
+                : r.score().validationLoss();
         Double score = r.score().value();
         if (score == null || !Double.isFinite(score) || own == null || !score.equals(own)) {
             p.add("score " + r.score().value() + " is not its " + metric.label() + " " + own);
@@ -99,11 +101,12 @@ final class RecordStore {
             RunDirectory run = new RunDirectory(dir.resolve(r.runDirectory()));
             if (run.hasState()) {
                 RunState s = run.readState();
-                double trained = s.history().isEmpty() ? Double.NaN
+                double trained = s.history().isEmpty()
+                        ? Double.NaN
                         : s.history().get(s.history().size() - 1).testAccuracy();
                 if (trained != r.score().validationAccuracy()) {
-                    p.add("validationAccuracy " + r.score().validationAccuracy() + " differs from the "
-                            + trained + " its run " + run.stateFile() + " recorded");
+                    p.add("validationAccuracy " + r.score().validationAccuracy() + " differs from the " + trained
+                            + " its run " + run.stateFile() + " recorded");
                 }
             }
         }
@@ -120,9 +123,10 @@ final class RecordStore {
         }
         for (CandidateRecord r : records.values()) {
             if (r.finished() && r.resolved().seed() != settings.search().seed()) {
-                throw new InvalidDataException("candidate record " + dir.resolve(RECORDS).resolve(fileName(
-                        r.candidate())) + " was trained with seed " + r.resolved().seed() + " but the sweep's seed is "
-                        + settings.search().seed() + "; the records do not belong to these settings");
+                throw new InvalidDataException(
+                        "candidate record " + dir.resolve(RECORDS).resolve(fileName(r.candidate()))
+                                + " was trained with seed " + r.resolved().seed() + " but the sweep's seed is "
+                                + settings.search().seed() + "; the records do not belong to these settings");
             }
         }
     }
@@ -207,8 +211,11 @@ final class RecordStore {
             CandidateRecord before = best();
             // the same rule as best(): a better score, or an equal one of a lower candidate number (candidates
             // running in parallel end in any order)
-            boolean newBest = r.finished() && (before == null || metric.better(r.scoreOrNaN(), before.scoreOrNaN())
-                    || (!metric.better(before.scoreOrNaN(), r.scoreOrNaN()) && r.candidate() < before.candidate()));
+            boolean newBest = r.finished()
+                    && (before == null
+                            || metric.better(r.scoreOrNaN(), before.scoreOrNaN())
+                            || (!metric.better(before.scoreOrNaN(), r.scoreOrNaN())
+                                    && r.candidate() < before.candidate()));
             Files.createDirectories(dir.resolve(RECORDS));
             if (newBest && checkpoint != null && Files.isRegularFile(checkpoint)) {
                 copyAtomically(checkpoint, dir.resolve(BEST_MODEL));
@@ -223,8 +230,8 @@ final class RecordStore {
             writeResults();
             return best();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the record of candidate " + r.candidate() + " to " + dir
-                    + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "cannot write the record of candidate " + r.candidate() + " to " + dir + ": " + e.getMessage(), e);
         }
     }
 
@@ -253,14 +260,33 @@ final class RecordStore {
 
     synchronized String csv() {
         List<String> axes = axes();
-        List<String> header = new ArrayList<>(List.of("candidate", "status", "score_metric", "score",
-                "validation_accuracy", "validation_loss", "trainable_parameters", "total_parameters", "batch_size",
-                "epochs", "seed"));
+        List<String> header = new ArrayList<>(List.of(
+                "candidate",
+                "status",
+                "score_metric",
+                "score",
+                "validation_accuracy",
+                "validation_loss",
+                "trainable_parameters",
+                "total_parameters",
+                "batch_size",
+                "epochs",
+                "seed"));
         for (String a : axes) {
             header.add("axis_" + a);
         }
-        header.addAll(List.of("train_seconds", "wall_seconds", "base_model", "family", "dl4j_version",
-                "java_version", "git_revision", "started", "ended", "run_directory", "message"));
+        header.addAll(List.of(
+                "train_seconds",
+                "wall_seconds",
+                "base_model",
+                "family",
+                "dl4j_version",
+                "java_version",
+                "git_revision",
+                "started",
+                "ended",
+                "run_directory",
+                "message"));
         StringBuilder sb = new StringBuilder(String.join(",", header)).append('\n');
         for (CandidateRecord r : records.values()) {
             List<String> row = new ArrayList<>();
@@ -270,9 +296,18 @@ final class RecordStore {
             row.add(num(r.score().value()));
             row.add(num(r.score().validationAccuracy()));
             row.add(num(r.score().validationLoss()));
-            row.add(r.trainableParameters() == null ? "" : r.trainableParameters().toString());
-            row.add(r.size().totalParameters() == null ? "" : r.size().totalParameters().toString());
-            row.add(r.resolved().batchSize() == null ? "" : r.resolved().batchSize().toString());
+            row.add(
+                    r.trainableParameters() == null
+                            ? ""
+                            : r.trainableParameters().toString());
+            row.add(
+                    r.size().totalParameters() == null
+                            ? ""
+                            : r.size().totalParameters().toString());
+            row.add(
+                    r.resolved().batchSize() == null
+                            ? ""
+                            : r.resolved().batchSize().toString());
             row.add(r.resolved().epochs() == null ? "" : r.resolved().epochs().toString());
             row.add(Long.toString(r.resolved().seed()));
             for (String a : axes) {

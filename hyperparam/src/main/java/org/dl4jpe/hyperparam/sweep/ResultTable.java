@@ -33,8 +33,10 @@ final class ResultTable {
             boolean best = r.best() != null && r.best().candidate() == c.candidate();
             row.add(c.candidate() + (best ? "*" : ""));
             row.add(c.status().name().toLowerCase(Locale.ROOT));
-            row.add(metric == ScoreMetric.ACCURACY ? percent(c.score().validationAccuracy())
-                    : decimal(c.score().validationLoss()));
+            row.add(
+                    metric == ScoreMetric.ACCURACY
+                            ? percent(c.score().validationAccuracy())
+                            : decimal(c.score().validationLoss()));
             if (metric != ScoreMetric.ACCURACY) {
                 row.add(percent(c.score().validationAccuracy()));
             }
@@ -43,7 +45,10 @@ final class ResultTable {
                 String v = c.choices() == null ? null : c.choices().get(a);
                 row.add(v == null ? "-" : displayExact(v));
             }
-            row.add(c.finished() ? String.format(Locale.ROOT, "%.1f s", c.timing().trainSeconds()) : "-");
+            row.add(
+                    c.finished()
+                            ? String.format(Locale.ROOT, "%.1f s", c.timing().trainSeconds())
+                            : "-");
             row.add(c.message() == null ? "" : c.message());
             rows.add(row);
         }

@@ -53,9 +53,9 @@ import org.dl4jpe.zoo.ParameterCounts;
 import org.dl4jpe.zoo.RegisteredModel;
 import org.dl4jpe.zoo.data.InvalidDataException;
 import org.dl4jpe.zoo.data.Normalization;
-import org.dl4jpe.zoo.train.Json;
 import org.dl4jpe.zoo.train.EvalResult;
 import org.dl4jpe.zoo.train.Evaluator;
+import org.dl4jpe.zoo.train.Json;
 import org.dl4jpe.zoo.train.Progress;
 import org.dl4jpe.zoo.train.Provenance;
 import org.dl4jpe.zoo.train.RunConfig;
@@ -96,20 +96,17 @@ public final class Sweep {
     /** Events of a running sweep (progress display, tests); called from the candidates' threads. */
     public interface Listener {
         /** Candidate {@code number} of {@code planned} starts training (or continues from its checkpoint). */
-        default void started(int number, int planned, ModelCandidate candidate, List<String> axes, boolean continued) {
-        }
+        default void started(int number, int planned, ModelCandidate candidate, List<String> axes, boolean continued) {}
 
         /**
          * Candidate {@code record.candidate()} has ended; {@code earlier} when its record comes from an earlier run
          * of a resumed sweep (nothing was trained).
          */
-        default void ended(CandidateRecord record, CandidateRecord best, int planned, List<String> axes,
-                           boolean earlier) {
-        }
+        default void ended(
+                CandidateRecord record, CandidateRecord best, int planned, List<String> axes, boolean earlier) {}
 
         /** A message for the user. */
-        default void message(String text) {
-        }
+        default void message(String text) {}
     }
 
     private final ModelRegistry registry;
@@ -123,8 +120,8 @@ public final class Sweep {
     private PrintStream err = System.err;
     private Progress.Style progressStyle = Progress.Style.QUIET;
     private boolean handleInterrupts;
-    private Listener listener = new Listener() { };
-    private BiConsumer<Integer, Integer> afterIteration = (c, i) -> { };
+    private Listener listener = new Listener() {};
+    private BiConsumer<Integer, Integer> afterIteration = (c, i) -> {};
     private CandidateTrainer candidateTrainer;
 
     private Sweep(ModelRegistry registry, ModelSpace space, SweepSettings settings, Path dir, boolean resumed) {
@@ -168,8 +165,8 @@ public final class Sweep {
     public static Sweep resume(ModelRegistry registry, Path dir, ModelSpace space, SweepSettings settings) {
         SweepDefinition d = readDefinition(dir);
         if (!d.space().equals(space.toString())) {
-            throw new IllegalArgumentException("the space differs from the one the sweep in " + dir
-                    + " was started with (" + d.space() + ")");
+            throw new IllegalArgumentException(
+                    "the space differs from the one the sweep in " + dir + " was started with (" + d.space() + ")");
         }
         SweepSettings s = d.settings();
         SweepSettings expected = s.withBudget(settings.budget());
@@ -194,7 +191,7 @@ public final class Sweep {
     }
 
     public Sweep listener(Listener l) {
-        this.listener = l == null ? new Listener() { } : l;
+        this.listener = l == null ? new Listener() {} : l;
         return this;
     }
 
@@ -240,12 +237,20 @@ public final class Sweep {
     public SweepResult run() {
         long startNanos = System.nanoTime();
         BooleanSupplier timeUp = () -> settings.budget().maxTimeSeconds() > 0
-                && System.nanoTime() - startNanos >= TimeUnit.SECONDS.toNanos(settings.budget().maxTimeSeconds());
+                && System.nanoTime() - startNanos
+                        >= TimeUnit.SECONDS.toNanos(settings.budget().maxTimeSeconds());
         RegisteredModel base = registry.get(space.baseModel());
         ModelOptions defaults = base.defaultOptions();
         SweepSettings.Data d = settings.data();
-        SweepData data = SweepData.open(d.spec(), defaults.inputChannels(), defaults.inputHeight(),
-                defaults.inputWidth(), d.limitTrain(), d.limitTest(), d.valFraction(), settings.search().seed());
+        SweepData data = SweepData.open(
+                d.spec(),
+                defaults.inputChannels(),
+                defaults.inputHeight(),
+                defaults.inputWidth(),
+                d.limitTrain(),
+                d.limitTest(),
+                d.valFraction(),
+                settings.search().seed());
         try (RunLock lock = RunLock.acquire(dir, "pe sweep")) {
             return run(data, startNanos, timeUp);
         }
@@ -286,11 +291,13 @@ public final class Sweep {
                 try (Stream<Path> s = Files.list(dir)) {
                     List<String> foreign = s.map(p -> p.getFileName().toString())
                             .filter(n -> !OWN.matcher(n).matches() && !(n.startsWith(".") && n.endsWith(".tmp")))
-                            .sorted().toList();
+                            .sorted()
+                            .toList();
                     if (!foreign.isEmpty()) {
                         throw new IllegalArgumentException("out = " + dir + " is not empty and holds no sweep (no "
-                                + DEFINITION + "): " + String.join(", ", foreign.subList(0, Math.min(10,
-                                foreign.size()))) + "; a new sweep needs a new or empty directory, so that no file"
+                                + DEFINITION + "): "
+                                + String.join(", ", foreign.subList(0, Math.min(10, foreign.size())))
+                                + "; a new sweep needs a new or empty directory, so that no file"
                                 + " of yours is replaced or deleted");
                     }
                 }
@@ -298,30 +305,48 @@ public final class Sweep {
             removeTemporaryFiles();
             if (!resumed) {
                 // only once the data has opened: a sweep that cannot start leaves no sweep.json behind
-                RunDirectory.writeAtomically(dir.resolve(DEFINITION), Json.writeLine(SweepDefinition.of(settings,
-                        space.toString())));
+                RunDirectory.writeAtomically(
+                        dir.resolve(DEFINITION), Json.writeLine(SweepDefinition.of(settings, space.toString())));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write to " + dir + ": " + e.getMessage(), e);
         }
         RegisteredModel base = registry.get(space.baseModel());
         ModelOptions defaults = base.defaultOptions();
-        ModelOptions options = defaults.withNumClasses(data.train().numClasses()).withSeed(settings.search().seed());
+        ModelOptions options = defaults.withNumClasses(data.train().numClasses())
+                .withSeed(settings.search().seed());
         RecordStore store = new RecordStore(dir, settings.search().score()).load();
         store.check(settings, space.searchedAxes().contains("seed"));
         ScoreFunction scoreFunction = settings.search().score().scoreFunction();
-        CandidateGenerator inner = settings.search().generator().create(space, scoreFunction, settings.candidates(),
-                settings.search().gridPoints(), settings.search().seed());
+        CandidateGenerator inner = settings.search()
+                .generator()
+                .create(
+                        space,
+                        scoreFunction,
+                        settings.candidates(),
+                        settings.search().gridPoints(),
+                        settings.search().seed());
         int planned = inner instanceof GridSearchCandidateGenerator g
-                ? Math.min(settings.candidates(), g.getTotalNumCandidates()) : settings.candidates();
+                ? Math.min(settings.candidates(), g.getTotalNumCandidates())
+                : settings.candidates();
         BudgetedGenerator generator = new BudgetedGenerator(inner, settings.candidates(), stop, timeUp);
         List<String> axes = space.searchedAxes();
-        listener.message(String.format(Locale.ROOT, "%s %d candidates of %s (%s search; searched: %s) on %s: %d"
+        listener.message(String.format(
+                Locale.ROOT,
+                "%s %d candidates of %s (%s search; searched: %s) on %s: %d"
                         + " training, %d validation images; score: %s; into %s%s",
-                resumed ? "resuming sweep of" : "sweep of", planned, space.baseModel(),
-                settings.search().generator().cliName(), axes.isEmpty() ? "nothing" : String.join(", ", axes),
-                data.spec(), data.train().size(), data.validation().size(), settings.search().score().label(), dir,
-                settings.budget().maxTimeSeconds() > 0 ? "; time budget " + settings.budget().maxTimeSeconds() + " s"
+                resumed ? "resuming sweep of" : "sweep of",
+                planned,
+                space.baseModel(),
+                settings.search().generator().cliName(),
+                axes.isEmpty() ? "nothing" : String.join(", ", axes),
+                data.spec(),
+                data.train().size(),
+                data.validation().size(),
+                settings.search().score().label(),
+                dir,
+                settings.budget().maxTimeSeconds() > 0
+                        ? "; time budget " + settings.budget().maxTimeSeconds() + " s"
                         : ""));
 
         List<TerminationCondition> conditions = new ArrayList<>();
@@ -337,7 +362,8 @@ public final class Sweep {
                 .terminationConditions(conditions)
                 .build();
         CandidateRunner candidates = new CandidateRunner(base, options, data, store, planned, axes, timeUp);
-        LocalOptimizationRunner runner = new LocalOptimizationRunner(settings.budget().parallel(), conf, candidates);
+        LocalOptimizationRunner runner =
+                new LocalOptimizationRunner(settings.budget().parallel(), conf, candidates);
         runner.addListeners(candidates.generationFailures());
         runner.execute();
         if (fatal.get() != null) {
@@ -346,8 +372,9 @@ public final class Sweep {
 
         List<CandidateRecord> records = store.all();
         boolean complete = records.size() >= planned;
-        String endReason = complete ? "complete" : stop.get() ? "stopped" : timeUp.getAsBoolean()
-                ? "time budget reached" : "search space exhausted";
+        String endReason = complete
+                ? "complete"
+                : stop.get() ? "stopped" : timeUp.getAsBoolean() ? "time budget reached" : "search space exhausted";
         CandidateRecord best = store.best();
         EvalResult bestTest = null;
         if (best != null && data.test() != null && !stop.get()) {
@@ -367,14 +394,25 @@ public final class Sweep {
 
     /** The settings as one line for messages. */
     static String describe(SweepSettings s) {
-        return String.format(Locale.ROOT, "%s, generator = %s, candidates = %d, data = %s, seed = %d, score = %s,"
+        return String.format(
+                Locale.ROOT,
+                "%s, generator = %s, candidates = %d, data = %s, seed = %d, score = %s,"
                         + " limitTrain = %d, limitTest = %d, valFraction = %s%s%s",
-                s.space().preset() != null ? "preset = " + s.space().preset()
+                s.space().preset() != null
+                        ? "preset = " + s.space().preset()
                         : s.space().spaceJson() != null ? "a space file" : "a Java space",
-                s.search().generator().cliName(), s.candidates(), s.data().spec(), s.search().seed(),
-                s.search().score().cliName(), s.data().limitTrain(), s.data().limitTest(), s.data().valFraction(),
+                s.search().generator().cliName(),
+                s.candidates(),
+                s.data().spec(),
+                s.search().seed(),
+                s.search().score().cliName(),
+                s.data().limitTrain(),
+                s.data().limitTest(),
+                s.data().valFraction(),
                 s.overrides().epochs() != null ? ", epochs = " + s.overrides().epochs() : "",
-                s.overrides().batchSize() != null ? ", batchSize = " + s.overrides().batchSize() : "");
+                s.overrides().batchSize() != null
+                        ? ", batchSize = " + s.overrides().batchSize()
+                        : "");
     }
 
     /** Each Arbiter task: one candidate, trained through the zoo. */
@@ -387,8 +425,14 @@ public final class Sweep {
         private final List<String> axes;
         private final BooleanSupplier timeUp;
 
-        CandidateRunner(RegisteredModel base, ModelOptions options, SweepData data, RecordStore store, int planned,
-                        List<String> axes, BooleanSupplier timeUp) {
+        CandidateRunner(
+                RegisteredModel base,
+                ModelOptions options,
+                SweepData data,
+                RecordStore store,
+                int planned,
+                List<String> axes,
+                BooleanSupplier timeUp) {
             this.base = base;
             this.options = options;
             this.data = data;
@@ -399,16 +443,23 @@ public final class Sweep {
         }
 
         @Override
-        public Callable<OptimizationResult> create(Candidate candidate, DataProvider dataProvider,
-                                                   ScoreFunction scoreFunction, List<StatusListener> statusListeners,
-                                                   IOptimizationRunner runner) {
+        public Callable<OptimizationResult> create(
+                Candidate candidate,
+                DataProvider dataProvider,
+                ScoreFunction scoreFunction,
+                List<StatusListener> statusListeners,
+                IOptimizationRunner runner) {
             return () -> run(candidate);
         }
 
         @Override
-        public Callable<OptimizationResult> create(Candidate candidate, Class<? extends DataSource> dataSource,
-                                                   Properties dataSourceProperties, ScoreFunction scoreFunction,
-                                                   List<StatusListener> statusListeners, IOptimizationRunner runner) {
+        public Callable<OptimizationResult> create(
+                Candidate candidate,
+                Class<? extends DataSource> dataSource,
+                Properties dataSourceProperties,
+                ScoreFunction scoreFunction,
+                List<StatusListener> statusListeners,
+                IOptimizationRunner runner) {
             throw new UnsupportedOperationException("a sweep gives its data as a DataProvider");
         }
 
@@ -416,14 +467,24 @@ public final class Sweep {
         StatusListener generationFailures() {
             return new BaseStatusListener() {
                 @Override
-                public void onCandidateStatusChange(CandidateInfo info, IOptimizationRunner runner,
-                                                    OptimizationResult result) {
+                public void onCandidateStatusChange(
+                        CandidateInfo info, IOptimizationRunner runner, OptimizationResult result) {
                     if (result == null && info.getCandidateStatus() == CandidateStatus.Failed) {
                         int number = info.getIndex() + 1;
                         String why = firstLine(info.getExceptionStackTrace());
-                        CandidateRecord r = record(number, null, CandidateRecord.Status.FAILED,
-                                "the generator could not produce this candidate: " + why, null, null, null, null,
-                                0, 0, Instant.now(), null);
+                        CandidateRecord r = record(
+                                number,
+                                null,
+                                CandidateRecord.Status.FAILED,
+                                "the generator could not produce this candidate: " + why,
+                                null,
+                                null,
+                                null,
+                                null,
+                                0,
+                                0,
+                                Instant.now(),
+                                null);
                         CandidateRecord best = store.commit(r, null);
                         listener.ended(r, best, planned, axes, false);
                     }
@@ -441,20 +502,24 @@ public final class Sweep {
                     listener.ended(earlier, store.best(), planned, axes, true);
                     return result(candidate, earlier);
                 }
-                return fail(candidate, new IllegalStateException("candidate " + number + " of the resumed sweep in "
-                        + dir + " is " + mc.describe(axes) + " but its record says " + earlier.choices()
-                        + "; the generator did not repeat its sequence (a genetic search with parallel above 1"
-                        + " depends on the order in which results arrive), so the sweep cannot be resumed; start a"
-                        + " new one"));
+                return fail(
+                        candidate,
+                        new IllegalStateException("candidate " + number + " of the resumed sweep in "
+                                + dir + " is " + mc.describe(axes) + " but its record says " + earlier.choices()
+                                + "; the generator did not repeat its sequence (a genetic search with parallel above 1"
+                                + " depends on the order in which results arrive), so the sweep cannot be resumed; start a"
+                                + " new one"));
             }
             CandidateRecord same = store.finishedWithKey(key, number);
             if (same != null) {
                 Instant now = Instant.now();
-                CandidateRecord r = same.toBuilder().candidate(number)
+                CandidateRecord r = same.toBuilder()
+                        .candidate(number)
                         .message("same configuration as candidate " + same.candidate() + ": its result is reused,"
                                 + " not trained again")
                         .timing(new CandidateRecord.Timing(0, 0, now.toString(), now.toString()))
-                        .provenance(Provenance.current()).build();
+                        .provenance(Provenance.current())
+                        .build();
                 CandidateRecord best = store.commit(r, null);
                 listener.ended(r, best, planned, axes, false);
                 return result(candidate, r);
@@ -484,8 +549,10 @@ public final class Sweep {
                 listener.started(number, planned, mc, axes, continued);
                 ModelRegistry own = new ModelRegistry();
                 rc.register(own, name, "sweep candidate " + number + " of " + base.name() + ": " + mc.describe(axes));
-                Trainer t = new Trainer(own, err, progressStyle).label("c" + number)
-                        .handleInterrupts(handleInterrupts).companionFiles(Set.of(CANDIDATE_FILE));
+                Trainer t = new Trainer(own, err, progressStyle)
+                        .label("c" + number)
+                        .handleInterrupts(handleInterrupts)
+                        .companionFiles(Set.of(CANDIDATE_FILE));
                 trainer = t;
                 t.afterIteration(i -> {
                     if (stop.get() || timeUp.getAsBoolean()) {
@@ -497,14 +564,33 @@ public final class Sweep {
                 if (stop.get()) {
                     return cancelled(candidate);
                 }
-                RunConfig rcfg = new RunConfig(name, rc.options(), data.spec(), rc.epochs(), rc.batchSize(),
-                        data.augment(), Normalization.UNIT, 0, 0);
+                RunConfig rcfg = new RunConfig(
+                        name,
+                        rc.options(),
+                        data.spec(),
+                        rc.epochs(),
+                        rc.batchSize(),
+                        data.augment(),
+                        Normalization.UNIT,
+                        0,
+                        0);
                 TrainResult tr = candidateTrainer != null
-                        ? candidateTrainer.train(new CandidateTrainer.Task(number, name, "sweep candidate " + number
-                                + " of " + base.name() + ": " + mc.describe(axes), mc, options, rcfg, rd, continued,
-                                settings, "c" + number), t)
-                        : continued ? t.resume(rd, data.trainerSplit(), 0, Double.NaN)
-                        : t.train(rcfg, data.trainerSplit(), rd);
+                        ? candidateTrainer.train(
+                                new CandidateTrainer.Task(
+                                        number,
+                                        name,
+                                        "sweep candidate " + number + " of " + base.name() + ": " + mc.describe(axes),
+                                        mc,
+                                        options,
+                                        rcfg,
+                                        rd,
+                                        continued,
+                                        settings,
+                                        "c" + number),
+                                t)
+                        : continued
+                                ? t.resume(rd, data.trainerSplit(), 0, Double.NaN)
+                                : t.train(rcfg, data.trainerSplit(), rd);
                 if (tr.interrupted()) {
                     return cancelled(candidate);
                 }
@@ -513,27 +599,50 @@ public final class Sweep {
                     throw new IllegalStateException("candidate " + number + " trained but has no validation result");
                 }
                 double score = settings.search().score().of(val);
-                CandidateRecord r = record(number, mc, CandidateRecord.Status.FINISHED, null, rc, trainable, total,
-                        new double[] {score, val.accuracy(), val.loss()}, tr.trainSeconds(),
-                        (System.nanoTime() - t0) / 1e9, started, runDir);
+                CandidateRecord r = record(
+                        number,
+                        mc,
+                        CandidateRecord.Status.FINISHED,
+                        null,
+                        rc,
+                        trainable,
+                        total,
+                        new double[] {score, val.accuracy(), val.loss()},
+                        tr.trainSeconds(),
+                        (System.nanoTime() - t0) / 1e9,
+                        started,
+                        runDir);
                 CandidateRecord best = store.commit(r, rd.resolve(tr.state().checkpoint()));
                 listener.ended(r, best, planned, axes, false);
                 return result(candidate, r);
             } catch (IOException e) {
-                return fail(candidate, new UncheckedIOException("cannot prepare the run directory " + rd + ": "
-                        + e.getMessage(), e));
+                return fail(
+                        candidate,
+                        new UncheckedIOException("cannot prepare the run directory " + rd + ": " + e.getMessage(), e));
             } catch (RuntimeException | Error e) {
                 if (e instanceof VirtualMachineError vme && !(e instanceof OutOfMemoryError)) {
                     throw vme;
                 }
-                String message = e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getSimpleName()
+                String message = e.getMessage() == null || e.getMessage().isBlank()
+                        ? e.getClass().getSimpleName()
                         : e.getMessage();
-                if (!(e instanceof IllegalArgumentException) && !(e instanceof org.dl4jpe.zoo.train
-                        .NonFiniteLossException)) {
+                if (!(e instanceof IllegalArgumentException)
+                        && !(e instanceof org.dl4jpe.zoo.train.NonFiniteLossException)) {
                     message = e.getClass().getSimpleName() + ": " + message;
                 }
-                CandidateRecord r = record(number, mc, CandidateRecord.Status.FAILED, message, rc, trainable, total,
-                        null, 0, (System.nanoTime() - t0) / 1e9, started, Files.isDirectory(rd) ? runDir : null);
+                CandidateRecord r = record(
+                        number,
+                        mc,
+                        CandidateRecord.Status.FAILED,
+                        message,
+                        rc,
+                        trainable,
+                        total,
+                        null,
+                        0,
+                        (System.nanoTime() - t0) / 1e9,
+                        started,
+                        Files.isDirectory(rd) ? runDir : null);
                 CandidateRecord best = store.commit(r, null);
                 listener.ended(r, best, planned, axes, false);
                 return result(candidate, r);
@@ -574,33 +683,67 @@ public final class Sweep {
             return false;
         }
 
-        private CandidateRecord record(int number, ModelCandidate mc, CandidateRecord.Status status, String message,
-                                       ResolvedCandidate rc, Long trainable, Long total, double[] scores,
-                                       double trainSeconds, double wallSeconds, Instant started, String runDir) {
+        private CandidateRecord record(
+                int number,
+                ModelCandidate mc,
+                CandidateRecord.Status status,
+                String message,
+                ResolvedCandidate rc,
+                Long trainable,
+                Long total,
+                double[] scores,
+                double trainSeconds,
+                double wallSeconds,
+                Instant started,
+                String runDir) {
             long seed = rc != null ? rc.options().seed() : options.seed();
-            return CandidateRecord.builder(number, status).message(message)
-                    .drawn(new CandidateRecord.Drawn(base.name(), base.family(), mc == null ? Map.of()
-                            : exactChoices(mc), mc == null ? null : mc.key()))
-                    .resolved(rc == null ? CandidateRecord.Resolved.unresolved(seed)
-                            : new CandidateRecord.Resolved(components(rc.config()), exact(rc.options().fields()),
-                                    rc.batchSize(), rc.epochs(), seed))
-                    .score(scores == null ? CandidateRecord.Score.none(settings.search().score().cliName())
-                            : new CandidateRecord.Score(settings.search().score().cliName(), scores[0],
-                                    scores[1], scores[2]))
+            return CandidateRecord.builder(number, status)
+                    .message(message)
+                    .drawn(new CandidateRecord.Drawn(
+                            base.name(),
+                            base.family(),
+                            mc == null ? Map.of() : exactChoices(mc),
+                            mc == null ? null : mc.key()))
+                    .resolved(
+                            rc == null
+                                    ? CandidateRecord.Resolved.unresolved(seed)
+                                    : new CandidateRecord.Resolved(
+                                            components(rc.config()),
+                                            exact(rc.options().fields()),
+                                            rc.batchSize(),
+                                            rc.epochs(),
+                                            seed))
+                    .score(
+                            scores == null
+                                    ? CandidateRecord.Score.none(
+                                            settings.search().score().cliName())
+                                    : new CandidateRecord.Score(
+                                            settings.search().score().cliName(), scores[0], scores[1], scores[2]))
                     .size(new CandidateRecord.Size(trainable, total))
-                    .timing(new CandidateRecord.Timing(trainSeconds, wallSeconds, started.toString(),
+                    .timing(new CandidateRecord.Timing(
+                            trainSeconds,
+                            wallSeconds,
+                            started.toString(),
                             Instant.now().toString()))
-                    .runDirectory(runDir).provenance(Provenance.current()).build();
+                    .runDirectory(runDir)
+                    .provenance(Provenance.current())
+                    .build();
         }
 
         private OptimizationResult result(Candidate candidate, CandidateRecord r) {
             long now = System.currentTimeMillis();
             CandidateStatus status = r.finished() ? CandidateStatus.Complete : CandidateStatus.Failed;
-            CandidateInfo info = new CandidateInfo(candidate.getIndex(), status, r.score().value(), now, now, now,
-                    candidate.getFlatParameters(), r.finished() ? null : r.message());
-            return new OptimizationResult(candidate, r.finished() ? r.score().value() : null, candidate.getIndex(),
-                    null,
-                    info, null);
+            CandidateInfo info = new CandidateInfo(
+                    candidate.getIndex(),
+                    status,
+                    r.score().value(),
+                    now,
+                    now,
+                    now,
+                    candidate.getFlatParameters(),
+                    r.finished() ? null : r.message());
+            return new OptimizationResult(
+                    candidate, r.finished() ? r.score().value() : null, candidate.getIndex(), null, info, null);
         }
 
         /** Stops the sweep because of {@code e}, which {@link #run()} then throws. */
@@ -612,8 +755,15 @@ public final class Sweep {
 
         private OptimizationResult cancelled(Candidate candidate) {
             long now = System.currentTimeMillis();
-            CandidateInfo info = new CandidateInfo(candidate.getIndex(), CandidateStatus.Cancelled, null, now, now, now,
-                    candidate.getFlatParameters(), null);
+            CandidateInfo info = new CandidateInfo(
+                    candidate.getIndex(),
+                    CandidateStatus.Cancelled,
+                    null,
+                    now,
+                    now,
+                    now,
+                    candidate.getFlatParameters(),
+                    null);
             return new OptimizationResult(candidate, null, candidate.getIndex(), null, info, null);
         }
     }

@@ -37,8 +37,7 @@ final class SweepCharts {
 
     private static final int MAX_GROUPS = Charts.paletteSize();
 
-    private SweepCharts() {
-    }
+    private SweepCharts() {}
 
     /** Score of each finished candidate by number, and the best score so far. */
     static void perCandidate(SweepResult r, ScoreMetric metric, Path png) throws IOException {
@@ -86,8 +85,10 @@ final class SweepCharts {
                 continue;
             }
             String g = group(c, groupAxes);
-            groups.computeIfAbsent(g, k -> new XYSeries(k, false, true)).add((double) c.trainableParameters(),
-                    scale(metric, c.score().value()));
+            groups.computeIfAbsent(g, k -> new XYSeries(k, false, true))
+                    .add(
+                            (double) c.trainableParameters(),
+                            scale(metric, c.score().value()));
             minP = Math.min(minP, c.trainableParameters());
             maxP = Math.max(maxP, c.trainableParameters());
         }
@@ -103,8 +104,11 @@ final class SweepCharts {
             double px = dataset.getXValue(series, item);
             double py = dataset.getYValue(series, item);
             for (CandidateRecord c : r.records()) {
-                if (c.finished() && c.trainableParameters() != null && c.trainableParameters() == px
-                        && c.score().value() != null && scale(metric, c.score().value()) == py) {
+                if (c.finished()
+                        && c.trainableParameters() != null
+                        && c.trainableParameters() == px
+                        && c.score().value() != null
+                        && scale(metric, c.score().value()) == py) {
                     return "#" + c.candidate();
                 }
             }
@@ -112,8 +116,8 @@ final class SweepCharts {
         });
         renderer.setDefaultItemLabelsVisible(true);
         renderer.setDefaultItemLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
-        renderer.setDefaultPositiveItemLabelPosition(new ItemLabelPosition(ItemLabelAnchor.OUTSIDE12,
-                TextAnchor.BOTTOM_CENTER));
+        renderer.setDefaultPositiveItemLabelPosition(
+                new ItemLabelPosition(ItemLabelAnchor.OUTSIDE12, TextAnchor.BOTTOM_CENTER));
         ValueAxis x;
         if (minP < Double.MAX_VALUE && maxP / Math.max(1, minP) > 8) {
             LogAxis log = new LogAxis("trainable parameters (log scale)");

@@ -44,14 +44,21 @@ public final class SweepData implements DataProvider {
      * @param valFraction   fraction of the (limited) training images held out for validation, in (0, 1)
      * @param seed          seed of the split
      */
-    public static SweepData open(String spec, int channels, int height, int width, int limitTrain, int limitTest,
-                                 double valFraction, long seed) {
+    public static SweepData open(
+            String spec,
+            int channels,
+            int height,
+            int width,
+            int limitTrain,
+            int limitTest,
+            double valFraction,
+            long seed) {
         if (!(valFraction > 0 && valFraction < 1)) {
             throw new IllegalArgumentException("valFraction = " + valFraction + " must be in (0, 1)");
         }
         if (limitTrain < 0 || limitTest < 0) {
-            throw new IllegalArgumentException("limitTrain = " + limitTrain + " and limitTest = " + limitTest
-                    + " must be >= 0 (0 = all)");
+            throw new IllegalArgumentException(
+                    "limitTrain = " + limitTrain + " and limitTest = " + limitTest + " must be >= 0 (0 = all)");
         }
         DataSplit split = DataSets.open(spec, channels, height, width).limit(limitTrain, limitTest);
         ImageSource all = split.requireTrain();
@@ -86,10 +93,10 @@ public final class SweepData implements DataProvider {
                     + " hold out a validation split (valFraction = " + valFraction + ")");
         }
         String what = all.description();
-        ImageSource train = new IndexedSource(all, toArray(trainIdx), what + " (training part: " + trainIdx.size()
-                + " images)");
-        ImageSource val = new IndexedSource(all, toArray(valIdx), what + " (validation part: " + valIdx.size()
-                + " images, held out of training)");
+        ImageSource train =
+                new IndexedSource(all, toArray(trainIdx), what + " (training part: " + trainIdx.size() + " images)");
+        ImageSource val = new IndexedSource(
+                all, toArray(valIdx), what + " (validation part: " + valIdx.size() + " images, held out of training)");
         return new SweepData(spec, train, val, split.test(), all instanceof ImageFolderSource);
     }
 

@@ -15,8 +15,8 @@ import org.dl4jpe.zoo.train.Provenance;
  * @param settingsHash {@link Json#hash} of {@code settings}: an edited seed or budget is noticed (null in older
  *                     sweeps)
  */
-public record SweepDefinition(int format, SweepSettings settings, String space, Provenance created,
-                              String settingsHash) {
+public record SweepDefinition(
+        int format, SweepSettings settings, String space, Provenance created, String settingsHash) {
     public static final int FORMAT = 1;
 
     /** A definition with its settings hash. */

@@ -16,8 +16,15 @@ import org.dl4jpe.zoo.train.EvalResult;
  * @param complete   whether every planned candidate has a record
  * @param endReason  why the run ended: "complete", "stopped", "time budget reached", "search space exhausted"
  */
-public record SweepResult(Path dir, List<CandidateRecord> records, List<String> axes, CandidateRecord best,
-                          EvalResult bestTest, int planned, boolean complete, String endReason) {
+public record SweepResult(
+        Path dir,
+        List<CandidateRecord> records,
+        List<String> axes,
+        CandidateRecord best,
+        EvalResult bestTest,
+        int planned,
+        boolean complete,
+        String endReason) {
 
     public long finishedCount() {
         return records.stream().filter(CandidateRecord::finished).count();

@@ -102,8 +102,8 @@ public record SweepSettings(SpaceSource space, Search search, Budget budget, Dat
                 throw new IllegalArgumentException("data is empty; it accepts " + DataSets.ACCEPTED);
             }
             if (limitTrain < 0 || limitTest < 0) {
-                throw new IllegalArgumentException("limitTrain = " + limitTrain + " and limitTest = " + limitTest
-                        + " must be >= 0 (0 = all)");
+                throw new IllegalArgumentException(
+                        "limitTrain = " + limitTrain + " and limitTest = " + limitTest + " must be >= 0 (0 = all)");
             }
             if (!(valFraction > 0 && valFraction < 1)) {
                 throw new IllegalArgumentException("valFraction = " + valFraction + " must be in (0, 1)");
@@ -141,10 +141,12 @@ public record SweepSettings(SpaceSource space, Search search, Budget budget, Dat
 
     /** Defaults for everything but the space: random search, 6 candidates, the shipped subset, seed 42. */
     public static SweepSettings defaults() {
-        return new SweepSettings(SpaceSource.JAVA,
+        return new SweepSettings(
+                SpaceSource.JAVA,
                 new Search(GeneratorKind.RANDOM, DEFAULT_GRID_POINTS, ScoreMetric.ACCURACY, DEFAULT_SEED),
                 new Budget(DEFAULT_CANDIDATES, 0, 1),
-                new Data(DataSets.FASHION_MNIST_SUBSET, 0, 0, DEFAULT_VAL_FRACTION), Overrides.NONE);
+                new Data(DataSets.FASHION_MNIST_SUBSET, 0, 0, DEFAULT_VAL_FRACTION),
+                Overrides.NONE);
     }
 
     /** Shortcut: {@code budget().candidates()}. */
@@ -244,17 +246,27 @@ public record SweepSettings(SpaceSource space, Search search, Budget budget, Dat
         if (file == null || !file.isObject()) {
             throw new IllegalArgumentException("the sweep settings are not a JSON object");
         }
-        SpaceSource space = new SpaceSource(Json.field(file, "preset", String.class),
-                Json.field(file, "spaceJson", String.class));
-        Search search = new Search(Json.field(file, "generator", GeneratorKind.class),
-                (int) Json.wholeNumber(file, "gridPoints"), Json.field(file, "score", ScoreMetric.class),
+        SpaceSource space =
+                new SpaceSource(Json.field(file, "preset", String.class), Json.field(file, "spaceJson", String.class));
+        Search search = new Search(
+                Json.field(file, "generator", GeneratorKind.class),
+                (int) Json.wholeNumber(file, "gridPoints"),
+                Json.field(file, "score", ScoreMetric.class),
                 Json.wholeNumber(file, "seed"));
-        Budget budget = new Budget((int) Json.wholeNumber(file, "candidates"), Json.wholeNumber(file, "maxTimeSeconds"),
-                (int) Json.wholeNumber(file, "parallel"));
+        Budget budget =
+                new Budget((int) Json.wholeNumber(file, "candidates"), Json.wholeNumber(file, "maxTimeSeconds"), (int)
+                        Json.wholeNumber(file, "parallel"));
         Double valFraction = Json.field(file, "valFraction", Double.class);
-        Data data = new Data(Json.field(file, "data", String.class), (int) Json.wholeNumber(file, "limitTrain"),
-                (int) Json.wholeNumber(file, "limitTest"), valFraction == null ? 0 : valFraction);
-        return new SweepSettings(space, search, budget, data,
+        Data data = new Data(
+                Json.field(file, "data", String.class),
+                (int) Json.wholeNumber(file, "limitTrain"),
+                (int) Json.wholeNumber(file, "limitTest"),
+                valFraction == null ? 0 : valFraction);
+        return new SweepSettings(
+                space,
+                search,
+                budget,
+                data,
                 new Overrides(Json.field(file, "epochs", Integer.class), Json.field(file, "batchSize", Integer.class)));
     }
 }

@@ -47,32 +47,53 @@ class LayerSerializationTest {
     @Test
     void everyLayerConfigSurvivesJavaSerialization() throws Exception {
         List<Layer> layers = List.of(
-                TiedSelfAttention.builder(8, 2).scheme(TiedSelfAttention.Scheme.QK_VO).attnDropout(0.1).build(),
-                TiedFeedForward.builder(8).mlpRatio(2).tie(TiedFeedForward.Tie.NONE)
-                        .activation(MlpActivation.GELU_TANH).build(),
-                TransformerBlock.builder(8, 2).scheme(TiedSelfAttention.Scheme.NONE).dropPath(0.2).build(),
+                TiedSelfAttention.builder(8, 2)
+                        .scheme(TiedSelfAttention.Scheme.QK_VO)
+                        .attnDropout(0.1)
+                        .build(),
+                TiedFeedForward.builder(8)
+                        .mlpRatio(2)
+                        .tie(TiedFeedForward.Tie.NONE)
+                        .activation(MlpActivation.GELU_TANH)
+                        .build(),
+                TransformerBlock.builder(8, 2)
+                        .scheme(TiedSelfAttention.Scheme.NONE)
+                        .dropPath(0.2)
+                        .build(),
                 LayerNorm.builder(8).eps(1e-5).build(),
                 PatchEmbedding.builder(8, 8, 1, 4, 8).build(),
-                ClassTokenPool.builder().mode(ClassTokenPool.Mode.MEAN).numPrefixTokens(1).build(),
-                SharedBottleneckStage.builder(8, 4, 2).stride(2).sharing(SharedBottleneckStage.Sharing.STAGE).build());
+                ClassTokenPool.builder()
+                        .mode(ClassTokenPool.Mode.MEAN)
+                        .numPrefixTokens(1)
+                        .build(),
+                SharedBottleneckStage.builder(8, 4, 2)
+                        .stride(2)
+                        .sharing(SharedBottleneckStage.Sharing.STAGE)
+                        .build());
         for (Layer l : layers) {
             Layer copy = roundTrip(l);
             assertNotSame(l, copy);
             assertEquals(l, copy, l.getClass().getSimpleName());
-            assertEquals(NeuralNetConfiguration.mapper().writeValueAsString(l),
-                    NeuralNetConfiguration.mapper().writeValueAsString(copy), l.getClass().getSimpleName() + " JSON");
+            assertEquals(
+                    NeuralNetConfiguration.mapper().writeValueAsString(l),
+                    NeuralNetConfiguration.mapper().writeValueAsString(copy),
+                    l.getClass().getSimpleName() + " JSON");
         }
     }
 
     @Test
     void aZooConfigurationAndAModelCandidateSurviveJavaSerialization() throws Exception {
         for (String model : List.of("vit_pe_micro_patch4_28", "resnet_pe_mini_28")) {
-            ComputationGraphConfiguration conf = Zoo.get(model).configure(Zoo.get(model).defaultOptions());
+            ComputationGraphConfiguration conf =
+                    Zoo.get(model).configure(Zoo.get(model).defaultOptions());
             assertEquals(conf.toJson(), ((ComputationGraphConfiguration) roundTrip(conf)).toJson(), model);
         }
 
-        ModelSpace space = Tiny.vit().axis("attention", new DiscreteParameterSpace<>(
-                TiedSelfAttention.Scheme.QO_KV, TiedSelfAttention.Scheme.NONE)).build();
+        ModelSpace space = Tiny.vit()
+                .axis(
+                        "attention",
+                        new DiscreteParameterSpace<>(TiedSelfAttention.Scheme.QO_KV, TiedSelfAttention.Scheme.NONE))
+                .build();
         space.collectLeaves().get(0).setIndices(0);
         ModelCandidate mc = space.getValue(new double[] {0.9});
         Candidate<ModelCandidate> c = new Candidate<>(mc, 3, new double[] {0.9});

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HashSet;
-import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 import org.deeplearning4j.arbiter.ComputationGraphSpace;
@@ -15,9 +14,6 @@ import org.deeplearning4j.arbiter.GraphConfiguration;
 import org.deeplearning4j.arbiter.MultiLayerSpace;
 import org.deeplearning4j.arbiter.layers.GlobalPoolingLayerSpace;
 import org.deeplearning4j.arbiter.layers.OutputLayerSpace;
-import org.deeplearning4j.arbiter.optimize.parameter.math.MathOp;
-import org.deeplearning4j.arbiter.optimize.parameter.math.Op;
-import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.arbiter.optimize.api.Candidate;
 import org.deeplearning4j.arbiter.optimize.api.OptimizationResult;
 import org.deeplearning4j.arbiter.optimize.api.ParameterSpace;
@@ -30,6 +26,8 @@ import org.deeplearning4j.arbiter.optimize.generator.GridSearchCandidateGenerato
 import org.deeplearning4j.arbiter.optimize.generator.RandomSearchGenerator;
 import org.deeplearning4j.arbiter.optimize.parameter.FixedValue;
 import org.deeplearning4j.arbiter.optimize.parameter.discrete.DiscreteParameterSpace;
+import org.deeplearning4j.arbiter.optimize.parameter.math.MathOp;
+import org.deeplearning4j.arbiter.optimize.parameter.math.Op;
 import org.deeplearning4j.arbiter.optimize.runner.LocalOptimizationRunner;
 import org.deeplearning4j.arbiter.scoring.impl.TestSetLossScoreFunction;
 import org.deeplearning4j.arbiter.task.ComputationGraphTaskCreator;
@@ -41,6 +39,7 @@ import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.dl4jpe.layers.ClassTokenPool;
 import org.dl4jpe.layers.LayerNorm;
 import org.dl4jpe.layers.PatchEmbedding;
@@ -71,8 +70,7 @@ class LayerSpacesTest {
     /** Random tokens [N, 8, 5] with 3 classes; Arbiter instantiates data sources by class name. */
     public static final class RandomTokens implements DataSource {
         @Override
-        public void configure(Properties properties) {
-        }
+        public void configure(Properties properties) {}
 
         static ListDataSetIterator<DataSet> data(long seed, long... featureShape) {
             Nd4j.getRandom().setSeed(seed);
@@ -116,8 +114,7 @@ class LayerSpacesTest {
     /** Shared no-op parts of the data sources. */
     public abstract static class RandomTokensLike implements DataSource {
         @Override
-        public void configure(Properties properties) {
-        }
+        public void configure(Properties properties) {}
 
         @Override
         public Class<?> getDataType() {
@@ -125,8 +122,8 @@ class LayerSpacesTest {
         }
     }
 
-    private static OptimizationConfiguration random(ParameterSpace<?> space, Class<? extends DataSource> data,
-                                                    int candidates) {
+    private static OptimizationConfiguration random(
+            ParameterSpace<?> space, Class<? extends DataSource> data, int candidates) {
         return new OptimizationConfiguration.Builder()
                 .candidateGenerator(new RandomSearchGenerator(space, null))
                 .dataSource(data, new Properties())
@@ -147,21 +144,25 @@ class LayerSpacesTest {
                         .mlpRatio(new DiscreteParameterSpace<>(1.0, 2.0))
                         .build())
                 .layer(new TiedSelfAttentionSpace.Builder(8, 2)
-                        .scheme(new DiscreteParameterSpace<>(Scheme.QO_KV, Scheme.NONE)).build())
+                        .scheme(new DiscreteParameterSpace<>(Scheme.QO_KV, Scheme.NONE))
+                        .build())
                 .layer(new LayerNormSpace.Builder(8).build())
                 .layer(new ClassTokenPoolSpace.Builder()
                         .mode(new DiscreteParameterSpace<>(ClassTokenPool.Mode.CLASS_TOKEN, ClassTokenPool.Mode.MEAN))
                         .build())
-                .addLayer(new OutputLayerSpace.Builder().nOut(3).activation(Activation.SOFTMAX)
-                        .lossFunction(LossFunctions.LossFunction.MCXENT).build())
+                .addLayer(new OutputLayerSpace.Builder()
+                        .nOut(3)
+                        .activation(Activation.SOFTMAX)
+                        .lossFunction(LossFunctions.LossFunction.MCXENT)
+                        .build())
                 .numEpochs(1)
                 .build();
     }
 
     @Test
     void randomSearchOverTokenLayerSpacesInAMultiLayerSpace() {
-        LocalOptimizationRunner runner = new LocalOptimizationRunner(1,
-                random(tokenSpace(), RandomTokens.class, 3), new MultiLayerNetworkTaskCreator());
+        LocalOptimizationRunner runner = new LocalOptimizationRunner(
+                1, random(tokenSpace(), RandomTokens.class, 3), new MultiLayerNetworkTaskCreator());
         runner.execute();
 
         assertEquals(3, runner.numCandidatesCompleted(), "failed: " + runner.numCandidatesFailed());
@@ -169,9 +170,10 @@ class LayerSpacesTest {
         for (ResultReference ref : runner.getResults()) {
             OptimizationResult res = assertDoesNotThrowResult(ref);
             assertTrue(Double.isFinite(res.getScore()), "finite test loss");
-            MultiLayerConfiguration c = ((DL4JConfiguration) res.getCandidate().getValue())
-                    .getMultiLayerConfiguration();
-            TransformerBlock block = assertInstanceOf(TransformerBlock.class, c.getConf(0).getLayer());
+            MultiLayerConfiguration c =
+                    ((DL4JConfiguration) res.getCandidate().getValue()).getMultiLayerConfiguration();
+            TransformerBlock block =
+                    assertInstanceOf(TransformerBlock.class, c.getConf(0).getLayer());
             assertEquals(8, block.getEmbedDim());
             assertTrue(block.getHiddenDim() == 8 || block.getHiddenDim() == 16, "mlpRatio 1 or 2");
             assertInstanceOf(TiedSelfAttention.class, c.getConf(1).getLayer());
@@ -190,16 +192,35 @@ class LayerSpacesTest {
                 .updater(new Adam(1e-3))
                 .addInputs("input")
                 .setInputTypes(InputType.convolutional(8, 8, 1))
-                .addLayer("patch_embed", new PatchEmbeddingSpace.Builder(8, 8, 1)
-                        .patchSize(new DiscreteParameterSpace<>(2, 4)).embedDim(width).build(), "input")
-                .addLayer("attn", new TiedSelfAttentionSpace.Builder(width, new FixedValue<>(2))
-                        .scheme(new DiscreteParameterSpace<>(Scheme.QO_KV, Scheme.NONE)).build(), "patch_embed")
-                .addLayer("mlp", new TiedFeedForwardSpace.Builder(width)
-                        .tie(new DiscreteParameterSpace<>(Tie.TRANSPOSE, Tie.NONE)).build(), "attn")
+                .addLayer(
+                        "patch_embed",
+                        new PatchEmbeddingSpace.Builder(8, 8, 1)
+                                .patchSize(new DiscreteParameterSpace<>(2, 4))
+                                .embedDim(width)
+                                .build(),
+                        "input")
+                .addLayer(
+                        "attn",
+                        new TiedSelfAttentionSpace.Builder(width, new FixedValue<>(2))
+                                .scheme(new DiscreteParameterSpace<>(Scheme.QO_KV, Scheme.NONE))
+                                .build(),
+                        "patch_embed")
+                .addLayer(
+                        "mlp",
+                        new TiedFeedForwardSpace.Builder(width)
+                                .tie(new DiscreteParameterSpace<>(Tie.TRANSPOSE, Tie.NONE))
+                                .build(),
+                        "attn")
                 .addLayer("norm", new LayerNormSpace.Builder(width).build(), "mlp")
                 .addLayer("pool", new ClassTokenPoolSpace.Builder().build(), "norm")
-                .addLayer("head", new OutputLayerSpace.Builder().nOut(3).activation(Activation.SOFTMAX)
-                        .lossFunction(LossFunctions.LossFunction.MCXENT).build(), "pool")
+                .addLayer(
+                        "head",
+                        new OutputLayerSpace.Builder()
+                                .nOut(3)
+                                .activation(Activation.SOFTMAX)
+                                .lossFunction(LossFunctions.LossFunction.MCXENT)
+                                .build(),
+                        "pool")
                 .setOutputs("head")
                 .numEpochs(1)
                 .build();
@@ -208,18 +229,21 @@ class LayerSpacesTest {
             leafUses += leaf == width ? 1 : 0;
         }
         assertEquals(4, leafUses, "the width space is a leaf of four layer spaces");
-        assertEquals(LeafUtils.countUniqueParameters(space.collectLeaves()), space.numParameters(),
+        assertEquals(
+                LeafUtils.countUniqueParameters(space.collectLeaves()),
+                space.numParameters(),
                 "and takes one value: width, patch, scheme, tie");
         assertEquals(4, space.numParameters());
 
-        LocalOptimizationRunner runner = new LocalOptimizationRunner(1, random(space, RandomImages.class, 3),
-                new ComputationGraphTaskCreator());
+        LocalOptimizationRunner runner =
+                new LocalOptimizationRunner(1, random(space, RandomImages.class, 3), new ComputationGraphTaskCreator());
         runner.execute();
 
         assertEquals(3, runner.numCandidatesCompleted(), "failed: " + runner.numCandidatesFailed());
         for (ResultReference ref : runner.getResults()) {
             OptimizationResult res = assertDoesNotThrowResult(ref);
-            ComputationGraphConfiguration c = ((GraphConfiguration) res.getCandidate().getValue()).getConfiguration();
+            ComputationGraphConfiguration c =
+                    ((GraphConfiguration) res.getCandidate().getValue()).getConfiguration();
             PatchEmbedding pe = (PatchEmbedding) layer(c, "patch_embed");
             long d = pe.getEmbedDim();
             assertTrue(d == 8 || d == 16);
@@ -233,31 +257,55 @@ class LayerSpacesTest {
     @Test
     void randomSearchOverBottleneckStagesWithADerivedWidth() {
         ParameterSpace<Integer> mid = new DiscreteParameterSpace<>(2, 4);
-        ParameterSpace<Sharing> sharing = new DiscreteParameterSpace<>(Sharing.NONE, Sharing.TIED, Sharing.STAGE,
-                Sharing.STAGE_FIRST, Sharing.STAGE_FIRST_3X3);
+        ParameterSpace<Sharing> sharing = new DiscreteParameterSpace<>(
+                Sharing.NONE, Sharing.TIED, Sharing.STAGE, Sharing.STAGE_FIRST, Sharing.STAGE_FIRST_3X3);
         ComputationGraphSpace space = new ComputationGraphSpace.Builder()
                 .updater(new Adam(1e-3))
                 .addInputs("input")
                 .setInputTypes(InputType.convolutional(8, 8, 1))
-                .addLayer("stage1", new SharedBottleneckStageSpace.Builder(1, mid, 2).sharing(sharing).build(), "input")
-                .addLayer("stage2", new SharedBottleneckStageSpace.Builder(new MathOp<>(mid, Op.MUL, 4),
-                        new MathOp<>(mid, Op.MUL, 2), new DiscreteParameterSpace<>(1, 2)).stride(2).sharing(sharing)
-                        .build(), "stage1")
-                .addLayer("pool", new GlobalPoolingLayerSpace.Builder().poolingType(PoolingType.AVG).build(), "stage2")
-                .addLayer("head", new OutputLayerSpace.Builder().nOut(3).activation(Activation.SOFTMAX)
-                        .lossFunction(LossFunctions.LossFunction.MCXENT).build(), "pool")
+                .addLayer(
+                        "stage1",
+                        new SharedBottleneckStageSpace.Builder(1, mid, 2)
+                                .sharing(sharing)
+                                .build(),
+                        "input")
+                .addLayer(
+                        "stage2",
+                        new SharedBottleneckStageSpace.Builder(
+                                        new MathOp<>(mid, Op.MUL, 4),
+                                        new MathOp<>(mid, Op.MUL, 2),
+                                        new DiscreteParameterSpace<>(1, 2))
+                                .stride(2)
+                                .sharing(sharing)
+                                .build(),
+                        "stage1")
+                .addLayer(
+                        "pool",
+                        new GlobalPoolingLayerSpace.Builder()
+                                .poolingType(PoolingType.AVG)
+                                .build(),
+                        "stage2")
+                .addLayer(
+                        "head",
+                        new OutputLayerSpace.Builder()
+                                .nOut(3)
+                                .activation(Activation.SOFTMAX)
+                                .lossFunction(LossFunctions.LossFunction.MCXENT)
+                                .build(),
+                        "pool")
                 .setOutputs("head")
                 .numEpochs(1)
                 .build();
         assertEquals(3, space.numParameters(), "mid, sharing (shared by both stages), second stage's blocks");
-        LocalOptimizationRunner runner = new LocalOptimizationRunner(1, random(space, RandomImages.class, 2),
-                new ComputationGraphTaskCreator());
+        LocalOptimizationRunner runner =
+                new LocalOptimizationRunner(1, random(space, RandomImages.class, 2), new ComputationGraphTaskCreator());
         runner.execute();
 
         assertEquals(2, runner.numCandidatesCompleted(), "failed: " + runner.numCandidatesFailed());
         for (ResultReference ref : runner.getResults()) {
-            ComputationGraphConfiguration c = ((GraphConfiguration) assertDoesNotThrowResult(ref).getCandidate()
-                    .getValue()).getConfiguration();
+            ComputationGraphConfiguration c = ((GraphConfiguration)
+                            assertDoesNotThrowResult(ref).getCandidate().getValue())
+                    .getConfiguration();
             SharedBottleneckStage s1 = (SharedBottleneckStage) layer(c, "stage1");
             SharedBottleneckStage s2 = (SharedBottleneckStage) layer(c, "stage2");
             assertEquals(4 * s1.getMidChannels(), s2.getInChannels(), "stage 2 takes stage 1's 4m channels");
@@ -289,17 +337,22 @@ class LayerSpacesTest {
                         .activation(new FixedValue<>(org.dl4jpe.layers.MlpActivation.GELU))
                         .tie(new DiscreteParameterSpace<>(Tie.TRANSPOSE, Tie.NONE))
                         .build())
-                .addLayer(new OutputLayerSpace.Builder().nOut(3).activation(Activation.SOFTMAX)
-                        .lossFunction(LossFunctions.LossFunction.MCXENT).build())
+                .addLayer(new OutputLayerSpace.Builder()
+                        .nOut(3)
+                        .activation(Activation.SOFTMAX)
+                        .lossFunction(LossFunctions.LossFunction.MCXENT)
+                        .build())
                 .build();
-        GridSearchCandidateGenerator grid = new GridSearchCandidateGenerator(space, 3,
-                GridSearchCandidateGenerator.Mode.Sequential, null);
+        GridSearchCandidateGenerator grid =
+                new GridSearchCandidateGenerator(space, 3, GridSearchCandidateGenerator.Mode.Sequential, null);
         assertEquals(6, grid.getTotalNumCandidates());
         Set<String> combos = new HashSet<>();
         while (grid.hasMoreCandidates()) {
             Candidate<?> c = grid.getCandidate();
-            TransformerBlock b = (TransformerBlock) ((DL4JConfiguration) c.getValue()).getMultiLayerConfiguration()
-                    .getConf(0).getLayer();
+            TransformerBlock b = (TransformerBlock) ((DL4JConfiguration) c.getValue())
+                    .getMultiLayerConfiguration()
+                    .getConf(0)
+                    .getLayer();
             combos.add(b.getScheme() + "/" + b.getTie());
         }
         assertEquals(6, combos.size(), "3 schemes x 2 ties: " + combos);
@@ -307,10 +360,14 @@ class LayerSpacesTest {
 
     @Test
     void spacesRejectWhatWouldNotTakeEffectAndCandidatesThatTheLayerRejects() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> new TransformerBlockSpace.Builder(8, 2).dropOut(0.1).build());
-        assertTrue(e.getMessage().contains("TransformerBlockSpace: dropOut (DL4J's input dropout) has no effect on"
-                + " SameDiff layers; search attnDropout, projDropout, mlpDropout or dropPath instead"), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .contains("TransformerBlockSpace: dropOut (DL4J's input dropout) has no effect on"
+                                + " SameDiff layers; search attnDropout, projDropout, mlpDropout or dropPath instead"),
+                e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new TiedSelfAttentionSpace.Builder(0, 2));
         assertEquals("TiedSelfAttentionSpace: embedDim 0 must be positive", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new TiedFeedForwardSpace.Builder(8).tie(null));
@@ -318,9 +375,13 @@ class LayerSpacesTest {
         e = assertThrows(IllegalArgumentException.class, () -> new PatchEmbeddingSpace.Builder(28, 28, 1).build());
         assertTrue(e.getMessage().contains("patchSize and embedDim must be set"), e.getMessage());
 
-        TiedSelfAttentionSpace heads = new TiedSelfAttentionSpace.Builder(8, new DiscreteParameterSpace<>(2, 3))
-                .build();
-        heads.collectLeaves().stream().filter(l -> l.numParameters() == 1).findFirst().orElseThrow().setIndices(0);
+        TiedSelfAttentionSpace heads =
+                new TiedSelfAttentionSpace.Builder(8, new DiscreteParameterSpace<>(2, 3)).build();
+        heads.collectLeaves().stream()
+                .filter(l -> l.numParameters() == 1)
+                .findFirst()
+                .orElseThrow()
+                .setIndices(0);
         assertEquals(2, heads.getValue(new double[] {0.0}).getNumHeads());
         e = assertThrows(IllegalArgumentException.class, () -> heads.getValue(new double[] {0.99}));
         assertEquals("TiedSelfAttention: numHeads 3 does not divide embedDim 8", e.getMessage());
@@ -329,11 +390,18 @@ class LayerSpacesTest {
     @Test
     void layerSpacesDescribeTheirSearch() {
         String s = new TransformerBlockSpace.Builder(64, 4)
-                .scheme(new DiscreteParameterSpace<>(Scheme.QO_KV, Scheme.NONE)).build().toString();
+                .scheme(new DiscreteParameterSpace<>(Scheme.QO_KV, Scheme.NONE))
+                .build()
+                .toString();
         assertTrue(s.startsWith("TransformerBlockSpace(embedDim=FixedValue(64), numHeads=FixedValue(4)"), s);
         assertTrue(s.contains("scheme=DiscreteParameterSpace("), s);
         assertEquals(0, new LayerNormSpace.Builder(8).build().numParameters(), "nothing searched");
-        assertEquals(2, new TransformerBlockSpace.Builder(8, 2).scheme(new DiscreteParameterSpace<>(Scheme.QO_KV,
-                Scheme.NONE)).tie(new DiscreteParameterSpace<>(Tie.TRANSPOSE, Tie.NONE)).build().numParameters());
+        assertEquals(
+                2,
+                new TransformerBlockSpace.Builder(8, 2)
+                        .scheme(new DiscreteParameterSpace<>(Scheme.QO_KV, Scheme.NONE))
+                        .tie(new DiscreteParameterSpace<>(Tie.TRANSPOSE, Tie.NONE))
+                        .build()
+                        .numParameters());
     }
 }

@@ -49,7 +49,8 @@ class CandidateRecordFileTest {
 
     @Test
     void aBuilderLeavesWhatItWasNotGivenEmpty() throws IOException {
-        CandidateRecord failed = CandidateRecord.builder(3, CandidateRecord.Status.FAILED).message("no memory")
+        CandidateRecord failed = CandidateRecord.builder(3, CandidateRecord.Status.FAILED)
+                .message("no memory")
                 .build();
         assertEquals(CandidateRecord.FORMAT, failed.format());
         assertNull(failed.score().value());

@@ -44,9 +44,14 @@ class GeneratorKindTest {
             keys.add(mc.key());
             double score = ((Double) mc.choices().get("learningRate")) * 100
                     + (mc.choices().get("attention") == Scheme.NONE ? 0.5 : 0);
-            g.reportResults(new OptimizationResult(c, score, c.getIndex(), null,
-                    new CandidateInfo(c.getIndex(), CandidateStatus.Complete, score, 0, 0L, 0L,
-                            c.getFlatParameters(), null), null));
+            g.reportResults(new OptimizationResult(
+                    c,
+                    score,
+                    c.getIndex(),
+                    null,
+                    new CandidateInfo(
+                            c.getIndex(), CandidateStatus.Complete, score, 0, 0L, 0L, c.getFlatParameters(), null),
+                    null));
         }
         return keys;
     }
@@ -69,9 +74,14 @@ class GeneratorKindTest {
     @Test
     void theBudgetedGeneratorStopsAtItsBudgetAtAStopRequestAndWhenTheGridEnds() {
         AtomicBoolean stop = new AtomicBoolean();
-        CandidateGenerator grid = GeneratorKind.GRID.create(Tiny.vit()
-                .axis("attention", new DiscreteParameterSpace<>(Scheme.QO_KV, Scheme.NONE)).build(),
-                ScoreMetric.ACCURACY.scoreFunction(), 5, 3, 1);
+        CandidateGenerator grid = GeneratorKind.GRID.create(
+                Tiny.vit()
+                        .axis("attention", new DiscreteParameterSpace<>(Scheme.QO_KV, Scheme.NONE))
+                        .build(),
+                ScoreMetric.ACCURACY.scoreFunction(),
+                5,
+                3,
+                1);
         BudgetedGenerator g = new BudgetedGenerator(grid, 5, stop, () -> false);
         List<Integer> indices = new ArrayList<>();
         while (g.hasMoreCandidates()) {
@@ -79,8 +89,11 @@ class GeneratorKindTest {
         }
         assertEquals(List.of(0, 1), indices, "the grid has 2 points, fewer than the budget");
 
-        BudgetedGenerator budget = new BudgetedGenerator(GeneratorKind.RANDOM.create(space(),
-                ScoreMetric.ACCURACY.scoreFunction(), 3, 3, 1), 3, stop, () -> false);
+        BudgetedGenerator budget = new BudgetedGenerator(
+                GeneratorKind.RANDOM.create(space(), ScoreMetric.ACCURACY.scoreFunction(), 3, 3, 1),
+                3,
+                stop,
+                () -> false);
         int n = 0;
         while (budget.hasMoreCandidates()) {
             budget.getCandidate();
@@ -88,12 +101,21 @@ class GeneratorKindTest {
         }
         assertEquals(3, n);
 
-        BudgetedGenerator stopped = new BudgetedGenerator(GeneratorKind.RANDOM.create(space(),
-                ScoreMetric.ACCURACY.scoreFunction(), 3, 3, 1), 3, stop, () -> false);
+        BudgetedGenerator stopped = new BudgetedGenerator(
+                GeneratorKind.RANDOM.create(space(), ScoreMetric.ACCURACY.scoreFunction(), 3, 3, 1),
+                3,
+                stop,
+                () -> false);
         assertTrue(stopped.hasMoreCandidates());
         stop.set(true);
         assertFalse(stopped.hasMoreCandidates());
-        assertFalse(new BudgetedGenerator(GeneratorKind.RANDOM.create(space(), ScoreMetric.ACCURACY.scoreFunction(),
-                3, 3, 1), 3, new AtomicBoolean(), () -> true).hasMoreCandidates(), "no candidate after the time is up");
+        assertFalse(
+                new BudgetedGenerator(
+                                GeneratorKind.RANDOM.create(space(), ScoreMetric.ACCURACY.scoreFunction(), 3, 3, 1),
+                                3,
+                                new AtomicBoolean(),
+                                () -> true)
+                        .hasMoreCandidates(),
+                "no candidate after the time is up");
     }
 }

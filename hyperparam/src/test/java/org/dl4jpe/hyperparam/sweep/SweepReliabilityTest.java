@@ -24,7 +24,9 @@ class SweepReliabilityTest {
     Path tmp;
 
     private static ModelSpace space() {
-        return Tiny.vit().axis("attention", new DiscreteParameterSpace<>(Scheme.QO_KV, Scheme.NONE)).build();
+        return Tiny.vit()
+                .axis("attention", new DiscreteParameterSpace<>(Scheme.QO_KV, Scheme.NONE))
+                .build();
     }
 
     @Test
@@ -35,14 +37,19 @@ class SweepReliabilityTest {
         Sweep first = Sweep.start(Zoo.registry(), space(), settings, dir);
         first.afterIteration((c, i) -> {
             if (c == 1 && second.get() == null) {
-                second.set(assertThrows(RuntimeException.class,
-                        () -> Sweep.resume(Zoo.registry(), dir, space(), settings).run()));
+                second.set(assertThrows(
+                        RuntimeException.class,
+                        () -> Sweep.resume(Zoo.registry(), dir, space(), settings)
+                                .run()));
             }
         });
         SweepResult r = first.run();
         assertEquals(2, r.records().size());
         assertTrue(second.get() instanceof RunLock.DirectoryInUseException, String.valueOf(second.get()));
-        assertTrue(second.get().getMessage().contains("pe sweep (pid " + ProcessHandle.current().pid()),
+        assertTrue(
+                second.get()
+                        .getMessage()
+                        .contains("pe sweep (pid " + ProcessHandle.current().pid()),
                 second.get().getMessage());
     }
 
@@ -50,8 +57,10 @@ class SweepReliabilityTest {
     void aNewSweepRefusesADirectoryHoldingOtherFiles() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("theirs"));
         Files.writeString(dir.resolve("results.txt"), "theirs");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Sweep.start(Zoo.registry(), space(), Tiny.settings(2), dir).run());
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> Sweep.start(Zoo.registry(), space(), Tiny.settings(2), dir)
+                        .run());
         assertTrue(e.getMessage().contains("not empty") && e.getMessage().contains("results.txt"), e.getMessage());
         assertEquals("theirs", Files.readString(dir.resolve("results.txt")));
     }
@@ -87,17 +96,21 @@ class SweepReliabilityTest {
         assertTrue(Files.exists(dir.resolve(".mine.tmp")));
 
         // an edited score: refused, whether the validation accuracy is edited with it or not
-        CandidateRecord worse = done.records().stream().filter(r -> r.candidate() != done.best().candidate())
-                .findFirst().orElseThrow();
+        CandidateRecord worse = done.records().stream()
+                .filter(r -> r.candidate() != done.best().candidate())
+                .findFirst()
+                .orElseThrow();
         Path record = dir.resolve(RecordStore.RECORDS).resolve(RecordStore.fileName(worse.candidate()));
         String rec = Files.readString(record);
         String acc = Double.toString(worse.score().validationAccuracy());
         Files.writeString(record, rec.replace("\"score\" : " + acc, "\"score\" : 0.999"));
-        InvalidDataException score = assertThrows(InvalidDataException.class,
+        InvalidDataException score = assertThrows(
+                InvalidDataException.class,
                 () -> Sweep.resume(Zoo.registry(), dir, space(), settings).run());
         assertTrue(score.getMessage().contains("score 0.999 is not its validation accuracy"), score.getMessage());
         Files.writeString(record, rec.replace(acc, "0.999"));
-        InvalidDataException both = assertThrows(InvalidDataException.class,
+        InvalidDataException both = assertThrows(
+                InvalidDataException.class,
                 () -> Sweep.resume(Zoo.registry(), dir, space(), settings).run());
         assertTrue(both.getMessage().contains("differs from the " + acc), both.getMessage());
         Files.writeString(record, rec);
@@ -105,10 +118,13 @@ class SweepReliabilityTest {
         // best-model.zip replaced by another candidate's model
         Path other = dir.resolve(worse.runDirectory());
         try (var s = Files.list(other)) {
-            Path ckpt = s.filter(p -> p.getFileName().toString().startsWith("checkpoint-")).findFirst().orElseThrow();
+            Path ckpt = s.filter(p -> p.getFileName().toString().startsWith("checkpoint-"))
+                    .findFirst()
+                    .orElseThrow();
             Files.copy(ckpt, dir.resolve(RecordStore.BEST_MODEL), StandardCopyOption.REPLACE_EXISTING);
         }
-        InvalidDataException best = assertThrows(InvalidDataException.class,
+        InvalidDataException best = assertThrows(
+                InvalidDataException.class,
                 () -> Sweep.resume(Zoo.registry(), dir, space(), settings).run());
         assertTrue(best.getMessage().contains("SHA-256"), best.getMessage());
     }

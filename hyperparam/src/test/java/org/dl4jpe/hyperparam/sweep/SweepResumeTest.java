@@ -33,7 +33,8 @@ class SweepResumeTest {
 
     /** Two epochs of one batch each, so that a candidate can be stopped between its first and second update. */
     private static ModelSpace space() {
-        return Tiny.vit().epochs(2)
+        return Tiny.vit()
+                .epochs(2)
                 .axis("attention", new DiscreteParameterSpace<>(Scheme.QO_KV, Scheme.NONE))
                 .axis("mlpTie", new DiscreteParameterSpace<>(Tie.TRANSPOSE, Tie.NONE))
                 .build();
@@ -51,7 +52,8 @@ class SweepResumeTest {
         }
 
         @Override
-        public void ended(CandidateRecord r, CandidateRecord best, int planned, List<String> axes, boolean fromEarlier) {
+        public void ended(
+                CandidateRecord r, CandidateRecord best, int planned, List<String> axes, boolean fromEarlier) {
             if (fromEarlier) {
                 earlier.add(r.candidate());
             }
@@ -86,8 +88,12 @@ class SweepResumeTest {
 
         Map<Path, byte[]> before = new LinkedHashMap<>();
         Map<Path, FileTime> times = new LinkedHashMap<>();
-        for (String f : List.of("records/c0001.json", "records/c0002.json", "candidates/c0001/checkpoint-e0002.zip",
-                "candidates/c0002/checkpoint-e0002.zip", "candidates/c0001/state.json")) {
+        for (String f : List.of(
+                "records/c0001.json",
+                "records/c0002.json",
+                "candidates/c0001/checkpoint-e0002.zip",
+                "candidates/c0002/checkpoint-e0002.zip",
+                "candidates/c0001/state.json")) {
             before.put(dir.resolve(f), Files.readAllBytes(dir.resolve(f)));
             times.put(dir.resolve(f), Files.getLastModifiedTime(dir.resolve(f)));
         }
@@ -99,7 +105,9 @@ class SweepResumeTest {
 
         assertEquals(List.of(1, 2), second.earlier, "finished candidates are handed back from their records");
         assertEquals(List.of("3 continued", "4"), second.started, "only the unfinished candidates train");
-        assertEquals(List.of("3:2", "4:1", "4:2"), second.updates,
+        assertEquals(
+                List.of("3:2", "4:1", "4:2"),
+                second.updates,
                 "candidate 3 continues with its second update; 1 and 2 are not trained again");
         assertTrue(r2.complete(), r2.endReason());
         assertEquals(4, r2.records().size());
@@ -112,13 +120,17 @@ class SweepResumeTest {
             assertEquals(CandidateRecord.Status.FINISHED, c.status(), c.message());
             keys.add(c.choices().get("attention") + "/" + c.choices().get("mlpTie"));
         }
-        assertEquals(List.of("QO_KV/TRANSPOSE", "NONE/TRANSPOSE", "QO_KV/NONE", "NONE/NONE"), keys,
+        assertEquals(
+                List.of("QO_KV/TRANSPOSE", "NONE/TRANSPOSE", "QO_KV/NONE", "NONE/NONE"),
+                keys,
                 "the resumed generator drew the same sequence");
         RunState third = new RunDirectory(dir.resolve("candidates/c0003")).readState();
         assertEquals(2, third.epochsDone());
         assertEquals(2, third.iteration(), "two updates in all: one before the interruption, one after");
         assertEquals(5, Files.readAllLines(dir.resolve("results.csv")).size());
-        assertEquals(Tiny.expectedParameters(Scheme.NONE, Tie.NONE), r2.records().get(3).trainableParameters());
+        assertEquals(
+                Tiny.expectedParameters(Scheme.NONE, Tie.NONE),
+                r2.records().get(3).trainableParameters());
     }
 
     @Test
@@ -127,19 +139,22 @@ class SweepResumeTest {
         SweepSettings settings = Tiny.settings(1);
         Sweep.start(Zoo.registry(), space(), settings, dir).run();
 
-        ModelSpace other = Tiny.vit().axis("attention", new DiscreteParameterSpace<>(Scheme.QK_VO)).build();
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Sweep.resume(Zoo.registry(), dir, other, settings));
+        ModelSpace other = Tiny.vit()
+                .axis("attention", new DiscreteParameterSpace<>(Scheme.QK_VO))
+                .build();
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> Sweep.resume(Zoo.registry(), dir, other, settings));
         assertTrue(e.getMessage().contains("the space differs"), e.getMessage());
 
-        e = assertThrows(IllegalArgumentException.class,
-                () -> Sweep.resume(Zoo.registry(), dir, space(), settings.withSeed(7)));
+        e = assertThrows(
+                IllegalArgumentException.class, () -> Sweep.resume(Zoo.registry(), dir, space(), settings.withSeed(7)));
         assertTrue(e.getMessage().contains("only candidates, maxTimeSeconds and parallel can change"), e.getMessage());
 
         e = assertThrows(IllegalArgumentException.class, () -> Sweep.start(Zoo.registry(), space(), settings, dir));
         assertTrue(e.getMessage().contains("already holds a sweep"), e.getMessage());
 
-        SweepResult more = Sweep.resume(Zoo.registry(), dir, space(), settings.withCandidates(2)).run();
+        SweepResult more = Sweep.resume(Zoo.registry(), dir, space(), settings.withCandidates(2))
+                .run();
         assertEquals(2, more.records().size(), "a larger budget extends the sweep");
     }
 }

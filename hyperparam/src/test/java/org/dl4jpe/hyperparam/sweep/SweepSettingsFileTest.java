@@ -20,7 +20,9 @@ class SweepSettingsFileTest {
 
     private static JsonNode goldenSettings() throws IOException {
         try (InputStream in = SweepSettingsFileTest.class.getResourceAsStream("/golden/sweep/sweep.json")) {
-            return Json.mapper().readTree(new String(in.readAllBytes(), StandardCharsets.UTF_8)).get("settings");
+            return Json.mapper()
+                    .readTree(new String(in.readAllBytes(), StandardCharsets.UTF_8))
+                    .get("settings");
         }
     }
 
@@ -35,7 +37,9 @@ class SweepSettingsFileTest {
         assertEquals(SweepSettings.Overrides.NONE, s.overrides());
         JsonNode after = Json.mapper().readTree(Json.write(s));
         assertEquals(before, after);
-        assertEquals(Json.write(Json.mapper().treeToValue(before, Object.class)), Json.write(s),
+        assertEquals(
+                Json.write(Json.mapper().treeToValue(before, Object.class)),
+                Json.write(s),
                 "the same text, key for key: the settings hash is unchanged");
     }
 

@@ -41,20 +41,29 @@ class SweepTest {
     @Test
     void threeCandidateSweepRecordsEveryCandidateAndWritesTheReport() throws Exception {
         ModelSpace space = Tiny.vit()
-                .axis("attention", new DiscreteParameterSpace<>(Scheme.QO_KV, Scheme.QK_VO, Scheme.NONE)).build();
+                .axis("attention", new DiscreteParameterSpace<>(Scheme.QO_KV, Scheme.QK_VO, Scheme.NONE))
+                .build();
         Path dir = tmp.resolve("sweep");
         List<String> events = new ArrayList<>();
         SweepResult r = Sweep.start(Zoo.registry(), space, Tiny.settings(3), dir)
                 .listener(new Sweep.Listener() {
                     @Override
-                    public synchronized void started(int n, int planned, org.dl4jpe.hyperparam.model.ModelCandidate c,
-                                                     List<String> axes, boolean continued) {
+                    public synchronized void started(
+                            int n,
+                            int planned,
+                            org.dl4jpe.hyperparam.model.ModelCandidate c,
+                            List<String> axes,
+                            boolean continued) {
                         events.add("started " + n + "/" + planned);
                     }
 
                     @Override
-                    public synchronized void ended(CandidateRecord rec, CandidateRecord best, int planned,
-                                                   List<String> axes, boolean earlier) {
+                    public synchronized void ended(
+                            CandidateRecord rec,
+                            CandidateRecord best,
+                            int planned,
+                            List<String> axes,
+                            boolean earlier) {
                         events.add("ended " + rec.candidate() + "/" + planned + " best " + best.candidate());
                     }
                 })
@@ -79,9 +88,13 @@ class SweepTest {
             assertEquals(42L, c.resolved().seed());
             assertEquals("accuracy", c.score().metric());
             assertEquals(c.score().validationAccuracy(), c.score().value());
-            assertTrue(c.score().value() >= 0 && c.score().value() <= 1, "accuracy " + c.score().value());
-            assertTrue(c.score().validationLoss() > 0 && Double.isFinite(c.score().validationLoss()));
-            assertTrue(c.timing().trainSeconds() > 0 && c.timing().wallSeconds() >= c.timing().trainSeconds());
+            assertTrue(
+                    c.score().value() >= 0 && c.score().value() <= 1,
+                    "accuracy " + c.score().value());
+            assertTrue(
+                    c.score().validationLoss() > 0 && Double.isFinite(c.score().validationLoss()));
+            assertTrue(c.timing().trainSeconds() > 0
+                    && c.timing().wallSeconds() >= c.timing().trainSeconds());
             assertEquals("1.0.0-M2.1", c.provenance().dl4j());
             assertEquals(System.getProperty("java.version"), c.provenance().java());
             assertNotNull(c.provenance().gitRevision());
@@ -91,15 +104,26 @@ class SweepTest {
             keys.add(c.key());
         }
         assertEquals(3, keys.size(), "three different configurations");
-        assertNotEquals(r.records().get(0).trainableParameters(), r.records().get(2).trainableParameters(),
+        assertNotEquals(
+                r.records().get(0).trainableParameters(),
+                r.records().get(2).trainableParameters(),
                 "tied and untied attention differ in size");
 
         // the CSV and JSON hold the same records
         List<String> csv = Files.readAllLines(dir.resolve("results.csv"));
         assertEquals(4, csv.size(), "header and three rows");
         List<String> header = List.of(csv.get(0).split(","));
-        for (String col : List.of("candidate", "status", "score", "trainable_parameters", "seed", "axis_attention",
-                "train_seconds", "dl4j_version", "java_version", "git_revision")) {
+        for (String col : List.of(
+                "candidate",
+                "status",
+                "score",
+                "trainable_parameters",
+                "seed",
+                "axis_attention",
+                "train_seconds",
+                "dl4j_version",
+                "java_version",
+                "git_revision")) {
             assertTrue(header.contains(col), "CSV column " + col + " in " + header);
         }
         for (int i = 1; i <= 3; i++) {
@@ -110,7 +134,8 @@ class SweepTest {
             assertEquals(c.trainableParameters().toString(), row[header.indexOf("trainable_parameters")]);
             assertEquals(c.score().value(), Double.parseDouble(row[header.indexOf("score")]), 1e-5);
         }
-        JsonNode json = org.dl4jpe.zoo.train.Json.mapper().readTree(dir.resolve("results.json").toFile());
+        JsonNode json = org.dl4jpe.zoo.train.Json.mapper()
+                .readTree(dir.resolve("results.json").toFile());
         assertEquals(3, json.get("candidates").size());
         assertEquals(r.best().candidate(), json.get("bestCandidate").asInt());
         for (int i = 1; i <= 3; i++) {
@@ -124,9 +149,11 @@ class SweepTest {
         }
         ComputationGraph bestNet = RunDirectory.load(dir.resolve("best-model.zip"));
         assertEquals((long) best.trainableParameters(), ParameterCounts.trainable(bestNet));
-        ComputationGraph bestCheckpoint = RunDirectory.load(dir.resolve(best.runDirectory())
-                .resolve("checkpoint-e0001.zip"));
-        assertArrayEquals(bestCheckpoint.params().toFloatVector(), bestNet.params().toFloatVector(),
+        ComputationGraph bestCheckpoint =
+                RunDirectory.load(dir.resolve(best.runDirectory()).resolve("checkpoint-e0001.zip"));
+        assertArrayEquals(
+                bestCheckpoint.params().toFloatVector(),
+                bestNet.params().toFloatVector(),
                 "best-model.zip is the best candidate's trained model");
         assertNotNull(r.bestTest());
         assertEquals(50, r.bestTest().count());
@@ -136,7 +163,8 @@ class SweepTest {
         Matcher m = Pattern.compile("data:image/png;base64,([A-Za-z0-9+/=]+)\"").matcher(html);
         int images = 0;
         while (m.find()) {
-            BufferedImage img = ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(m.group(1))));
+            BufferedImage img =
+                    ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(m.group(1))));
             assertNotNull(img, "embedded PNG decodes");
             assertEquals(800, img.getWidth());
             images++;
@@ -157,7 +185,9 @@ class SweepTest {
 
     @Test
     void aFailingCandidateIsRecordedAndTheOthersRunInParallel() throws Exception {
-        ModelSpace space = Tiny.vit().axis("numHeads", new DiscreteParameterSpace<>(2, 3, 4)).build();
+        ModelSpace space = Tiny.vit()
+                .axis("numHeads", new DiscreteParameterSpace<>(2, 3, 4))
+                .build();
         Path dir = tmp.resolve("failing");
         Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
         SweepResult r = Sweep.start(Zoo.registry(), space, Tiny.settings(3).withParallel(2), dir)

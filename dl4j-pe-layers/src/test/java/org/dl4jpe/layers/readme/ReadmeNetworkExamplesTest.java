@@ -39,6 +39,7 @@ class ReadmeNetworkExamplesTest {
     void computationGraphExample(@TempDir Path dir) throws Exception {
         // README: ComputationGraph
         ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder()
+                .seed(42) // the same initial weights on every run
                 .updater(new Adam(1e-3))
                 .graphBuilder()
                 .addInputs("tokens") // [N, 64, T], DL4J's RNN format
@@ -86,6 +87,7 @@ class ReadmeNetworkExamplesTest {
     void multiLayerNetworkExample(@TempDir Path dir) throws Exception {
         // README: MultiLayerNetwork
         MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
+                .seed(42) // the same initial weights on every run
                 .updater(new Adam(1e-3))
                 .list()
                 .layer(PatchEmbedding.builder(28, 28, 1, 4, 64).build()) // [N,1,28,28] → [N,64,50] with class token

@@ -1,9 +1,12 @@
 package org.dl4jpe.zoo.train;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -103,6 +106,23 @@ public final class ResultsCsv {
      * replaces it, the others are appended; rows of other runs are kept as they are.
      */
     public static void upsert(Path file, List<Row> rows) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        // Several commands may share one results file (two compares running at once, one per core): each
+        // read-modify-write holds an exclusive lock on a lock file beside it, taken by one thread of this JVM at a
+        // time (a FileLock is held per process) and by one process at a time.
+        Path lockFile = file.resolveSibling("." + file.getFileName() + ".lock");
+        synchronized (ResultsCsv.class) {
+            try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                    FileLock lock = ch.lock()) {
+                upsertLocked(file, rows);
+            }
+        }
+    }
+
+    private static void upsertLocked(Path file, List<Row> rows) throws IOException {
         Map<String, List<String>> byRun = new LinkedHashMap<>();
         if (Files.exists(file)) {
             List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
@@ -128,10 +148,6 @@ public final class ResultsCsv {
         StringBuilder sb = new StringBuilder(join(HEADER)).append('\n');
         for (List<String> cells : byRun.values()) {
             sb.append(join(cells)).append('\n');
-        }
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
         }
         RunDirectory.writeAtomically(file, sb.toString());
     }

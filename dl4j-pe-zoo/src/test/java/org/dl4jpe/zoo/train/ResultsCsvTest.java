@@ -70,4 +70,30 @@ class ResultsCsvTest {
         assertTrue(e.getMessage().contains("is not a results file of this tool"), e.getMessage());
         assertEquals("name,score\nx,1\n", Files.readString(f), "left as it was");
     }
+
+    @Test
+    void concurrentWritersLoseNoRow() throws Exception {
+        Path f = tmp.resolve("shared.csv");
+        int writers = 4;
+        int each = 25;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(writers);
+        try {
+            List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                int id = w;
+                done.add(pool.submit(() -> {
+                    for (int i = 0; i < each; i++) {
+                        ResultsCsv.upsert(f, List.of(row("m" + id, i, 0.5, "runs/w" + id + "/r" + i)));
+                    }
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> d : done) {
+                d.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(writers * each, ResultsCsv.read(f).size(), "every writer's every row is there");
+    }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.dl4jpe.cli.PeRunner;
 import org.dl4jpe.cli.PeRunner.Run;
 import org.dl4jpe.spark.train.DistributedLog;
@@ -37,6 +38,12 @@ class SparkTrainTest {
         assertEquals(2, ((Number) log.get(0).get("workers")).intValue());
         assertEquals(1, ((Number) log.get(1).get("fromEpoch")).intValue());
         assertTrue(r.err().contains("resuming " + MODEL), r.err());
+        // progress during the epoch from the workers' accumulators (no training accuracy on Spark)
+        assertTrue(
+                Pattern.compile("epoch 2/2 \\[[#.]{20}\\] \\d+/\\d+ loss \\d+\\.\\d{4} acc     - ")
+                        .matcher(r.err())
+                        .find(),
+                r.err());
     }
 
     @Test
@@ -60,6 +67,12 @@ class SparkTrainTest {
         assertTrue(h.get(1).testLoss() < h.get(0).testLoss(), () -> "test loss did not fall: " + h);
         assertEquals("ParallelWrapper", DistributedLog.read(dir).get(0).get("engine"));
         assertTrue(r.err().contains("ParallelWrapper (2 workers"), r.err());
+        // progress during the epoch, as a local run shows it (the workers measure no training accuracy)
+        assertTrue(
+                Pattern.compile("epoch 1/2 \\[[#.]{20}\\] 1/\\d+ loss \\d+\\.\\d{4} acc     - ")
+                        .matcher(r.err())
+                        .find(),
+                r.err());
     }
 
     @Test

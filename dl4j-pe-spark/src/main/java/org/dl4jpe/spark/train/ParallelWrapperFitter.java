@@ -11,18 +11,21 @@ import org.deeplearning4j.parallelism.ParallelWrapper;
 import org.dl4jpe.zoo.data.ImageBatchIterator;
 import org.dl4jpe.zoo.data.ImageSource;
 import org.dl4jpe.zoo.train.EpochFitter;
+import org.dl4jpe.zoo.train.Progress;
 import org.dl4jpe.zoo.train.RunConfig;
 
 /**
  * Fits each epoch with DL4J's {@link ParallelWrapper}: {@code workers} copies of the network on the devices of
  * this machine (GPUs; on a CPU, threads), each fitting its own minibatches of the epoch (the local trainer's
  * order), parameters averaged every {@code averagingFrequency} minibatches. The epoch's training loss is the mean
- * of the workers' minibatch scores; training accuracy is not measured (NaN).
+ * of the workers' minibatch scores; training accuracy is not measured (NaN). Progress (minibatches done by all
+ * workers, the latest minibatch's score, images/s, ETA) goes to {@code err} as a local run's does.
  */
 public final class ParallelWrapperFitter implements EpochFitter {
     private final int workers;
     private final int averagingFrequency;
     private final PrintStream err;
+    private final Progress progress;
 
     public ParallelWrapperFitter(int workers, int averagingFrequency, PrintStream err) {
         if (workers < 1) {
@@ -34,6 +37,7 @@ public final class ParallelWrapperFitter implements EpochFitter {
         this.workers = workers;
         this.averagingFrequency = averagingFrequency;
         this.err = err;
+        this.progress = new Progress(err, Progress.Style.detect(), 10.0);
     }
 
     @Override
@@ -54,6 +58,8 @@ public final class ParallelWrapperFitter implements EpochFitter {
                 batches);
         DoubleAdder scores = new DoubleAdder();
         AtomicLong count = new AtomicLong();
+        long start = System.nanoTime();
+        int perBatch = config.batchSize();
         ParallelWrapper pw = new ParallelWrapper.Builder<>(net)
                 .workers(workers)
                 .prefetchBuffer(0)
@@ -64,8 +70,25 @@ public final class ParallelWrapperFitter implements EpochFitter {
         pw.setListeners(new BaseTrainingListener() {
             @Override
             public void iterationDone(Model model, int iteration, int ep) {
-                scores.add(model.score());
-                count.incrementAndGet();
+                double score = model.score();
+                scores.add(score);
+                long done = count.incrementAndGet();
+                double seconds = (System.nanoTime() - start) / 1e9;
+                double rate = done * perBatch / Math.max(seconds, 1e-9);
+                // workers call this from their threads; the progress line is drawn by one at a time
+                synchronized (progress) {
+                    progress.update(
+                            "",
+                            epoch + 1,
+                            config.epochs(),
+                            (int) Math.min(done, batches),
+                            batches,
+                            score,
+                            0,
+                            Double.NaN,
+                            rate,
+                            (batches - done) * perBatch / Math.max(rate, 1e-9));
+                }
             }
         });
         long t0 = System.nanoTime();
@@ -73,6 +96,7 @@ public final class ParallelWrapperFitter implements EpochFitter {
             pw.fit(new OneEpoch(it));
         } finally {
             pw.shutdown();
+            progress.clear();
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         double loss = count.get() == 0 ? Double.NaN : scores.sum() / count.get();

@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Locale;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.storage.StorageLevel;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.solvers.accumulation.encoding.threshold.AdaptiveThresholdAlgorithm;
@@ -16,6 +18,7 @@ import org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster;
 import org.dl4jpe.spark.PeSpark;
 import org.dl4jpe.zoo.data.ImageSource;
 import org.dl4jpe.zoo.train.EpochFitter;
+import org.dl4jpe.zoo.train.Progress;
 import org.dl4jpe.zoo.train.RunConfig;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.parameterserver.distributed.conf.VoidConfiguration;
@@ -30,11 +33,17 @@ import org.nd4j.parameterserver.distributed.conf.VoidConfiguration;
  * where the training master does not report them (gradient sharing after its first epoch in a Spark context), the
  * mean loss of the trained network over the epoch's batches. Training accuracy is not measured (NaN, an empty
  * column in metrics.csv).
+ *
+ * <p>Progress during an epoch comes from the same accumulators: each finished Spark task merges its minibatch
+ * count and score sum on the driver, and a listener draws the progress line from them (minibatches done, their mean
+ * score, images/s, ETA). Where the accumulators stay empty (gradient sharing after its first epoch), only the
+ * epoch's summary line shows.
  */
 public final class SparkEpochFitter implements EpochFitter {
     private final JavaSparkContext sc;
     private final SparkSettings settings;
     private final PrintStream err;
+    private final Progress progress;
     private SparkComputationGraph sparkNet;
     private ScoreAccumulator scores;
     private int workers;
@@ -43,6 +52,7 @@ public final class SparkEpochFitter implements EpochFitter {
         this.sc = sc;
         this.settings = settings;
         this.err = err;
+        this.progress = new Progress(err, Progress.Style.detect(), 10.0);
     }
 
     /** Worker count: the task slots of the cluster. */
@@ -85,6 +95,8 @@ public final class SparkEpochFitter implements EpochFitter {
         long t0 = System.nanoTime();
         double loss;
         long iterations;
+        EpochProgress shown = new EpochProgress(epoch + 1, config.epochs(), batches.size(), batch, t0);
+        sc.sc().addSparkListener(shown);
         try {
             sparkNet.fit(rdd);
             if (scores.count() > 0) {
@@ -97,10 +109,54 @@ public final class SparkEpochFitter implements EpochFitter {
                 iterations = batches.size();
             }
         } finally {
+            sc.sc().removeSparkListener(shown);
+            synchronized (progress) {
+                progress.clear();
+            }
             rdd.unpersist(false);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         return new Fit(sparkNet.getNetwork(), loss, Double.NaN, images, iterations, seconds);
+    }
+
+    /** Draws the progress line whenever a task of the epoch has merged its minibatches into the accumulators. */
+    private final class EpochProgress extends SparkListener {
+        private final int epoch;
+        private final int epochs;
+        private final int batches;
+        private final int batchSize;
+        private final long start;
+
+        EpochProgress(int epoch, int epochs, int batches, int batchSize, long start) {
+            this.epoch = epoch;
+            this.epochs = epochs;
+            this.batches = batches;
+            this.batchSize = batchSize;
+            this.start = start;
+        }
+
+        @Override
+        public void onTaskEnd(SparkListenerTaskEnd taskEnd) {
+            long done = scores.count();
+            if (done == 0) {
+                return;
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            double rate = done * batchSize / Math.max(seconds, 1e-9);
+            synchronized (progress) {
+                progress.update(
+                        "",
+                        epoch,
+                        epochs,
+                        (int) Math.min(done, batches),
+                        batches,
+                        scores.mean(),
+                        0,
+                        Double.NaN,
+                        rate,
+                        Math.max(0, batches - done) * batchSize / Math.max(rate, 1e-9));
+            }
+        }
     }
 
     /** The training master of {@code settings} for {@code workers} workers. */

@@ -46,7 +46,7 @@ public final class Progress {
     /**
      * Reports batch {@code batch} of {@code batches} in epoch {@code epoch} of {@code epochs}: {@code loss} is the
      * data loss (cross-entropy), {@code regularization} the term DL4J's {@code score()} adds to it (shown when
-     * positive).
+     * positive); a loss or accuracy the engine does not measure is NaN and shown as {@code -}.
      */
     public void update(
             String label,
@@ -63,16 +63,16 @@ public final class Progress {
         boolean last = batch == batches;
         String text = String.format(
                 Locale.ROOT,
-                "%sepoch %d/%d %s %d/%d loss %.4f%s acc %5.1f%% %6.0f img/s ETA %s",
+                "%sepoch %d/%d %s %d/%d loss %s%s acc %s %6.0f img/s ETA %s",
                 label.isEmpty() ? "" : label + " ",
                 epoch,
                 epochs,
                 bar(batch, batches),
                 batch,
                 batches,
-                loss,
+                Double.isNaN(loss) ? "-" : String.format(Locale.ROOT, "%.4f", loss),
                 regularization > 0 ? String.format(Locale.ROOT, " (+%.4f reg)", regularization) : "",
-                100 * accuracy,
+                Double.isNaN(accuracy) ? "    -" : String.format(Locale.ROOT, "%5.1f%%", 100 * accuracy),
                 imagesPerSecond,
                 duration(etaSeconds));
         switch (style) {
@@ -86,10 +86,9 @@ public final class Progress {
                 }
             }
             case LINES -> {
+                // the epoch's first update, then one line per interval
                 if (lastDraw == 0 || (now - lastDraw) / 1e9 >= lineIntervalSeconds) {
-                    if (lastDraw != 0 || batch == 1) {
-                        out.println(text);
-                    }
+                    out.println(text);
                     lastDraw = now;
                 }
             }
@@ -99,13 +98,19 @@ public final class Progress {
 
     /** Ends the epoch's bar and prints its summary line. */
     public void epochDone(String summary) {
+        clear();
+        out.println(summary);
+        out.flush();
+    }
+
+    /** Erases the bar (nothing to erase in the other styles); the next update starts afresh. */
+    public void clear() {
         if (style == Style.BAR && lastWidth > 0) {
             out.print("\r" + " ".repeat(lastWidth) + "\r");
+            out.flush();
             lastWidth = 0;
         }
         lastDraw = 0;
-        out.println(summary);
-        out.flush();
     }
 
     /** A message on its own line (ends a bar first). */

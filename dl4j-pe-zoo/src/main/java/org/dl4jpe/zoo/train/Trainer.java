@@ -643,13 +643,15 @@ public final class Trainer {
         Charts.trainingCurves(curvesTitle(config), history, rd.curvesFile());
         progress.epochDone(String.format(
                 Locale.ROOT,
-                "%sepoch %d/%d train loss %.4f%s acc %.4f | test loss %.4f acc %.4f | %.1f s, %.0f img/s",
+                "%sepoch %d/%d train loss %.4f%s acc %s | test loss %.4f acc %.4f | %.1f s, %.0f img/s",
                 label.isEmpty() ? "" : label + " ",
                 epoch + 1,
                 config.epochs(),
                 m.trainLoss(),
                 m.regularization() > 0 ? String.format(Locale.ROOT, " (+%.4f reg)", m.regularization()) : "",
-                m.trainAccuracy(),
+                Double.isNaN(m.trainAccuracy())
+                        ? "-" // engines that do not measure it (Spark, ParallelWrapper)
+                        : String.format(Locale.ROOT, "%.4f", m.trainAccuracy()),
                 testLoss,
                 testAcc,
                 epochSeconds,

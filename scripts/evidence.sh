@@ -10,21 +10,24 @@
 #
 # usage: scripts/evidence.sh a|b|all      (all = a then b in this process)
 # The recipe of the full runs: AdamW at the model's learning rate (1e-3) and weight decay (0.05), batch 64, cosine
-# schedule with 1 epoch of linear warm-up, random crop and horizontal flip. The fronts: 1 epoch of a class-balanced
-# part of the training images (20,000 for the ViTs, 10,000 for the ResNets), cosine decay, no augmentation.
+# schedule with 1 epoch of linear warm-up; the ResNets with random crop and horizontal flip, the ViTs without: with
+# them, the ViT-PE stood at 73.7% test accuracy after 3 of its 8 epochs (train accuracy 70%), against 79% after 2
+# epochs without them in an earlier run, so at this budget augmentation only slows the ViTs down. The fronts: 1 epoch
+# of a class-balanced part of the training images (20,000 for the ViTs, 10,000 for the ResNets), cosine decay, no
+# augmentation.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 results=docs/evidence/results.csv
-full=(--data fashion-mnist --seeds 1,2,3 --schedule cosine --augment --results "$results")
+full=(--data fashion-mnist --seeds 1,2,3 --schedule cosine --results "$results")
 front=(--data fashion-mnist --seeds 1,2 --epochs 1 --schedule cosine --no-augment --results "$results")
 
 vit_full() {
-  ./pe compare vit_pe_micro_patch4_28 vit_micro_patch4_28 vit_micro_d3_patch4_28 --epochs 8 "${full[@]}" \
+  ./pe compare vit_pe_micro_patch4_28 vit_micro_patch4_28 vit_micro_d3_patch4_28 --epochs 8 --no-augment "${full[@]}" \
     --out runs/evidence/vit-full
 }
 resnet_full() {
-  ./pe compare resnet_pe_mini_28 resnet_mini_28 resnet_mini_w075_28 --epochs 3 "${full[@]}" \
+  ./pe compare resnet_pe_mini_28 resnet_mini_28 resnet_mini_w075_28 --epochs 3 --augment "${full[@]}" \
     --out runs/evidence/resnet-full
 }
 vit_front() {

@@ -8,7 +8,9 @@
 #   lane a: the ViT pair and the ViT of the PE model's parameters, 3 seeds, 8 epochs; then the ResNet front
 #   lane b: the ResNet pair and the ResNet of the PE model's parameters, 3 seeds, 3 epochs; then the ViT front
 #
-# usage: scripts/evidence.sh a|b|all      (all = a then b in this process)
+# usage: scripts/evidence.sh a|b|all|collect      (all = a then b in this process; collect copies what has finished
+#        so far, each run's provenance, metrics and curves and each comparison's table and plots, without the
+#        checkpoints, from runs/evidence/ into docs/evidence/runs/, and draws docs/evidence/front.png)
 # The recipe of the full runs: AdamW at the model's learning rate (1e-3) and weight decay (0.05), batch 64, cosine
 # schedule with 1 epoch of linear warm-up; the ResNets with random crop and horizontal flip, the ViTs without: with
 # them, the ViT-PE stood at 73.7% test accuracy after 3 of its 8 epochs (train accuracy 70%), against 79% after 2
@@ -47,6 +49,10 @@ case "${1:-}" in
   a) vit_full; resnet_front ;;
   b) resnet_full; vit_front ;;
   all) vit_full; resnet_front; resnet_full; vit_front ;;
+  collect)
+    mkdir -p docs/evidence/runs
+    tar -C runs/evidence --exclude='*.zip' --exclude='*.log' --exclude='*.out' --exclude='*.tmp' \
+      --exclude='./abandoned*' -cf - . | tar -C docs/evidence/runs -xf - ;;
   *) sed -n '2,15p' "$0" >&2; exit 2 ;;
 esac
 ./pe plot-front --results "$results" --out docs/evidence/front.png

@@ -384,13 +384,7 @@ public final class Trainer {
                             rd,
                             net,
                             state,
-                            epoch,
-                            it.position(),
-                            iteration,
-                            lossSum,
-                            correct,
-                            seen,
-                            epochSeconds,
+                            at(epoch, it.position(), iteration, lossSum, correct, seen, epochSeconds),
                             history,
                             lastEval);
                 }
@@ -401,13 +395,7 @@ public final class Trainer {
                         && clock.getAsLong() - lastSave >= checkpointEveryNanos) {
                     state = midEpoch(
                             state,
-                            epoch,
-                            position,
-                            iteration,
-                            lossSum,
-                            correct,
-                            seen,
-                            epochSeconds,
+                            at(epoch, position, iteration, lossSum, correct, seen, epochSeconds),
                             history,
                             RunState.Status.RUNNING);
                     save(rd, net, state);
@@ -425,13 +413,7 @@ public final class Trainer {
                             rd,
                             net,
                             state,
-                            epoch,
-                            position,
-                            iteration,
-                            lossSum,
-                            correct,
-                            seen,
-                            epochSeconds,
+                            at(epoch, position, iteration, lossSum, correct, seen, epochSeconds),
                             history,
                             trained,
                             e);
@@ -489,13 +471,7 @@ public final class Trainer {
                         rd,
                         net,
                         state,
-                        epoch,
-                        it.position(),
-                        iteration,
-                        lossSum,
-                        correct,
-                        seen,
-                        epochSeconds,
+                        at(epoch, it.position(), iteration, lossSum, correct, seen, epochSeconds),
                         history,
                         lastEval);
             }
@@ -535,7 +511,7 @@ public final class Trainer {
         EvalResult lastEval = null;
         for (int epoch = state.epochsDone(); epoch < config.epochs(); epoch++) {
             if (stopRequested.get()) {
-                return interrupt(rd, net, state, epoch, 0, iteration, 0, 0, 0, 0, history, lastEval);
+                return interrupt(rd, net, state, at(epoch, 0, iteration, 0, 0, 0, 0), history, lastEval);
             }
             int first = epoch == start.epochsDone() ? start.batchInEpoch() : 0;
             RunState.PartialEpoch partial =
@@ -679,33 +655,25 @@ public final class Trainer {
         return new TrainResult(rd.dir(), state, false, lastEval, state.trainableParameters());
     }
 
+    /** Where a run stands within epoch {@code epoch} (0-based), before batch {@code position}, with its tallies. */
+    private static RunState.Position at(
+            int epoch, int position, long iteration, double lossSum, long correct, long seen, double epochSeconds) {
+        return RunState.Position.inEpoch(
+                epoch, position, iteration, new RunState.PartialEpoch(lossSum, correct, seen, epochSeconds));
+    }
+
     private TrainResult interrupt(
             RunDirectory rd,
             ComputationGraph net,
             RunState state,
-            int epoch,
-            int position,
-            long iteration,
-            double lossSum,
-            long correct,
-            long seen,
-            double epochSeconds,
+            RunState.Position here,
             List<EpochMetrics> history,
             EvalResult lastEval)
             throws IOException {
-        RunState s = midEpoch(
-                state,
-                epoch,
-                position,
-                iteration,
-                lossSum,
-                correct,
-                seen,
-                epochSeconds,
-                history,
-                RunState.Status.INTERRUPTED);
+        RunState s = midEpoch(state, here, history, RunState.Status.INTERRUPTED);
         save(rd, net, s);
-        progress.message("interrupted: stopped at epoch " + (epoch + 1) + ", batch " + position + "; checkpoint "
+        progress.message("interrupted: stopped at epoch " + (here.epochsDone() + 1) + ", batch "
+                + here.batchInEpoch() + "; checkpoint "
                 + rd.checkpointFile(s) + " saved; continue: resume the run in " + rd.dir());
         return new TrainResult(rd.dir(), s, true, lastEval, s.trainableParameters());
     }
@@ -726,22 +694,8 @@ public final class Trainer {
     }
 
     private static RunState midEpoch(
-            RunState state,
-            int epoch,
-            int position,
-            long iteration,
-            double lossSum,
-            long correct,
-            long seen,
-            double epochSeconds,
-            List<EpochMetrics> history,
-            RunState.Status status) {
-        return state.next(
-                state.config(),
-                RunState.Position.inEpoch(
-                        epoch, position, iteration, new RunState.PartialEpoch(lossSum, correct, seen, epochSeconds)),
-                history,
-                status);
+            RunState state, RunState.Position here, List<EpochMetrics> history, RunState.Status status) {
+        return state.next(state.config(), here, history, status);
     }
 
     private void save(RunDirectory rd, ComputationGraph net, RunState state) throws IOException {
@@ -754,13 +708,7 @@ public final class Trainer {
             RunDirectory rd,
             ComputationGraph net,
             RunState state,
-            int epoch,
-            int position,
-            long iteration,
-            double lossSum,
-            long correct,
-            long seen,
-            double epochSeconds,
+            RunState.Position here,
             List<EpochMetrics> history,
             boolean trained,
             RuntimeException e) {
@@ -768,17 +716,7 @@ public final class Trainer {
             return e;
         }
         try {
-            RunState s = midEpoch(
-                    state,
-                    epoch,
-                    position,
-                    iteration,
-                    lossSum,
-                    correct,
-                    seen,
-                    epochSeconds,
-                    history,
-                    RunState.Status.INTERRUPTED);
+            RunState s = midEpoch(state, here, history, RunState.Status.INTERRUPTED);
             save(rd, net, s);
             String m = e.getMessage() + "; what was trained is kept in " + rd.checkpointFile(s)
                     + " (fix the data, then continue: resume the run in " + rd.dir() + ")";

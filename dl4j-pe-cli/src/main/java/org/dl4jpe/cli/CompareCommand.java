@@ -43,7 +43,7 @@ import picocli.CommandLine.ParentCommand;
                     + " with a plot compare.png into --out (each run in its own subdirectory, MODEL/ or, with several"
                     + " --seeds, seed-S/MODEL/). With several seeds the table gives the mean and spread of test accuracy,"
                     + " and the difference of A to each other model comes with Welch's 95%% confidence interval over seeds.",
-            "--results FILE adds one row per finished run to a CSV table (replacing rows of the same run directory),"
+            "--results FILE adds one row per finished run to a CSV table as soon as the run finishes (replacing rows of the same run directory),"
                     + " so that several comparisons collect into one file.",
             "A model argument MODEL@axis=value[@axis=value...] overrides axes of MODEL's config (the axes pe sweep"
                     + " searches; a list axis takes its elements separated by commas). When some model has overridden"
@@ -164,6 +164,10 @@ final class CompareCommand implements Runnable {
                 TrainResult r = trainOrContinue(
                         pe, specs.get(e.getKey()), label, config, e.getValue(), runDir, seedList.size() > 1);
                 results.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(r);
+                if (resultsFile != null && !r.interrupted()) {
+                    // each finished run's row at once: a long compare that stops later keeps what finished
+                    writeResults(resultsFile, prepared, Map.of(e.getKey(), List.of(r)));
+                }
                 if (r.interrupted()) {
                     pe.err.println("compare interrupted; run the same command again to continue");
                     return;

@@ -10,6 +10,7 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import javax.imageio.ImageIO;
 import org.dl4jpe.cli.PeRunner.Run;
@@ -273,6 +274,45 @@ class PeCommandTest {
                 rows.get(5));
         assertTrue(rows.get(6).startsWith("tiny_cnn_28 − tiny_cnn_narrow_28: "), rows.get(6));
         assertTrue(Files.exists(out.resolve("tiny_cnn_narrow_28").resolve("state.json")));
+    }
+
+    @Test
+    void compareWritesEachFinishedRunsRowAtOnce() throws IOException {
+        Path out = tmp.resolve("stops");
+        Path results = tmp.resolve("rows.csv");
+        String[] budget = {"--batch", "50", "--limit-train", "100", "--limit-test", "50"};
+        // the second model's directory holds another budget's run, so the compare stops there, after the first
+        String[] train = {
+            "train",
+            "tiny_cnn_wide_28",
+            "--epochs",
+            "2",
+            "--out",
+            out.resolve("tiny_cnn_wide_28").toString()
+        };
+        assertEquals(0, pe(concat(train, budget)).code());
+        String[] compare = {
+            "compare",
+            "tiny_cnn_28",
+            "tiny_cnn_wide_28",
+            "--epochs",
+            "1",
+            "--out",
+            out.toString(),
+            "--results",
+            results.toString()
+        };
+        Run c = pe(concat(compare, budget));
+        assertEquals(2, c.code(), c.toString());
+        List<String> csv = Files.readAllLines(results);
+        assertEquals(2, csv.size(), "the header and the finished run's row: " + csv);
+        assertTrue(csv.get(1).startsWith("tiny_cnn_28,"), csv.get(1));
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] all = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
     }
 
     @Test

@@ -166,7 +166,7 @@ final class CompareCommand implements Runnable {
                 results.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(r);
                 if (resultsFile != null && !r.interrupted()) {
                     // each finished run's row at once: a long compare that stops later keeps what finished
-                    writeResults(resultsFile, prepared, Map.of(e.getKey(), List.of(r)));
+                    writeResult(resultsFile, e.getKey(), e.getValue(), r);
                 }
                 if (r.interrupted()) {
                     pe.err.println("compare interrupted; run the same command again to continue");
@@ -176,29 +176,22 @@ final class CompareCommand implements Runnable {
         }
         report(pe, models, prepared.values().iterator().next().config(), epochs, batch, seedList, results, dir);
         if (resultsFile != null) {
-            writeResults(resultsFile, prepared, results);
+            // every run's row was written as the run finished (or was read back)
             pe.err.println(
                     "wrote " + results.values().stream().mapToInt(List::size).sum() + " rows into " + resultsFile);
         }
     }
 
-    private static void writeResults(
-            Path file, Map<String, RunSetup.Prepared> prepared, Map<String, List<TrainResult>> results) {
-        List<ResultsCsv.Row> rows = new ArrayList<>();
-        Provenance now = Provenance.current();
-        results.forEach((model, rs) -> {
-            RunSetup.Prepared p = prepared.get(model);
-            for (TrainResult r : rs) {
-                rows.add(ResultsCsv.Row.of(
-                        model,
-                        r,
-                        p.data().requireTrain().size(),
-                        p.data().evaluationSet().size(),
-                        now));
-            }
-        });
+    /** Adds (or replaces) the row of run {@code r} of {@code model} in the results file. */
+    private static void writeResult(Path file, String model, RunSetup.Prepared p, TrainResult r) {
+        ResultsCsv.Row row = ResultsCsv.Row.of(
+                model,
+                r,
+                p.data().requireTrain().size(),
+                p.data().evaluationSet().size(),
+                Provenance.current());
         try {
-            ResultsCsv.upsert(file, rows);
+            ResultsCsv.upsert(file, List.of(row));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the results to " + file + ": " + e.getMessage(), e);
         }

@@ -72,23 +72,8 @@ public final class ParallelWrapperFitter implements EpochFitter {
             public void iterationDone(Model model, int iteration, int ep) {
                 double score = model.score();
                 scores.add(score);
-                long done = count.incrementAndGet();
-                double seconds = (System.nanoTime() - start) / 1e9;
-                double rate = done * perBatch / Math.max(seconds, 1e-9);
-                // workers call this from their threads; the progress line is drawn by one at a time
-                synchronized (progress) {
-                    progress.update(
-                            "",
-                            epoch + 1,
-                            config.epochs(),
-                            (int) Math.min(done, batches),
-                            batches,
-                            score,
-                            0,
-                            Double.NaN,
-                            rate,
-                            (batches - done) * perBatch / Math.max(rate, 1e-9));
-                }
+                progress.minibatchesDone(
+                        epoch + 1, config.epochs(), count.incrementAndGet(), batches, score, perBatch, start);
             }
         });
         long t0 = System.nanoTime();

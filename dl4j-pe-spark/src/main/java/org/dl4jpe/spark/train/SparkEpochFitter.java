@@ -110,9 +110,7 @@ public final class SparkEpochFitter implements EpochFitter {
             }
         } finally {
             sc.sc().removeSparkListener(shown);
-            synchronized (progress) {
-                progress.clear();
-            }
+            progress.clear();
             rdd.unpersist(false);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
@@ -141,21 +139,7 @@ public final class SparkEpochFitter implements EpochFitter {
             if (done == 0) {
                 return;
             }
-            double seconds = (System.nanoTime() - start) / 1e9;
-            double rate = done * batchSize / Math.max(seconds, 1e-9);
-            synchronized (progress) {
-                progress.update(
-                        "",
-                        epoch,
-                        epochs,
-                        (int) Math.min(done, batches),
-                        batches,
-                        scores.mean(),
-                        0,
-                        Double.NaN,
-                        rate,
-                        Math.max(0, batches - done) * batchSize / Math.max(rate, 1e-9));
-            }
+            progress.minibatchesDone(epoch, epochs, done, batches, scores.mean(), batchSize, start);
         }
     }
 

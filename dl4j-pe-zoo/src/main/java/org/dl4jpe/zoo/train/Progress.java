@@ -96,6 +96,29 @@ public final class Progress {
         }
     }
 
+    /**
+     * Reports {@code done} of {@code batches} minibatches of {@code batchSize} images finished since
+     * {@code startNanos} ({@link System#nanoTime}), for engines whose minibatches finish elsewhere (ParallelWrapper's
+     * workers, Spark's tasks): images/s and ETA from that count, no regularization term, no training accuracy.
+     * Callable from several threads.
+     */
+    public synchronized void minibatchesDone(
+            int epoch, int epochs, long done, int batches, double loss, int batchSize, long startNanos) {
+        double seconds = (System.nanoTime() - startNanos) / 1e9;
+        double rate = done * batchSize / Math.max(seconds, 1e-9);
+        update(
+                "",
+                epoch,
+                epochs,
+                (int) Math.min(done, batches),
+                batches,
+                loss,
+                0,
+                Double.NaN,
+                rate,
+                Math.max(0, batches - done) * batchSize / Math.max(rate, 1e-9));
+    }
+
     /** Ends the epoch's bar and prints its summary line. */
     public void epochDone(String summary) {
         clear();
@@ -104,7 +127,7 @@ public final class Progress {
     }
 
     /** Erases the bar (nothing to erase in the other styles); the next update starts afresh. */
-    public void clear() {
+    public synchronized void clear() {
         if (style == Style.BAR && lastWidth > 0) {
             out.print("\r" + " ".repeat(lastWidth) + "\r");
             out.flush();

@@ -1,6 +1,7 @@
 package org.dl4jpe.zoo.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -40,5 +41,17 @@ class ProgressTest {
             p.update("", 1, 1, 2, 4, 1.5, 0, 0.5, 10, 2);
         });
         assertEquals(2, text.lines().count(), text);
+    }
+
+    @Test
+    void minibatchesDoneElsewhereGiveTheRateAndEtaFromTheirCount() {
+        // 2,000 of 4,000 minibatches of 10 images, 1,000 s after the start: 20 images/s, 1,000 s to go (a pause of
+        // the test of a few seconds moves neither figure out of its rounding)
+        long start = System.nanoTime() - 1_000_000_000_000L;
+        String text = lines(p -> p.minibatchesDone(1, 3, 2000, 4000, 0.75, 10, start));
+        assertTrue(
+                text.matches(
+                        "epoch 1/3 \\[#{10}\\.{10}\\] 2000/4000 loss 0\\.7500 acc     -     20 img/s ETA 16:4[0-2]\n"),
+                text);
     }
 }

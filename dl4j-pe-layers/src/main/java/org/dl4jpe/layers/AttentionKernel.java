@@ -11,8 +11,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * {@code [M, D]·[D, 3D]}, the query's {@code 1/√d} folded into its columns; the per-head products read each head's
  * query, key and value straight out of those token rows and write its context straight into the rows {@code [M, D]}
  * ({@link HeadGemm}: no head layout, no permutes); the softmax (with the key mask's penalty, as {@code define} adds
- * it) and its backward {@code dS = P·(dP − Σ P·dP)} are Java loops a row at a time ({@link NativeRows}); biases and
- * dropout masks are ND4J ops. Activations stay in native arrays of the network's data type.
+ * it) and its backward {@code dS = P·(dP − Σ P·dP)} are Java loops a row at a time ({@link NativeRows}), or, in
+ * float networks without a key mask where oneDNN is present, oneDNN's softmax ({@link OneDnn}); biases and dropout
+ * masks are ND4J ops. Activations stay in native arrays of the network's data type.
  */
 final class AttentionKernel implements DirectKernel {
     /** Which parameter serves a projection, and whether it is used transposed. */
@@ -99,6 +100,9 @@ final class AttentionKernel implements DirectKernel {
         return r.transposed ? w.transpose() : w;
     }
 
+    /** oneDNN's softmax, forward and backward, in float networks where it is present (else the Java loops). */
+    private final OneDnn.Ops oneDnn = new OneDnn.Ops();
+
     @Override
     public INDArray forward(INDArray x, int n, int t, double[] keyMask, boolean training, DirectParams p) {
         DirectBuffers buf = p.buffers();
@@ -133,7 +137,9 @@ final class AttentionKernel implements DirectKernel {
         HeadGemm.Blocks vb = new HeadGemm.Blocks(proj, 2L * d, rowSeq, hd, 3 * d);
         INDArray pr = buf.nd(k + "probs", nh, t, t);
         HeadGemm.run(n, heads, t, t, hd, qb, false, kb, true, squares(pr, t), false);
-        softmax(pr, n, t, keyMask, buf);
+        if (buf.exact() || keyMask != null || !oneDnn.softmax(pr, pr, (long) nh * t, t)) {
+            softmax(pr, n, t, keyMask, buf);
+        }
 
         INDArray pd = pr;
         INDArray am = null;
@@ -273,6 +279,14 @@ final class AttentionKernel implements DirectKernel {
      */
     private INDArray softmaxBackward(INDArray dpd, INDArray ds, DirectBuffers buf) {
         int t = this.t;
+        if (!buf.exact() && OneDnn.available()) {
+            INDArray g = attnMask == null
+                    ? dpd
+                    : buf.nd(name + ".grad.dpMasked", dpd.shape()).assign(dpd).muli(attnMask.reshape(dpd.shape()));
+            if (oneDnn.softmaxBackward(probs, g, ds, (long) n * heads * t, t)) {
+                return ds;
+            }
+        }
         NativeRows dpIn = new NativeRows(dpd);
         NativeRows pIn = new NativeRows(probs);
         NativeRows mIn = attnMask == null ? null : new NativeRows(attnMask);

@@ -6,7 +6,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@link LayerNorm} on token rows: {@code y = (x − mean)/√(var + eps)·γ + β} per row, in one pass over the rows
  * forward and one backward, where {@code dx = σ⁻¹·(g − mean(g) − x̂·mean(g·x̂))}, {@code g = dy·γ},
  * {@code dγ = Σ dy·x̂}, {@code dβ = Σ dy}. Each row is worked on in double ({@link NativeRows}); a training pass
- * keeps {@code x̂} (in the network's data type) and {@code σ⁻¹}.
+ * keeps {@code x̂} (in the network's data type) and {@code σ⁻¹}. Float networks where oneDNN is present ({@link
+ * OneDnn}) use oneDNN's layer normalization forward and backward instead; a training pass then keeps a copy of
+ * {@code x} and each row's mean and variance.
  */
 final class LayerNormKernel implements DirectKernel {
     private final String name;
@@ -17,6 +19,11 @@ final class LayerNormKernel implements DirectKernel {
     private INDArray xhat;
     private double[] rstd;
     private int rows;
+    private final OneDnn.Ops oneDnn = new OneDnn.Ops();
+    // what a training pass through oneDNN kept (null after a Java pass)
+    private INDArray xKept;
+    private INDArray meanKept;
+    private INDArray varKept;
 
     /** @param name unique among the kernels of one layer (names its buffers); {@code prefix} names the parameters */
     LayerNormKernel(String name, String prefix, long dim, double eps) {
@@ -33,6 +40,26 @@ final class LayerNormKernel implements DirectKernel {
         String k = name + (training ? ".train." : ".infer.");
         int m = n * t;
         int d = dim;
+        if (training) {
+            xKept = null;
+        }
+        if (!buf.exact() && OneDnn.available()) {
+            INDArray yn = buf.nd(k + "y", m, d);
+            INDArray src = training ? buf.nd(k + "x", m, d).assign(x) : x;
+            INDArray mean = training ? buf.nd(k + "mean", m) : null;
+            INDArray var = training ? buf.nd(k + "var", m) : null;
+            INDArray gn = buf.nd(name + ".gamma", d).assign(p.nd(gamma).reshape(d));
+            INDArray bn = buf.nd(name + ".beta", d).assign(p.nd(beta).reshape(d));
+            if (oneDnn.layerNorm(src, gn, bn, yn, mean, var, m, d, eps)) {
+                if (training) {
+                    xKept = src;
+                    meanKept = mean;
+                    varKept = var;
+                    rows = m;
+                }
+                return yn;
+            }
+        }
         double[] g = p.host(gamma);
         double[] b = p.host(beta);
         INDArray yn = buf.nd(k + "y", m, d);
@@ -75,6 +102,20 @@ final class LayerNormKernel implements DirectKernel {
         DirectBuffers buf = p.buffers();
         String k = name + ".grad.";
         int d = dim;
+        if (xKept != null) {
+            INDArray dxn = buf.nd(k + "dx", rows, d);
+            INDArray dgn = buf.nd(k + "dgammaN", d);
+            INDArray dbn = buf.nd(k + "dbetaN", d);
+            INDArray gn = buf.nd(name + ".gamma", d).assign(p.nd(gamma).reshape(d));
+            INDArray bn = buf.nd(name + ".beta", d).assign(p.nd(beta).reshape(d));
+            INDArray dyn = OneDnn.accepts(dy) ? dy : buf.nd(k + "dy", rows, d).assign(dy);
+            if (!oneDnn.layerNormBackward(xKept, meanKept, varKept, dyn, gn, bn, dxn, dgn, dbn, rows, d, eps)) {
+                throw new IllegalStateException(name + ": oneDNN's layer normalization ran forward but not backward");
+            }
+            p.addGradient(gamma, dgn, false);
+            p.addGradient(beta, dbn, false);
+            return dxn;
+        }
         double[] g = p.host(gamma);
         INDArray dxn = buf.nd(k + "dx", rows, d);
         double[] dg = buf.host(k + "dgamma", d);

@@ -10,7 +10,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@link TiedFeedForward#mlp} on token rows, forward and backward: two matrix products, biases and dropout on ND4J,
  * the activation (with its derivative kept for the backward pass) in Java a row at a time ({@link NativeRows}). The
  * exact GELU is
- * {@link VectorMath#gelu} in float networks and ND4J's {@code erfc} (accurate to double rounding) in double ones.
+ * {@link VectorMath#gelu} in float networks and ND4J's {@code erfc} (accurate to double rounding) in double ones; in
+ * float networks where oneDNN is present ({@link OneDnn}), oneDNN's vectorized GELU forward and backward instead, on
+ * the native arrays in place.
  */
 final class MlpKernel implements DirectKernel {
     private static final double SQRT_HALF = Math.sqrt(0.5);
@@ -28,12 +30,16 @@ final class MlpKernel implements DirectKernel {
     private final int hidden;
     private final double dropout;
     private final VectorMath.Scratch scratch = new VectorMath.Scratch();
+    private final OneDnn.Ops oneDnn = new OneDnn.Ops();
 
     // what the latest training forward pass kept
     private int rows;
     private INDArray xn;
     private INDArray an;
     private INDArray deriv;
+    /** the pre-activation, kept instead of {@link #deriv} where oneDNN's GELU backward computes the derivative */
+    private INDArray zKept;
+
     private INDArray actMask;
     private INDArray outMask;
 
@@ -63,11 +69,15 @@ final class MlpKernel implements DirectKernel {
         String k = training ? name + ".train." : name + ".infer.";
         int m = n * t;
         int r = hidden;
-        INDArray zn = DirectBuffers.gemm(x, p.nd(w), buf.nd(name + ".z", m, r), false, true);
+        INDArray zn = DirectBuffers.gemm(x, p.nd(w), buf.nd(k + "z", m, r), false, true);
         zn.addiRowVector(p.nd(b1));
         INDArray an = buf.nd(k + "a", m, r);
-        INDArray der = training ? buf.nd(k + "deriv", m, r) : null;
-        activate(zn, an, der, buf);
+        INDArray der = null;
+        boolean onednn = activation == MlpActivation.GELU && !buf.exact() && oneDnn.gelu(zn, an);
+        if (!onednn) {
+            der = training ? buf.nd(k + "deriv", m, r) : null;
+            activate(zn, an, der, buf);
+        }
         INDArray am = null;
         if (training && dropout > 0) {
             am = LayerContext.dropoutMask(buf.dataType(), new long[] {m, r}, dropout);
@@ -87,6 +97,7 @@ final class MlpKernel implements DirectKernel {
             xn = x;
             this.an = an;
             deriv = der;
+            zKept = onednn ? zn : null;
             actMask = am;
             outMask = om;
         }
@@ -191,7 +202,15 @@ final class MlpKernel implements DirectKernel {
         if (actMask != null) {
             dz.muli(actMask);
         }
-        dz.muli(deriv);
+        if (zKept != null) {
+            INDArray dzAct = buf.nd(k + "dzAct", m, r);
+            if (!oneDnn.geluBackward(zKept, dz, dzAct)) {
+                throw new IllegalStateException(name + ": oneDNN's GELU ran forward but not backward");
+            }
+            dz = dzAct;
+        } else {
+            dz.muli(deriv);
+        }
         p.addGradient(b1, dz.sum(buf.nd(k + "db1", r), 0), false);
         // z = x·Wᵀ: dW += dzᵀ·x, dx = dz·W
         p.addGradient(w, DirectBuffers.gemm(dz, xn, buf.nd(k + "dWin", r, dim), true, false), false);

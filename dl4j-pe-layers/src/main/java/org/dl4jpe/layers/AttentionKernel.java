@@ -234,7 +234,7 @@ final class AttentionKernel implements DirectKernel {
         int hd = headDim;
 
         INDArray dyn = projMask == null ? dy : buf.nd(k + "dy", m, d).assign(dy).muli(projMask);
-        p.addGradient(bias[3], dyn.sum(buf.nd(k + "dbo", d), 0), false);
+        p.addGradient(bias[3], buf.columnSums(dyn, buf.nd(k + "dbo", 1, d)), false);
         p.addGradient(
                 out.param, DirectBuffers.gemm(ctxRows, dyn, buf.nd(k + "dEo", d, d), true, false), out.transposed);
         INDArray dcr = DirectBuffers.gemm(dyn, p.nd(out.param), buf.nd(k + "dctxRows", m, d), false, !out.transposed);
@@ -256,7 +256,7 @@ final class AttentionKernel implements DirectKernel {
         HeadGemm.run(n, heads, t, hd, t, squares(dsn, t), true, qb, false, dkb, false);
 
         // bias gradients: the column sums of [dq | dk | dv]
-        double[] db3 = buf.read(dqkvn.sum(buf.nd(k + "db3n", 3L * d), 0), k + "db3");
+        double[] db3 = buf.read(buf.columnSums(dqkvn, buf.nd(k + "db3n", 1, 3L * d)), k + "db3");
         for (int j = 0; j < 3; j++) {
             double[] b = buf.host(k + "db" + j, d);
             double f = biasFactor(j);

@@ -113,7 +113,7 @@ final class DirectLayerImpl extends PeSameDiffLayerImpl {
             buffers = new DirectBuffers(dataType);
         }
         if (params == null || !Arrays.equals(shape, buffersShape)) {
-            buffers.clear();
+            buffers.forInput(shape);
             buffersShape = shape.clone();
             keptInput = null;
         }

@@ -188,7 +188,7 @@ final class MlpKernel implements DirectKernel {
         int r = hidden;
         INDArray dyn =
                 outMask == null ? dy : buf.nd(k + "dy", m, dim).assign(dy).muli(outMask);
-        p.addGradient(b2, dyn.sum(buf.nd(k + "db2", dim), 0), false);
+        p.addGradient(b2, buf.columnSums(dyn, buf.nd(k + "db2", 1, dim)), false);
         INDArray dz;
         if (tie == Tie.TRANSPOSE) {
             // y = a·W: dW += aᵀ·dy, da = dy·Wᵀ
@@ -211,7 +211,7 @@ final class MlpKernel implements DirectKernel {
         } else {
             dz.muli(deriv);
         }
-        p.addGradient(b1, dz.sum(buf.nd(k + "db1", r), 0), false);
+        p.addGradient(b1, buf.columnSums(dz, buf.nd(k + "db1", 1, r)), false);
         // z = x·Wᵀ: dW += dzᵀ·x, dx = dz·W
         p.addGradient(w, DirectBuffers.gemm(dz, xn, buf.nd(k + "dWin", r, dim), true, false), false);
         return DirectBuffers.gemm(dz, p.nd(w), buf.nd(k + "dx", m, dim), false, false);

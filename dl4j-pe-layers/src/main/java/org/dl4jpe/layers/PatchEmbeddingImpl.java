@@ -41,7 +41,7 @@ final class PatchEmbeddingImpl extends PeSameDiffLayerImpl {
             buffers = new DirectBuffers(dataType);
         }
         if (!Arrays.equals(input.shape(), buffersShape)) {
-            buffers.clear();
+            buffers.forInput(input.shape());
             buffersShape = input.shape().clone();
             keptInput = null;
             keptPatches = null;
@@ -167,7 +167,8 @@ final class PatchEmbeddingImpl extends PeSameDiffLayerImpl {
             DirectParams p = new DirectParams(paramTable, gradTable, buffers);
             p.beginBackward();
             INDArray dz = DirectLayerImpl.toRows(epsilon, buffers, "epsilon"); // [N·T, D]
-            INDArray dpos = dz.reshape(n, (long) t * d).sum(buffers.nd("dpos", (long) t * d), 0);
+            INDArray dpos = buffers.columnSums(dz.reshape(n, (long) t * d), buffers.nd("dpos", 1, (long) t * d))
+                    .reshape((long) t * d);
             p.addGradient(PatchEmbedding.POS_EMBED, dpos, false);
             p.addGradient(
                     PatchEmbedding.CLS_TOKEN, dpos.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, d)), false);
@@ -180,7 +181,7 @@ final class PatchEmbeddingImpl extends PeSameDiffLayerImpl {
                 in.get(((long) s * t + 1) * d, rows, np * d);
                 out.put((long) s * np * d, rows, np * d);
             }
-            p.addGradient(PatchEmbedding.B, de.sum(buffers.nd("db", d), 0), false);
+            p.addGradient(PatchEmbedding.B, buffers.columnSums(de, buffers.nd("db", 1, d)), false);
             p.addGradient(
                     PatchEmbedding.W,
                     DirectBuffers.gemm(de, keptPatches, buffers.nd("dW", d, patchDim()), true, false),

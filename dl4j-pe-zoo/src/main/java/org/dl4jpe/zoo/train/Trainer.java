@@ -58,7 +58,9 @@ public final class Trainer {
     private final AtomicBoolean stopRequested = new AtomicBoolean();
     private boolean handleInterrupts;
     private String label = "";
-    private int evalBatchSize = 256;
+    /** 0: the run's training batch size (so that evaluating adds no new input shape to the layers' buffers). */
+    private int evalBatchSize = 0;
+
     private IntConsumer afterIteration = i -> {};
     private Runnable beforeSave = () -> {};
     private LongSupplier clock = System::nanoTime;
@@ -88,12 +90,20 @@ public final class Trainer {
         return this;
     }
 
+    /**
+     * The batch size of the test-set evaluations (default: the run's training batch size, whose arrays the direct
+     * engines already hold).
+     */
     public Trainer evalBatchSize(int n) {
         if (n <= 0) {
             throw new IllegalArgumentException("evalBatchSize " + n + " must be positive");
         }
         this.evalBatchSize = n;
         return this;
+    }
+
+    private int evalBatch(RunConfig config) {
+        return evalBatchSize > 0 ? evalBatchSize : config.batchSize();
     }
 
     /** Called with the iteration count after every parameter update (tests use it to interrupt). */
@@ -250,7 +260,7 @@ public final class Trainer {
             progress.message("run in " + outDir + " already has " + state.epochsDone() + " of " + config.epochs()
                     + " epochs; nothing to do (resume with more epochs to train further)");
             EvalResult last = data.test() != null && !state.history().isEmpty()
-                    ? Evaluator.evaluate(net, data.test(), evalBatchSize, config.normalization())
+                    ? Evaluator.evaluate(net, data.test(), evalBatch(config), config.normalization())
                     : null;
             return new TrainResult(outDir, state, false, last, state.trainableParameters());
         }
@@ -571,7 +581,7 @@ public final class Trainer {
         double regularization = net.calcRegularizationScore(true);
         if (test != null) {
             try {
-                lastEval = Evaluator.evaluate(net, test, evalBatchSize, config.normalization());
+                lastEval = Evaluator.evaluate(net, test, evalBatch(config), config.normalization());
             } catch (RuntimeException e) {
                 // keep the epoch: saved without its test metrics, then the error
                 history.add(new EpochMetrics(
@@ -646,7 +656,7 @@ public final class Trainer {
             EvalResult lastEval)
             throws IOException {
         if (lastEval == null && test != null && !history.isEmpty()) {
-            lastEval = Evaluator.evaluate(net, test, evalBatchSize, config.normalization());
+            lastEval = Evaluator.evaluate(net, test, evalBatch(config), config.normalization());
         }
         if (!state.finished() && state.epochsDone() >= config.epochs()) {
             state = state.with(config, RunState.Status.FINISHED);

@@ -127,7 +127,7 @@ final class AttentionKernel implements DirectKernel {
             }
         }
         INDArray proj = DirectBuffers.gemm(x, w, buf.nd(k + "qkv", m, 3L * d), false, false);
-        proj.addiRowVector(buf.write(b3, k + "b3n", 3L * d));
+        buf.addToRows(proj, buf.write(b3, k + "b3n", 3L * d));
 
         // per head: scores = q·kᵀ, read out of the rows [N, T, 3, H, d]; softmax in place
         int hd = headDim;
@@ -152,7 +152,7 @@ final class AttentionKernel implements DirectKernel {
         HeadGemm.run(n, heads, t, hd, t, squares(pd, t), false, vb, false, rowBlocks(cr, t), false);
 
         INDArray y = DirectBuffers.gemm(cr, p.nd(out.param), buf.nd(k + "y", m, d), false, out.transposed);
-        y.addiRowVector(p.nd(bias[3]));
+        buf.addToRows(y, p.nd(bias[3]));
         INDArray pm = null;
         if (training && projDropout > 0) {
             pm = LayerContext.dropoutMask(buf.dataType(), new long[] {m, d}, projDropout);

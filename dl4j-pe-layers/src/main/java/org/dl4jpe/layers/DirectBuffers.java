@@ -29,7 +29,7 @@ final class DirectBuffers {
     private Map<String, INDArray> nd = new HashMap<>();
 
     private final Map<String, double[]> host = new HashMap<>();
-    /** Rows of ones {@code [1, n]} for {@link #columnSums}, by {@code n}. */
+    /** Rows of ones {@code [1, n]} for {@link #columnSums} and {@link #addToRows}, by {@code n}. */
     private final Map<Long, INDArray> ones = new HashMap<>();
 
     private float[] floats = new float[0];
@@ -149,13 +149,25 @@ final class DirectBuffers {
      * sums took about 15% of the time).
      */
     INDArray columnSums(INDArray a, INDArray out) {
-        long rows = a.size(0);
-        INDArray ones = this.ones.get(rows);
-        if (ones == null) {
-            ones = Nd4j.createUninitializedDetached(dataType, 1, rows).assign(1);
-            this.ones.put(rows, ones);
+        return gemm(onesRow(a.size(0)), a, out, false, false);
+    }
+
+    /**
+     * {@code c[i] += b} for every row of the matrix {@code c [rows, cols]}, {@code b} a row of {@code cols} values:
+     * one rank-1 BLAS update {@code c += 1·b} (ND4J's broadcast add was about 8% of a ViT training step).
+     */
+    INDArray addToRows(INDArray c, INDArray b) {
+        Nd4j.gemm(onesRow(c.size(0)), b.reshape(1, c.size(1)), c, true, false, 1.0, 1.0);
+        return c;
+    }
+
+    private INDArray onesRow(long n) {
+        INDArray row = ones.get(n);
+        if (row == null) {
+            row = Nd4j.createUninitializedDetached(dataType, 1, n).assign(1);
+            ones.put(n, row);
         }
-        return gemm(ones, a, out, false, false);
+        return row;
     }
 
     /** {@code c = op(a)·op(b)} for matrices (BLAS gemm). */

@@ -70,7 +70,7 @@ final class MlpKernel implements DirectKernel {
         int m = n * t;
         int r = hidden;
         INDArray zn = DirectBuffers.gemm(x, p.nd(w), buf.nd(k + "z", m, r), false, true);
-        zn.addiRowVector(p.nd(b1));
+        buf.addToRows(zn, p.nd(b1));
         INDArray an = buf.nd(k + "a", m, r);
         INDArray der = null;
         boolean onednn = activation == MlpActivation.GELU && !buf.exact() && oneDnn.gelu(zn, an);
@@ -86,7 +86,7 @@ final class MlpKernel implements DirectKernel {
         INDArray y = tie == Tie.TRANSPOSE
                 ? DirectBuffers.gemm(an, p.nd(w), buf.nd(k + "y", m, dim), false, false)
                 : DirectBuffers.gemm(an, p.nd(w2), buf.nd(k + "y", m, dim), false, true);
-        y.addiRowVector(p.nd(b2));
+        buf.addToRows(y, p.nd(b2));
         INDArray om = null;
         if (training && dropout > 0) {
             om = LayerContext.dropoutMask(buf.dataType(), new long[] {m, dim}, dropout);

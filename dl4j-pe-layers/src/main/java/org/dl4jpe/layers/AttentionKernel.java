@@ -126,8 +126,8 @@ final class AttentionKernel implements DirectKernel {
                 b3[j * d + c] = b[c] * f;
             }
         }
-        INDArray proj = DirectBuffers.gemm(x, w, buf.nd(k + "qkv", m, 3L * d), false, false);
-        buf.addToRows(proj, buf.write(b3, k + "b3n", 3L * d));
+        INDArray proj = buf.gemmBias(
+                oneDnn, x, w, buf.write(b3, k + "b3n", 3L * d), buf.nd(k + "qkv", m, 3L * d), false, false);
 
         // per head: scores = q·kᵀ, read out of the rows [N, T, 3, H, d]; softmax in place
         int hd = headDim;
@@ -151,8 +151,8 @@ final class AttentionKernel implements DirectKernel {
         INDArray cr = buf.nd(k + "ctxRows", m, d);
         HeadGemm.run(n, heads, t, hd, t, squares(pd, t), false, vb, false, rowBlocks(cr, t), false);
 
-        INDArray y = DirectBuffers.gemm(cr, p.nd(out.param), buf.nd(k + "y", m, d), false, out.transposed);
-        buf.addToRows(y, p.nd(bias[3]));
+        INDArray y =
+                buf.gemmBias(oneDnn, cr, p.nd(out.param), p.nd(bias[3]), buf.nd(k + "y", m, d), false, out.transposed);
         INDArray pm = null;
         if (training && projDropout > 0) {
             pm = LayerContext.dropoutMask(buf.dataType(), new long[] {m, d}, projDropout);

@@ -161,6 +161,18 @@ final class DirectBuffers {
         return c;
     }
 
+    /**
+     * {@code c = op(a)·op(b) + 1·bias}: through oneDNN's matmul with the bias fused where {@code ops} can
+     * ({@link OneDnn.Ops#matmulBias}: float, contiguous operands), else {@link #gemm} and {@link #addToRows}.
+     */
+    INDArray gemmBias(
+            OneDnn.Ops ops, INDArray a, INDArray b, INDArray bias, INDArray c, boolean transA, boolean transB) {
+        if (ops.matmulBias(a, b, bias, c, transA, transB)) {
+            return c;
+        }
+        return addToRows(gemm(a, b, c, transA, transB), bias);
+    }
+
     private INDArray onesRow(long n) {
         INDArray row = ones.get(n);
         if (row == null) {

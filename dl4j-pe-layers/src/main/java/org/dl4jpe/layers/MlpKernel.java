@@ -69,8 +69,7 @@ final class MlpKernel implements DirectKernel {
         String k = training ? name + ".train." : name + ".infer.";
         int m = n * t;
         int r = hidden;
-        INDArray zn = DirectBuffers.gemm(x, p.nd(w), buf.nd(k + "z", m, r), false, true);
-        buf.addToRows(zn, p.nd(b1));
+        INDArray zn = buf.gemmBias(oneDnn, x, p.nd(w), p.nd(b1), buf.nd(k + "z", m, r), false, true);
         INDArray an = buf.nd(k + "a", m, r);
         INDArray der = null;
         boolean onednn = activation == MlpActivation.GELU && !buf.exact() && oneDnn.gelu(zn, an);
@@ -84,9 +83,8 @@ final class MlpKernel implements DirectKernel {
             an.muli(am);
         }
         INDArray y = tie == Tie.TRANSPOSE
-                ? DirectBuffers.gemm(an, p.nd(w), buf.nd(k + "y", m, dim), false, false)
-                : DirectBuffers.gemm(an, p.nd(w2), buf.nd(k + "y", m, dim), false, true);
-        buf.addToRows(y, p.nd(b2));
+                ? buf.gemmBias(oneDnn, an, p.nd(w), p.nd(b2), buf.nd(k + "y", m, dim), false, false)
+                : buf.gemmBias(oneDnn, an, p.nd(w2), p.nd(b2), buf.nd(k + "y", m, dim), false, true);
         INDArray om = null;
         if (training && dropout > 0) {
             om = LayerContext.dropoutMask(buf.dataType(), new long[] {m, dim}, dropout);

@@ -11,6 +11,7 @@ import org.bytedeco.dnnl.dnnl_eltwise_desc_t;
 import org.bytedeco.dnnl.dnnl_engine;
 import org.bytedeco.dnnl.dnnl_exec_arg_t;
 import org.bytedeco.dnnl.dnnl_layer_normalization_desc_t;
+import org.bytedeco.dnnl.dnnl_matmul_desc_t;
 import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.dnnl_primitive;
@@ -92,6 +93,27 @@ final class OneDnn {
             log.debug("oneDNN (org.bytedeco:dnnl) not usable here: {}", e.toString());
             return false;
         }
+    }
+
+    /**
+     * Whether {@code a} is a float array whose values are one row-major run of its data buffer (a dense array, or a
+     * contiguous view such as a DL4J parameter: ND4J gives a view a buffer of its own that starts at the view's first
+     * value).
+     */
+    static boolean contiguous(INDArray a) {
+        if (a.dataType() != DataType.FLOAT || a.data().length() < a.length()) {
+            return false;
+        }
+        long expected = 1;
+        long[] shape = a.shape();
+        long[] stride = a.stride();
+        for (int i = shape.length - 1; i >= 0; i--) {
+            if (shape[i] != 1 && stride[i] != expected) {
+                return false;
+            }
+            expected *= shape[i];
+        }
+        return true;
     }
 
     /** Whether {@code a} can be handed to oneDNN as it is: a dense row-major float array. */
@@ -201,6 +223,29 @@ final class OneDnn {
                     dx,
                     dgamma,
                     dbeta);
+        }
+
+        /**
+         * {@code c = op(a)·op(b) + bias} (bias a row added to every row) for 2-D float matrices, as one oneDNN matmul
+         * with the bias fused; {@code a}, {@code b} and {@code bias} may be views into larger buffers (DL4J's
+         * parameter views) as long as each is contiguous in its own layout.
+         */
+        boolean matmulBias(INDArray a, INDArray b, INDArray bias, INDArray c, boolean transA, boolean transB) {
+            if (!available() || !contiguous(a) || !contiguous(b) || !contiguous(bias) || !accepts(c)) {
+                return false;
+            }
+            if (a.rank() != 2 || b.rank() != 2 || c.rank() != 2) {
+                return false;
+            }
+            long m = transA ? a.size(1) : a.size(0);
+            long k = transA ? a.size(0) : a.size(1);
+            long n = transB ? b.size(0) : b.size(1);
+            long kb = transB ? b.size(1) : b.size(0);
+            if (k != kb || c.size(0) != m || c.size(1) != n || bias.length() != n) {
+                return false;
+            }
+            String key = "matmul " + m + "x" + k + "x" + n + (transA ? " tA" : "") + (transB ? " tB" : "");
+            return state.run(key, () -> Native.matmul(m, k, n, transA, transB), a, b, bias, c);
         }
 
         private static boolean usable(INDArray... arrays) {
@@ -401,6 +446,36 @@ final class OneDnn {
                     vec);
         }
 
+        /**
+         * {@code dst [m, n] = src [m, k]·weights [k, n] + bias [1, n]}; a transposed operand is described by its
+         * strides (its buffer holds the matrix the other way round).
+         */
+        static Primitive matmul(long m, long k, long n, boolean transA, boolean transB) {
+            dnnl_memory_desc_t src = strided(m, k, transA);
+            dnnl_memory_desc_t wei = strided(k, n, transB);
+            dnnl_memory_desc_t bias = desc(1, n);
+            dnnl_memory_desc_t dst = desc(m, n);
+            dnnl_matmul_desc_t md = new dnnl_matmul_desc_t();
+            check(dnnl.dnnl_matmul_desc_init(md, src, wei, bias, dst), "matmul");
+            return Primitive.of(
+                    pd(md, null),
+                    new int[] {dnnl.DNNL_ARG_SRC, dnnl.DNNL_ARG_WEIGHTS, dnnl.DNNL_ARG_BIAS, dnnl.DNNL_ARG_DST},
+                    src,
+                    wei,
+                    bias,
+                    dst);
+        }
+
+        /** A {@code [rows, cols]} float matrix, row-major or (transposed) stored as its transpose. */
+        static dnnl_memory_desc_t strided(long rows, long cols, boolean transposed) {
+            dnnl_memory_desc_t md = new dnnl_memory_desc_t();
+            long[] strides = transposed ? new long[] {1, rows} : new long[] {cols, 1};
+            check(
+                    dnnl.dnnl_memory_desc_init_by_strides(md, 2, new long[] {rows, cols}, dnnl.dnnl_f32, strides),
+                    "memory_desc_init_by_strides");
+            return md;
+        }
+
         static void check(int status, String what) {
             if (status != dnnl.dnnl_success) {
                 throw new IllegalStateException("oneDNN " + what + " failed with status " + status);
@@ -430,13 +505,15 @@ final class OneDnn {
                     throw new IllegalArgumentException(memories.size() + " arrays expected, not " + arrays.length);
                 }
                 for (int i = 0; i < arrays.length; i++) {
-                    check(
-                            dnnl.dnnl_memory_set_data_handle(
-                                    memories.get(i), arrays[i].data().addressPointer()),
-                            "set_data_handle");
+                    check(dnnl.dnnl_memory_set_data_handle(memories.get(i), handle(arrays[i])), "set_data_handle");
                 }
                 check(dnnl.dnnl_primitive_execute(prim, stream, arrays.length, exec), "execute");
                 check(dnnl.dnnl_stream_wait(stream), "stream_wait");
+            }
+
+            /** The address of the array's first value (a view's buffer starts there). */
+            private static Pointer handle(INDArray a) {
+                return a.data().addressPointer();
             }
 
             void destroy() {

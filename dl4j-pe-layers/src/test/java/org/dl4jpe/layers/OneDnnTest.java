@@ -93,6 +93,36 @@ class OneDnnTest {
     }
 
     /**
+     * oneDNN's matmul with the bias fused against ND4J's gemm plus the bias, every combination of transposes, with
+     * the weights and the bias as views at an offset into one buffer (as DL4J's parameter views are).
+     */
+    @Test
+    void matmulWithBiasAgreesWithGemmOnParameterViews() {
+        Nd4j.getRandom().setSeed(9);
+        long m = 37;
+        long k = 24;
+        long n = 40;
+        for (boolean ta : new boolean[] {false, true}) {
+            for (boolean tb : new boolean[] {false, true}) {
+                INDArray a = Nd4j.randn(DataType.FLOAT, ta ? k : m, ta ? m : k);
+                INDArray flat = Nd4j.randn(DataType.FLOAT, 1, 7 + k * n + n);
+                INDArray b = flat.get(
+                                org.nd4j.linalg.indexing.NDArrayIndex.point(0),
+                                org.nd4j.linalg.indexing.NDArrayIndex.interval(7, 7 + k * n))
+                        .reshape('c', tb ? n : k, tb ? k : n);
+                INDArray bias = flat.get(
+                        org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 1),
+                        org.nd4j.linalg.indexing.NDArrayIndex.interval(7 + k * n, 7 + k * n + n));
+                assertTrue(b.offset() > 0 && bias.offset() > 0, "views at an offset");
+                INDArray c = Nd4j.create(DataType.FLOAT, m, n);
+                assertTrue(new OneDnn.Ops().matmulBias(a, b, bias, c, ta, tb), "ta " + ta + " tb " + tb);
+                INDArray expected = Nd4j.gemm(a.dup(), b.dup(), ta, tb).addiRowVector(bias.dup());
+                assertClose(expected, c, "matmul ta " + ta + " tb " + tb);
+            }
+        }
+    }
+
+    /**
      * A float transformer block without a key mask (so the softmax runs through oneDNN too): outputs, every parameter
      * gradient and the input gradient with oneDNN agree with the Java passes to float rounding (relative 1e-5 of the
      * largest value), in training and inference.

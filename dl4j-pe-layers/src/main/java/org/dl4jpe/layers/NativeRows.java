@@ -39,9 +39,11 @@ final class NativeRows {
      * such as {@code rows.permute(0, 2, 1)} as 'c' ordered and not a view, so the strides are checked).
      */
     static boolean isDense(INDArray a) {
-        if (a.offset() != 0 || a.data().length() != a.length()) {
-            return false;
-        }
+        return a.offset() == 0 && a.data().length() == a.length() && hasRowMajorStrides(a);
+    }
+
+    /** Whether the strides of {@code a} are those of a row-major array of its shape (size-1 dimensions aside). */
+    static boolean hasRowMajorStrides(INDArray a) {
         long expected = 1;
         long[] shape = a.shape();
         long[] stride = a.stride();

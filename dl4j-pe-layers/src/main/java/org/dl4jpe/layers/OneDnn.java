@@ -101,19 +101,7 @@ final class OneDnn {
      * value).
      */
     static boolean contiguous(INDArray a) {
-        if (a.dataType() != DataType.FLOAT || a.data().length() < a.length()) {
-            return false;
-        }
-        long expected = 1;
-        long[] shape = a.shape();
-        long[] stride = a.stride();
-        for (int i = shape.length - 1; i >= 0; i--) {
-            if (shape[i] != 1 && stride[i] != expected) {
-                return false;
-            }
-            expected *= shape[i];
-        }
-        return true;
+        return a.dataType() == DataType.FLOAT && a.data().length() >= a.length() && NativeRows.hasRowMajorStrides(a);
     }
 
     /** Whether {@code a} can be handed to oneDNN as it is: a dense row-major float array. */

@@ -8,9 +8,12 @@
 #   lane a: the ViT pair and the ViT of the PE model's parameters, 3 seeds, 8 epochs; then the ResNet front
 #   lane b: the ResNet pair and the ResNet of the PE model's parameters, 3 seeds, 3 epochs; then the ViT front
 #
-# usage: scripts/evidence.sh a|b|all|collect      (all = a then b in this process; collect copies what has finished
-#        so far, each run's provenance, metrics and curves and each comparison's table and plots, without the
-#        checkpoints, from runs/evidence/ into docs/evidence/runs/, and draws docs/evidence/front.png)
+# usage: scripts/evidence.sh a|b|all|collect|park|unpark
+#        all = a then b in this process; collect copies what has finished so far, each run's provenance, metrics
+#        and curves and each comparison's table and plots, without the checkpoints, from runs/evidence/ into
+#        docs/evidence/runs/, and draws docs/evidence/front.png; park copies the unfinished runs, checkpoints
+#        included, into docs/evidence/resume/ (committed, so that another machine continues them); unpark puts
+#        both back into runs/evidence/ on a fresh clone, after which a and b continue where the runs stopped
 # The recipe of the full runs: AdamW at the model's learning rate (1e-3) and weight decay (0.05), batch 64, cosine
 # schedule with 1 epoch of linear warm-up; the ResNets with random crop and horizontal flip, the ViTs without: with
 # them, the ViT-PE stood at 73.7% test accuracy after 3 of its 8 epochs (train accuracy 70%), against 79% after 2
@@ -53,6 +56,22 @@ case "${1:-}" in
     mkdir -p docs/evidence/runs
     tar -C runs/evidence --exclude='*.zip' --exclude='*.log' --exclude='*.out' --exclude='*.tmp' \
       --exclude='./abandoned*' -cf - . | tar -C docs/evidence/runs -xf - ;;
-  *) sed -n '2,15p' "$0" >&2; exit 2 ;;
+  park)
+    # stop the lanes first (kill -TERM the java processes: each saves a checkpoint and ends)
+    rm -rf docs/evidence/resume
+    find runs/evidence -name state.json -not -path '*/abandoned*' | while read -r st; do
+      grep -q '"status" *: *"finished"' "$st" && continue
+      dir="$(dirname "$st")"
+      mkdir -p "docs/evidence/resume/${dir#runs/evidence/}"
+      tar -C "$dir" --exclude='.pe-lock' --exclude='*.tmp' -cf - . | tar -C "docs/evidence/resume/${dir#runs/evidence/}" -xf -
+      echo "parked ${dir#runs/evidence/}" >&2
+    done
+    exit 0 ;;
+  unpark)
+    mkdir -p runs/evidence
+    [[ -d docs/evidence/runs ]] && tar -C docs/evidence/runs -cf - . | tar -C runs/evidence -xkf - 2>/dev/null || true
+    [[ -d docs/evidence/resume ]] && tar -C docs/evidence/resume -cf - . | tar -C runs/evidence -xf -
+    exit 0 ;;
+  *) sed -n '2,17p' "$0" >&2; exit 2 ;;
 esac
 ./pe plot-front --results "$results" --out docs/evidence/front.png

@@ -54,7 +54,7 @@ case "${1:-}" in
   all) vit_full; resnet_front; resnet_full; vit_front ;;
   collect)
     mkdir -p docs/evidence/runs
-    tar -C runs/evidence --exclude='*.zip' --exclude='*.log' --exclude='*.out' --exclude='*.tmp' \
+    tar -C runs/evidence --exclude='*.zip' --exclude='.pe-lock' --exclude='*.log' --exclude='*.out' --exclude='*.tmp' \
       --exclude='./abandoned*' -cf - . | tar -C docs/evidence/runs -xf - ;;
   park)
     # stop the lanes first (kill -TERM the java processes: each saves a checkpoint and ends)

@@ -14,7 +14,9 @@ import org.bytedeco.dnnl.dnnl_layer_normalization_desc_t;
 import org.bytedeco.dnnl.dnnl_matmul_desc_t;
 import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
+import org.bytedeco.dnnl.dnnl_post_ops;
 import org.bytedeco.dnnl.dnnl_primitive;
+import org.bytedeco.dnnl.dnnl_primitive_attr;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.bytedeco.dnnl.dnnl_softmax_desc_t;
 import org.bytedeco.dnnl.dnnl_stream;
@@ -116,7 +118,7 @@ final class OneDnn {
      * not a dense row-major float array; the caller then runs its Java pass.
      */
     static final class Ops {
-        private final State state = new State();
+        private final State state = new State(8);
 
         Ops() {
             CLEANER.register(this, state);
@@ -258,27 +260,44 @@ final class OneDnn {
         }
     }
 
-    /** The native objects of one {@link Ops}, freed when it is collected. */
-    private static final class State implements Runnable {
-        private static final int MAX_PRIMITIVES = 8;
+    /**
+     * The native objects of one {@link Ops} (or one {@link OneDnnStage}): its stream and its primitives, the
+     * {@code capacity} latest used kept by key; freed when the owner is collected.
+     */
+    static final class State implements Runnable {
+        private final int capacity;
         private final Map<String, Native.Primitive> primitives = new LinkedHashMap<>(16, 0.75f, true);
         private dnnl_stream stream;
 
+        State(int capacity) {
+            this.capacity = capacity;
+        }
+
         boolean run(String key, Supplier<Native.Primitive> create, INDArray... arrays) {
+            execute(primitive(key, create), arrays);
+            return true;
+        }
+
+        /** Runs {@code p} on these arrays (their data in place) and waits for it. */
+        void execute(Native.Primitive p, INDArray... arrays) {
             if (stream == null) {
                 stream = Native.stream();
             }
+            p.execute(stream, arrays);
+        }
+
+        /** The primitive of this key, created by {@code create} on first use. */
+        Native.Primitive primitive(String key, Supplier<Native.Primitive> create) {
             Native.Primitive p = primitives.get(key);
             if (p == null) {
-                if (primitives.size() >= MAX_PRIMITIVES) {
+                if (primitives.size() >= capacity) {
                     String eldest = primitives.keySet().iterator().next();
                     primitives.remove(eldest).destroy();
                 }
                 p = create.get();
                 primitives.put(key, p);
             }
-            p.execute(stream, arrays);
-            return true;
+            return p;
         }
 
         @Override
@@ -294,7 +313,7 @@ final class OneDnn {
     }
 
     /** The calls into oneDNN, in a class of their own so that nothing loads oneDNN where it is absent. */
-    private static final class Native {
+    static final class Native {
         static boolean createEngine() {
             dnnl_engine e = new dnnl_engine();
             int s = dnnl.dnnl_engine_create(e, dnnl.dnnl_cpu, 0);
@@ -325,9 +344,49 @@ final class OneDnn {
         }
 
         static dnnl_primitive_desc pd(Pointer opDesc, dnnl_primitive_desc hint) {
+            return pd(opDesc, null, hint);
+        }
+
+        static dnnl_primitive_desc pd(Pointer opDesc, dnnl_primitive_attr attr, dnnl_primitive_desc hint) {
             dnnl_primitive_desc pd = new dnnl_primitive_desc();
-            check(dnnl.dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(opDesc), null, engine, hint), "pd");
+            check(dnnl.dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(opDesc), attr, engine, hint), "pd");
             return pd;
+        }
+
+        /** A float memory descriptor of logical {@code dims} in the layout {@code tag} (e.g. {@code dnnl_nhwc}). */
+        static dnnl_memory_desc_t tagged(int tag, long... dims) {
+            dnnl_memory_desc_t md = new dnnl_memory_desc_t();
+            check(dnnl.dnnl_memory_desc_init_by_tag(md, dims.length, dims, dnnl.dnnl_f32, tag), "memory_desc_init");
+            return md;
+        }
+
+        /** A float memory descriptor of logical {@code dims} with these strides (in elements). */
+        static dnnl_memory_desc_t byStrides(long[] dims, long[] strides) {
+            dnnl_memory_desc_t md = new dnnl_memory_desc_t();
+            check(
+                    dnnl.dnnl_memory_desc_init_by_strides(md, dims.length, dims, dnnl.dnnl_f32, strides),
+                    "memory_desc_init_by_strides");
+            return md;
+        }
+
+        /** An attribute with one post-op: ReLU ({@code relu}) or a sum into the destination. */
+        static dnnl_primitive_attr postOp(boolean relu) {
+            dnnl_post_ops po = new dnnl_post_ops();
+            check(dnnl.dnnl_post_ops_create(po), "post_ops_create");
+            check(
+                    relu
+                            ? dnnl.dnnl_post_ops_append_eltwise(po, 1f, dnnl.dnnl_eltwise_relu, 0f, 0f)
+                            : dnnl.dnnl_post_ops_append_sum(po, 1f),
+                    "post_ops_append");
+            dnnl_primitive_attr attr = new dnnl_primitive_attr();
+            check(dnnl.dnnl_primitive_attr_create(attr), "attr_create");
+            check(dnnl.dnnl_primitive_attr_set_post_ops(attr, po), "attr_set_post_ops");
+            dnnl.dnnl_post_ops_destroy(po);
+            return attr;
+        }
+
+        static dnnl_engine engine() {
+            return engine;
         }
 
         /** GELU over {@code length} contiguous floats: forward (src, dst) or backward (src, diff_dst, diff_src). */

@@ -24,6 +24,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@link StagePlan}. With {@link Engine#SAMEDIFF} it is the SameDiff runtime of {@link PeSameDiffLayerImpl},
  * running {@link SharedBottleneckStage#define}.
  *
+ * <p>A float network where oneDNN loads runs the stage on {@link OneDnnStage} instead: the same passes on oneDNN in
+ * the channels-last layout (its convolutions read NHWC in place but reorder NCHW on every call); the NCHW passes below
+ * serve double networks, absent oneDNN and {@code -Ddl4jpe.onednn=false}, and the tests hold the two equal.
+ *
  * <p>Why: the SameDiff runtime computes the forward pass twice per training step (its gradient function
  * recomputes it) and composes each BatchNorm from about twenty small ops whose backward pass allocates full-size
  * temporaries. This engine computes what {@code define} computes (the tests hold the two equal): convolutions by
@@ -41,6 +45,12 @@ final class SharedBottleneckStageImpl extends PeSameDiffLayerImpl {
     private transient List<BlockState> kept;
 
     private transient INDArray keptInput;
+    /** The oneDNN NHWC engine (float networks where oneDNN loads), and whether the kept pass was its. */
+    private transient OneDnnStage onednn;
+
+    private transient boolean keptByOneDnn;
+    /** Whether the latest pass (forward or backward) ran on {@link #onednn}. */
+    private transient boolean lastOnOneDnn;
 
     SharedBottleneckStageImpl(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -110,6 +120,11 @@ final class SharedBottleneckStageImpl extends PeSameDiffLayerImpl {
         return new Pair<>(g, workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, dx));
     }
 
+    /** For tests: whether the latest pass ran on the oneDNN NHWC engine ({@link OneDnnStage}). */
+    boolean ranOnOneDnn() {
+        return lastOnOneDnn;
+    }
+
     // ---- forward ---------------------------------------------------------------------------------------------
 
     private INDArray forward(INDArray x, boolean training) {
@@ -118,6 +133,20 @@ final class SharedBottleneckStageImpl extends PeSameDiffLayerImpl {
             buffers = new DirectBuffers(dataType);
         }
         buffers.forInput(x.shape());
+        if (OneDnnStage.usable(dataType, paramTable.values(), gradTable == null ? List.of() : gradTable.values())) {
+            if (onednn == null) {
+                onednn = new OneDnnStage(buffers);
+            }
+            INDArray y = onednn.forward(stage().plan(), x, training, paramTable::get, stage().getBnEps());
+            lastOnOneDnn = true;
+            if (training) {
+                kept = List.of();
+                keptInput = input;
+                keptByOneDnn = true;
+            }
+            return y;
+        }
+        lastOnOneDnn = false;
         List<BlockState> states = new ArrayList<>();
         List<StagePlan.Block> blocks = stage().plan().blocks();
         for (int i = 0; i < blocks.size(); i++) {
@@ -148,6 +177,7 @@ final class SharedBottleneckStageImpl extends PeSameDiffLayerImpl {
         if (training) {
             kept = states;
             keptInput = input;
+            keptByOneDnn = false;
         }
         return x;
     }
@@ -197,6 +227,12 @@ final class SharedBottleneckStageImpl extends PeSameDiffLayerImpl {
     private INDArray backward(INDArray epsilon) {
         Set<String> touched = new HashSet<>();
         INDArray g = NativePlanes.dense(epsilon);
+        lastOnOneDnn = keptByOneDnn;
+        if (keptByOneDnn) {
+            g = onednn.backward(g, paramTable::get, gradTable::get, stage().getBnMomentum(), touched);
+            zeroUntouched(touched);
+            return g;
+        }
         for (int i = kept.size() - 1; i >= 0; i--) {
             BlockState b = kept.get(i);
             INDArray pre = DirectBatchNorm.reluBackward(b.out, g, buffers.nd("gradPre", b.out.shape()));
@@ -210,12 +246,17 @@ final class SharedBottleneckStageImpl extends PeSameDiffLayerImpl {
             }
             g = dx;
         }
+        zeroUntouched(touched);
+        return g;
+    }
+
+    /** Zeroes the gradients no pass wrote (those of the running statistics). */
+    private void zeroUntouched(Set<String> touched) {
         for (Map.Entry<String, INDArray> e : gradTable.entrySet()) {
             if (!touched.contains(e.getKey())) {
-                e.getValue().assign(0); // running statistics
+                e.getValue().assign(0);
             }
         }
-        return g;
     }
 
     /**

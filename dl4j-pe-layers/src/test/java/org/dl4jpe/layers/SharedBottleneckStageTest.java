@@ -667,6 +667,109 @@ class SharedBottleneckStageTest {
                 "back to a batch of 3: inference output");
     }
 
+    // ---- the oneDNN NHWC engine (float) ---------------------------------------------------------------------
+
+    /**
+     * In float, where oneDNN loads (it is on this module's test class path), the direct engine runs on oneDNN in
+     * NHWC ({@link OneDnnStage}); with oneDNN turned off it runs the NCHW passes. Both float engines agree with the
+     * double-precision engine (the exact values), the oneDNN one to 1e-4 of the values' scale or at least as well as
+     * the NCHW passes ({@link #assertFloatEnginesClose}): outputs in training and at inference,
+     * every gradient, the input gradient, and parameters and running statistics after each of two SGD steps, at two
+     * batch sizes; at stride 2 and 1.
+     */
+    @ParameterizedTest
+    @EnumSource(Sharing.class)
+    void oneDnnEngineAndNchwPassesInFloatEqualDoublePrecision(Sharing sharing) {
+        for (int stride : new int[] {STRIDE, 1}) {
+            int s = stride;
+            java.util.function.Supplier<SharedBottleneckStage> layer = () -> SharedBottleneckStage.builder(C, M, BLOCKS)
+                    .stride(s)
+                    .sharing(sharing)
+                    .name(STAGE)
+                    .build();
+            ComputationGraph fast = ours(layer.get(), new Sgd(0.1), DataType.FLOAT);
+            ComputationGraph java = ours(layer.get(), new Sgd(0.1), DataType.FLOAT);
+            ComputationGraph exact = ours(layer.get(), new Sgd(0.1), DataType.DOUBLE);
+            randomizeBatchNorms(fast, 200 + stride);
+            java.setParams(fast.params());
+            exact.setParams(fast.params().castTo(DataType.DOUBLE));
+            long outHw = (HW - 1) / stride + 1;
+            String at = sharing + ", stride " + stride + ": ";
+            for (int batch : new int[] {N, 2}) {
+                INDArray xd = input(201 + batch, batch);
+                INDArray x = xd.castTo(DataType.FLOAT);
+                INDArray labelsD = Nd4j.rand(DataType.DOUBLE, batch, 4 * M, outHw, outHw);
+                INDArray labels = labelsD.castTo(DataType.FLOAT);
+                String what = at + "batch " + batch + ": ";
+                for (boolean training : new boolean[] {false, true}) {
+                    assertFloatEnginesClose(
+                            exact.feedForward(xd, training).get(STAGE),
+                            onOneDnn(false, () -> java.feedForward(x, training).get(STAGE)),
+                            onOneDnn(true, () -> fast.feedForward(x, training).get(STAGE)),
+                            what + (training ? "training output" : "inference output"));
+                    assertTrue(stageOf(fast).ranOnOneDnn(), what + "the oneDNN engine ran");
+                    assertFalse(stageOf(java).ranOnOneDnn(), what + "oneDNN off: the NCHW passes ran");
+                }
+                List<INDArray> dx = new ArrayList<>();
+                Gradient e = gradients(exact, xd, labelsD, dx);
+                Gradient j = onOneDnn(false, () -> gradients(java, x, labels, dx));
+                Gradient f = onOneDnn(true, () -> gradients(fast, x, labels, dx));
+                assertTrue(stageOf(fast).ranOnOneDnn(), what + "the oneDNN engine ran the backward pass");
+                for (String key : fast.paramTable().keySet()) {
+                    assertFloatEnginesClose(
+                            e.getGradientFor(key), j.getGradientFor(key), f.getGradientFor(key), what + "d " + key);
+                }
+                assertFloatEnginesClose(dx.get(0), dx.get(1), dx.get(2), what + "input gradient");
+                exact.fit(new INDArray[] {xd}, new INDArray[] {labelsD});
+                onOneDnn(false, () -> {
+                    java.fit(new INDArray[] {x}, new INDArray[] {labels});
+                    return null;
+                });
+                onOneDnn(true, () -> {
+                    fast.fit(new INDArray[] {x}, new INDArray[] {labels});
+                    return null;
+                });
+                for (String key : exact.paramTable().keySet()) {
+                    assertFloatEnginesClose(
+                            exact.getParam(key),
+                            java.getParam(key),
+                            fast.getParam(key),
+                            what + "after an SGD step: " + key);
+                }
+            }
+        }
+    }
+
+    /**
+     * The oneDNN float result within 1e-4 of the double one (relative to the larger of 1 and its magnitude), or, where
+     * float rounding is amplified more than that (a BatchNorm's gradient over 50 values per channel), no further from
+     * it than twice the float NCHW passes' result is; and that one within 1e-3.
+     */
+    private static void assertFloatEnginesClose(INDArray exact, INDArray java, INDArray oneDnn, String what) {
+        assertClose(exact, java.castTo(DataType.DOUBLE), 1e-3, what + " (NCHW passes, float)");
+        double scale = Math.max(1.0, exact.amaxNumber().doubleValue());
+        double javaDiff = exact.sub(java.castTo(DataType.DOUBLE)).amaxNumber().doubleValue();
+        double diff = exact.sub(oneDnn.castTo(DataType.DOUBLE)).amaxNumber().doubleValue();
+        assertTrue(
+                diff <= Math.max(1e-4 * scale, 2 * javaDiff),
+                what + " (oneDNN, float): max |difference| " + diff + " (scale " + scale + "; NCHW passes in float: "
+                        + javaDiff + ")");
+    }
+
+    private static SharedBottleneckStageImpl stageOf(ComputationGraph g) {
+        return (SharedBottleneckStageImpl) g.getLayer(STAGE);
+    }
+
+    /** {@code f} with oneDNN on or off (back on afterwards). */
+    private static <T> T onOneDnn(boolean on, java.util.function.Supplier<T> f) {
+        OneDnn.use(on);
+        try {
+            return f.get();
+        } finally {
+            OneDnn.use(true);
+        }
+    }
+
     // ---- inference and state ---------------------------------------------------------------------------------
 
     /**

@@ -15,7 +15,6 @@ import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.bytedeco.dnnl.global.dnnl;
 import org.dl4jpe.layers.OneDnn.Native;
 import org.dl4jpe.layers.OneDnn.Native.Primitive;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -49,21 +48,6 @@ final class OneDnnStage {
     OneDnnStage(DirectBuffers buffers) {
         this.buffers = buffers;
         CLEANER.register(this, state);
-    }
-
-    /** Whether this engine runs a stage of this data type whose parameters and gradients are these views. */
-    static boolean usable(DataType dataType, Iterable<INDArray> params, Iterable<INDArray> grads) {
-        if (dataType != DataType.FLOAT || !OneDnn.available()) {
-            return false;
-        }
-        for (Iterable<INDArray> views : List.of(params, grads)) {
-            for (INDArray p : views) {
-                if (!OneDnn.contiguous(p)) {
-                    return false;
-                }
-            }
-        }
-        return true;
     }
 
     /** One convolution + BatchNorm and what its training pass kept. */

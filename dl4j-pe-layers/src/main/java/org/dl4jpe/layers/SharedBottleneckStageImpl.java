@@ -120,6 +120,26 @@ final class SharedBottleneckStageImpl extends PeSameDiffLayerImpl {
         return new Pair<>(g, workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, dx));
     }
 
+    /**
+     * Whether this pass runs on {@link OneDnnStage}: float, oneDNN loads, and every parameter and gradient view is
+     * dense. Checked here, not in {@code OneDnnStage}: that class names oneDNN's types, and the JVM's verifier loads
+     * them with it, so it must not be touched where oneDNN's jar is absent.
+     */
+    private boolean onOneDnn() {
+        if (dataType != DataType.FLOAT || !OneDnn.available()) {
+            return false;
+        }
+        for (Iterable<INDArray> views :
+                List.of(paramTable.values(), gradTable == null ? List.<INDArray>of() : gradTable.values())) {
+            for (INDArray p : views) {
+                if (!OneDnn.contiguous(p)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     /** For tests: whether the latest pass ran on the oneDNN NHWC engine ({@link OneDnnStage}). */
     boolean ranOnOneDnn() {
         return lastOnOneDnn;
@@ -133,7 +153,7 @@ final class SharedBottleneckStageImpl extends PeSameDiffLayerImpl {
             buffers = new DirectBuffers(dataType);
         }
         buffers.forInput(x.shape());
-        if (OneDnnStage.usable(dataType, paramTable.values(), gradTable == null ? List.of() : gradTable.values())) {
+        if (onOneDnn()) {
             if (onednn == null) {
                 onednn = new OneDnnStage(buffers);
             }

@@ -106,6 +106,18 @@ final class OneDnn {
         return a.dataType() == DataType.FLOAT && a.data().length() >= a.length() && NativeRows.hasRowMajorStrides(a);
     }
 
+    /**
+     * The channels-last array {@code [n, h, w, c]} whose NCHW view {@code a} is, when {@code a}'s values lie in memory
+     * as a dense NHWC float array (the layout {@link OneDnnStage} hands on); otherwise null.
+     */
+    static INDArray channelsLast(INDArray a) {
+        if (a.rank() != 4 || a.dataType() != DataType.FLOAT) {
+            return null;
+        }
+        INDArray nhwc = a.permute(0, 2, 3, 1);
+        return contiguous(nhwc) ? nhwc : null;
+    }
+
     /** Whether {@code a} can be handed to oneDNN as it is: a dense row-major float array. */
     static boolean accepts(INDArray a) {
         return a.dataType() == DataType.FLOAT && NativeRows.isDense(a);

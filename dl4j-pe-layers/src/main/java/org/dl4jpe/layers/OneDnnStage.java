@@ -27,8 +27,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>Why: oneDNN's convolution kernels read and write NHWC activations directly, but NCHW ones only after
  * reordering them into a blocked layout and back, on every call; through libnd4j's {@code conv2d} that reordering
  * was most of the mini ResNets' convolution time. Here the stage input is reordered to NHWC once, every convolution,
- * BatchNorm (ReLU fused), residual sum (ReLU fused) and their backward passes run on NHWC arrays, and the output (the
- * input gradient) is reordered back to NCHW once. A weight is reordered from its stored layout (a kernel {@code [out,
+ * BatchNorm (ReLU fused), residual sum (ReLU fused) and their backward passes run on NHWC arrays. The stage hands its
+ * output on in NHWC (an NCHW-shaped view, see {@link SharedBottleneckStageImpl}), so that the next stage reads it in
+ * place; an NCHW input (and an NCHW output gradient) is reordered once. A weight is reordered from its stored layout (a kernel {@code [out,
  * in, 3, 3]}, a matrix {@code [out, in]}, or the matrix used transposed, described by its strides) into the layout
  * the convolution asks for at each use; its gradient comes back the same way, added over a shared weight's uses.
  *
@@ -82,11 +83,18 @@ final class OneDnnStage {
 
     // ---- forward -----------------------------------------------------------------------------------------------
 
-    /** The stage's output (NCHW) for the dense NCHW input {@code x}; a training pass keeps what backward needs. */
+    /**
+     * The stage's output for the input {@code x} (NCHW in shape; in memory NCHW, dense, or NHWC, which is read in
+     * place), as an NHWC array {@code [n, h, w, c]} in this engine's buffers, valid until its next pass; a training
+     * pass keeps what backward needs.
+     */
     INDArray forward(StagePlan plan, INDArray x, boolean training, Function<String, INDArray> param, double eps) {
         long n = x.size(0);
-        INDArray h = buffers.nd("nhwcIn", n, x.size(2), x.size(3), x.size(1));
-        layout(x, h, true);
+        INDArray h = OneDnn.channelsLast(x);
+        if (h == null) {
+            h = buffers.nd("nhwcIn", n, x.size(2), x.size(3), x.size(1));
+            layout(x, h, true);
+        }
         List<Block> blocks = new ArrayList<>();
         List<StagePlan.Block> planned = plan.blocks();
         for (int i = 0; i < planned.size(); i++) {
@@ -112,9 +120,7 @@ final class OneDnnStage {
         if (training) {
             kept = blocks;
         }
-        INDArray y = buffers.nd(training ? "trainOut" : "inferOut", n, h.size(3), h.size(1), h.size(2));
-        layout(h, y, false);
-        return y;
+        return h;
     }
 
     /** {@code y = relu?(BN(w ⊛ src))} into the buffers {@code dst + "z"} and {@code dst}. */
@@ -166,9 +172,10 @@ final class OneDnnStage {
     // ---- backward ----------------------------------------------------------------------------------------------
 
     /**
-     * Back through the stage from the NCHW gradient {@code g} at its output: writes every weight's and BatchNorm's
-     * gradient (a weight's added up over its uses; the names written go into {@code touched}), applies the running
-     * statistics update of the training pass, and returns the gradient at the stage input (NCHW).
+     * Back through the stage from the gradient {@code g} at its output (NCHW in shape; dense NCHW or NHWC in memory):
+     * writes every weight's and BatchNorm's gradient (a weight's added up over its uses; the names written go into
+     * {@code touched}), applies the running statistics update of the training pass, and returns the gradient at the
+     * stage input as an NHWC array {@code [n, h, w, c]} in this engine's buffers.
      */
     INDArray backward(
             INDArray g,
@@ -179,8 +186,11 @@ final class OneDnnStage {
         if (kept == null) {
             throw new IllegalStateException("backward before a training forward pass");
         }
-        INDArray d = buffers.nd("nhwcGrad", g.size(0), g.size(2), g.size(3), g.size(1));
-        layout(g, d, true);
+        INDArray d = OneDnn.channelsLast(g);
+        if (d == null) {
+            d = buffers.nd("nhwcGrad", g.size(0), g.size(2), g.size(3), g.size(1));
+            layout(g, d, true);
+        }
         for (int i = kept.size() - 1; i >= 0; i--) {
             Block b = kept.get(i);
             INDArray pre = buffers.nd("gradPre", b.out.shape());
@@ -195,9 +205,7 @@ final class OneDnnStage {
             state.execute(primitive("add " + dims(sum), () -> binaryAdd(sum, false)), sum, other, sum);
             d = sum;
         }
-        INDArray dxNchw = buffers.nd("gradIn", d.size(0), d.size(3), d.size(1), d.size(2));
-        layout(d, dxNchw, false);
-        return dxNchw;
+        return d;
     }
 
     private INDArray convBnBackward(
@@ -348,6 +356,11 @@ final class OneDnnStage {
 
     private static String dims(INDArray a) {
         return java.util.Arrays.toString(a.shape());
+    }
+
+    /** Copies the NHWC array {@code nhwc} into {@code nchw}, its values in NCHW order (a dense array). */
+    void toNchw(INDArray nhwc, INDArray nchw) {
+        layout(nhwc, nchw, false);
     }
 
     /** Reorders {@code x} between NCHW and NHWC ({@code toNhwc}: x is NCHW, y NHWC of the same logical shape). */

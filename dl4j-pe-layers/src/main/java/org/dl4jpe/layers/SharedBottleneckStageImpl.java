@@ -37,7 +37,9 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Intermediate activations live in buffers owned by the layer, outside DL4J's workspaces, reused from one pass
  * to the next while the input shape stays the same; the output and the input gradient handed to DL4J are copies
- * in DL4J's workspaces. The backward pass uses the activations of the latest training forward pass.
+ * in DL4J's workspaces. On oneDNN the output is NCHW in shape and NHWC in memory (a permuted view), and the input
+ * gradient is in the input's layout: a stage after a stage reads its input, and returns its gradient, without a
+ * reorder. The backward pass uses the activations of the latest training forward pass.
  */
 final class SharedBottleneckStageImpl extends PeSameDiffLayerImpl {
     private transient DirectBuffers buffers;
@@ -49,6 +51,8 @@ final class SharedBottleneckStageImpl extends PeSameDiffLayerImpl {
     private transient OneDnnStage onednn;
 
     private transient boolean keptByOneDnn;
+    /** Whether the kept oneDNN pass read its input in NHWC (its input gradient goes back in NHWC too). */
+    private transient boolean keptNhwc;
     /** Whether the latest pass (forward or backward) ran on {@link #onednn}. */
     private transient boolean lastOnOneDnn;
 
@@ -96,7 +100,21 @@ final class SharedBottleneckStageImpl extends PeSameDiffLayerImpl {
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             out = forward(input.castTo(dataType), training);
         }
-        return workspaceMgr.dup(ArrayType.ACTIVATIONS, out);
+        return handOn(out, lastOnOneDnn, ArrayType.ACTIVATIONS, workspaceMgr);
+    }
+
+    /**
+     * A copy in DL4J's workspace of an array in this layer's buffers: the NCHW array {@code a}, or, from the oneDNN
+     * engine, the NHWC array {@code a} as an NCHW-shaped view of an NHWC copy (values in channels-last order: the
+     * next stage on oneDNN reads it in place; ND4J's ops, and DL4J's layers through them, read it by its strides).
+     */
+    private INDArray handOn(INDArray a, boolean nhwc, ArrayType type, LayerWorkspaceMgr workspaceMgr) {
+        if (!nhwc) {
+            return workspaceMgr.dup(type, a);
+        }
+        INDArray copy = workspaceMgr.createUninitialized(type, a.dataType(), a.shape(), 'c');
+        copy.assign(a);
+        return copy.permute(0, 3, 1, 2);
     }
 
     @Override
@@ -117,7 +135,17 @@ final class SharedBottleneckStageImpl extends PeSameDiffLayerImpl {
         for (String p : paramTable.keySet()) {
             g.gradientForVariable().put(p, gradTable.get(p));
         }
-        return new Pair<>(g, workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, dx));
+        if (!keptByOneDnn || keptNhwc) {
+            return new Pair<>(g, handOn(dx, keptByOneDnn, ArrayType.ACTIVATION_GRAD, workspaceMgr));
+        }
+        // the oneDNN engine's NHWC gradient, for an NCHW input: reordered into the workspace
+        INDArray nchw = workspaceMgr.createUninitialized(
+                ArrayType.ACTIVATION_GRAD,
+                dx.dataType(),
+                new long[] {dx.size(0), dx.size(3), dx.size(1), dx.size(2)},
+                'c');
+        onednn.toNchw(dx, nchw);
+        return new Pair<>(g, nchw);
     }
 
     /**
@@ -148,7 +176,10 @@ final class SharedBottleneckStageImpl extends PeSameDiffLayerImpl {
     // ---- forward ---------------------------------------------------------------------------------------------
 
     private INDArray forward(INDArray x, boolean training) {
-        x = NativePlanes.dense(x);
+        boolean nhwcInput = OneDnn.channelsLast(x) != null;
+        if (!nhwcInput || !onOneDnn()) {
+            x = NativePlanes.dense(x);
+        }
         if (buffers == null) {
             buffers = new DirectBuffers(dataType);
         }
@@ -163,6 +194,7 @@ final class SharedBottleneckStageImpl extends PeSameDiffLayerImpl {
                 kept = List.of();
                 keptInput = input;
                 keptByOneDnn = true;
+                keptNhwc = nhwcInput;
             }
             return y;
         }
@@ -246,8 +278,8 @@ final class SharedBottleneckStageImpl extends PeSameDiffLayerImpl {
 
     private INDArray backward(INDArray epsilon) {
         Set<String> touched = new HashSet<>();
-        INDArray g = NativePlanes.dense(epsilon);
         lastOnOneDnn = keptByOneDnn;
+        INDArray g = keptByOneDnn && OneDnn.channelsLast(epsilon) != null ? epsilon : NativePlanes.dense(epsilon);
         if (keptByOneDnn) {
             g = onednn.backward(g, paramTable::get, gradTable::get, stage().getBnMomentum(), touched);
             zeroUntouched(touched);

@@ -3,6 +3,8 @@ package org.dl4jpe.layers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,6 +22,9 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -344,8 +349,12 @@ class SharedBottleneckStageTest {
         net.setListeners(new BaseTrainingListener() {
             @Override
             public void onBackwardPass(Model model) {
-                inputGrad.add(
-                        ((ComputationGraph) model).getVertex("in").getEpsilon().dup());
+                if (inputGrad != null) { // with DL4J's workspaces on, the input gradient's workspace is closed here
+                    inputGrad.add(((ComputationGraph) model)
+                            .getVertex("in")
+                            .getEpsilon()
+                            .dup());
+                }
             }
         });
         net.setInputs(x);
@@ -736,6 +745,113 @@ class SharedBottleneckStageTest {
                             fast.getParam(key),
                             what + "after an SGD step: " + key);
                 }
+            }
+        }
+    }
+
+    /**
+     * Two stages in a row on oneDNN hand their activation on in NHWC (an NCHW-shaped view the second reads in place)
+     * and its gradient back the same way; DL4J's global pooling reads the second's output by its strides; the first,
+     * whose input is NCHW, returns an NCHW input gradient. With DL4J's workspaces on, as in the zoo's networks, the
+     * float engines agree with the double one on the outputs, every gradient, the input gradient, and the parameters
+     * after two SGD steps (the input gradient with the workspaces off: with them on, its workspace is closed before a
+     * listener can copy it).
+     */
+    @ParameterizedTest
+    @EnumSource(
+            value = Sharing.class,
+            names = {"NONE", "TIED"})
+    void stagesInARowHandOnNhwcOnOneDnn(Sharing sharing) {
+        for (WorkspaceMode mode : new WorkspaceMode[] {WorkspaceMode.NONE, WorkspaceMode.ENABLED}) {
+            stagesInARow(sharing, mode);
+        }
+    }
+
+    private static void stagesInARow(Sharing sharing, WorkspaceMode mode) {
+        String at = sharing + ", workspaces " + mode + ": ";
+        java.util.function.Function<DataType, ComputationGraph> net = dataType -> {
+            ComputationGraph g = new ComputationGraph(new NeuralNetConfiguration.Builder()
+                    .seed(LayerTestKit.SEED)
+                    .dataType(dataType)
+                    .updater(new Sgd(0.1))
+                    .trainingWorkspaceMode(mode)
+                    .inferenceWorkspaceMode(mode)
+                    .graphBuilder()
+                    .addInputs("in")
+                    .addLayer(
+                            "a",
+                            SharedBottleneckStage.builder(C, M, 2)
+                                    .stride(STRIDE)
+                                    .sharing(sharing)
+                                    .build(),
+                            "in")
+                    .addLayer(
+                            "b",
+                            SharedBottleneckStage.builder(4 * M, M, 2)
+                                    .sharing(sharing)
+                                    .build(),
+                            "a")
+                    .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "b")
+                    .addLayer(
+                            "loss",
+                            new OutputLayer.Builder(LossFunctions.LossFunction.MSE)
+                                    .nOut(3)
+                                    .activation(Activation.IDENTITY)
+                                    .build(),
+                            "pool")
+                    .setOutputs("loss")
+                    .setInputTypes(InputType.convolutional(HW, HW, C))
+                    .build());
+            g.init();
+            return g;
+        };
+        ComputationGraph fast = net.apply(DataType.FLOAT);
+        ComputationGraph java = net.apply(DataType.FLOAT);
+        ComputationGraph exact = net.apply(DataType.DOUBLE);
+        randomizeBatchNorms(fast, 300);
+        java.setParams(fast.params());
+        exact.setParams(fast.params().castTo(DataType.DOUBLE));
+        INDArray xd = input(301, N);
+        INDArray x = xd.castTo(DataType.FLOAT);
+        Nd4j.getRandom().setSeed(302);
+        INDArray labelsD = Nd4j.randn(DataType.DOUBLE, N, 3);
+        INDArray labels = labelsD.castTo(DataType.FLOAT);
+        for (boolean training : new boolean[] {false, true}) {
+            Map<String, INDArray> on = onOneDnn(true, () -> fast.feedForward(x, training));
+            assertNotNull(OneDnn.channelsLast(on.get("a")), at + "the first stage's output is NHWC in memory");
+            assertTrue(((SharedBottleneckStageImpl) fast.getLayer("b")).ranOnOneDnn(), at + "the second ran on oneDNN");
+            Map<String, INDArray> off = onOneDnn(false, () -> java.feedForward(x, training));
+            Map<String, INDArray> ref = exact.feedForward(xd, training);
+            for (String v : List.of("a", "b", "pool", "loss")) {
+                assertFloatEnginesClose(
+                        ref.get(v), off.get(v), on.get(v), at + "" + v + " (training " + training + ")");
+            }
+        }
+        for (int step = 0; step < 2; step++) {
+            List<INDArray> dx = mode == WorkspaceMode.NONE ? new ArrayList<>() : null;
+            Gradient e = gradients(exact, xd, labelsD, dx);
+            Gradient j = onOneDnn(false, () -> gradients(java, x, labels, dx));
+            Gradient f = onOneDnn(true, () -> gradients(fast, x, labels, dx));
+            if (dx != null) {
+                assertNull(OneDnn.channelsLast(dx.get(2)), at + "the input gradient of an NCHW input is NCHW");
+                assertFloatEnginesClose(dx.get(0), dx.get(1), dx.get(2), at + "input gradient");
+            }
+            for (String key : fast.paramTable().keySet()) {
+                assertFloatEnginesClose(
+                        e.getGradientFor(key), j.getGradientFor(key), f.getGradientFor(key), at + "d " + key);
+            }
+            exact.fit(new INDArray[] {xd}, new INDArray[] {labelsD});
+            onOneDnn(false, () -> {
+                java.fit(new INDArray[] {x}, new INDArray[] {labels});
+                return null;
+            });
+            onOneDnn(true, () -> {
+                fast.fit(new INDArray[] {x}, new INDArray[] {labels});
+                return null;
+            });
+            for (String key : exact.paramTable().keySet()) {
+                assertFloatEnginesClose(
+                        exact.getParam(key), java.getParam(key), fast.getParam(key), at + "step " + step + ": " + key);
             }
         }
     }

@@ -3,7 +3,8 @@
 # steps) train as fast as `./pe bench` (random inputs, the steps alone)? For each model and round, alternating the
 # two commands: `./pe train MODEL --epochs E --batch B` on the shipped Fashion-MNIST subset (images/s of each epoch
 # from metrics.csv: the median of the epochs after the first, which holds the JIT's warm-up, and the whole run's),
-# then `./pe bench MODEL --batch B` (training images/s from the median step). Every round is shown.
+# then `./pe bench MODEL --batch B --iterations 20 --warmup 5` (training images/s from the median of 20 steps after 5
+# untimed ones: fewer swing by a fifth on a shared machine). Every round is shown.
 #
 # usage: scripts/train-vs-bench.sh [--rounds N] [--epochs E] [--batch B] MODEL...
 set -euo pipefail
@@ -41,7 +42,7 @@ for ((r = 1; r <= rounds; r++)); do
     median="$(tail -n +3 "$tmp/run/metrics.csv" | awk -F, '{print $NF}' | sort -g \
       | awk '{v[NR] = $1} END { if (NR % 2) printf "%.0f", v[(NR + 1) / 2]; else printf "%.0f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }')"
     whole="$(grep '^images/s' "$tmp/train.out" | awk '{print $2}')"
-    "$root/pe" bench "$m" --batch "$batch" > "$tmp/bench.out" 2> "$tmp/bench.err" || { cat "$tmp/bench.err" >&2; exit 1; }
+    "$root/pe" bench "$m" --batch "$batch" --iterations 20 --warmup 5 > "$tmp/bench.out" 2> "$tmp/bench.err" || { cat "$tmp/bench.err" >&2; exit 1; }
     bench="$(grep "^$m " "$tmp/bench.out" | head -1 | awk '{print $4}')"
     echo "| $r | $load | $m | $median | $whole | $bench | $(ratio "$median" "$bench") |"
   done

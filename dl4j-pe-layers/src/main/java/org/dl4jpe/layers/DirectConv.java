@@ -29,6 +29,10 @@ import org.slf4j.LoggerFactory;
  * 14×14 and 512 at 7×7 1.4× and 3.4× slower than im2col + gemm; the small 1×1 convolutions at 14×14 and 7×7 of the
  * mini ResNet are about level or slightly faster on oneDNN. The system property {@code org.dl4jpe.conv}
  * ({@code auto}, {@code im2col}, {@code conv2d}) overrides the choice for every convolution.
+ *
+ * <p>Who uses it: the stem ({@link BiasFreeConvolution}) always, and the {@link SharedBottleneckStage}'s NCHW passes
+ * (double networks, or float where {@code org.bytedeco:dnnl} is absent or turned off). A float stage where that jar
+ * loads runs its convolutions on {@link OneDnnStage} instead, in NHWC, where oneDNN reorders nothing per call.
  */
 final class DirectConv {
     private static final Logger LOG = LoggerFactory.getLogger(DirectConv.class);

@@ -729,15 +729,7 @@ class SharedBottleneckStageTest {
                             e.getGradientFor(key), j.getGradientFor(key), f.getGradientFor(key), what + "d " + key);
                 }
                 assertFloatEnginesClose(dx.get(0), dx.get(1), dx.get(2), what + "input gradient");
-                exact.fit(new INDArray[] {xd}, new INDArray[] {labelsD});
-                onOneDnn(false, () -> {
-                    java.fit(new INDArray[] {x}, new INDArray[] {labels});
-                    return null;
-                });
-                onOneDnn(true, () -> {
-                    fast.fit(new INDArray[] {x}, new INDArray[] {labels});
-                    return null;
-                });
+                stepAll(exact, java, fast, xd, labelsD, x, labels);
                 for (String key : exact.paramTable().keySet()) {
                     assertFloatEnginesClose(
                             exact.getParam(key),
@@ -840,15 +832,7 @@ class SharedBottleneckStageTest {
                 assertFloatEnginesClose(
                         e.getGradientFor(key), j.getGradientFor(key), f.getGradientFor(key), at + "d " + key);
             }
-            exact.fit(new INDArray[] {xd}, new INDArray[] {labelsD});
-            onOneDnn(false, () -> {
-                java.fit(new INDArray[] {x}, new INDArray[] {labels});
-                return null;
-            });
-            onOneDnn(true, () -> {
-                fast.fit(new INDArray[] {x}, new INDArray[] {labels});
-                return null;
-            });
+            stepAll(exact, java, fast, xd, labelsD, x, labels);
             for (String key : exact.paramTable().keySet()) {
                 assertFloatEnginesClose(
                         exact.getParam(key), java.getParam(key), fast.getParam(key), at + "step " + step + ": " + key);
@@ -870,6 +854,26 @@ class SharedBottleneckStageTest {
                 diff <= Math.max(1e-4 * scale, 2 * javaDiff),
                 what + " (oneDNN, float): max |difference| " + diff + " (scale " + scale + "; NCHW passes in float: "
                         + javaDiff + ")");
+    }
+
+    /** One SGD step of each: the double net, the float one on the NCHW passes, the float one on oneDNN. */
+    private static void stepAll(
+            ComputationGraph exact,
+            ComputationGraph java,
+            ComputationGraph fast,
+            INDArray xd,
+            INDArray labelsD,
+            INDArray x,
+            INDArray labels) {
+        exact.fit(new INDArray[] {xd}, new INDArray[] {labelsD});
+        onOneDnn(false, () -> {
+            java.fit(new INDArray[] {x}, new INDArray[] {labels});
+            return null;
+        });
+        onOneDnn(true, () -> {
+            fast.fit(new INDArray[] {x}, new INDArray[] {labels});
+            return null;
+        });
     }
 
     private static SharedBottleneckStageImpl stageOf(ComputationGraph g) {

@@ -29,8 +29,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * was most of the mini ResNets' convolution time. Here the stage input is reordered to NHWC once, every convolution,
  * BatchNorm (ReLU fused), residual sum (ReLU fused) and their backward passes run on NHWC arrays. The stage hands its
  * output on in NHWC (an NCHW-shaped view, see {@link SharedBottleneckStageImpl}), so that the next stage reads it in
- * place; an NCHW input (and an NCHW output gradient) is reordered once. A weight is reordered from its stored layout (a kernel {@code [out,
- * in, 3, 3]}, a matrix {@code [out, in]}, or the matrix used transposed, described by its strides) into the layout
+ * place; an NCHW input (and an NCHW output gradient) is reordered once. A weight is reordered from its stored layout
+ * (a kernel {@code [out, in, 3, 3]}, a matrix {@code [out, in]}, or the matrix used transposed, described by its
+ * strides) into the layout
  * the convolution asks for at each use; its gradient comes back the same way, added over a shared weight's uses.
  *
  * <p>BatchNorm as in {@link DirectBatchNorm}: batch statistics in training (oneDNN's mean and biased variance), the

@@ -176,15 +176,16 @@ final class SharedBottleneckStageImpl extends PeSameDiffLayerImpl {
     // ---- forward ---------------------------------------------------------------------------------------------
 
     private INDArray forward(INDArray x, boolean training) {
-        boolean nhwcInput = OneDnn.channelsLast(x) != null;
-        if (!nhwcInput || !onOneDnn()) {
+        boolean oneDnn = onOneDnn();
+        boolean nhwcInput = oneDnn && OneDnn.channelsLast(x) != null;
+        if (!nhwcInput) {
             x = NativePlanes.dense(x);
         }
         if (buffers == null) {
             buffers = new DirectBuffers(dataType);
         }
         buffers.forInput(x.shape());
-        if (onOneDnn()) {
+        if (oneDnn) {
             if (onednn == null) {
                 onednn = new OneDnnStage(buffers);
             }

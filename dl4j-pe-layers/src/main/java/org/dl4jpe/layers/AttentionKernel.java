@@ -10,7 +10,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * are one matrix product with the three (scheme-dependent, possibly transposed) matrices side by side,
  * {@code [M, D]·[D, 3D]}, the query's {@code 1/√d} folded into its columns; the per-head products read each head's
  * query, key and value straight out of those token rows and write its context straight into the rows {@code [M, D]}
- * ({@link HeadGemm}: no head layout, no permutes); the softmax (with the key mask's penalty, as {@code define} adds
+ * ({@link HeadGemm}: no head layout, no permutes; one oneDNN batched matmul each in float networks); the softmax (with the key mask's penalty, as {@code define} adds
  * it) and its backward {@code dS = P·(dP − Σ P·dP)} are Java loops a row at a time ({@link NativeRows}), or, in
  * float networks without a key mask where oneDNN is present, oneDNN's softmax ({@link OneDnn}); biases and dropout
  * masks are ND4J ops. Activations stay in native arrays of the network's data type.
@@ -100,7 +100,10 @@ final class AttentionKernel implements DirectKernel {
         return r.transposed ? w.transpose() : w;
     }
 
-    /** oneDNN's softmax, forward and backward, in float networks where it is present (else the Java loops). */
+    /**
+     * oneDNN's projections, per-head products and softmax, forward and backward, in float networks where it is
+     * present (else BLAS and the Java loops).
+     */
     private final OneDnn.Ops oneDnn = new OneDnn.Ops();
 
     @Override
@@ -136,7 +139,7 @@ final class AttentionKernel implements DirectKernel {
         HeadGemm.Blocks kb = new HeadGemm.Blocks(proj, d, rowSeq, hd, 3 * d);
         HeadGemm.Blocks vb = new HeadGemm.Blocks(proj, 2L * d, rowSeq, hd, 3 * d);
         INDArray pr = buf.nd(k + "probs", nh, t, t);
-        HeadGemm.run(n, heads, t, t, hd, qb, false, kb, true, squares(pr, t), false);
+        HeadGemm.run(oneDnn, n, heads, t, t, hd, qb, false, kb, true, squares(pr, t));
         if (buf.exact() || keyMask != null || !oneDnn.softmax(pr, pr, (long) nh * t, t)) {
             softmax(pr, n, t, keyMask, buf);
         }
@@ -149,7 +152,7 @@ final class AttentionKernel implements DirectKernel {
         }
         // per head: context = p·v, written into the rows [N, T, H, d]
         INDArray cr = buf.nd(k + "ctxRows", m, d);
-        HeadGemm.run(n, heads, t, hd, t, squares(pd, t), false, vb, false, rowBlocks(cr, t), false);
+        HeadGemm.run(oneDnn, n, heads, t, hd, t, squares(pd, t), false, vb, false, rowBlocks(cr, t));
 
         INDArray y =
                 buf.gemmBias(oneDnn, cr, p.nd(out.param), p.nd(bias[3]), buf.nd(k + "y", m, d), false, out.transposed);
@@ -249,11 +252,11 @@ final class AttentionKernel implements DirectKernel {
         HeadGemm.Blocks dvb = new HeadGemm.Blocks(dqkvn, 2L * d, rowSeq, hd, 3 * d);
 
         INDArray dpd = buf.nd(k + "dpd", nh, t, t);
-        HeadGemm.run(n, heads, t, t, hd, dctx, false, vb, true, squares(dpd, t), false);
-        HeadGemm.run(n, heads, t, hd, t, squares(pdn, t), true, dctx, false, dvb, false);
+        HeadGemm.run(oneDnn, n, heads, t, t, hd, dctx, false, vb, true, squares(dpd, t));
+        HeadGemm.run(oneDnn, n, heads, t, hd, t, squares(pdn, t), true, dctx, false, dvb);
         INDArray dsn = softmaxBackward(dpd, buf.nd(k + "ds", nh, t, t), buf);
-        HeadGemm.run(n, heads, t, hd, t, squares(dsn, t), false, kb, false, dqb, false);
-        HeadGemm.run(n, heads, t, hd, t, squares(dsn, t), true, qb, false, dkb, false);
+        HeadGemm.run(oneDnn, n, heads, t, hd, t, squares(dsn, t), false, kb, false, dqb);
+        HeadGemm.run(oneDnn, n, heads, t, hd, t, squares(dsn, t), true, qb, false, dkb);
 
         // bias gradients: the column sums of [dq | dk | dv]
         double[] db3 = buf.read(buf.columnSums(dqkvn, buf.nd(k + "db3n", 1, 3L * d)), k + "db3");

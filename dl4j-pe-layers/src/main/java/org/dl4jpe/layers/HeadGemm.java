@@ -13,9 +13,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code base + s·seqStride + h·headStride} and its rows are {@code ld} values apart. So a head's query, key or value
  * is read straight out of the token rows {@code [N·T, 3D]} of the QKV projection (ld 3D) and a head's context is
  * written straight into the token rows {@code [N·T, D]} (ld D), without a head layout and the copies into and out of
- * it. On ND4J's CPU backend each product is one BLAS {@code gemm} call on the arrays' memory (about twice the rate of
- * ND4J's batched {@code matmul} at 50×16 by 16×50); elsewhere (no OpenBLAS on the class path) each is an ND4J product
- * of views, slow but the same values.
+ * it. In float networks where oneDNN is present ({@link OneDnn}) all N·H products are one batched oneDNN matmul that
+ * reads and writes the blocks where they lie (2–3.5× the rate of the BLAS calls at 50×16 by 16×50, measured by
+ * {@code pe bench}'s ViT rows); otherwise, on ND4J's CPU backend, each product is one BLAS {@code gemm} call on the
+ * arrays' memory (about twice the rate of ND4J's batched {@code matmul}), and elsewhere (no OpenBLAS on the class
+ * path) an ND4J product of views, slow but the same values. The BLAS and view paths are the reference that the tests
+ * hold the oneDNN path equal to.
  */
 final class HeadGemm {
     /** A matrix per head inside {@code array}: see the class comment. */
@@ -31,10 +34,12 @@ final class HeadGemm {
     private HeadGemm() {}
 
     /**
-     * For every sequence {@code s < n} and head {@code h < heads}: {@code C = op(A)·op(B) (+ C if accumulate)}, op(A)
-     * {@code rows × inner}, op(B) {@code inner × cols}. The arrays must be dense, row-major and of one data type.
+     * For every sequence {@code s < n} and head {@code h < heads}: {@code C = op(A)·op(B)}, op(A) {@code rows × inner},
+     * op(B) {@code inner × cols}. The arrays must be dense, row-major and of one data type. {@code ops} runs the
+     * products through oneDNN where it can (null: never).
      */
     static void run(
+            OneDnn.Ops ops,
             int n,
             int heads,
             int rows,
@@ -44,12 +49,14 @@ final class HeadGemm {
             boolean transA,
             Blocks b,
             boolean transB,
-            Blocks c,
-            boolean accumulate) {
+            Blocks c) {
+        if (ops != null && ops.headProducts(n, heads, rows, cols, inner, a, transA, b, transB, c)) {
+            return;
+        }
         if (useBlas) {
-            Blas.run(n, heads, rows, cols, inner, a, transA, b, transB, c, accumulate);
+            Blas.run(n, heads, rows, cols, inner, a, transA, b, transB, c);
         } else {
-            viaViews(n, heads, rows, cols, inner, a, transA, b, transB, c, accumulate);
+            viaViews(n, heads, rows, cols, inner, a, transA, b, transB, c);
         }
     }
 
@@ -63,19 +70,13 @@ final class HeadGemm {
             boolean transA,
             Blocks b,
             boolean transB,
-            Blocks c,
-            boolean accumulate) {
+            Blocks c) {
         for (int s = 0; s < n; s++) {
             for (int h = 0; h < heads; h++) {
                 INDArray av = view(a, s, h, transA ? inner : rows, transA ? rows : inner);
                 INDArray bv = view(b, s, h, transB ? cols : inner, transB ? inner : cols);
                 INDArray prod = (transA ? av.transpose() : av).mmul(transB ? bv.transpose() : bv);
-                INDArray cv = view(c, s, h, rows, cols);
-                if (accumulate) {
-                    cv.addi(prod);
-                } else {
-                    cv.assign(prod);
-                }
+                view(c, s, h, rows, cols).assign(prod);
             }
         }
     }
@@ -109,8 +110,7 @@ final class HeadGemm {
                 boolean transA,
                 Blocks b,
                 boolean transB,
-                Blocks c,
-                boolean accumulate) {
+                Blocks c) {
             int ta = transA ? TRANS : NO_TRANS;
             int tb = transB ? TRANS : NO_TRANS;
             DataType type = c.array().dataType();
@@ -118,7 +118,6 @@ final class HeadGemm {
                 FloatPointer pa = new FloatPointer(a.array().data().addressPointer());
                 FloatPointer pb = new FloatPointer(b.array().data().addressPointer());
                 FloatPointer pc = new FloatPointer(c.array().data().addressPointer());
-                float beta = accumulate ? 1f : 0f;
                 for (int s = 0; s < n; s++) {
                     for (int h = 0; h < heads; h++) {
                         openblas_nolapack.cblas_sgemm(
@@ -133,7 +132,7 @@ final class HeadGemm {
                                 a.ld(),
                                 pb.position(b.offset(s, h)),
                                 b.ld(),
-                                beta,
+                                0f,
                                 pc.position(c.offset(s, h)),
                                 c.ld());
                     }
@@ -142,7 +141,6 @@ final class HeadGemm {
                 DoublePointer pa = new DoublePointer(a.array().data().addressPointer());
                 DoublePointer pb = new DoublePointer(b.array().data().addressPointer());
                 DoublePointer pc = new DoublePointer(c.array().data().addressPointer());
-                double beta = accumulate ? 1.0 : 0.0;
                 for (int s = 0; s < n; s++) {
                     for (int h = 0; h < heads; h++) {
                         openblas_nolapack.cblas_dgemm(
@@ -157,13 +155,13 @@ final class HeadGemm {
                                 a.ld(),
                                 pb.position(b.offset(s, h)),
                                 b.ld(),
-                                beta,
+                                0.0,
                                 pc.position(c.offset(s, h)),
                                 c.ld());
                     }
                 }
             } else {
-                viaViews(n, heads, rows, cols, inner, a, transA, b, transB, c, accumulate);
+                viaViews(n, heads, rows, cols, inner, a, transA, b, transB, c);
             }
         }
     }

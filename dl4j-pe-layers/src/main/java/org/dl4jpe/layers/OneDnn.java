@@ -2,6 +2,7 @@ package org.dl4jpe.layers;
 
 import java.lang.ref.Cleaner;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +22,7 @@ import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.bytedeco.dnnl.dnnl_softmax_desc_t;
 import org.bytedeco.dnnl.dnnl_stream;
 import org.bytedeco.dnnl.global.dnnl;
+import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -130,7 +132,7 @@ final class OneDnn {
      * not a dense row-major float array; the caller then runs its Java pass.
      */
     static final class Ops {
-        private final State state = new State(8);
+        private final State state = new State(16);
 
         Ops() {
             CLEANER.register(this, state);
@@ -250,6 +252,50 @@ final class OneDnn {
             return state.run(key, () -> Native.matmul(m, k, n, transA, transB), a, b, bias, c);
         }
 
+        /**
+         * The per-head products {@link HeadGemm#run} describes, {@code C = op(A)·op(B)} for every sequence and head,
+         * as one batched matmul over {@code [n, heads]}: each operand is described by its strides where it lies (a
+         * transposed one too), so nothing is copied. The blocks' arrays must be dense float arrays.
+         */
+        boolean headProducts(
+                int n,
+                int heads,
+                int rows,
+                int cols,
+                int inner,
+                HeadGemm.Blocks a,
+                boolean transA,
+                HeadGemm.Blocks b,
+                boolean transB,
+                HeadGemm.Blocks c) {
+            if (!usable(a.array(), b.array(), c.array())) {
+                return false;
+            }
+            long[] dimsA = {n, heads, rows, inner};
+            long[] dimsB = {n, heads, inner, cols};
+            long[] dimsC = {n, heads, rows, cols};
+            long[] sa = strides(a, transA);
+            long[] sb = strides(b, transB);
+            long[] sc = strides(c, false);
+            String key = "heads " + Arrays.toString(dimsA) + Arrays.toString(sa) + Arrays.toString(dimsB)
+                    + Arrays.toString(sb) + Arrays.toString(dimsC) + Arrays.toString(sc);
+            Native.Primitive p = state.primitive(key, () -> Native.matmul(dimsA, sa, dimsB, sb, dimsC, sc));
+            state.executeAt(p, at(a), at(b), at(c));
+            return true;
+        }
+
+        /** The strides of a {@link HeadGemm.Blocks} operand, {@code [sequence, head, row, column]}. */
+        private static long[] strides(HeadGemm.Blocks m, boolean transposed) {
+            return transposed
+                    ? new long[] {m.seqStride(), m.headStride(), 1, m.ld()}
+                    : new long[] {m.seqStride(), m.headStride(), m.ld(), 1};
+        }
+
+        /** The address of the first value of a {@link HeadGemm.Blocks} operand. */
+        private static Pointer at(HeadGemm.Blocks m) {
+            return new FloatPointer(m.array().data().addressPointer()).getPointer(m.base());
+        }
+
         private static boolean usable(INDArray... arrays) {
             if (!available()) {
                 return false;
@@ -296,6 +342,14 @@ final class OneDnn {
                 stream = Native.stream();
             }
             p.execute(stream, arrays);
+        }
+
+        /** Runs {@code p} on memory at these addresses (one per argument) and waits for it. */
+        void executeAt(Native.Primitive p, Pointer... handles) {
+            if (stream == null) {
+                stream = Native.stream();
+            }
+            p.executeAt(stream, handles);
         }
 
         /** The primitive of this key, created by {@code create} on first use. */
@@ -525,6 +579,27 @@ final class OneDnn {
                     dst);
         }
 
+        /** {@code dst = src·weights}, batched over the leading dimensions, every operand given by its strides. */
+        static Primitive matmul(
+                long[] srcDims,
+                long[] srcStrides,
+                long[] weiDims,
+                long[] weiStrides,
+                long[] dstDims,
+                long[] dstStrides) {
+            dnnl_memory_desc_t src = byStrides(srcDims, srcStrides);
+            dnnl_memory_desc_t wei = byStrides(weiDims, weiStrides);
+            dnnl_memory_desc_t dst = byStrides(dstDims, dstStrides);
+            dnnl_matmul_desc_t md = new dnnl_matmul_desc_t();
+            check(dnnl.dnnl_matmul_desc_init(md, src, wei, null, dst), "matmul");
+            return Primitive.of(
+                    pd(md, null),
+                    new int[] {dnnl.DNNL_ARG_SRC, dnnl.DNNL_ARG_WEIGHTS, dnnl.DNNL_ARG_DST},
+                    src,
+                    wei,
+                    dst);
+        }
+
         /** A {@code [rows, cols]} float matrix, row-major or (transposed) stored as its transpose. */
         static dnnl_memory_desc_t strided(long rows, long cols, boolean transposed) {
             dnnl_memory_desc_t md = new dnnl_memory_desc_t();
@@ -567,6 +642,17 @@ final class OneDnn {
                     check(dnnl.dnnl_memory_set_data_handle(memories.get(i), handle(arrays[i])), "set_data_handle");
                 }
                 check(dnnl.dnnl_primitive_execute(prim, stream, arrays.length, exec), "execute");
+                check(dnnl.dnnl_stream_wait(stream), "stream_wait");
+            }
+
+            void executeAt(dnnl_stream stream, Pointer... handles) {
+                if (handles.length != memories.size()) {
+                    throw new IllegalArgumentException(memories.size() + " addresses expected, not " + handles.length);
+                }
+                for (int i = 0; i < handles.length; i++) {
+                    check(dnnl.dnnl_memory_set_data_handle(memories.get(i), handles[i]), "set_data_handle");
+                }
+                check(dnnl.dnnl_primitive_execute(prim, stream, handles.length, exec), "execute");
                 check(dnnl.dnnl_stream_wait(stream), "stream_wait");
             }
 

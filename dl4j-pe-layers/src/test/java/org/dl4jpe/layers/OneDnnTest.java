@@ -123,6 +123,78 @@ class OneDnnTest {
     }
 
     /**
+     * Attention's per-head products as one oneDNN batched matmul against one BLAS gemm per head: the six products of
+     * the kernel's forward and backward passes, reading the query, key and value as blocks at an offset inside the
+     * token rows of the QKV projection and writing into such blocks, and a product of two transposed operands; each
+     * output starts filled with a marker, so that a value written outside the output's blocks shows as well.
+     */
+    @Test
+    void headProductsAgreeWithBlasPerHead() {
+        Nd4j.getRandom().setSeed(10);
+        int n = 3;
+        int t = 5;
+        int hd = 4;
+        int heads = 2;
+        int dim = heads * hd;
+        INDArray qkv = Nd4j.randn(DataType.FLOAT, (long) n * t, 3L * dim);
+        INDArray ctx = Nd4j.randn(DataType.FLOAT, (long) n * t, dim);
+        INDArray probs = Nd4j.randn(DataType.FLOAT, (long) n * heads, t, t);
+        HeadGemm.Blocks q = qkvBlocks(qkv, 0, t, hd, dim);
+        HeadGemm.Blocks k = qkvBlocks(qkv, 1, t, hd, dim);
+        HeadGemm.Blocks v = qkvBlocks(qkv, 2, t, hd, dim);
+        HeadGemm.Blocks c = new HeadGemm.Blocks(ctx, 0, (long) t * dim, hd, dim);
+        HeadGemm.Blocks p = squares(probs, heads, t);
+        OneDnn.Ops ops = new OneDnn.Ops();
+        // name, rows, cols, inner, A, transA, B, transB, the output: 0 squares, 1 context rows, 2 the key's columns
+        Object[][] products = {
+            {"q·kᵀ", t, t, hd, q, false, k, true, 0},
+            {"p·v", t, hd, t, p, false, v, false, 1},
+            {"dctx·vᵀ", t, t, hd, c, false, v, true, 0},
+            {"pᵀ·dctx", t, hd, t, p, true, c, false, 2},
+            {"ds·k", t, hd, t, p, false, k, false, 2},
+            {"dsᵀ·q", t, hd, t, p, true, q, false, 2},
+            {"pᵀ·pᵀ", t, t, t, p, true, p, true, 0}
+        };
+        for (Object[] pr : products) {
+            int out = (Integer) pr[8];
+            long[] shape = out == 0
+                    ? new long[] {(long) n * heads, t, t}
+                    : new long[] {(long) n * t, out == 1 ? dim : 3L * dim};
+            INDArray expected = Nd4j.valueArrayOf(shape, 7f, DataType.FLOAT);
+            INDArray actual = expected.dup();
+            HeadGemm.Blocks be = out == 0
+                    ? squares(expected, heads, t)
+                    : out == 1
+                            ? new HeadGemm.Blocks(expected, 0, (long) t * dim, hd, dim)
+                            : qkvBlocks(expected, 1, t, hd, dim);
+            HeadGemm.Blocks ba = out == 0
+                    ? squares(actual, heads, t)
+                    : out == 1
+                            ? new HeadGemm.Blocks(actual, 0, (long) t * dim, hd, dim)
+                            : qkvBlocks(actual, 1, t, hd, dim);
+            int rows = (Integer) pr[1];
+            int cols = (Integer) pr[2];
+            int inner = (Integer) pr[3];
+            HeadGemm.Blocks a = (HeadGemm.Blocks) pr[4];
+            HeadGemm.Blocks b = (HeadGemm.Blocks) pr[6];
+            boolean ta = (Boolean) pr[5];
+            boolean tb = (Boolean) pr[7];
+            HeadGemm.run(null, n, heads, rows, cols, inner, a, ta, b, tb, be);
+            assertTrue(ops.headProducts(n, heads, rows, cols, inner, a, ta, b, tb, ba), pr[0] + ": oneDNN ran");
+            assertClose(expected, actual, (String) pr[0]);
+        }
+    }
+
+    /** Part {@code j} (0 query, 1 key, 2 value) of token rows {@code [n·t, 3·dim]}, as per-head blocks. */
+    private static HeadGemm.Blocks qkvBlocks(INDArray rows, int j, int t, int hd, int dim) {
+        return new HeadGemm.Blocks(rows, (long) j * dim, 3L * t * dim, hd, 3 * dim);
+    }
+
+    private static HeadGemm.Blocks squares(INDArray a, int heads, int t) {
+        return new HeadGemm.Blocks(a, 0, (long) heads * t * t, (long) t * t, t);
+    }
+
+    /**
      * A float transformer block without a key mask (so the softmax runs through oneDNN too): outputs, every parameter
      * gradient and the input gradient with oneDNN agree with the Java passes to float rounding (relative 1e-5 of the
      * largest value), in training and inference.

@@ -182,14 +182,19 @@ final class CompareCommand implements Runnable {
         }
     }
 
-    /** Adds (or replaces) the row of run {@code r} of {@code model} in the results file. */
+    /**
+     * Adds (or replaces) the row of run {@code r} of {@code model} in the results file, with the run's own
+     * provenance (the revision and time of the process that finished it, from its {@code state.json}), so that a run
+     * read back by a later command keeps the revision it was trained at.
+     */
     private static void writeResult(Path file, String model, RunSetup.Prepared p, TrainResult r) {
+        Provenance trained = r.state().provenance();
         ResultsCsv.Row row = ResultsCsv.Row.of(
                 model,
                 r,
                 p.data().requireTrain().size(),
                 p.data().evaluationSet().size(),
-                Provenance.current());
+                trained != null ? trained : Provenance.current());
         try {
             ResultsCsv.upsert(file, List.of(row));
         } catch (IOException e) {

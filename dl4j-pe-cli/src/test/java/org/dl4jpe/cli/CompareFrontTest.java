@@ -91,7 +91,14 @@ class CompareFrontTest {
         assertEquals(0, eval.code(), eval.toString());
         assertTrue(eval.out().contains("accuracy"), eval.out());
 
-        // Run again: the overridden models' runs are read back, not trained again.
+        // Run again: the overridden models' runs are read back, not trained again, and their rows keep the
+        // provenance of the process that trained them (here, as if an earlier revision had).
+        Path state = out.resolve(large).resolve("state.json");
+        String json = Files.readString(state);
+        String revision = rows.get(1).get("git_revision");
+        assertTrue(json.contains("\"gitRevision\" : \"" + revision + "\""), json);
+        Files.writeString(
+                state, json.replace("\"gitRevision\" : \"" + revision + "\"", "\"gitRevision\" : \"0ld0ne\""));
         Run again = pe(
                 "compare",
                 small,
@@ -116,7 +123,10 @@ class CompareFrontTest {
                         .filter(l -> l.contains("already trained in"))
                         .count(),
                 again.err());
-        assertEquals(3, ResultsCsv.read(results).size());
+        List<Map<String, String>> reread = ResultsCsv.read(results);
+        assertEquals(3, reread.size());
+        assertEquals("0ld0ne", reread.get(1).get("git_revision"), "the row of the run read back");
+        assertEquals(revision, reread.get(0).get("git_revision"));
     }
 
     @Test

@@ -145,44 +145,68 @@ class OneDnnTest {
         HeadGemm.Blocks c = new HeadGemm.Blocks(ctx, 0, (long) t * dim, hd, dim);
         HeadGemm.Blocks p = squares(probs, heads, t);
         OneDnn.Ops ops = new OneDnn.Ops();
-        // name, rows, cols, inner, A, transA, B, transB, the output: 0 squares, 1 context rows, 2 the key's columns
-        Object[][] products = {
-            {"q·kᵀ", t, t, hd, q, false, k, true, 0},
-            {"p·v", t, hd, t, p, false, v, false, 1},
-            {"dctx·vᵀ", t, t, hd, c, false, v, true, 0},
-            {"pᵀ·dctx", t, hd, t, p, true, c, false, 2},
-            {"ds·k", t, hd, t, p, false, k, false, 2},
-            {"dsᵀ·q", t, hd, t, p, true, q, false, 2},
-            {"pᵀ·pᵀ", t, t, t, p, true, p, true, 0}
+        // out: 0 the scores' squares, 1 context rows, 2 the key's columns of QKV rows
+        record Product(
+                String name,
+                int rows,
+                int cols,
+                int inner,
+                HeadGemm.Blocks a,
+                boolean ta,
+                HeadGemm.Blocks b,
+                boolean tb,
+                int out) {}
+        Product[] products = {
+            new Product("q·kᵀ", t, t, hd, q, false, k, true, 0),
+            new Product("p·v", t, hd, t, p, false, v, false, 1),
+            new Product("dctx·vᵀ", t, t, hd, c, false, v, true, 0),
+            new Product("pᵀ·dctx", t, hd, t, p, true, c, false, 2),
+            new Product("ds·k", t, hd, t, p, false, k, false, 2),
+            new Product("dsᵀ·q", t, hd, t, p, true, q, false, 2),
+            new Product("pᵀ·pᵀ", t, t, t, p, true, p, true, 0)
         };
-        for (Object[] pr : products) {
-            int out = (Integer) pr[8];
-            long[] shape = out == 0
+        for (Product pr : products) {
+            long[] shape = pr.out() == 0
                     ? new long[] {(long) n * heads, t, t}
-                    : new long[] {(long) n * t, out == 1 ? dim : 3L * dim};
+                    : new long[] {(long) n * t, pr.out() == 1 ? dim : 3L * dim};
             INDArray expected = Nd4j.valueArrayOf(shape, 7f, DataType.FLOAT);
             INDArray actual = expected.dup();
-            HeadGemm.Blocks be = out == 0
-                    ? squares(expected, heads, t)
-                    : out == 1
-                            ? new HeadGemm.Blocks(expected, 0, (long) t * dim, hd, dim)
-                            : qkvBlocks(expected, 1, t, hd, dim);
-            HeadGemm.Blocks ba = out == 0
-                    ? squares(actual, heads, t)
-                    : out == 1
-                            ? new HeadGemm.Blocks(actual, 0, (long) t * dim, hd, dim)
-                            : qkvBlocks(actual, 1, t, hd, dim);
-            int rows = (Integer) pr[1];
-            int cols = (Integer) pr[2];
-            int inner = (Integer) pr[3];
-            HeadGemm.Blocks a = (HeadGemm.Blocks) pr[4];
-            HeadGemm.Blocks b = (HeadGemm.Blocks) pr[6];
-            boolean ta = (Boolean) pr[5];
-            boolean tb = (Boolean) pr[7];
-            HeadGemm.run(null, n, heads, rows, cols, inner, a, ta, b, tb, be);
-            assertTrue(ops.headProducts(n, heads, rows, cols, inner, a, ta, b, tb, ba), pr[0] + ": oneDNN ran");
-            assertClose(expected, actual, (String) pr[0]);
+            HeadGemm.run(
+                    null,
+                    n,
+                    heads,
+                    pr.rows(),
+                    pr.cols(),
+                    pr.inner(),
+                    pr.a(),
+                    pr.ta(),
+                    pr.b(),
+                    pr.tb(),
+                    outputBlocks(expected, pr.out(), heads, t, hd));
+            assertTrue(
+                    ops.headProducts(
+                            n,
+                            heads,
+                            pr.rows(),
+                            pr.cols(),
+                            pr.inner(),
+                            pr.a(),
+                            pr.ta(),
+                            pr.b(),
+                            pr.tb(),
+                            outputBlocks(actual, pr.out(), heads, t, hd)),
+                    pr.name() + ": oneDNN ran");
+            assertClose(expected, actual, pr.name());
         }
+    }
+
+    private static HeadGemm.Blocks outputBlocks(INDArray a, int kind, int heads, int t, int hd) {
+        int dim = heads * hd;
+        return switch (kind) {
+            case 0 -> squares(a, heads, t);
+            case 1 -> new HeadGemm.Blocks(a, 0, (long) t * dim, hd, dim);
+            default -> qkvBlocks(a, 1, t, hd, dim);
+        };
     }
 
     /** Part {@code j} (0 query, 1 key, 2 value) of token rows {@code [n·t, 3·dim]}, as per-head blocks. */

@@ -132,10 +132,10 @@ class OneDnnTest {
     void headProductsAgreeWithBlasPerHead() {
         Nd4j.getRandom().setSeed(10);
         int n = 3;
-        int t = 5;
-        int hd = 4;
-        int heads = 2;
-        int dim = heads * hd;
+        int t = T;
+        int heads = H;
+        int dim = D;
+        int hd = D / H;
         INDArray qkv = Nd4j.randn(DataType.FLOAT, (long) n * t, 3L * dim);
         INDArray ctx = Nd4j.randn(DataType.FLOAT, (long) n * t, dim);
         INDArray probs = Nd4j.randn(DataType.FLOAT, (long) n * heads, t, t);
@@ -155,7 +155,15 @@ class OneDnnTest {
                 boolean ta,
                 HeadGemm.Blocks b,
                 boolean tb,
-                int out) {}
+                int out) {
+            void blas(int n, int heads, HeadGemm.Blocks c) {
+                HeadGemm.run(null, n, heads, rows, cols, inner, a, ta, b, tb, c);
+            }
+
+            boolean oneDnn(OneDnn.Ops ops, int n, int heads, HeadGemm.Blocks c) {
+                return ops.headProducts(n, heads, rows, cols, inner, a, ta, b, tb, c);
+            }
+        }
         Product[] products = {
             new Product("q·kᵀ", t, t, hd, q, false, k, true, 0),
             new Product("p·v", t, hd, t, p, false, v, false, 1),
@@ -171,31 +179,8 @@ class OneDnnTest {
                     : new long[] {(long) n * t, pr.out() == 1 ? dim : 3L * dim};
             INDArray expected = Nd4j.valueArrayOf(shape, 7f, DataType.FLOAT);
             INDArray actual = expected.dup();
-            HeadGemm.run(
-                    null,
-                    n,
-                    heads,
-                    pr.rows(),
-                    pr.cols(),
-                    pr.inner(),
-                    pr.a(),
-                    pr.ta(),
-                    pr.b(),
-                    pr.tb(),
-                    outputBlocks(expected, pr.out(), heads, t, hd));
-            assertTrue(
-                    ops.headProducts(
-                            n,
-                            heads,
-                            pr.rows(),
-                            pr.cols(),
-                            pr.inner(),
-                            pr.a(),
-                            pr.ta(),
-                            pr.b(),
-                            pr.tb(),
-                            outputBlocks(actual, pr.out(), heads, t, hd)),
-                    pr.name() + ": oneDNN ran");
+            pr.blas(n, heads, outputBlocks(expected, pr.out(), heads, t, hd));
+            assertTrue(pr.oneDnn(ops, n, heads, outputBlocks(actual, pr.out(), heads, t, hd)), pr.name() + ": ran");
             assertClose(expected, actual, pr.name());
         }
     }

@@ -10,10 +10,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * are one matrix product with the three (scheme-dependent, possibly transposed) matrices side by side,
  * {@code [M, D]·[D, 3D]}, the query's {@code 1/√d} folded into its columns; the per-head products read each head's
  * query, key and value straight out of those token rows and write its context straight into the rows {@code [M, D]}
- * ({@link HeadGemm}: no head layout, no permutes; one oneDNN batched matmul each in float networks); the softmax (with the key mask's penalty, as {@code define} adds
- * it) and its backward {@code dS = P·(dP − Σ P·dP)} are Java loops a row at a time ({@link NativeRows}), or, in
- * float networks without a key mask where oneDNN is present, oneDNN's softmax ({@link OneDnn}); biases and dropout
- * masks are ND4J ops. Activations stay in native arrays of the network's data type.
+ * ({@link HeadGemm}: no head layout, no permutes; one oneDNN batched matmul each in float networks); the softmax
+ * (with the key mask's penalty, as {@code define} adds it) and its backward {@code dS = P·(dP − Σ P·dP)} are Java
+ * loops a row at a time ({@link NativeRows}), or, in float networks without a key mask where oneDNN is present,
+ * oneDNN's softmax ({@link OneDnn}); biases and dropout masks are ND4J ops. Activations stay in native arrays of the network's data type.
  */
 final class AttentionKernel implements DirectKernel {
     /** Which parameter serves a projection, and whether it is used transposed. */

@@ -16,10 +16,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * it. In float networks where oneDNN is present ({@link OneDnn}) all N·H products are one batched oneDNN matmul that
  * reads and writes the blocks where they lie (with it, a ViT-PE micro training step at batch 64 on one thread took
  * 138–175 ms against 178–190 ms with a BLAS call per head, alternating builds); otherwise, on ND4J's CPU backend,
- * each product is one BLAS {@code gemm} call on the
- * arrays' memory (about twice the rate of ND4J's batched {@code matmul}), and elsewhere (no OpenBLAS on the class
- * path) an ND4J product of views, slow but the same values. The BLAS and view paths are the reference that the tests
- * hold the oneDNN path equal to.
+ * each product is one BLAS {@code gemm} call on the arrays' memory (about twice the rate of ND4J's batched
+ * {@code matmul}), and elsewhere (no OpenBLAS on the class path) an ND4J product of views, slow but the same values.
+ * The BLAS and view paths are the reference that the tests hold the oneDNN path equal to.
  */
 final class HeadGemm {
     /** A matrix per head inside {@code array}: see the class comment. */

@@ -338,10 +338,7 @@ final class OneDnn {
 
         /** Runs {@code p} on these arrays (their data in place) and waits for it. */
         void execute(Native.Primitive p, INDArray... arrays) {
-            if (stream == null) {
-                stream = Native.stream();
-            }
-            p.execute(stream, arrays);
+            executeAt(p, Native.Primitive.handles(arrays));
         }
 
         /** Runs {@code p} on memory at these addresses (one per argument) and waits for it. */
@@ -634,17 +631,7 @@ final class OneDnn {
                 return new Primitive(prim, pd, memories, exec);
             }
 
-            void execute(dnnl_stream stream, INDArray... arrays) {
-                if (arrays.length != memories.size()) {
-                    throw new IllegalArgumentException(memories.size() + " arrays expected, not " + arrays.length);
-                }
-                for (int i = 0; i < arrays.length; i++) {
-                    check(dnnl.dnnl_memory_set_data_handle(memories.get(i), handle(arrays[i])), "set_data_handle");
-                }
-                check(dnnl.dnnl_primitive_execute(prim, stream, arrays.length, exec), "execute");
-                check(dnnl.dnnl_stream_wait(stream), "stream_wait");
-            }
-
+            /** Runs on memory at these addresses (one per argument) and waits for it. */
             void executeAt(dnnl_stream stream, Pointer... handles) {
                 if (handles.length != memories.size()) {
                     throw new IllegalArgumentException(memories.size() + " addresses expected, not " + handles.length);
@@ -656,9 +643,13 @@ final class OneDnn {
                 check(dnnl.dnnl_stream_wait(stream), "stream_wait");
             }
 
-            /** The address of the array's first value (a view's buffer starts there). */
-            private static Pointer handle(INDArray a) {
-                return a.data().addressPointer();
+            /** The address of each array's first value (a view's buffer starts there). */
+            static Pointer[] handles(INDArray... arrays) {
+                Pointer[] h = new Pointer[arrays.length];
+                for (int i = 0; i < arrays.length; i++) {
+                    h[i] = arrays[i].data().addressPointer();
+                }
+                return h;
             }
 
             void destroy() {
